@@ -1,0 +1,257 @@
+"""The ``jxtrack`` command.  Errors are translated into one Chinese line here, at the boundary;
+no traceback reaches the user.  Set JXTRACK_DEBUG=1 to see tracebacks of unexpected errors."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import traceback
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from . import auth, services, setup_db
+from .catalog import CatalogError
+from .store import Store, StoreError, db_path_from_env
+
+EXIT_USER = 2
+EXIT_BUG = 70
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as one clear Chinese line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        msg = (message.replace("the following arguments are required", "缺少必需的参数")
+               .replace("invalid choice", "无效的选项").replace("unrecognized arguments", "无法识别的参数")
+               .replace("argument", "参数").replace("expected one argument", "需要一个值")
+               .replace("choose from", "可选"))
+        raise UsageError(f"参数错误：{msg}。用 `{self.prog} --help` 查看用法。")
+
+
+def _period(text: str) -> str:
+    try:
+        return services.parse_period(text)
+    except services.ServiceError as exc:
+        raise argparse.ArgumentTypeError(str(exc).rstrip("。")) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” 不是整数") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"“{text}” 必须大于 0")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="jxtrack", description="嘉兴市“两化”改造与两业融合目标跟踪（数据库由 JXTRACK_DB 指定，默认 var/jxtrack.duckdb）")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="命令")
+
+    s = sub.add_parser("init", help="创建或升级数据库，载入目录（指标、目标），可选示例数据")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--demo", action="store_true", help="同时载入示例数据和示例账号")
+    g.add_argument("--demo-if-new", action="store_true", help="仅当数据库尚不存在时载入示例数据")
+
+    s = sub.add_parser("demo", help="生成规模化的合成数据（用于性能测试），替换已有示例数据")
+    s.add_argument("--regions", type=_positive_int, default=7, help="合成区县个数（默认 7）")
+    s.add_argument("--years", type=_positive_int, default=3, help="年数（默认 3）")
+
+    s = sub.add_parser("targets", help="列出全部目标及其出处")
+    s.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+
+    s = sub.add_parser("status", help="各指标完成情况、亮灯、预测")
+    s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最新有数据的月份）")
+    s.add_argument("--region", help="地区名称或代码（默认全市及各区县）")
+    s.add_argument("--format", choices=["csv", "json", "table"], default="table")
+
+    s = sub.add_parser("user", help="用户管理")
+    us = s.add_subparsers(dest="user_command", required=True, parser_class=_Parser, metavar="子命令")
+    a = us.add_parser("add", help="新增用户（密码从标准输入读取）")
+    a.add_argument("username")
+    a.add_argument("--role", required=True, choices=list(auth.ROLES))
+    a.add_argument("--region", help="区县填报员所属区县")
+    a.add_argument("--name", help="显示名称")
+    a.add_argument("--email")
+    a.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码")
+    us.add_parser("list", help="列出用户")
+
+    sub.add_parser("accounts", help="显示示例数据库的示例账号")
+    for ext in _extensions():
+        ext.register(sub)
+    return p
+
+
+def _extensions():
+    """Command groups that live in their own modules (import, reports), each with
+    ``COMMANDS``, ``register(subparsers)`` and ``run(args) -> int``."""
+    import importlib
+
+    mods = []
+    for name in ("jxtrack.cli_ingest", "jxtrack.cli_reports"):
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return mods
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = os.environ.get("JXTRACK_DEBUG") == "1"
+    try:
+        args = build_parser().parse_args(argv)
+        return run(args)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USER
+    except CatalogError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except Exception:
+        if debug:
+            raise
+        log = _log_bug()
+        print(f"错误：程序内部出错，操作未完成（数据库未被部分修改）。详情已记入 {log}，请发给管理员。",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+def _log_bug() -> Path:
+    path = db_path_from_env().parent / "jxtrack-errors.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
+            f.write(traceback.format_exc())
+    except OSError:
+        pass
+    return path
+
+
+def _store(must_exist: bool = True) -> Store:
+    store = Store()
+    if must_exist and not store.exists():
+        raise services.ServiceError(
+            f"数据库 {store.path} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。"
+        )
+    if must_exist:
+        store.migrate()
+    return store
+
+
+def run(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "init":
+        store = Store()
+        new = not store.exists()
+        res = setup_db.init(store, services.catalog(), with_demo=args.demo or (args.demo_if_new and new))
+        msg = f"数据库 {store.path} 已就绪（架构版本 {store.schema_version()}）"
+        if res["migrations"]:
+            msg += f"，执行迁移 {res['migrations']}"
+        if res["demo_loaded"]:
+            msg += "，已载入示例数据（示例数据）"
+        print(msg + "。")
+        return 0
+    if cmd == "demo":
+        from . import demo
+
+        store = Store()
+        setup_db.init(store, services.catalog())
+        regions = demo.synthetic_regions(services.catalog(), args.regions)
+        setup_db.load_demo(store, services.catalog(), regions=regions, years=args.years)
+        print(f"已生成示例数据：{args.regions} 个合成区县，{args.years} 年，截至 {demo.DEMO_END}（{store.path}）。")
+        return 0
+    if cmd == "targets":
+        t = services.targets_table(_store())
+        _emit(t[["indicator_code", "indicator_name", "region", "year", "target_value", "comparator",
+                 "source", "status", "binding"]], args.format)
+        return 0
+    if cmd == "status":
+        store = _store()
+        st = services.status(store, args.period, args.region)
+        out = st[services.STATUS_COLUMNS]
+        if args.format == "table":
+            if store.is_demo():
+                print("【示例数据】以下为系统生成的示例数据，不是真实统计数字。")
+            _emit(_format_for_table(out), "table")
+        else:
+            _emit(out, args.format)
+        return 0
+    if cmd == "user":
+        store = _store()
+        if args.user_command == "add":
+            password = sys.stdin.readline().rstrip("\r\n")
+            if not password:
+                raise UsageError("没有从标准输入读到密码。用法：echo '密码' | jxtrack user add 用户名 --role … --password-stdin")
+            region = services.resolve_region(store, args.region) if args.region else None
+            auth.add_user(store, args.username, password, args.role, region, actor=auth.OPERATOR.username,
+                          display_name=args.name, email=args.email)
+            print(f"已新增用户 {args.username}（{auth.ROLES[args.role]}）。")
+        else:
+            _emit(store.users(), "table")
+        return 0
+    if cmd == "accounts":
+        store = Store()
+        if store.exists() and store.is_demo():
+            print("示例数据库的示例账号（仅用于演示，正式使用前请删除或停用）：")
+            for username, role, _region, display, password in setup_db.DEMO_ACCOUNTS:
+                print(f"  {auth.ROLES[role]:<6}  用户名 {username:<10} 密码 {password}   （{display}）")
+        return 0
+    for ext in _extensions():
+        if cmd in ext.COMMANDS:
+            return ext.run(args)
+    raise UsageError(f"未知命令 {cmd}")
+
+
+def _format_for_table(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in ("actual", "target", "expected", "gap", "forecast", "required_pace"):
+        out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+    for col in ("completion", "yoy"):
+        out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v * 100:.1f}%")
+    out["rank"] = out["rank"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    out["light"] = out["light"].map(lambda v: f"{v}({services.LIGHT_LABELS.get(v, v)})")
+    return out
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _emit(df: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        buf = io.StringIO()
+        df.to_csv(buf, index=False)
+        sys.stdout.write(buf.getvalue())
+    elif fmt == "json":
+        sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1, date_format="iso"))
+        sys.stdout.write("\n")
+    else:
+        cells = [[str(c) for c in df.columns]] + [
+            ["" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row]
+            for row in df.itertuples(index=False)
+        ]
+        widths = [max(_width(r[i]) for r in cells) for i in range(len(df.columns))]
+        for r in cells:
+            sys.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip() + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Application services: the one place pages, CLI and reports go for answers.
+
+Each function reads what it needs from the store in one unit of work, calls the pure metrics, and
+applies the user's role (county users see only their county and the city total).  No streamlit.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from metrics.derive import derive
+from metrics.periods import needed_periods
+from metrics.progress import compute_status
+from metrics.targets import select_binding
+
+from . import auth
+from .catalog import Catalog, load_catalog
+from .store import Store
+
+BASELINE = "2023-12"
+PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+STATUS_COLUMNS = [
+    "indicator_code", "indicator_name", "region", "period", "actual", "unit", "target",
+    "completion", "expected", "gap", "light", "forecast", "required_pace", "yoy", "rank",
+]
+LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "done": "已完成", "none": "无数据"}
+
+
+class ServiceError(Exception):
+    """A request the user can correct; ``str()`` is a Chinese message."""
+
+
+@lru_cache(maxsize=4)
+def catalog(directory: str | None = None) -> Catalog:
+    return load_catalog(directory)
+
+
+def parse_period(text: str) -> str:
+    m = PERIOD_RE.match(text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ServiceError(f"报告期 “{text}” 格式不对，应为 YYYY-MM，例如 2026-10。")
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def resolve_region(store: Store, text: str) -> str:
+    """Region code from a code, name, short name or alias."""
+    t = text.strip()
+    regions = store.regions()
+    for col in ("code", "name", "short_name"):
+        hit = regions.loc[regions[col] == t, "code"]
+        if len(hit):
+            return str(hit.iloc[0])
+    hit = catalog().resolve_region(t)
+    if hit and hit in set(regions["code"]):
+        return hit
+    names = "、".join(regions["name"].head(12))
+    raise ServiceError(f"没有名为 “{text}” 的地区。可用的地区有：{names}。")
+
+
+def binding_targets(store: Store) -> pd.DataFrame:
+    """Every target with its source and whether it is the binding one."""
+    all_t = store.targets()
+    sources = store.sources()
+    return select_binding(all_t, sources, store.binding_overrides())
+
+
+def _indicators() -> pd.DataFrame:
+    return catalog().indicators
+
+
+def status(store: Store, period: str | None = None, region: str | None = None,
+           user: auth.User | None = None) -> pd.DataFrame:
+    """The status table: one row per indicator and region (city, counties, zones) for a period.
+
+    Without ``period`` the latest period that has data.  Columns: STATUS_COLUMNS first, then the
+    detail columns of metrics.progress (time_progress, gap_pp, forecast_method, …) and names."""
+    with store.connect():
+        period = parse_period(period) if period else store.latest_period()
+        if period is None:
+            raise ServiceError("数据库里还没有任何数据。请先导入报表（jxtrack import）或加载示例数据（jxtrack init --demo）。")
+        regions = store.regions()
+        if region is not None and region not in set(regions["code"]):
+            region = resolve_region(store, region)
+        city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+        if user is not None and region is not None and not user.can_read_region(region, city):
+            rn = regions.set_index("code")["name"]
+            own = rn.get(user.region, user.region)
+            raise auth.PermissionDenied(
+                f"您是{own}的填报员，只能查看{own}和全市的数据，不能查看{rn[region]}的数据。"
+            )
+        obs = store.observations(periods=needed_periods(period, BASELINE))
+        targets = binding_targets(store)
+    targets = targets[targets["binding"]]
+    ind = _indicators()
+    values = derive(obs[["region", "period", "measure", "value"]], ind, regions)
+    st = compute_status(values, targets, ind, regions, period, baseline=BASELINE)
+    names = regions.set_index("code")["name"]
+    st = st.merge(
+        ind[["code", "name", "group", "section", "kind", "sort", "key"]].rename(
+            columns={"code": "indicator", "name": "indicator_name"}),
+        on="indicator", how="left",
+    )
+    st["region_code"] = st["region"]
+    st["region"] = st["region_code"].map(names)
+    st["region_level"] = st["region_code"].map(regions.set_index("code")["level"])
+    st["region_sort"] = st["region_code"].map(regions.set_index("code")["sort"])
+    st["indicator_code"] = st["indicator"]
+    notes = obs.dropna(subset=["note"])
+    if len(notes):
+        measure_to_ind = _measure_indicator_map(ind)
+        n = notes[notes["period"] == period].copy()
+        n["indicator"] = n["measure"].map(measure_to_ind)
+        n = n.dropna(subset=["indicator"]).groupby(["region", "indicator"])["note"].agg("；".join)
+        st["explanation"] = [n.get((r, i)) for r, i in zip(st["region_code"], st["indicator"])]
+    else:
+        st["explanation"] = None
+    if region is not None:
+        st = st[st["region_code"] == region]
+    elif user is not None and user.role == "county":
+        st = st[st["region_code"].isin([city, user.region])]
+    st = st.sort_values(["region_sort", "sort"]).reset_index(drop=True)
+    rest = [c for c in st.columns if c not in STATUS_COLUMNS]
+    return st[STATUS_COLUMNS + rest]
+
+
+def _measure_indicator_map(ind: pd.DataFrame) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for r in ind.itertuples():
+        for m in r.numerator_measures:
+            out.setdefault(m, r.code)
+    return out
+
+
+def targets_table(store: Store) -> pd.DataFrame:
+    """Targets with sources: indicator_code, indicator_name, region, year, target_value,
+    comparator, source, status, binding (plus clause and note)."""
+    t = binding_targets(store)
+    ind = _indicators().set_index("code")["name"]
+    regions = store.regions().set_index("code")["name"]
+    out = pd.DataFrame({
+        "indicator_code": t["indicator"],
+        "indicator_name": t["indicator"].map(ind),
+        "region": t["region"].map(regions),
+        "year": t["year"].astype(int),
+        "target_value": t["value"],
+        "comparator": t["comparator"],
+        "source": np.where(t["doc_number"].notna() & (t["doc_number"] != ""),
+                           t["doc_number"].fillna("") + " " + t["source_title"].fillna(""),
+                           t["source_title"].fillna("")),
+        "status": t["source_status"],
+        "binding": t["binding"].astype(bool),
+        "clause": t["clause"],
+        "note": t["note"],
+    })
+    order = _indicators().set_index("code")["sort"]
+    out["_o"] = t["indicator"].map(order)
+    out = out.sort_values(["_o", "region", "year", "binding"], ascending=[True, True, True, False])
+    return out.drop(columns="_o").reset_index(drop=True)

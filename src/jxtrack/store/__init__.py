@@ -1,0 +1,410 @@
+"""The only code that speaks SQL.
+
+Connection design (two processes, one DuckDB file)
+--------------------------------------------------
+DuckDB lets exactly one process open a database file for writing, and a read-only process cannot
+coexist with a writer either.  The web app and the CLI (say a nightly ``jxtrack report`` while
+officials upload) must share one file, so neither may hold it open.  Every unit of work therefore:
+
+1. takes a per-file lock inside the process (Streamlit serves sessions on threads; DuckDB refuses
+   two connections with different settings to one file inside one process);
+2. opens the file, retrying with back-off while another process holds it (up to
+   ``JXTRACK_LOCK_TIMEOUT`` seconds, default 15) — units of work last milliseconds, so the other
+   process is normally done long before;
+3. runs its statements (writes inside one transaction, together with their audit record);
+4. closes the file, releasing it to the other process.
+
+Opening costs ~10 ms, which is why services batch their reads into one unit of work and pages
+cache results (cleared when an upload or target change lands).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ..catalog import Catalog
+from .migrations import migrate
+
+DEFAULT_DB = "var/jxtrack.duckdb"
+
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+class StoreError(Exception):
+    """A storage problem a user can act on; ``str()`` is a Chinese message."""
+
+
+class StoreBusyError(StoreError):
+    pass
+
+
+class NotFoundError(StoreError):
+    pass
+
+
+def db_path_from_env() -> Path:
+    return Path(os.environ.get("JXTRACK_DB") or DEFAULT_DB)
+
+
+def now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _file_lock(path: Path) -> threading.RLock:
+    key = str(path.resolve())
+    with _locks_guard:
+        return _locks.setdefault(key, threading.RLock())
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    msg = str(exc)
+    return "lock" in msg.lower() and ("Could not set lock" in msg or "Conflicting lock" in msg)
+
+
+class Store:
+    """A DuckDB database file, opened per unit of work (see the module docstring)."""
+
+    def __init__(self, path: Path | str | None = None, lock_timeout: float | None = None):
+        self.path = Path(path) if path else db_path_from_env()
+        self.lock_timeout = (
+            lock_timeout
+            if lock_timeout is not None
+            else float(os.environ.get("JXTRACK_LOCK_TIMEOUT", "15"))
+        )
+        self._local = threading.local()
+
+    # ---- connections -------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One unit of work.  Re-entrant within a thread: nested calls share the connection."""
+        existing = getattr(self._local, "con", None)
+        if existing is not None:
+            yield existing
+            return
+        lock = _file_lock(self.path)
+        with lock:
+            con = self._open()
+            self._local.con = con
+            try:
+                yield con
+            finally:
+                self._local.con = None
+                con.close()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.01
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if not _is_lock_conflict(exc):
+                    raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"数据库 {self.path} 正被另一个程序占用，等待 {self.lock_timeout:.0f} 秒仍未释放。"
+                        "请稍后重试；如持续出现，请检查是否有卡住的 jxtrack 进程。"
+                    ) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.25)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing writes.  Nested use joins the outer transaction."""
+        with self.connect() as con:
+            if getattr(self._local, "in_tx", False):
+                yield con
+                return
+            con.execute("BEGIN TRANSACTION")
+            self._local.in_tx = True
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                self._local.in_tx = False
+
+    def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    # ---- set-up ------------------------------------------------------------------------------
+    def migrate(self) -> list[int]:
+        with self.connect() as con:
+            return migrate(con)
+
+    def schema_version(self) -> int:
+        with self.connect() as con:
+            try:
+                return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0
+            except duckdb.CatalogException:
+                return 0
+
+    def sync_catalog(self, catalog: Catalog, actor: str = "system") -> None:
+        """Copy the catalog files into the database; user-made targets and sources are kept."""
+        ind = catalog.indicators.copy()
+        ind["numerator"] = ind["numerator"].astype(str)
+        ind = ind.rename(columns={"group": "grp"})
+        cols = [
+            "code", "name", "short_name", "grp", "section", "kind", "formula", "numerator",
+            "denominator", "reported_rate", "unit", "direction", "green_min_pp", "yellow_min_pp",
+            "scope", "responsible", "key", "sort", "scale",
+        ]
+        ind = ind[cols]
+        src = catalog.sources.rename(columns={"url_note": "note"}).assign(
+            origin="catalog", created_by=actor, created_at=now()
+        )
+        tg = catalog.targets.assign(origin="catalog")
+        with self.transaction() as con:
+            for table, frame in (
+                ("regions", catalog.regions[["code", "name", "short_name", "level", "parent", "summable", "sort"]]),
+                ("measures", catalog.measures),
+                ("indicators", ind),
+                ("aliases", catalog.aliases),
+            ):
+                con.execute(f"DELETE FROM {table}")
+                con.register("frame_in", frame)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame_in")
+                con.unregister("frame_in")
+            con.register("src_in", src)
+            con.execute("DELETE FROM target_sources WHERE origin = 'catalog'")
+            con.execute(
+                "INSERT INTO target_sources BY NAME SELECT * FROM src_in "
+                "WHERE code NOT IN (SELECT code FROM target_sources)"
+            )
+            con.unregister("src_in")
+            con.register("tg_in", tg)
+            con.execute("DELETE FROM targets WHERE origin = 'catalog'")
+            con.execute(
+                "INSERT INTO targets BY NAME SELECT * FROM tg_in t WHERE NOT EXISTS ("
+                "SELECT 1 FROM targets x WHERE x.indicator=t.indicator AND x.region=t.region "
+                "AND x.year=t.year AND x.source=t.source)"
+            )
+            con.unregister("tg_in")
+            self.audit(con, actor, "catalog.sync", "catalog",
+                       {"indicators": len(ind), "targets": len(tg)})
+
+    # ---- meta --------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self.connect() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value]
+        )
+
+    def is_demo(self) -> bool:
+        return self.get_meta("demo") == "true"
+
+    # ---- audit -------------------------------------------------------------------------------
+    @staticmethod
+    def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, obj: str | None,
+              detail: dict[str, Any] | None = None) -> None:
+        """Append to the audit log.  Call inside the transaction of the change it records."""
+        con.execute(
+            "INSERT INTO audit_log (logged_at, actor, action, object, detail) VALUES (?, ?, ?, ?, ?)",
+            [now(), actor, action, obj, json.dumps(detail or {}, ensure_ascii=False, default=str)],
+        )
+
+    def audit_log(self, limit: int = 500) -> pd.DataFrame:
+        return self.df("SELECT * FROM audit_log ORDER BY audit_id DESC LIMIT ?", [limit])
+
+    # ---- catalog reads -----------------------------------------------------------------------
+    def regions(self) -> pd.DataFrame:
+        return self.df("SELECT * FROM regions ORDER BY sort, code")
+
+    # ---- observations ------------------------------------------------------------------------
+    def observations(self, periods: list[str] | None = None, regions: list[str] | None = None,
+                     measures: list[str] | None = None) -> pd.DataFrame:
+        """Figures in force (newest accepted upload per region/period/measure)."""
+        sql = "SELECT region, period, measure, value, note, upload_id FROM current_observations WHERE 1=1"
+        params: list = []
+        for col, vals in (("period", periods), ("region", regions), ("measure", measures)):
+            if vals is not None:
+                sql += f" AND {col} IN (SELECT unnest(?::VARCHAR[]))"
+                params.append(list(vals))
+        return self.df(sql, params)
+
+    def periods(self) -> list[str]:
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT period FROM current_observations ORDER BY period"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def latest_period(self) -> str | None:
+        p = self.periods()
+        return p[-1] if p else None
+
+    def record_upload(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        kind: str,
+        username: str,
+        status: str,
+        file_name: str | None = None,
+        file_bytes: bytes | None = None,
+        region: str | None = None,
+        period: str | None = None,
+        values: pd.DataFrame | None = None,
+        problems: list[dict] | None = None,
+    ) -> int:
+        """Insert an upload and (when accepted) its observations; returns upload_id.
+
+        Must run inside a transaction that also writes the audit record.  ``values`` has columns
+        region, period, measure, value and optionally raw_value, sheet, cell, note."""
+        digest = hashlib.sha256(file_bytes).hexdigest() if file_bytes is not None else None
+        n = 0 if values is None else len(values)
+        upload_id = con.execute(
+            "INSERT INTO uploads (kind, file_name, file_hash, file_size, file_bytes, region, period, "
+            "username, uploaded_at, status, n_values, problems) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id",
+            [kind, file_name, digest, len(file_bytes) if file_bytes is not None else None,
+             file_bytes, region, period, username, now(), status, n,
+             json.dumps(problems or [], ensure_ascii=False, default=str)],
+        ).fetchone()[0]
+        if values is not None and len(values) and status == "accepted":
+            v = values.copy()
+            for col in ("raw_value", "sheet", "cell", "note"):
+                if col not in v.columns:
+                    v[col] = None
+            v["upload_id"] = upload_id
+            v = v[["upload_id", "region", "period", "measure", "value", "raw_value", "sheet", "cell", "note"]]
+            con.register("obs_in", v)
+            con.execute("INSERT INTO observations BY NAME SELECT * FROM obs_in")
+            con.unregister("obs_in")
+        return int(upload_id)
+
+    def uploads(self, region: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        sql = (
+            "SELECT u.upload_id, coalesce(r.name, u.region, '多个地区') AS region, u.region AS region_code, "
+            "u.period, u.username AS user, u.uploaded_at, u.status, u.file_name, u.kind, u.n_values, "
+            "u.file_hash, u.withdrawn_by, u.withdrawn_at, u.withdraw_reason "
+            "FROM uploads u LEFT JOIN regions r ON r.code = u.region WHERE u.kind <> 'demo'"
+        )
+        params: list = []
+        if region:
+            sql += " AND (u.region = ? OR u.upload_id IN (SELECT upload_id FROM observations WHERE region = ?))"
+            params += [region, region]
+        sql += " ORDER BY u.upload_id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self.df(sql, params)
+
+    def upload_regions(self, upload_id: int) -> list[str]:
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT DISTINCT region FROM observations WHERE upload_id = ? ORDER BY region", [upload_id]
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def get_upload(self, upload_id: int) -> dict | None:
+        with self.connect() as con:
+            cur = con.execute(
+                "SELECT upload_id, kind, file_name, file_hash, region, period, username, uploaded_at, "
+                "status, n_values, problems FROM uploads WHERE upload_id = ?", [upload_id])
+            row = cur.fetchone()
+            if row is None:
+                return None
+            return dict(zip([d[0] for d in cur.description], row))
+
+    def withdraw_upload(self, upload_id: int, actor: str, reason: str = "") -> None:
+        """Rollback: the upload stops counting; earlier figures apply again. Nothing is deleted."""
+        with self.transaction() as con:
+            row = con.execute("SELECT status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+            if row is None:
+                raise NotFoundError(f"没有编号为 {upload_id} 的上传记录。请用 jxtrack uploads 查看编号。")
+            if row[0] != "accepted":
+                raise StoreError(f"上传 {upload_id} 的状态是 {row[0]}，只有已接收（accepted）的上传可以撤回。")
+            con.execute(
+                "UPDATE uploads SET status = 'withdrawn', withdrawn_by = ?, withdrawn_at = ?, "
+                "withdraw_reason = ? WHERE upload_id = ?",
+                [actor, now(), reason, upload_id],
+            )
+            self.audit(con, actor, "upload.withdraw", f"upload:{upload_id}", {"reason": reason})
+
+    # ---- targets -----------------------------------------------------------------------------
+    def targets(self) -> pd.DataFrame:
+        """All targets with their source document (not only binding ones)."""
+        return self.df(
+            "SELECT t.indicator, t.region, t.year, t.value, t.comparator, t.source, t.clause, t.note, "
+            "t.origin, s.doc_number, s.title AS source_title, s.status AS source_status, s.issued "
+            "FROM targets t JOIN target_sources s ON s.code = t.source"
+        )
+
+    def sources(self) -> pd.DataFrame:
+        return self.df("SELECT * FROM target_sources ORDER BY issued, code")
+
+    def binding_overrides(self) -> pd.DataFrame:
+        return self.df("SELECT indicator, region, year, source FROM target_bindings")
+
+    def target_changes(self) -> pd.DataFrame:
+        return self.df("SELECT * FROM target_changes ORDER BY change_id DESC")
+
+    # ---- users -------------------------------------------------------------------------------
+    def get_user(self, username: str) -> dict | None:
+        with self.connect() as con:
+            cur = con.execute("SELECT * FROM users WHERE username = ?", [username])
+            row = cur.fetchone()
+            if row is None:
+                return None
+            return dict(zip([d[0] for d in cur.description], row))
+
+    def users(self) -> pd.DataFrame:
+        return self.df(
+            "SELECT username, role, region, display_name, email, active, failed_attempts, locked_until, "
+            "created_at, password_changed_at FROM users ORDER BY username"
+        )
+
+    def create_user(self, *, username: str, password_hash: str, role: str, region: str | None,
+                    display_name: str | None, email: str | None, actor: str) -> None:
+        with self.transaction() as con:
+            if con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+                raise StoreError(f"用户名 “{username}” 已存在，请换一个用户名，或在用户管理中修改该用户。")
+            con.execute(
+                "INSERT INTO users (username, password_hash, role, region, display_name, email, active, "
+                "failed_attempts, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, TRUE, 0, ?, ?)",
+                [username, password_hash, role, region, display_name, email, now(), now()],
+            )
+            self.audit(con, actor, "user.add", f"user:{username}",
+                       {"role": role, "region": region})
+
+    def update_user(self, username: str, actor: str, action: str, audit: bool = True,
+                    **fields: Any) -> None:
+        """Set columns of one user; ``action`` names the change in the audit log."""
+        allowed = {"password_hash", "role", "region", "display_name", "email", "active",
+                   "failed_attempts", "locked_until", "password_changed_at"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown user fields {bad}")
+        with self.transaction() as con:
+            if not con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+                raise NotFoundError(f"没有用户 “{username}”。")
+            sets = ", ".join(f"{k} = ?" for k in fields)
+            con.execute(f"UPDATE users SET {sets} WHERE username = ?", [*fields.values(), username])
+            if audit:
+                detail = {k: v for k, v in fields.items() if k != "password_hash"}
+                self.audit(con, actor, action, f"user:{username}", detail)

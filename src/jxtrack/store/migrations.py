@@ -1,0 +1,128 @@
+"""Numbered schema migrations, recorded in ``schema_migrations`` so an old database upgrades
+itself on open (after sqlite-utils' migrations).  Never edit a released migration: add a new one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+        -- the catalog, copied from data/*.csv on every `jxtrack init`
+        CREATE TABLE regions (
+            code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, short_name VARCHAR, level VARCHAR NOT NULL,
+            parent VARCHAR, summable BOOLEAN NOT NULL, sort INTEGER);
+        CREATE TABLE measures (
+            code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, unit VARCHAR NOT NULL,
+            behaviour VARCHAR NOT NULL, scope VARCHAR NOT NULL, description VARCHAR);
+        CREATE TABLE indicators (
+            code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, short_name VARCHAR, grp VARCHAR, section VARCHAR,
+            kind VARCHAR NOT NULL, formula VARCHAR NOT NULL, numerator VARCHAR, denominator VARCHAR,
+            reported_rate VARCHAR, unit VARCHAR, direction VARCHAR, green_min_pp DOUBLE, yellow_min_pp DOUBLE,
+            scope VARCHAR, responsible VARCHAR, key BOOLEAN, sort INTEGER, scale DOUBLE);
+        CREATE TABLE aliases (kind VARCHAR, alias VARCHAR, code VARCHAR, PRIMARY KEY (kind, alias));
+
+        -- targets and where they come from; origin 'catalog' rows are refreshed from data/,
+        -- origin 'user' rows are the working group's (new documents, 任务分解表)
+        CREATE TABLE target_sources (
+            code VARCHAR PRIMARY KEY, doc_number VARCHAR, title VARCHAR NOT NULL, issuer VARCHAR,
+            issued VARCHAR, status VARCHAR NOT NULL, note VARCHAR, origin VARCHAR NOT NULL,
+            created_by VARCHAR, created_at TIMESTAMP);
+        CREATE TABLE targets (
+            indicator VARCHAR NOT NULL, region VARCHAR NOT NULL, year INTEGER NOT NULL,
+            source VARCHAR NOT NULL, value DOUBLE NOT NULL, comparator VARCHAR NOT NULL,
+            clause VARCHAR, note VARCHAR, origin VARCHAR NOT NULL,
+            PRIMARY KEY (indicator, region, year, source));
+        CREATE TABLE target_bindings (
+            indicator VARCHAR NOT NULL, region VARCHAR NOT NULL, year INTEGER NOT NULL,
+            source VARCHAR NOT NULL, set_by VARCHAR, set_at TIMESTAMP, reason VARCHAR,
+            PRIMARY KEY (indicator, region, year));
+        CREATE SEQUENCE target_change_seq START 1;
+        CREATE TABLE target_changes (
+            change_id BIGINT PRIMARY KEY DEFAULT nextval('target_change_seq'),
+            changed_at TIMESTAMP NOT NULL, changed_by VARCHAR NOT NULL, action VARCHAR NOT NULL,
+            indicator VARCHAR, region VARCHAR, year INTEGER, source VARCHAR,
+            old_value DOUBLE, new_value DOUBLE, reason VARCHAR);
+
+        -- every upload is kept with its bytes; observations are versioned by upload
+        CREATE SEQUENCE upload_seq START 1;
+        CREATE TABLE uploads (
+            upload_id BIGINT PRIMARY KEY DEFAULT nextval('upload_seq'),
+            kind VARCHAR NOT NULL,            -- upload | demo
+            file_name VARCHAR, file_hash VARCHAR, file_size BIGINT, file_bytes BLOB,
+            region VARCHAR, period VARCHAR,   -- NULL when one file covers several
+            username VARCHAR NOT NULL, uploaded_at TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL,          -- accepted | rejected | withdrawn
+            n_values INTEGER, problems VARCHAR,
+            withdrawn_by VARCHAR, withdrawn_at TIMESTAMP, withdraw_reason VARCHAR);
+        CREATE TABLE observations (
+            upload_id BIGINT NOT NULL, region VARCHAR NOT NULL, period VARCHAR NOT NULL,
+            measure VARCHAR NOT NULL, value DOUBLE, raw_value VARCHAR, sheet VARCHAR, cell VARCHAR,
+            note VARCHAR,
+            PRIMARY KEY (upload_id, region, period, measure));
+
+        -- the figures in force: per (region, period, measure) the newest accepted upload wins
+        CREATE VIEW current_observations AS
+        SELECT region, period, measure, value, note, upload_id FROM (
+            SELECT o.region, o.period, o.measure, o.value, o.note, o.upload_id,
+                   row_number() OVER (PARTITION BY o.region, o.period, o.measure
+                                      ORDER BY o.upload_id DESC) AS rn
+            FROM observations o JOIN uploads u USING (upload_id)
+            WHERE u.status = 'accepted') WHERE rn = 1;
+
+        CREATE TABLE users (
+            username VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL, role VARCHAR NOT NULL,
+            region VARCHAR, display_name VARCHAR, email VARCHAR, active BOOLEAN NOT NULL DEFAULT TRUE,
+            failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
+            created_at TIMESTAMP, password_changed_at TIMESTAMP);
+
+        -- append-only; written in the same transaction as the change it records
+        CREATE SEQUENCE audit_seq START 1;
+        CREATE TABLE audit_log (
+            audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+            logged_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, action VARCHAR NOT NULL,
+            object VARCHAR, detail VARCHAR);
+        """
+    )
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "initial schema", m001_initial),
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration not yet recorded, each in its own transaction; return those applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+    )
+    done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, fn in MIGRATIONS:
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            fn(con)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp::TIMESTAMP)",
+                [version, name],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    return max((v for v, _, _ in MIGRATIONS), default=0)
