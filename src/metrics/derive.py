@@ -49,13 +49,17 @@ def formula_terms(indicators: pd.DataFrame) -> pd.DataFrame:
     den = ind.loc[~_blank(ind["denominator"]), ["code", "denominator"]]
     den = den.rename(columns={"code": "indicator", "denominator": "measure"}).assign(sign=1.0, role="den")
     rate = ind.loc[~_blank(ind["reported_rate"]), ["code", "reported_rate"]]
-    rate = rate.rename(columns={"code": "indicator", "reported_rate": "measure"}).assign(sign=1.0, role="rate")
+    rate = rate.rename(columns={"code": "indicator", "reported_rate": "measure"}).assign(
+        sign=1.0, role="rate"
+    )
     cols = ["indicator", "measure", "role", "sign"]
     out = pd.concat([num[cols], den[cols], rate[cols]], ignore_index=True)
     return out.dropna(subset=["measure"]).astype({"measure": "str", "indicator": "str", "role": "str"})
 
 
-def _own_rows(obs: pd.DataFrame, ind: pd.DataFrame, terms: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+def _own_rows(
+    obs: pd.DataFrame, ind: pd.DataFrame, terms: pd.DataFrame, regions: pd.DataFrame
+) -> pd.DataFrame:
     """Indicator values each region computes from its own reported measures."""
     m = obs.merge(terms, on="measure")
     m = m.merge(regions[["code", "level"]].rename(columns={"code": "region"}), on="region")

@@ -139,6 +139,11 @@ def _with_derive_defaults(values: pd.DataFrame) -> pd.DataFrame:
     return values.assign(**missing) if missing else values
 
 
+def _int_array(a: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers with NaN as <NA> (ranks, years, month counts)."""
+    return pd.array(np.asarray(a, dtype="float64"), dtype="Float64").astype("Int64")
+
+
 def _num(df: pd.DataFrame, col: str) -> np.ndarray:
     return df[col].to_numpy(dtype="float64", na_value=np.nan)
 
@@ -177,7 +182,13 @@ def compute_status(
     # --- the values this period's status reads ------------------------------------------------
     roles = pd.DataFrame(
         {
-            "period": [period, previous_month(period), same_month_last_year(period), last_december(period), baseline],
+            "period": [
+                period,
+                previous_month(period),
+                same_month_last_year(period),
+                last_december(period),
+                baseline,
+            ],
             "role": _VALUE_ROLES,
         }
     )
@@ -199,14 +210,18 @@ def compute_status(
     tg = _prepare_targets(targets)
     kinds = ind[["indicator", "kind"]]
     own = _targets_for_year(tg, kinds, year)
-    own_prev = _targets_for_year(tg, kinds, year - 1)[_RK + ["target"]].rename(columns={"target": "ly_target"})
+    own_prev = _targets_for_year(tg, kinds, year - 1)[_RK + ["target"]].rename(
+        columns={"target": "ly_target"}
+    )
 
     keys = pd.concat([cur[_RK], own[_RK]]).drop_duplicates()
     rows = grid.merge(keys, on=_RK)
     rows = rows.merge(wide, on=_RK, how="left").merge(cur, on=_RK, how="left")
     rows = rows.merge(own, on=_RK, how="left").merge(own_prev, on=_RK, how="left")
-    city_t = own.rename(columns={"region": "city"}).add_prefix("c_").rename(
-        columns={"c_city": "city", "c_indicator": "indicator"}
+    city_t = (
+        own.rename(columns={"region": "city"})
+        .add_prefix("c_")
+        .rename(columns={"c_city": "city", "c_indicator": "indicator"})
     )
     city_prev = own_prev.rename(columns={"region": "city", "ly_target": "c_ly_target"})
     rows = rows.merge(city_t, on=["city", "indicator"], how="left")
@@ -265,7 +280,8 @@ def compute_status(
         gap_pp = sign * gap / abs_target * 100.0
 
     # light
-    at_deadline = (month == 12) & (tyear == year)  # year end of an annual target, deadline of a multi-year one
+    # the target's last month: year end for annual targets, the deadline for multi-year ones
+    at_deadline = (month == 12) & (tyear == year)
     met = np.where(sign > 0, actual >= target, at_deadline & (actual <= target))
     missing = np.isnan(actual) | np.isnan(target)
     green_min = _num(rows, "green_min_pp")
@@ -275,9 +291,7 @@ def compute_status(
         ["none", "done", "none", "green", "yellow"],
         "red",
     )
-    ms_light = np.select(
-        [missing, actual >= 1, p_idx < deadline_idx], ["none", "done", "yellow"], "red"
-    )
+    ms_light = np.select([missing, actual >= 1, p_idx < deadline_idx], ["none", "done", "yellow"], "red")
     light = np.where(is_ms, ms_light, light)
 
     # forecast to year end (to the deadline for cumulative)
@@ -318,7 +332,7 @@ def compute_status(
         period=period,
         actual=actual,
         target=target,
-        target_year=pd.array(np.where(np.isnan(tyear), np.nan, tyear), dtype="Float64").astype("Int64"),
+        target_year=_int_array(tyear),
         completion=completion,
         time_progress=time_progress,
         expected=expected,
@@ -329,9 +343,7 @@ def compute_status(
         forecast_method=method,
         will_meet=will_meet,
         required_pace=pace,
-        remaining_months=pd.array(
-            np.where(np.isnan(remaining), np.nan, remaining), dtype="Float64"
-        ).astype("Int64"),
+        remaining_months=_int_array(remaining),
         yoy=yoy,
         yoy_diff=yoy_diff,
         mom=mom,
@@ -361,8 +373,8 @@ def _add_rank_and_average(out: pd.DataFrame) -> pd.DataFrame:
     keys = [cty["city"], cty["indicator"]]
     rank = key.groupby(keys).rank(method="min", ascending=False)
     rank_of = key.groupby(keys).transform("count")
-    out["rank"] = pd.array(rank.reindex(out.index).to_numpy(), dtype="Float64").astype("Int64")
-    out["rank_of"] = pd.array(rank_of.reindex(out.index).to_numpy(dtype="float64"), dtype="Float64").astype("Int64")
+    out["rank"] = _int_array(rank.reindex(out.index).to_numpy(dtype="float64", na_value=np.nan))
+    out["rank_of"] = _int_array(rank_of.reindex(out.index).to_numpy(dtype="float64", na_value=np.nan))
 
     # county_avg: additive -> city total / counties with a figure; ratio -> the city's own ratio
     city_val = out.loc[out["level"] == "city", ["region", "indicator", "actual"]].rename(
