@@ -260,7 +260,8 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         if formula == "sum" and ("+" not in row["numerator"] or "-" in row["numerator"]):
             r.err(name, line, "sum 指标的 numerator 须写作 a+b(+…)")
         scale = None
-        if not bad and formula in FORMULAS:
+        units_known = all(measure_unit[m] in unit_dim for m in nums + ([den] if den else []) if m in measure_unit)
+        if not bad and formula in FORMULAS and units_known:
             scale = _scale(r, line, row, nums, den, measure_unit, unit_dim, unit_fac)
         if row["kind"] == "ytd_ratio" and formula != "ratio":
             r.err(name, line, "ytd_ratio 指标须为 ratio 公式")

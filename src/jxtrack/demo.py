@@ -17,7 +17,7 @@ DEMO_END = "2026-10"
 DEMO_SOURCE = "DEMO-FJB"
 DEMO_SOURCE_TITLE = "嘉兴市“两化”改造及两业融合目标任务分解表（示例数据）"
 # share of the year's flow done by the end of each month (Jan..Dec); sums to 100
-SEASON = np.array([5, 5, 7, 8, 8, 9, 8, 8, 9, 10, 10, 13], dtype=float) / 100.0
+SEASON = np.array([6, 6, 8, 8, 8, 9, 8, 8, 9, 11, 9, 10], dtype=float) / 100.0
 # how a county performs against its share of a target: red, yellow, green, done
 PERF_LEVELS = np.array([0.80, 0.97, 1.08, 1.28])
 PERF_WEIGHTS = np.array([0.2, 0.3, 0.35, 0.15])

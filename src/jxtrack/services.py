@@ -109,13 +109,13 @@ def status(store: Store, period: str | None = None, region: str | None = None,
     st["region_level"] = st["region_code"].map(regions.set_index("code")["level"])
     st["region_sort"] = st["region_code"].map(regions.set_index("code")["sort"])
     st["indicator_code"] = st["indicator"]
-    notes = obs.dropna(subset=["note"])
+    notes = obs.loc[obs["note"].notna() & (obs["period"] == period), ["region", "measure", "note"]]
     if len(notes):
-        measure_to_ind = _measure_indicator_map(ind)
-        n = notes[notes["period"] == period].copy()
-        n["indicator"] = n["measure"].map(measure_to_ind)
-        n = n.dropna(subset=["indicator"]).groupby(["region", "indicator"])["note"].agg("；".join)
-        st["explanation"] = [n.get((r, i)) for r, i in zip(st["region_code"], st["indicator"])]
+        notes = notes.assign(indicator=notes["measure"].map(_measure_indicator_map(ind))).dropna(
+            subset=["indicator"])
+        notes = notes.groupby(["region", "indicator"], as_index=False)["note"].agg("；".join)
+        st = st.merge(notes.rename(columns={"region": "region_code", "note": "explanation"}),
+                      on=["region_code", "indicator"], how="left")
     else:
         st["explanation"] = None
     if region is not None:

@@ -238,25 +238,39 @@ class Store:
     # ---- observations ------------------------------------------------------------------------
     def observations(self, periods: list[str] | None = None, regions: list[str] | None = None,
                      measures: list[str] | None = None) -> pd.DataFrame:
-        """Figures in force (newest accepted upload per region/period/measure)."""
-        sql = "SELECT region, period, measure, value, note, upload_id FROM current_observations WHERE 1=1"
+        """Figures in force (newest accepted upload per region/period/measure).
+
+        Filters are applied before the newest-upload window so only the rows asked for are ranked
+        (the ``current_observations`` view does the same over everything)."""
+        where = "u.status = 'accepted'"
         params: list = []
         for col, vals in (("period", periods), ("region", regions), ("measure", measures)):
             if vals is not None:
-                sql += f" AND {col} IN (SELECT unnest(?::VARCHAR[]))"
+                where += f" AND o.{col} IN (SELECT unnest(?::VARCHAR[]))"
                 params.append(list(vals))
+        sql = (
+            "SELECT region, period, measure, value, note, upload_id FROM ("
+            " SELECT o.region, o.period, o.measure, o.value, o.note, o.upload_id,"
+            "  row_number() OVER (PARTITION BY o.region, o.period, o.measure ORDER BY o.upload_id DESC) rn"
+            f" FROM observations o JOIN uploads u USING (upload_id) WHERE {where}) WHERE rn = 1"
+        )
         return self.df(sql, params)
 
     def periods(self) -> list[str]:
         with self.connect() as con:
             rows = con.execute(
-                "SELECT DISTINCT period FROM current_observations ORDER BY period"
+                "SELECT DISTINCT o.period FROM observations o JOIN uploads u USING (upload_id) "
+                "WHERE u.status = 'accepted' ORDER BY 1"
             ).fetchall()
         return [r[0] for r in rows]
 
     def latest_period(self) -> str | None:
-        p = self.periods()
-        return p[-1] if p else None
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT max(o.period) FROM observations o JOIN uploads u USING (upload_id) "
+                "WHERE u.status = 'accepted'"
+            ).fetchone()
+        return row[0] if row else None
 
     def record_upload(
         self,
