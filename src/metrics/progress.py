@@ -121,6 +121,7 @@ def _prepare_targets(targets: pd.DataFrame) -> pd.DataFrame:
     t["note"] = t["note"].fillna("").astype(str)
     if "comparator" not in t.columns:
         t["comparator"] = ""
+    t = t[["indicator", "region", "year", "value", "comparator", "source", "note"]]
     return t.astype({"year": "int64", "value": "float64", "region": "str", "indicator": "str"})
 
 
@@ -208,6 +209,7 @@ def compute_status(
 
     # --- targets: own, else the city's for ratio kinds ----------------------------------------
     tg = _prepare_targets(targets)
+    tg = tg[tg["year"] >= year - 1]  # older targets never apply (level paths look back one year)
     kinds = ind[["indicator", "kind"]]
     own = _targets_for_year(tg, kinds, year)
     own_prev = _targets_for_year(tg, kinds, year - 1)[_RK + ["target"]].rename(

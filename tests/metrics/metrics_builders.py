@@ -9,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 
 
-
 def region_rows(counties=("A", "B", "D"), zones=("Z",)) -> pd.DataFrame:
     rows = [{"code": "C", "name": "市", "level": "city", "parent": "", "summable": False}]
     rows += [{"code": c, "name": c, "level": "county", "parent": "C", "summable": True} for c in counties]
@@ -67,5 +66,3 @@ def tgts(*rows: tuple) -> pd.DataFrame:
     """(indicator, region, year, value) tuples, comparator '>=' and source 'S'."""
     df = pd.DataFrame(list(rows), columns=["indicator", "region", "year", "value"])
     return df.assign(comparator=">=", source="S")
-
-

@@ -14,8 +14,14 @@ IND = indicators(
     indicator("net", formula="difference", num=["p", "q"]),
     # 亿元 / 亩 -> 万元/亩: 1 亿元 = 10000 万元, so scale 10000
     indicator(
-        "va_mu", kind="ytd_ratio", formula="ratio", num=["va"], den="land", rate="va_mu_rate",
-        scale=10000.0, unit="万元/亩",
+        "va_mu",
+        kind="ytd_ratio",
+        formula="ratio",
+        num=["va"],
+        den="land",
+        rate="va_mu_rate",
+        scale=10000.0,
+        unit="万元/亩",
     ),
     indicator("fund", num=["fund"], scope="city", unit="亿元"),
     # a measure in 万元 shown in 亿元: scale 1/10000
@@ -79,9 +85,7 @@ def test_ratio_unit_scale_yi_yuan_per_mu_to_wan_yuan_per_mu():
 
 
 def test_ratio_zero_or_missing_denominator_is_nan():
-    out = derive(
-        obs(("A", P, "va", 2.0), ("A", P, "land", 0.0), ("B", P, "va", 2.0)), IND, REG
-    )
+    out = derive(obs(("A", P, "va", 2.0), ("A", P, "land", 0.0), ("B", P, "va", 2.0)), IND, REG)
     assert math.isnan(row(out, "A", "va_mu")["value"])
     assert math.isnan(row(out, "B", "va_mu")["value"])
 
@@ -89,9 +93,12 @@ def test_ratio_zero_or_missing_denominator_is_nan():
 def test_city_ratio_is_sum_over_sum_not_mean_of_ratios():
     out = derive(
         obs(
-            ("A", P, "va", 3.0), ("A", P, "land", 1000.0),  # 3/1000 × 1e4 = 30
-            ("B", P, "va", 1.0), ("B", P, "land", 3000.0),  # 1/3000 × 1e4 = 3.333
-            ("D", P, "va", 2.0), ("D", P, "land", 1000.0),  # 2/1000 × 1e4 = 20
+            ("A", P, "va", 3.0),
+            ("A", P, "land", 1000.0),  # 3/1000 × 1e4 = 30
+            ("B", P, "va", 1.0),
+            ("B", P, "land", 3000.0),  # 1/3000 × 1e4 = 3.333
+            ("D", P, "va", 2.0),
+            ("D", P, "land", 1000.0),  # 2/1000 × 1e4 = 20
         ),
         IND,
         REG,
@@ -110,9 +117,11 @@ def test_city_ratio_is_sum_over_sum_not_mean_of_ratios():
 def test_ratio_only_county_shown_but_not_rolled_up():
     out = derive(
         obs(
-            ("A", P, "va", 3.0), ("A", P, "land", 1000.0),  # 30
+            ("A", P, "va", 3.0),
+            ("A", P, "land", 1000.0),  # 30
             ("B", P, "va_mu_rate", 50.0),  # only the ratio
-            ("D", P, "va", 1.0), ("D", P, "land", 1000.0),  # 10
+            ("D", P, "va", 1.0),
+            ("D", P, "land", 1000.0),  # 10
         ),
         IND,
         REG,
@@ -130,8 +139,11 @@ def test_ratio_only_county_shown_but_not_rolled_up():
 def test_ratio_only_when_parts_incomplete_and_parts_win_when_complete():
     out = derive(
         obs(
-            ("A", P, "land", 1000.0), ("A", P, "va_mu_rate", 40.0),  # numerator missing -> rate
-            ("B", P, "va", 1.0), ("B", P, "land", 1000.0), ("B", P, "va_mu_rate", 99.0),  # parts: 10
+            ("A", P, "land", 1000.0),
+            ("A", P, "va_mu_rate", 40.0),  # numerator missing -> rate
+            ("B", P, "va", 1.0),
+            ("B", P, "land", 1000.0),
+            ("B", P, "va_mu_rate", 99.0),  # parts: 10
             ("D", P, "va_mu_rate", 7.0),
         ),
         IND,
@@ -166,8 +178,10 @@ def test_city_own_report_of_county_measure_ignored_in_rollup():
 def test_rollup_of_sum_and_difference_uses_complete_counties():
     out = derive(
         obs(
-            ("A", P, "p", 10.0), ("A", P, "q", 4.0),  # both 14, net 6
-            ("B", P, "p", 8.0), ("B", P, "q", 1.0),  # both 9, net 7
+            ("A", P, "p", 10.0),
+            ("A", P, "q", 4.0),  # both 14, net 6
+            ("B", P, "p", 8.0),
+            ("B", P, "q", 1.0),  # both 9, net 7
             ("D", P, "p", 5.0),  # incomplete: no q
         ),
         IND,
@@ -197,9 +211,7 @@ def test_non_summable_county_not_rolled_up():
 
 
 def test_periods_kept_apart_and_missing_values_ignored():
-    out = derive(
-        obs(("A", "2024-05", "p", 8.0), ("A", P, "p", 10.0), ("B", P, "p", float("nan"))), IND, REG
-    )
+    out = derive(obs(("A", "2024-05", "p", 8.0), ("A", P, "p", 10.0), ("B", P, "p", float("nan"))), IND, REG)
     assert row(out, "C", "proj", "2024-05")["value"] == 8.0
     assert row(out, "C", "proj")["value"] == 10.0
     assert not has_row(out, "B", "proj")

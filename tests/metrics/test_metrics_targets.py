@@ -18,7 +18,9 @@ def targets(*rows):
 
 
 def binding_source(out, indicator="tax", region="C", year=2026):
-    b = out[(out["indicator"] == indicator) & (out["region"] == region) & (out["year"] == year) & out["binding"]]
+    b = out[
+        (out["indicator"] == indicator) & (out["region"] == region) & (out["year"] == year) & out["binding"]
+    ]
     assert len(b) == 1, "exactly one binding row per key"
     return b.iloc[0]["source"]
 
