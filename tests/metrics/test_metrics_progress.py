@@ -397,3 +397,9 @@ def test_ratio_only_and_partial_flags_pass_through():
     assert row(st, "B", "va_mu")["ratio_only"] and not row(st, "A", "va_mu")["ratio_only"]
     c = row(st, "C", "va_mu")
     assert c["partial"] and c["not_rolled_up"] == "B" and c["actual"] == pytest.approx(30.0)
+
+
+def test_empty_inputs_give_empty_or_grey_tables():
+    assert len(status(vals(), tgts(), FLOW)) == 0
+    st = status(vals(), tgts(("proj", "C", 2024, 5.0)), FLOW)
+    assert st["region"].tolist() == ["C"] and st["light"].tolist() == ["none"]
