@@ -1,0 +1,22 @@
+"""jxtrack web app: the frame and router only.  Page config, sign-in, st.navigation with the pages
+the signed-in role may see, the shared sidebar, then the page."""
+
+import streamlit as st
+
+from jxtrack.ui import cache, nav, session
+
+st.set_page_config(page_title="嘉兴制造业目标跟踪", page_icon="📊", layout="wide",
+                   initial_sidebar_state="auto")
+
+user = session.current_user()
+if user is None:
+    page = st.navigation([st.Page(session.login_page, title="登录", icon="🔑", url_path="login")],
+                         position="hidden")
+else:
+    page = st.navigation([
+        st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url, default=(i == 0))
+        for i, p in enumerate(nav.pages_for(user.role))
+    ])
+    regions = cache.regions(cache.store(), user).set_index("code")["name"]
+    session.sidebar(user, regions.get(user.region) if user.region else None)
+page.run()

@@ -1,0 +1,39 @@
+"""区县 — one county's scorecard: every indicator with light, rank among counties and a trend."""
+
+import pandas as pd
+import streamlit as st
+
+from jxtrack.ui import cache, common, fmt, session
+
+user = session.require_user()
+store = cache.store()
+common.demo_banner(store)
+regions = cache.regions(store, user)
+choices = regions[regions["level"].isin(["county", "zone", "city"])]
+codes = list(choices["code"])
+names = choices.set_index("code")["name"]
+default = user.region if user.role == "county" and user.region in codes else (codes[1] if len(codes) > 1 else codes[0])
+c1, c2 = st.columns([2, 1])
+region = c1.selectbox("地区", codes, index=codes.index(default), format_func=lambda c: names[c],
+                      key="county_region")
+with c2:
+    period = common.period_select(store, "county_period")
+with common.guard():
+    sc = cache.county_scorecard(store, region, period, user)
+
+st.title(f"{sc.region_name} · {fmt.period_label(sc.period)}")
+common.light_counts(sc.counts)
+rows = sc.rows
+table = common.status_table(rows)
+table.insert(2, "排名", [f"第{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
+                       for a, b in zip(rows["rank"], rows["rank_of"])])
+table.insert(3, "与区县平均差", [fmt.number(v, u) if pd.notna(v) else "—"
+                            for v, u in zip(rows["gap_to_avg"], rows["unit"])])
+table["近12个月"] = rows["trend"].to_numpy()
+for g in ("两化", "两业"):
+    part = table[(rows["group"] == g).to_numpy()]
+    if len(part):
+        st.subheader("“两化”改造" if g == "两化" else "两业融合")
+        st.dataframe(part, hide_index=True, width="stretch",
+                     column_config={"近12个月": st.column_config.LineChartColumn("近12个月（当年累计）", width="small")})
+common.downloads(table.drop(columns=["近12个月"]), f"{sc.region_name}_{sc.period}", "county_dl")

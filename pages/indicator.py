@@ -1,0 +1,89 @@
+"""指标详情 — one indicator: year-to-date line against 序时 and the target, each county's bar with
+the county average, forecast and required pace, 同比/环比, the table behind it, and the target's
+source (with the other figure where sources conflict)."""
+
+import pandas as pd
+import streamlit as st
+
+from jxtrack.ui import cache, charts, common, fmt, session
+
+user = session.require_user()
+store = cache.store()
+common.demo_banner(store)
+ind = cache.catalog().indicators.sort_values("sort")
+codes = list(ind["code"])
+names = ind.set_index("code")["name"]
+default = st.query_params.get("indicator", codes[0])
+regions = cache.regions(store, user)
+region_names = regions.set_index("code")["name"]
+
+c1, c2, c3 = st.columns([2, 1, 1])
+code = c1.selectbox("指标", codes, index=codes.index(default) if default in codes else 0,
+                    format_func=lambda c: names[c], key="indicator_code")
+with c2:
+    period = common.period_select(store, "indicator_period")
+region = c3.selectbox("走势地区", list(regions["code"]), format_func=lambda c: region_names[c],
+                      key="indicator_region")
+st.query_params["indicator"] = code
+with common.guard():
+    d = cache.indicator_detail(store, code, period, region, user)
+
+unit = str(d.indicator["unit"])
+st.title(names[code])
+st.caption(f"{d.indicator['group']} · {d.indicator['section']} · 责任单位：{d.indicator['responsible']} · "
+           f"{fmt.period_label(d.period)}累计")
+row = d.rows[d.rows["region_code"] == region]
+if len(row):
+    r = row.iloc[0]
+    m = st.columns(4)
+    m[0].metric(f"{region_names[region]} · {fmt.light_badge(r['light'])}", fmt.number(r["actual"], unit),
+                help="年初至本月累计")
+    m[1].metric("目标", fmt.comparator(r["comparator"]) + fmt.number(r["target"], unit))
+    m[2].metric("完成率", fmt.pct(r["completion"]),
+                delta=None if pd.isna(r["gap_pp"]) else f"{r['gap_pp']:+.1f} 个百分点（对序时）")
+    m[3].metric("年末预测", fmt.number(r["forecast"], unit), help=fmt.will_meet(r["will_meet"]))
+    n = st.columns(4)
+    n[0].metric("序时进度", fmt.pct(r["time_progress"]) if r["kind_x"] in ("annual_flow", "ytd_ratio")
+                else fmt.number(r["expected"], unit))
+    n[1].metric("今后每月需完成", fmt.number(r["required_pace"], unit),
+                help=f"剩余 {r['remaining_months']} 个月")
+    n[2].metric("同比", fmt.pct(r["yoy"], signed=True))
+    n[3].metric("环比（较上月）", fmt.number(r["mom"], unit))
+    note = common._note(r)
+    if note:
+        st.info(note)
+
+st.subheader("目标出处")
+src = d.sources
+if len(src):
+    for s in src[src["region"] == region_names[region]].itertuples():
+        mark = "**约束性目标**" if s.binding else "参考（非约束）"
+        status = "正式文件" if s.status == "official" else "征求意见稿/草案"
+        st.markdown(f"- {s.year}年 {fmt.comparator(s.comparator)}{fmt.number(s.target_value, unit)} —— "
+                    f"{s.source}（{status}）{('，' + s.clause) if isinstance(s.clause, str) and s.clause else ''} · {mark}"
+                    + (f"  \n  ⚠ 另一出处的数字：{s.other_figures}" if getattr(s, "other_figures", "") else ""))
+    if not (src["region"] == region_names[region]).any():
+        st.caption("该地区没有单独的目标（区县目标未分解时：比率类指标参照全市目标，总量类只看排名和占比）。")
+else:
+    st.caption("该指标没有目标。")
+
+st.subheader("逐月走势（年初至今累计）")
+if len(d.series) and d.series["actual"].notna().any():
+    st.plotly_chart(charts.progress_line(d.series, unit, "年度目标"), width="stretch", key="indicator_line")
+else:
+    st.caption("本年还没有该地区的数据。")
+
+counties = d.rows[d.rows["region_level"] == "county"]
+if len(counties) > 1:
+    st.subheader("各区县对比")
+    avg = counties["county_avg"].dropna()
+    st.plotly_chart(charts.county_bars(counties, unit, avg.iloc[0] if len(avg) else None),
+                    width="stretch", key="indicator_bars")
+
+st.subheader("数据表")
+table = common.status_table(d.rows, region_col=True)
+table.insert(2, "排名", [f"{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
+                       for a, b in zip(d.rows["rank"], d.rows["rank_of"])])
+table["同比"] = d.rows["yoy"].map(lambda v: fmt.pct(v, signed=True)).to_numpy()
+st.dataframe(table, hide_index=True, width="stretch")
+common.downloads(table, f"{names[code]}_{d.period}", "indicator_dl")

@@ -1,0 +1,56 @@
+"""总览 — the leaders' page: counts of lights, the 两化/两业 board, county × indicator heat map and
+the red list with each county's 偏差说明."""
+
+import streamlit as st
+
+from jxtrack.ui import cache, charts, common, fmt, session
+
+user = session.require_user()
+store = cache.store()
+common.demo_banner(store)
+c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+with c2:
+    period = common.period_select(store, "overview_period")
+with common.guard():
+    ov = cache.overview(store, period, user)
+c1.title(f"总览 · {fmt.period_label(ov.period)}")
+
+common.light_counts(ov.counts)
+st.caption("全市各指标亮灯：绿=达到或快于序时进度；黄=落后不超过10个百分点；红=落后更多；已完成=年度（累计）目标已完成。")
+
+for g in ("两化", "两业"):
+    rows = ov.city[ov.city["group"] == g]
+    if not len(rows):
+        continue
+    gl = ov.groups.set_index("group").loc[g] if len(ov.groups) else None
+    head = f"{'“两化”改造' if g == '两化' else '两业融合'}　总体 {fmt.light_badge(gl['light'])}" if gl is not None else g
+    st.subheader(head)
+    if gl is not None:
+        st.caption("　".join(f"{fmt.light_badge(k)} {int(gl['n_' + k])} 项" for k in ("red", "yellow", "green", "done")))
+    st.dataframe(common.status_table(rows), hide_index=True, width="stretch")
+
+st.subheader("区县 × 指标 亮灯")
+if len(ov.heat.columns) and len(ov.heat.index):
+    short = cache.catalog().indicators.set_index("name")["short_name"].to_dict()
+    st.plotly_chart(charts.light_heatmap(ov.heat, short), width="stretch", key="overview_heat")
+    st.caption("➖未分解：区县有数据但没有分解到区县的目标（只看排名和占比）。⚪无数据：未报送。")
+
+st.subheader(f"🔴 红灯清单（{len(ov.red_list)} 项）")
+if len(ov.red_list):
+    red = ov.red_list
+    st.dataframe(
+        {
+            "指标": red["indicator_name"],
+            "地区": red["region"],
+            "实际 / 目标": [f"{fmt.number(a, u)} / {fmt.number(t, u)}"
+                         for a, t, u in zip(red["actual"], red["target"], red["unit"])],
+            "完成率": red["completion"].map(fmt.pct),
+            "差距": red["gap_pp"].map(fmt.pp),
+            "偏差说明": red["explanation"].fillna("（未填写）"),
+        },
+        hide_index=True, width="stretch",
+    )
+else:
+    st.success("本期区县没有红灯指标。")
+st.page_link("pages/indicator.py", label="查看指标详情 →", icon="📈")
+common.downloads(common.status_table(ov.city), f"总览_{ov.period}", "overview_dl")

@@ -1,0 +1,55 @@
+"""报送情况 — county × month matrix of 已报 / 迟报 / 未报, upload history with who and when, and
+rollback (撤回) for the working group."""
+
+import streamlit as st
+
+from jxtrack import webservices as ws
+from jxtrack.ui import cache, common, fmt, session
+
+user = session.require_user()
+store = cache.store()
+common.demo_banner(store)
+st.title("报送情况")
+periods = cache.periods(store)
+years = sorted({int(p[:4]) for p in periods}, reverse=True) or [2026]
+year = st.selectbox("年度", years, key="reporting_year")
+with common.guard():
+    matrix = ws.submission_matrix(store, year, user)
+shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
+st.caption(f"每月数据须在次月 {ws.DUE_DAY} 日前报送。" + "　".join(fmt.REPORT_STATES.values()))
+st.dataframe(shown, width="stretch")
+missing = int((matrix == "missing").sum().sum())
+late = int((matrix == "late").sum().sum())
+st.markdown(f"本年度：❌ 未报 **{missing}** 次，⏰ 迟报 **{late}** 次。")
+
+st.subheader("上传记录")
+with common.guard():
+    hist = ws.upload_history(store, user)
+if not len(hist):
+    st.caption("还没有上传记录（示例数据不计入）。")
+else:
+    status_words = {"accepted": "✅ 已接收", "rejected": "❌ 被退回", "withdrawn": "↩ 已撤回"}
+    view = hist.assign(status=hist["status"].map(status_words).fillna(hist["status"]))
+    view = view[["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name", "n_values",
+                 "withdrawn_by", "withdraw_reason"]]
+    view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因"]
+    st.dataframe(view, hide_index=True, width="stretch")
+    common.downloads(view, f"上传记录_{year}", "reporting_dl")
+    if user.role in ("staff", "admin"):
+        accepted = hist[hist["status"] == "accepted"]
+        with st.expander("撤回一次上传（工作专班）"):
+            if not len(accepted):
+                st.caption("没有可撤回的上传。")
+            else:
+                with st.form("withdraw_form"):
+                    uid = st.selectbox("上传编号", list(accepted["upload_id"]), key="withdraw_id",
+                                       format_func=lambda i: "{} · {} · {} · {}".format(
+                                           i, *accepted.set_index("upload_id").loc[i, ["region", "period", "file_name"]]))
+                    reason = st.text_input("撤回原因（必填）", key="withdraw_reason")
+                    ok = st.form_submit_button("确认撤回")
+                if ok:
+                    with common.guard():
+                        ws.withdraw_upload(store, user, int(uid), reason)
+                    cache.invalidate()
+                    st.success(f"已撤回上传 {uid}；之前的数据重新生效。")
+                    st.rerun()

@@ -1,0 +1,71 @@
+"""用户管理 — admins add users, set role and county, reset passwords, disable accounts."""
+
+import streamlit as st
+
+from jxtrack import auth
+from jxtrack import webservices as ws
+from jxtrack.ui import cache, common, session
+
+user = session.require_user("admin")
+store = cache.store()
+st.title("用户管理")
+with common.guard():
+    users = ws.list_users(store, user)
+regions = store.regions()
+counties = regions[regions["level"] == "county"]
+cnames = counties.set_index("code")["name"]
+view = users.assign(
+    role=users["role"].map(auth.ROLES), region=users["region"].map(cnames).fillna(""),
+    active=users["active"].map({True: "✅ 启用", False: "⛔ 停用"}),
+)[["username", "display_name", "role", "region", "email", "active", "failed_attempts", "locked_until", "created_at"]]
+view.columns = ["用户名", "姓名", "角色", "区县", "邮箱", "状态", "连续输错", "锁定至", "创建时间"]
+st.dataframe(view, hide_index=True, width="stretch")
+
+tab_add, tab_edit = st.tabs(["新增用户", "修改用户"])
+with tab_add, st.form("user_add", clear_on_submit=True):
+    c1, c2 = st.columns(2)
+    username = c1.text_input("用户名", key="ua_username")
+    display = c2.text_input("姓名", key="ua_display")
+    role = c1.selectbox("角色", list(auth.ROLES), format_func=auth.ROLES.get, key="ua_role")
+    region = c2.selectbox("所属区县（仅区县填报员）", [""] + list(counties["code"]),
+                          format_func=lambda c: cnames.get(c, "—"), key="ua_region")
+    email = c1.text_input("邮箱（统一身份认证登录用，可不填）", key="ua_email")
+    password = c2.text_input(f"初始密码（至少 {auth.MIN_PASSWORD} 位）", type="password", key="ua_password")
+    if st.form_submit_button("新增", type="primary"):
+        with common.guard():
+            ws.add_user(store, user, username=username, password=password, role=role,
+                        region=region or None, display_name=display, email=email)
+        st.success(f"已新增用户 {username}。")
+        st.rerun()
+
+with tab_edit:
+    target = st.selectbox("选择用户", list(users["username"]), key="ue_user")
+    row = users.set_index("username").loc[target]
+    with st.form("user_role"):
+        c1, c2 = st.columns(2)
+        roles = list(auth.ROLES)
+        new_role = c1.selectbox("角色", roles, index=roles.index(row["role"]), format_func=auth.ROLES.get,
+                                key="ue_role")
+        opts = [""] + list(counties["code"])
+        new_region = c2.selectbox("所属区县", opts, index=opts.index(row["region"]) if row["region"] in opts else 0,
+                                  format_func=lambda c: cnames.get(c, "—"), key="ue_region")
+        if st.form_submit_button("保存角色"):
+            with common.guard():
+                ws.set_role(store, user, target, new_role, new_region or None)
+            st.success("已保存。")
+            st.rerun()
+    with st.form("user_pw", clear_on_submit=True):
+        pw = st.text_input("新密码", type="password", key="ue_password")
+        if st.form_submit_button("重置密码（同时解除锁定）"):
+            with common.guard():
+                ws.reset_password(store, user, target, pw)
+            st.success(f"已重置 {target} 的密码。")
+    if row["active"]:
+        if st.button("停用该账号", key="ue_disable"):
+            with common.guard():
+                ws.set_active(store, user, target, False)
+            st.rerun()
+    elif st.button("启用该账号", key="ue_enable"):
+        with common.guard():
+            ws.set_active(store, user, target, True)
+        st.rerun()

@@ -1,0 +1,139 @@
+"""SQL the web app needs beyond ``Store``'s own methods: cache versioning, the reporting matrix,
+target-source maintenance and user lookups.
+
+Functions take a ``Store`` (reads, one unit of work each) or an open connection ``con`` (writes,
+to be called inside the caller's ``store.transaction()`` together with the audit record).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from . import Store, now
+
+
+def data_version(store: Store) -> tuple[int, int, int]:
+    """A cheap fingerprint that changes whenever figures or targets change.
+
+    Every accepted/withdrawn upload and every target change is written with its audit record, so
+    (last upload id, withdrawn uploads, last target change) identifies the state the status table
+    was computed from.  Used as part of cache keys; the web process and the CLI both move it."""
+    with store.connect() as con:
+        row = con.execute(
+            "SELECT (SELECT coalesce(max(upload_id), 0) FROM uploads), "
+            "(SELECT count(*) FROM uploads WHERE status = 'withdrawn'), "
+            "(SELECT coalesce(max(change_id), 0) FROM target_changes)"
+        ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def reporting_log(store: Store, periods: list[str]) -> pd.DataFrame:
+    """Per region and period: when figures were first accepted, by whom and in which upload kind.
+
+    Only uploads still in force (accepted) count; a withdrawn upload no longer counts as reported."""
+    return store.df(
+        "SELECT o.region, o.period, min(u.uploaded_at) AS first_at, max(u.uploaded_at) AS last_at, "
+        "arg_min(u.username, u.uploaded_at) AS first_user, bool_and(u.kind = 'demo') AS demo_only, "
+        "count(DISTINCT u.upload_id) AS n_uploads "
+        "FROM observations o JOIN uploads u USING (upload_id) "
+        "WHERE u.status = 'accepted' AND o.period IN (SELECT unnest(?::VARCHAR[])) "
+        "GROUP BY o.region, o.period",
+        [list(periods)],
+    )
+
+
+def source_exists(store: Store, code: str) -> bool:
+    with store.connect() as con:
+        return con.execute("SELECT 1 FROM target_sources WHERE code = ?", [code]).fetchone() is not None
+
+
+def find_source(store: Store, doc_number: str, title: str) -> str | None:
+    with store.connect() as con:
+        row = con.execute(
+            "SELECT code FROM target_sources WHERE doc_number = ? AND title = ?", [doc_number, title]
+        ).fetchone()
+    return row[0] if row else None
+
+
+def insert_source(con: duckdb.DuckDBPyConnection, *, code: str, doc_number: str, title: str,
+                  issuer: str | None, issued: str | None, status: str, note: str | None,
+                  actor: str) -> None:
+    con.execute(
+        "INSERT INTO target_sources (code, doc_number, title, issuer, issued, status, note, origin, "
+        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'user', ?, ?)",
+        [code, doc_number, title, issuer, issued, status, note, actor, now()],
+    )
+
+
+def existing_target(con: duckdb.DuckDBPyConnection, indicator: str, region: str, year: int,
+                    source: str) -> float | None:
+    row = con.execute(
+        "SELECT value FROM targets WHERE indicator = ? AND region = ? AND year = ? AND source = ?",
+        [indicator, region, int(year), source],
+    ).fetchone()
+    return None if row is None else float(row[0])
+
+
+def upsert_target(con: duckdb.DuckDBPyConnection, *, indicator: str, region: str, year: int,
+                  source: str, value: float, comparator: str, clause: str | None,
+                  note: str | None) -> None:
+    """Insert a target row of a user-made source, or replace its value (old figures of other
+    sources are never touched)."""
+    con.execute(
+        "DELETE FROM targets WHERE indicator = ? AND region = ? AND year = ? AND source = ?",
+        [indicator, region, int(year), source],
+    )
+    con.execute(
+        "INSERT INTO targets (indicator, region, year, source, value, comparator, clause, note, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'user')",
+        [indicator, region, int(year), source, float(value), comparator, clause, note],
+    )
+
+
+def set_binding(con: duckdb.DuckDBPyConnection, *, indicator: str, region: str, year: int,
+                source: str, actor: str, reason: str) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO target_bindings (indicator, region, year, source, set_by, set_at, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [indicator, region, int(year), source, actor, now(), reason],
+    )
+
+
+def record_target_change(con: duckdb.DuckDBPyConnection, *, actor: str, action: str,
+                         indicator: str | None, region: str | None, year: int | None,
+                         source: str | None, old_value: float | None, new_value: float | None,
+                         reason: str, at: datetime | None = None) -> None:
+    con.execute(
+        "INSERT INTO target_changes (changed_at, changed_by, action, indicator, region, year, source, "
+        "old_value, new_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [at or now(), actor, action, indicator, region, None if year is None else int(year), source,
+         old_value, new_value, reason],
+    )
+
+
+def user_by_email(store: Store, email: str) -> dict | None:
+    """The active account whose e-mail matches (case-insensitive), for OIDC sign-in."""
+    with store.connect() as con:
+        cur = con.execute(
+            "SELECT username, role, region, display_name, active FROM users "
+            "WHERE lower(email) = lower(?) ORDER BY username LIMIT 1",
+            [email.strip()],
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row))
+
+
+def audit_entries(store: Store, prefix: str | None = None, limit: int = 200) -> pd.DataFrame:
+    sql = "SELECT audit_id, logged_at, actor, action, object, detail FROM audit_log"
+    params: list = []
+    if prefix:
+        sql += " WHERE action LIKE ?"
+        params.append(prefix + "%")
+    sql += " ORDER BY audit_id DESC LIMIT ?"
+    params.append(int(limit))
+    return store.df(sql, params)

@@ -1,0 +1,120 @@
+"""Cached reads.  Keys always hold the database path and its data version (see
+``store.admin.data_version``), so a new upload or target change — from this app or the CLI — is
+seen at once; writes made here also clear the caches explicitly.  ``st.cache_data`` is shared by
+every session (and every AppTest in one process), hence the path in every key."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from .. import services
+from .. import webservices as ws
+from ..auth import User
+from ..store import Store
+from ..store import admin as store_admin
+
+TTL = 600
+
+
+@st.cache_resource(max_entries=16)
+def store_for(path: str) -> Store:
+    return Store(path)
+
+
+def store() -> Store:
+    from ..store import db_path_from_env
+
+    return store_for(str(db_path_from_env().resolve()))
+
+
+_versions: dict[str, tuple[float, tuple]] = {}
+VERSION_TTL = 2.0  # seconds; a CLI write elsewhere is seen within this, a write here at once
+
+
+def version(s: Store) -> tuple[int, int, int]:
+    hit = _versions.get(str(s.path))
+    t = time.monotonic()
+    if hit and t - hit[0] < VERSION_TTL:
+        return hit[1]
+    v = store_admin.data_version(s)
+    _versions[str(s.path)] = (t, v)
+    return v
+
+
+def invalidate() -> None:
+    """Call after any write that changes figures or targets."""
+    _versions.clear()
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _is_demo(path: str, v: tuple) -> bool:
+    return store_for(path).is_demo()
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _periods(path: str, v: tuple) -> list[str]:
+    return ws.periods(store_for(path))
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner="正在计算各指标完成情况…")
+def _overview(path: str, v: tuple, period: str | None, user: User):
+    return ws.overview(store_for(path), period, user)
+
+
+@st.cache_data(ttl=TTL, max_entries=128, show_spinner="正在计算逐月走势…")
+def _detail(path: str, v: tuple, indicator: str, period: str | None, region: str | None, user: User):
+    return ws.indicator_detail(store_for(path), indicator, period, region, user)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner="正在计算区县得分…")
+def _scorecard(path: str, v: tuple, region: str, period: str | None, user: User):
+    return ws.county_scorecard(store_for(path), region, period, user)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _regions(path: str, v: tuple, user: User):
+    return ws.visible_regions(store_for(path), user)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _targets(path: str, v: tuple, user: User):
+    return ws.targets_view(store_for(path), user)
+
+
+def _key(s: Store) -> tuple[str, tuple]:
+    return str(s.path), version(s)
+
+
+def is_demo(s: Store) -> bool:
+    return _is_demo(*_key(s))
+
+
+def periods(s: Store) -> list[str]:
+    return _periods(*_key(s))
+
+
+def overview(s: Store, period: str | None, user: User):
+    return _overview(*_key(s), period, user)
+
+
+def indicator_detail(s: Store, indicator: str, period: str | None, region: str | None, user: User):
+    return _detail(*_key(s), indicator, period, region, user)
+
+
+def county_scorecard(s: Store, region: str, period: str | None, user: User):
+    return _scorecard(*_key(s), region, period, user)
+
+
+def regions(s: Store, user: User):
+    return _regions(*_key(s), user)
+
+
+def targets_view(s: Store, user: User):
+    return _targets(*_key(s), user)
+
+
+def catalog():
+    return services.catalog()

@@ -1,0 +1,95 @@
+"""Page furniture shared by every page: the 示例数据 banner, period and region pickers, turning
+expected errors into a Chinese message (never a traceback), and downloads of what is on screen."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from .. import auth, services
+from ..store import StoreError
+from . import cache, fmt
+
+
+def demo_banner(store) -> None:
+    if cache.is_demo(store):
+        st.warning("**示例数据** —— 本页数字为系统生成的演示数据，不是真实统计数字。", icon="🧪")
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show a refusal or a user-correctable problem as a message and stop the page."""
+    try:
+        yield
+    except auth.PermissionDenied as exc:
+        st.error(f"🚫 无权访问：{exc}")
+        st.stop()
+    except (services.ServiceError, StoreError, auth.AuthError) as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+def period_select(store, key: str) -> str | None:
+    periods = cache.periods(store)
+    if not periods:
+        st.info("数据库里还没有数据。请先在“数据上传”页上传报表。")
+        st.stop()
+    return st.selectbox("报告期", periods, index=0, key=key, format_func=fmt.period_label)
+
+
+def downloads(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Excel of the table on screen."""
+    c1, c2 = st.columns(2)
+    c1.download_button("下载 CSV", df.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv",
+                       "text/csv", key=f"{key}_csv")
+    buf = io.BytesIO()
+    df.to_excel(buf, index=False, sheet_name=name[:31])
+    c2.download_button("下载 Excel", buf.getvalue(), f"{name}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
+
+
+def light_counts(counts: dict[str, int]) -> None:
+    """Red / yellow / green / done counts as metrics (word + symbol, not colour alone)."""
+    cols = st.columns(4)
+    for c, k in zip(cols, ("red", "yellow", "green", "done")):
+        c.metric(fmt.light_badge(k) + "灯" if k != "done" else fmt.light_badge(k), f"{counts.get(k, 0)} 项")
+
+
+def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
+    """The status rows formatted for reading: every figure with its unit."""
+    out = pd.DataFrame({"灯": rows["light"].map(fmt.light_badge)})
+    if region_col:
+        out["地区"] = rows["region"].to_numpy()
+    else:
+        out["指标"] = rows["indicator_name"].to_numpy()
+    units = rows["unit"].to_numpy()
+    out["实际"] = [fmt.number(v, u) for v, u in zip(rows["actual"], units)]
+    out["目标"] = [("" if pd.isna(v) else fmt.comparator(c)) + fmt.number(v, u)
+                   for v, u, c in zip(rows["target"], units, rows["comparator"])]
+    out["完成率"] = rows["completion"].map(fmt.pct).to_numpy()
+    out["序时进度"] = [fmt.pct(t) if k in ("annual_flow", "ytd_ratio") else fmt.number(e, u)
+                   for t, e, u, k in zip(rows["time_progress"], rows["expected"], units, rows["kind_x"])]
+    out["差距"] = rows["gap_pp"].map(fmt.pp).to_numpy()
+    out["年末预测"] = [fmt.number(v, u) for v, u in zip(rows["forecast"], units)]
+    out["能否完成"] = rows["will_meet"].map(fmt.will_meet).to_numpy()
+    out["说明"] = [_note(r) for r in rows.itertuples()]
+    return out
+
+
+def _note(r) -> str:
+    parts = []
+    if getattr(r, "ratio_only", False):
+        parts.append("⚠ 只报了比率，未计入全市合计")
+    if getattr(r, "not_rolled_up", ""):
+        parts.append(f"⚠ 未汇总：{r.not_rolled_up}")
+    if getattr(r, "partial", False):
+        parts.append(f"⚠ 部分区县未报（{r.reporting}/{r.expected_reporting}）")
+    if isinstance(getattr(r, "target_note", None), str) and r.target_note:
+        parts.append(r.target_note)
+    if isinstance(getattr(r, "explanation", None), str) and r.explanation:
+        parts.append("偏差说明：" + r.explanation)
+    return "；".join(parts)

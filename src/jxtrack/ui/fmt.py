@@ -1,0 +1,100 @@
+"""Numbers and lights the way officials read them.
+
+- money in 亿元/万元 with one decimal ("366.0 亿元"), counts as whole numbers with their measure
+  word ("1,457 个", "83 家"), rates and completion as percent with one decimal ("72.9%");
+- a light is never colour alone: 🟢绿 / 🟡黄 / 🔴红 / ✅已完成 / ⚪无数据 (readable in grey print
+  and by the colour-blind).
+No streamlit here, so these are unit-tested directly."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+LIGHTS = {
+    "red": ("🔴", "红", "#d62728"),
+    "yellow": ("🟡", "黄", "#f2b701"),
+    "green": ("🟢", "绿", "#2ca02c"),
+    "done": ("✅", "已完成", "#1f77b4"),
+    "untargeted": ("➖", "未分解", "#c7c7c7"),
+    "none": ("⚪", "无数据", "#e5e5e5"),
+}
+LIGHT_ORDER = ["red", "yellow", "green", "done", "untargeted", "none"]
+COUNT_UNITS = {"个", "家", "人", "亩", "项"}
+REPORT_STATES = {
+    "reported": "✅ 已报",
+    "late": "⏰ 迟报",
+    "missing": "❌ 未报",
+    "merged": "➕ 并入1–2月",
+    "open": "· 未到期",
+    "n/a": "—",
+}
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def light_badge(light: str | None) -> str:
+    """'red' -> '🔴 红'."""
+    sym, word, _ = LIGHTS.get(light or "none", LIGHTS["none"])
+    return f"{sym} {word}"
+
+
+def light_color(light: str | None) -> str:
+    return LIGHTS.get(light or "none", LIGHTS["none"])[2]
+
+
+def number(v, unit: str | None = None, with_unit: bool = True) -> str:
+    """A figure with its unit: counts whole, everything else one decimal; '—' when missing."""
+    if _missing(v):
+        return "—"
+    v = float(v)
+    u = unit or ""
+    if u == "是/否":
+        return "已获批" if v >= 1 else "未获批"
+    if u in COUNT_UNITS and abs(v - round(v)) < 1e-9:
+        s = f"{v:,.0f}"
+    elif u == "%":
+        s = f"{v:.1f}"
+        return f"{s}%" if with_unit else s
+    elif u == "元" and abs(v) >= 1e8:
+        return f"{v / 1e8:,.1f} 亿元"
+    elif u == "元" and abs(v) >= 1e4:
+        return f"{v / 1e4:,.1f} 万元"
+    else:
+        s = f"{v:,.1f}"
+    return f"{s} {u}".strip() if with_unit else s
+
+
+def pct(v, signed: bool = False) -> str:
+    """A share (0.729) as '72.9%'."""
+    if _missing(v):
+        return "—"
+    return f"{float(v) * 100:+.1f}%" if signed else f"{float(v) * 100:.1f}%"
+
+
+def pp(v) -> str:
+    """Percentage points: '+4.6 个百分点'."""
+    if _missing(v):
+        return "—"
+    return f"{float(v):+.1f} 个百分点"
+
+
+def will_meet(v) -> str:
+    if _missing(v):
+        return "—"
+    return "✔ 可完成" if bool(v) else "✘ 难完成"
+
+
+def period_label(period: str) -> str:
+    """'2026-10' -> '2026年1–10月'; figures are year-to-date."""
+    if not period:
+        return ""
+    y, m = period[:4], int(period[5:7])
+    return f"{y}年1月" if m == 1 else f"{y}年1–{m}月"
+
+
+def comparator(c: str | None) -> str:
+    return {">=": "≥", "<=": "≤", "=": "="}.get(c or "", c or "")
