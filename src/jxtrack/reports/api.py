@@ -1,0 +1,64 @@
+"""One-step bulletin: build the content and write the file (used by the CLI and the app)."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from .. import auth
+from ..store import Store
+from .bulletin import Bulletin, ReportError, build
+
+FORMATS = {".docx": "Word", ".xlsx": "Excel"}
+
+
+def _format_of(path: Path) -> str:
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        shown = ext or "（无扩展名）"
+        raise ReportError(
+            f"不支持的文件类型 {shown}：输出文件名须以 .docx（Word）或 .xlsx（Excel）结尾，例如 通报-2026-10.docx。"
+        )
+    return ext
+
+
+def render_bytes(b: Bulletin, fmt: str, charts: bool = True) -> bytes:
+    """The bulletin as file bytes; ``fmt`` is '.docx' or '.xlsx'."""
+    buf = io.BytesIO()
+    if fmt == ".docx":
+        from . import charts as charts_mod
+        from .word import write_docx
+
+        write_docx(b, buf, charts=charts_mod.render(b) if charts else None)
+    elif fmt == ".xlsx":
+        from .excel import write_xlsx
+
+        write_xlsx(b, buf)
+    else:
+        raise ReportError(f"不支持的格式 {fmt}：可选 .docx 或 .xlsx。")
+    return buf.getvalue()
+
+
+def render(store: Store, period: str | None, path: str | Path, user: auth.User | None = None,
+           charts: bool = True) -> Bulletin:
+    """Build the bulletin for ``period`` and write it to ``path`` (.docx or .xlsx).
+
+    The file appears whole or not at all: it is written to a temporary file beside the target and
+    renamed, so a failure never leaves half a report where the last good one was."""
+    path = Path(path)
+    fmt = _format_of(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ReportError(f"输出目录 {folder} 不存在，请先创建该目录或换一个输出路径。")
+    b = build(store, period, user)
+    data = render_bytes(b, fmt, charts=charts)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".jxtrack-", suffix=fmt)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise ReportError(f"无法写入 {path}：没有写权限（文件是否正在 Word/Excel 中打开？）。") from exc
+    return b

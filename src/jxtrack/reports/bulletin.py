@@ -1,0 +1,342 @@
+"""The monthly bulletin (月度通报) as a content model, built from ``services.status``.
+
+``build(store, period, user)`` gathers everything the Word and Excel writers print: the headline
+paragraphs per indicator group, the summary table, county rankings of the key indicators, the red
+list with each county's 偏差说明, the submission status and the data-quality warnings.  Tables hold
+raw values and a column kind; each writer formats them its own way (text in Word, typed cells with
+number formats in Excel), so both files say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from metrics.periods import parse_period, previous_month
+
+from .. import auth, quality, services
+from ..store import Store
+from ..store import quality as store_quality
+from . import narrative
+from .text import is_missing, period_label, period_title
+
+TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
+
+
+class ReportError(services.ServiceError):
+    """A bulletin that cannot be produced as asked (no data, bad file name); Chinese message."""
+
+
+@dataclass
+class Column:
+    """kind: text | int | num (decimals by the row's unit) | pct (a fraction) | pp (signed
+    percentage points) | light (a light code) | rank_change (signed int: + is up)."""
+
+    title: str
+    kind: str = "text"
+    width: float = 2.0  # cm in Word; Excel widths are derived from it
+
+
+@dataclass
+class Table:
+    key: str  # stable English name, used for sheet names in tests
+    title: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    units: list[str | None] = field(default_factory=list)  # per row, for num columns
+    lights: list[str | None] = field(default_factory=list)  # per row: the row's light
+    section_rows: dict[int, str] = field(default_factory=dict)  # row index -> heading row before it
+    note: str = ""
+
+
+@dataclass
+class Bulletin:
+    period: str
+    title: str
+    subtitle: str
+    generated_at: datetime
+    is_demo: bool
+    overview: list[str]
+    groups: list[tuple[str, list[str]]]
+    attention: list[str]
+    summary: Table
+    rankings: list[Table]
+    red_list: Table
+    submissions: Table
+    quality: Table
+    notes: list[str]
+    status: pd.DataFrame  # the rows behind the bulletin (for charts and tests)
+
+
+def _kind_col(st: pd.DataFrame) -> pd.Series:
+    return st["kind"] if "kind" in st.columns else st["kind_x"]
+
+
+def build(store: Store, period: str | None = None, user: auth.User | None = None,
+          today: date | None = None) -> Bulletin:
+    """The bulletin for ``period`` (default: the latest with data), as ``user`` may see it."""
+    with store.connect():
+        if period is None:
+            period = store.latest_period()
+            if period is None:
+                raise ReportError("数据库里还没有任何数据，无法生成月度通报。请先导入报表。")
+        period = services.parse_period(period)
+        if not store_quality.has_period(store, period):
+            latest = store.latest_period()
+            hint = f"最新有数据的报告期是 {latest}。" if latest else "数据库里还没有任何数据。"
+            raise ReportError(f"报告期 {period} 没有任何区县报送数据，无法生成月度通报。{hint}")
+        st = services.status(store, period, user=user)
+        prev = previous_month(period)
+        prev_st = services.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
+        regions = store.regions()
+        subs = store_quality.submissions(store, period)
+        firsts = store_quality.first_accepted_upload(store, period)
+        warnings = quality.check(store, period, user=user, today=today)
+        sources = store.sources()
+        is_demo = store.is_demo()
+    st = st.assign(kind=_kind_col(st))
+    names = regions.set_index("code")["name"].to_dict()
+    city_rows = st[st["region_level"] == "city"]
+    city_recs = city_rows.to_dict("records")
+
+    overview = [narrative.overview_sentence(city_recs, period)] if city_recs else []
+    groups = []
+    for g in ("两化", "两业"):
+        paras = narrative.group_paragraphs(city_recs, period, g, names)
+        if paras:
+            groups.append((narrative.GROUP_TITLES[g], paras))
+
+    red = st[(st["region_level"] != "city") & (st["light"] == "red")]
+    attention = _attention(red, st, period)
+    notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names)
+    y, m = parse_period(period)
+    return Bulletin(
+        period=period,
+        title=TITLE,
+        subtitle=f"（{period_title(period)}）",
+        generated_at=datetime.now().replace(microsecond=0),
+        is_demo=is_demo,
+        overview=overview,
+        groups=groups,
+        attention=attention,
+        summary=_summary(city_rows, period),
+        rankings=_rankings(st, prev_st, period),
+        red_list=_red_list(red),
+        submissions=_submissions(regions, subs, firsts, period, user),
+        quality=_quality(warnings),
+        notes=notes,
+        status=st,
+    )
+
+
+def _attention(red: pd.DataFrame, st: pd.DataFrame, period: str) -> list[str]:
+    """Who must explain: counties with red lights, and those that have not explained them."""
+    out = []
+    if not len(red):
+        counties = st[st["region_level"] == "county"]
+        if len(counties):
+            out.append("各区县均无红灯指标。")
+        return out
+    by = red.groupby("region", sort=False).agg(n=("indicator_code", "size"), s=("region_sort", "first"))
+    by = by.sort_values(["n", "s"], ascending=[False, True])
+    out.append("红灯指标分布：" + "、".join(f"{r}{int(n)}项" for r, n in by["n"].items()) + "。")
+    unexplained = red[red["explanation"].isna() | (red["explanation"].astype(str).str.strip() == "")]
+    if len(unexplained):
+        per = unexplained.groupby("region", sort=False)["indicator_name"].agg(list)
+        per = per.reindex([r for r in by.index if r in per.index])
+        items = [f"{r}（{'、'.join(v[:4])}{'等' + str(len(v)) + '项' if len(v) > 4 else ''}）"
+                 for r, v in per.items()]
+        out.append(f"以下区县共{len(unexplained)}项红灯指标尚未提交偏差说明，请于下次报送时书面说明原因和整改措施："
+                   + "；".join(items) + "。")
+    else:
+        out.append("所有红灯指标均已提交偏差说明（见“红灯指标及偏差说明”）。")
+    return out
+
+
+def _notes(st, city_rows, sources, is_demo, has_prev, period, names) -> list[str]:
+    notes = []
+    if is_demo:
+        notes.append("【示例数据】本通报由系统生成的示例数据编制，不是真实统计数字。")
+    used = set(city_rows["target_source"].dropna()) - {""}
+    src = sources.set_index("code")
+    bits = []
+    for code in sorted(used):
+        if code in src.index:
+            s = src.loc[code]
+            status = "正式文件" if s["status"] == "official" else "征求意见稿，目标以正式文件为准"
+            doc = s["doc_number"] if isinstance(s["doc_number"], str) and s["doc_number"] else ""
+            bits.append(f"{doc}《{s['title']}》（{status}）" if doc and "无文号" not in doc else f"《{s['title']}》（{status}）")
+    if bits:
+        notes.append("全市目标来源：" + "；".join(bits) + "。")
+    notes.append("序时进度：年度目标按“时间过半、任务过半”计，1-N月为N/12；覆盖率等水平指标按上年末至年度目标的直线路径计；"
+                 "累计目标按2023年末至2026年末的直线路径计。")
+    notes.append("亮灯规则：已完成=已达到目标；绿灯=达到或超过序时进度；黄灯=落后序时进度不超过10个百分点；"
+                 "红灯=落后超过10个百分点；无数据=未报送或未设目标（阈值按指标配置）。")
+    notes.append("全市比率指标按各区县分子、分母分别汇总后计算（Σ分子/Σ分母），不取区县比率的平均数；"
+                 "功能区与区县范围重叠，不计入全市合计。")
+    partial = city_rows[city_rows["partial"].astype(bool)]
+    if len(partial):
+        notes.append("以下全市数据仅由部分区县汇总：" + "、".join(
+            f"{r.indicator_name}（{int(r.reporting)}/{int(r.expected_reporting)}）" for r in partial.itertuples()) + "。")
+    if not has_prev:
+        notes.append(f"上月（{previous_month(period)}）无数据，区县排名变化不作比较。")
+    return notes
+
+
+def _summary(city_rows: pd.DataFrame, period: str) -> Table:
+    t = Table(
+        key="summary",
+        title="指标完成情况汇总表（全市）",
+        columns=[
+            Column("序号", "int", 1.0), Column("指标", "text", 5.4), Column("单位", "text", 1.6),
+            Column("目标", "num", 1.7), Column(period_label(period), "num", 1.9),
+            Column("完成率", "pct", 1.5), Column("序时进度", "pct", 1.5),
+            Column("进度差（百分点）", "pp", 1.6), Column("同比", "pct", 1.5), Column("亮灯", "light", 1.7),
+        ],
+        note="“序时进度”对累计目标为计划进度，对覆盖率等水平指标为按直线路径应达到的水平占目标的比例；"
+             "进度差=完成率−序时进度。",
+    )
+    n = 0
+    last_group = None
+    for r in city_rows.itertuples():
+        if r.group != last_group:
+            t.section_rows[len(t.rows)] = narrative.GROUP_TITLES.get(r.group, r.group)
+            last_group = r.group
+        n += 1
+        is_ms = r.kind == "milestone"
+        t.rows.append([
+            n, r.indicator_name, r.unit, r.target, r.actual,
+            None if is_ms else r.completion, None if is_ms else r.time_progress,
+            None if is_ms else r.gap_pp, r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None, r.light,
+        ])
+        t.units.append(r.unit)
+        t.lights.append(r.light)
+    return t
+
+
+def _rank_change(now, before) -> object:
+    if is_missing(now) or before is None or is_missing(before):
+        return None
+    return int(before) - int(now)  # + means moved up
+
+
+def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> list[Table]:
+    counties = st[st["region_level"] == "county"]
+    key_codes = list(dict.fromkeys(st.loc[st["key"].astype(bool), "indicator_code"]))
+    prev_rank = {}
+    if prev_st is not None:
+        pc = prev_st[prev_st["region_level"] == "county"]
+        prev_rank = {(r.indicator_code, r.region_code): r.rank for r in pc.itertuples()}
+    out = []
+    for code in key_codes:
+        c = counties[counties["indicator_code"] == code].copy()
+        if not len(c) or c["actual"].notna().sum() == 0:
+            continue
+        with_value = c[c["actual"].notna()]
+        by_completion = with_value["completion"].notna().all()
+        c["_rk"] = c["rank"].astype("float64")
+        c = c.sort_values(["_rk", "region_sort"], na_position="last")
+        first = c.iloc[0]
+        basis = "按完成率排名" if by_completion else "按实际值排名（目标未分解到区县）"
+        t = Table(
+            key=f"rank_{code}",
+            title=f"{first['indicator_name']}（{first['unit']}，{basis}）",
+            columns=[
+                Column("排名", "int", 1.1), Column("区县", "text", 2.0), Column(period_label(period), "num", 2.0),
+                Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column("进度差（百分点）", "pp", 1.8),
+                Column("同比", "pct", 1.6), Column("排名较上月", "rank_change", 1.8), Column("亮灯", "light", 1.7),
+            ],
+        )
+        for r in c.itertuples():
+            t.rows.append([
+                None if is_missing(r.rank) else int(r.rank), r.region, r.actual, r.target, r.completion,
+                r.gap_pp, r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), r.light,
+            ])
+            t.units.append(r.unit)
+            t.lights.append(r.light)
+        out.append(t)
+    return out
+
+
+def _red_list(red: pd.DataFrame) -> Table:
+    t = Table(
+        key="red_list",
+        title="红灯指标及偏差说明（区县）",
+        columns=[
+            Column("区县", "text", 1.7), Column("指标", "text", 4.0), Column("完成值", "num", 1.8),
+            Column("目标", "num", 1.7), Column("完成率", "pct", 1.5), Column("进度差（百分点）", "pp", 1.6),
+            Column("偏差说明", "text", 5.0),
+        ],
+        note="偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
+    )
+    red = red.sort_values(["region_sort", "sort"]) if len(red) else red
+    for r in red.itertuples():
+        expl = r.explanation if isinstance(r.explanation, str) and r.explanation.strip() else "【未提交偏差说明】"
+        t.rows.append([r.region, r.indicator_name, r.actual, r.target, r.completion, r.gap_pp, expl])
+        t.units.append(r.unit)
+        t.lights.append("red")
+    return t
+
+
+def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame, period: str,
+                 user: auth.User | None) -> Table:
+    due = quality.due_date(period)
+    t = Table(
+        key="submissions",
+        title="报送情况",
+        columns=[
+            Column("地区", "text", 2.6), Column("报送情况", "text", 2.0), Column("数据项", "int", 1.4),
+            Column("上传编号", "text", 1.8), Column("首次上传时间", "text", 3.0), Column("上传人", "text", 2.2),
+            Column("说明", "text", 3.5),
+        ],
+        note=f"报送期限：{due:%Y年%m月%d日}（报告期次月{due.day}日）。",
+    )
+    s = subs.set_index("region")
+    f = firsts.set_index("region")
+    city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+    for r in regions.itertuples():
+        if user is not None and user.role == "county" and r.code not in (city, user.region):
+            continue
+        reported = r.code in s.index
+        if r.level == "zone" and not reported:
+            continue  # zones report only when the city asks them to
+        name = r.name + ("（市本级）" if r.level == "city" else "")
+        if not reported:
+            t.rows.append([name, "未报送", None, "", "", "", "请尽快报送"])
+            t.lights.append("red" if r.level == "county" else "none")
+            t.units.append(None)
+            continue
+        row = s.loc[r.code]
+        demo = "demo" in str(row["kinds"])
+        first_at = f.loc[r.code, "uploaded_at"] if r.code in f.index else row["first_uploaded_at"]
+        first_at = pd.Timestamp(first_at).to_pydatetime()
+        late = (not demo) and first_at.date() > due
+        status = "逾期报送" if late else "已报送"
+        remark = "示例数据（系统生成）" if demo else ("晚于报送期限" if late else "按时报送")
+        t.rows.append([name, status, int(row["n_values"]), "#" + str(row["upload_ids"]).replace(",", ", #"),
+                       f"{first_at:%Y-%m-%d %H:%M}", str(row["usernames"]), remark])
+        t.lights.append("yellow" if late else "green")
+        t.units.append(None)
+    return t
+
+
+def _quality(w: pd.DataFrame) -> Table:
+    t = Table(
+        key="quality",
+        title="数据质量提示",
+        columns=[
+            Column("级别", "text", 1.3), Column("类型", "text", 2.6), Column("地区", "text", 1.7),
+            Column("指标", "text", 3.0), Column("上传编号", "text", 1.5), Column("说明", "text", 7.0),
+        ],
+        note="数据质量提示由系统自动检查生成，不影响亮灯结果；请相关区县核实后在下次报送时更正或说明。",
+    )
+    sev_light = {"error": "red", "warning": "yellow", "info": "none"}
+    for r in w.itertuples():
+        ind = r.indicator if isinstance(r.indicator, str) else (r.measure_name if isinstance(r.measure_name, str) else "—")
+        up = "—" if r.upload_id is None or pd.isna(r.upload_id) else f"#{int(r.upload_id)}"
+        t.rows.append([r.severity_label, r.check_label, r.region, ind, up, r.message])
+        t.lights.append(sev_light.get(r.severity))
+        t.units.append(None)
+    return t

@@ -1,0 +1,120 @@
+"""Formatting shared by the bulletin's narrative and its Word and Excel writers: period labels,
+numbers the way officials write them, light labels and colours, and cell-safe text."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from metrics.periods import parse_period
+
+# light -> (word, fill colour RRGGBB, font colour).  Colour is never the only signal: the word
+# travels with it (grey print, colour-blind readers).
+LIGHTS = {
+    "green": ("绿灯", "C6EFCE", "006100"),
+    "yellow": ("黄灯", "FFEB9C", "7F6000"),
+    "red": ("红灯", "FFC7CE", "9C0006"),
+    "done": ("已完成", "BDD7EE", "1F4E78"),
+    "none": ("无数据", "E7E6E6", "595959"),
+}
+LIGHT_SYMBOLS = {"green": "●", "yellow": "▲", "red": "■", "done": "✓", "none": "○"}
+LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
+COUNT_UNITS = {"个", "家"}
+
+# characters XML 1.0 (and so .docx/.xlsx) cannot hold
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# a leading character that makes a spreadsheet read text as a formula (or a DDE payload)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def light_word(light: str | None) -> str:
+    return LIGHTS.get(light or "none", LIGHTS["none"])[0]
+
+
+def light_text(light: str | None) -> str:
+    """Symbol plus word, e.g. '■ 红灯' — readable without colour."""
+    key = light if light in LIGHTS else "none"
+    return f"{LIGHT_SYMBOLS[key]} {LIGHTS[key][0]}"
+
+
+def period_label(period: str) -> str:
+    """'2026-10' -> '1-10月'; '2026-01' -> '1月' (year-to-date wording of Chinese statistics)."""
+    _, month = parse_period(period)
+    return "1月" if month == 1 else f"1-{month}月"
+
+
+def period_title(period: str) -> str:
+    year, _ = parse_period(period)
+    return f"{year}年{period_label(period)}"
+
+
+def is_missing(v) -> bool:
+    """None, NaN or pandas' NA (a scalar); anything else is a value."""
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def decimals_for(unit: str | None, value: float | None = None) -> int:
+    """Counts are whole numbers; money and rates take two decimals (officials' convention)."""
+    if unit in COUNT_UNITS or unit == "是/否":
+        return 0
+    return 2
+
+
+def num(v, unit: str | None = None, dash: str = "—") -> str:
+    """A figure with thousands separators and the unit's decimals; trailing zeros trimmed."""
+    if is_missing(v):
+        return dash
+    d = decimals_for(unit)
+    s = f"{float(v):,.{d}f}"
+    if d and "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def with_unit(v, unit: str | None) -> str:
+    """'1,300个', '219.79万元/亩', '80.95%'."""
+    if is_missing(v):
+        return "—"
+    return f"{num(v, unit)}{unit or ''}" if unit != "是/否" else ("是" if float(v) >= 1 else "否")
+
+
+def pct(v, digits: int = 1, dash: str = "—") -> str:
+    """A fraction as a percentage: 0.867 -> '86.7%'."""
+    if is_missing(v):
+        return dash
+    return f"{float(v) * 100:.{digits}f}%"
+
+
+def pp(v, digits: int = 1, dash: str = "—") -> str:
+    """Signed percentage points: 3.4 -> '+3.4', -10.4 -> '-10.4'."""
+    if is_missing(v):
+        return dash
+    x = round(float(v), digits)
+    if x == 0:
+        return f"{0:.{digits}f}"
+    return f"{x:+.{digits}f}"
+
+
+def clean(text) -> str:
+    """Text safe for a .docx/.xlsx part: characters XML cannot hold are removed."""
+    if text is None or (not isinstance(text, str) and is_missing(text)):
+        return ""
+    return _ILLEGAL.sub("", str(text))
+
+
+def neutralise(text) -> str:
+    """Cell text that no spreadsheet will read as a formula.
+
+    Illegal control characters are removed first (so '\\x00=1' cannot slip through as '=1'); text
+    that then starts with = + - @ (ASCII or full-width), a tab or a line break is prefixed with an
+    apostrophe, the usual guard against formula (CSV/DDE) injection."""
+    s = clean(text)
+    if s.startswith(_FORMULA_START):
+        return "'" + s
+    return s

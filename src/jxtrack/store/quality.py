@@ -1,0 +1,88 @@
+"""SQL for the data-quality monitor and the bulletin's submission status (报送情况).
+
+Each function takes a ``Store`` and opens one unit of work (or joins the caller's).  They return
+plain DataFrames; the rules that judge the figures live in ``jxtrack.quality``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import Store
+
+
+def measures(store: Store) -> pd.DataFrame:
+    """The measure catalog: code, name, unit, behaviour, scope."""
+    return store.df("SELECT code, name, unit, behaviour, scope FROM measures ORDER BY code")
+
+
+def indicator_parts(store: Store) -> pd.DataFrame:
+    """Each indicator's name and the measures it is made of (for naming a measure's indicator)."""
+    return store.df(
+        "SELECT code, name, numerator, denominator, reported_rate, scope, sort "
+        "FROM indicators ORDER BY sort"
+    )
+
+
+def observations_with_uploads(store: Store, periods: list[str]) -> pd.DataFrame:
+    """Figures in force for ``periods`` with their upload: region, period, measure, value, note,
+    upload_id, upload_kind, uploaded_at, username."""
+    return store.df(
+        "SELECT c.region, c.period, c.measure, c.value, c.note, c.upload_id, u.kind AS upload_kind, "
+        "u.uploaded_at, u.username FROM current_observations c JOIN uploads u USING (upload_id) "
+        "WHERE c.period IN (SELECT unnest(?::VARCHAR[])) AND c.value IS NOT NULL",
+        [list(periods)],
+    )
+
+
+def latest_earlier_values(store: Store, period: str, same_year: bool) -> pd.DataFrame:
+    """Per (region, measure): the figure of the latest period before ``period`` that has one
+    (within the same year when ``same_year``), with its upload.  Columns region, measure,
+    prev_period, prev_value, prev_upload_id.  Latest *available*, not the calendar month before:
+    January is often not reported on its own (1–2月)."""
+    year_clause = "AND substr(period, 1, 4) = substr(?, 1, 4)" if same_year else ""
+    params: list = [period] + ([period] if same_year else [])
+    return store.df(
+        "SELECT region, measure, max(period) AS prev_period, arg_max(value, period) AS prev_value, "
+        "arg_max(upload_id, period) AS prev_upload_id FROM current_observations "
+        f"WHERE value IS NOT NULL AND period < ? {year_clause} GROUP BY region, measure",
+        params,
+    )
+
+
+def submissions(store: Store, period: str) -> pd.DataFrame:
+    """Who reported ``period``: per region with figures in force, the uploads they come from.
+
+    Columns region, n_values, upload_ids (comma-separated, ascending), first_uploaded_at,
+    last_uploaded_at, usernames, kinds (upload | demo)."""
+    return store.df(
+        "SELECT c.region, count(*) AS n_values, "
+        "string_agg(DISTINCT CAST(c.upload_id AS VARCHAR), ',' ORDER BY CAST(c.upload_id AS VARCHAR)) AS upload_ids, "
+        "min(u.uploaded_at) AS first_uploaded_at, max(u.uploaded_at) AS last_uploaded_at, "
+        "string_agg(DISTINCT u.username, ',') AS usernames, string_agg(DISTINCT u.kind, ',') AS kinds "
+        "FROM current_observations c JOIN uploads u USING (upload_id) "
+        "WHERE c.period = ? AND c.value IS NOT NULL GROUP BY c.region",
+        [period],
+    )
+
+
+def first_accepted_upload(store: Store, period: str) -> pd.DataFrame:
+    """Per region: the earliest accepted (or later withdrawn) upload that carried figures for
+    ``period`` — when the region first reported it (for lateness).  Columns region, upload_id,
+    uploaded_at, kind."""
+    return store.df(
+        "SELECT o.region, arg_min(u.upload_id, u.uploaded_at) AS upload_id, min(u.uploaded_at) AS uploaded_at, "
+        "arg_min(u.kind, u.uploaded_at) AS kind "
+        "FROM observations o JOIN uploads u USING (upload_id) "
+        "WHERE o.period = ? AND u.status IN ('accepted', 'withdrawn') GROUP BY o.region",
+        [period],
+    )
+
+
+def has_period(store: Store, period: str) -> bool:
+    """True when any figure is in force for ``period``."""
+    with store.connect() as con:
+        row = con.execute(
+            "SELECT 1 FROM current_observations WHERE period = ? AND value IS NOT NULL LIMIT 1", [period]
+        ).fetchone()
+    return row is not None
