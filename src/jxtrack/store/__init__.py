@@ -144,9 +144,12 @@ class Store:
             finally:
                 self._local.in_tx = False
 
-    def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+    def df(self, sql: str, params: list | None = None, categorical: bool = False) -> pd.DataFrame:
+        """Run a query and return a DataFrame (through Arrow: about twice as fast as .df()).
+        ``categorical`` returns text columns dictionary-encoded, for large keyed reads."""
         with self.connect() as con:
-            return con.execute(sql, params or []).df()
+            table = con.execute(sql, params or []).fetch_arrow_table()
+        return table.to_pandas(strings_to_categorical=categorical)
 
     # ---- set-up ------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
@@ -237,7 +240,7 @@ class Store:
 
     # ---- observations ------------------------------------------------------------------------
     def observations(self, periods: list[str] | None = None, regions: list[str] | None = None,
-                     measures: list[str] | None = None) -> pd.DataFrame:
+                     measures: list[str] | None = None, categorical: bool = False) -> pd.DataFrame:
         """Figures in force (newest accepted upload per region/period/measure).
 
         Filters are applied before the newest-upload window so only the rows asked for are ranked
@@ -254,7 +257,7 @@ class Store:
             "  row_number() OVER (PARTITION BY o.region, o.period, o.measure ORDER BY o.upload_id DESC) rn"
             f" FROM observations o JOIN uploads u USING (upload_id) WHERE {where}) WHERE rn = 1"
         )
-        return self.df(sql, params)
+        return self.df(sql, params, categorical=categorical)
 
     def periods(self) -> list[str]:
         with self.connect() as con:
@@ -422,3 +425,22 @@ class Store:
             if audit:
                 detail = {k: v for k, v in fields.items() if k != "password_hash"}
                 self.audit(con, actor, action, f"user:{username}", detail)
+
+    # ---- import support (jxtrack.importing) ---------------------------------------------------
+    def accepted_uploads_with_hash(self, file_hash: str) -> list[int]:
+        """Accepted (not withdrawn) uploads of a file with this SHA-256, newest first."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT upload_id FROM uploads WHERE file_hash = ? AND status = 'accepted' "
+                "ORDER BY upload_id DESC", [file_hash]).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def dump_tables(self, tables: tuple[str, ...] = ("uploads", "observations", "audit_log", "users",
+                                                      "targets", "target_sources")) -> dict[str, list]:
+        """Every row of the given tables in a stable order: to compare a database before and after
+        (the import crash tests)."""
+        out = {}
+        with self.connect() as con:
+            for t in tables:
+                out[t] = con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        return out

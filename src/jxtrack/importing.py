@@ -1,0 +1,290 @@
+"""The import service: one code path for the CLI (`jxtrack import`) and the upload page.
+
+    result = preview_import(store, data, file_name, user)          # never writes
+    result = commit_import(store, data, file_name, user, accept_warnings=True)
+
+``preview_import`` reads and validates the file, checks the user's permission, compares year-to-date
+figures with the previous period and builds the diff old -> new.  ``commit_import`` does the same
+and then writes:
+
+* errors   -> the file is refused; the upload is kept (bytes, hash, problems, status 'rejected')
+              in its own transaction, with its audit record; no figure is written;
+* warnings -> nothing is written unless ``accept_warnings`` (the page shows the warnings and a
+              confirm button; the CLI asks, or takes ``--accept-warnings``); ``status`` is then
+              'needs_confirmation';
+* no errors -> the upload and all its figures are written in ONE transaction together with the
+              audit record (status 'accepted'); an identical re-upload (same bytes, same figures
+              already in force) writes nothing (``identical``).
+
+``dry_run=True`` validates and reports exactly as a commit would, but writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import services
+from .auth import User
+from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
+from .ingest import normalise as nz
+from .store import Store
+
+KIND = "upload"
+
+
+@dataclass
+class ImportResult:
+    """What an import found and did.
+
+    status: 'rejected' (errors), 'needs_confirmation' (warnings not yet accepted), 'dry_run'
+    (validated only), 'identical' (same file already in force), 'accepted' (written), or
+    'ok' (a preview without errors or warnings)."""
+
+    file_name: str | None
+    file_hash: str
+    file_size: int
+    region: str | None                  # region code when the file covers one region, else None
+    period: str | None                  # 'YYYY-MM' when the file covers one period, else None
+    values: pd.DataFrame                # region, period, measure, value, raw_value, sheet, cell, note, unit
+    problems: list[Problem] = field(default_factory=list)
+    diff: pd.DataFrame = field(default_factory=pd.DataFrame)
+    format: str | None = None           # xlsx | xls | csv (told from the bytes)
+    layouts: list[str] = field(default_factory=list)
+    status: str = "ok"
+    upload_id: int | None = None        # the upload written (accepted or rejected), or the identical one
+    identical: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """No errors: the file can go in (after the warnings, if any, are accepted)."""
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.status == "accepted"
+
+    def problems_frame(self) -> pd.DataFrame:
+        cols = ["severity", "code", "sheet", "cell", "value", "message"]
+        return pd.DataFrame([p.to_dict() for p in self.problems], columns=cols)
+
+
+def _resolve_args(store: Store, region: str | None, period: str | None) -> tuple[str | None, str | None]:
+    r = services.resolve_region(store, region) if region else None
+    p = services.parse_period(period) if period else None
+    return r, p
+
+
+def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
+                   region: str | None = None, period: str | None = None) -> ImportResult:
+    """Validate a file as ``user`` would import it; never writes.  ``region`` (name, short name,
+    alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
+    region_code, period = _resolve_args(store, region, period)
+    cat = services.catalog()
+    m = matcher(cat)
+    parsed = parse(data, m, region=region_code, period=period)
+    if region_code is None and user.role == "county" and any(
+            p.code == "region_unknown" for p in parsed.problems):
+        # a county reporter's sheet that does not say whose it is: it is their own county's
+        parsed = parse(data, m, region=user.region, period=period)
+    values = parsed.values
+    problems = list(parsed.problems)
+    with store.connect():
+        regions = store.regions()
+        history = _history(store, values)
+    names = regions.set_index("code")["name"].to_dict()
+    problems += _permission_problems(user, values, region_code, names)
+    if not values.empty:
+        from .ingest.validate import check_ytd
+
+        problems += check_ytd(values, history, m)
+    regs = sorted(values["region"].unique()) if len(values) else ([region_code] if region_code else [])
+    pers = sorted(values["period"].unique()) if len(values) else ([period] if period else [])
+    has_err = any(p.severity == ERROR for p in problems)
+    has_warn = any(p.severity == WARNING for p in problems)
+    return ImportResult(
+        file_name=file_name,
+        file_hash=hashlib.sha256(data).hexdigest(),
+        file_size=len(data),
+        region=regs[0] if len(regs) == 1 else None,
+        period=pers[0] if len(pers) == 1 else None,
+        values=values.reset_index(drop=True),
+        problems=problems,
+        diff=_diff(values, history, cat, names),
+        format=parsed.format,
+        layouts=parsed.layouts,
+        status="rejected" if has_err else "needs_confirmation" if has_warn else "ok",
+    )
+
+
+def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
+                  region: str | None = None, period: str | None = None, *,
+                  accept_warnings: bool = False, dry_run: bool = False) -> ImportResult:
+    """Validate and, if the file has no errors (and its warnings are accepted), write it.
+    See the module docstring for what is written in each case."""
+    res = preview_import(store, data, file_name, user, region, period)
+    if dry_run:
+        if res.ok:
+            res.status = "dry_run"
+        return res
+    if res.errors:
+        with store.transaction() as con:
+            res.upload_id = store.record_upload(
+                con, kind=KIND, username=user.username, status="rejected", file_name=file_name,
+                file_bytes=data, region=res.region, period=res.period,
+                problems=[p.to_dict() for p in res.problems])
+            store.audit(con, user.username, "upload.reject", f"upload:{res.upload_id}", {
+                "file_name": file_name, "file_hash": res.file_hash,
+                "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})
+        res.status = "rejected"
+        return res
+    if res.warnings and not accept_warnings:
+        res.status = "needs_confirmation"
+        return res
+    same = _identical_upload(store, res)
+    if same is not None:
+        res.identical, res.upload_id, res.status = True, same, "identical"
+        return res
+    values = res.values.drop(columns=["unit"])
+    with store.transaction() as con:
+        res.upload_id = store.record_upload(
+            con, kind=KIND, username=user.username, status="accepted", file_name=file_name,
+            file_bytes=data, region=res.region, period=res.period, values=values,
+            problems=[p.to_dict() for p in res.problems])
+        store.audit(con, user.username, "upload.accept", f"upload:{res.upload_id}", {
+            "file_name": file_name, "file_hash": res.file_hash, "n_values": len(values),
+            "regions": sorted(values["region"].unique()), "periods": sorted(values["period"].unique()),
+            "warnings_accepted": sorted({p.code for p in res.warnings}),
+            "changed": int((res.diff["change"] != "same").sum()) if len(res.diff) else 0})
+    res.status = "accepted"
+    return res
+
+
+def _history(store: Store, values: pd.DataFrame) -> pd.DataFrame:
+    """Figures in force for the file's regions in the file's years and the year before (for the
+    year-to-date check and the diff)."""
+    if values.empty:
+        return pd.DataFrame(columns=["region", "period", "measure", "value", "note", "upload_id"])
+    years = {int(p[:4]) for p in values["period"]}
+    periods = [f"{y:04d}-{mo:02d}" for y in sorted(years | {y - 1 for y in years}) for mo in range(1, 13)]
+    return store.observations(periods=periods, regions=sorted(values["region"].unique()))
+
+
+def _permission_problems(user: User, values: pd.DataFrame, region: str | None,
+                         names: dict[str, str]) -> list[Problem]:
+    regions = set(values["region"]) if len(values) else ({region} if region else set())
+    out = []
+    if user.role not in ("county", "staff", "admin"):
+        return [problem("not_permitted", f"您的角色（{user.role_label}）只能查看数据，不能导入报表。"
+                        "如需填报，请联系管理员开通填报权限。")]
+    own = names.get(user.region, user.region or "")
+    for r in sorted(regions):
+        if not user.can_write_region(r):
+            first = values[values["region"] == r].head(1) if len(values) else None
+            sheet = cell = None
+            if first is not None and len(first):
+                sheet, cell = first["sheet"].iloc[0], first["cell"].iloc[0]
+            out.append(problem(
+                "not_permitted", f"您是{own}的填报员，只能导入{own}的数据；这个文件是{names.get(r, r)}的数据，"
+                f"不能导入。请确认选对了文件；如需代报，请联系市工作专班。", sheet, cell, names.get(r, r)))
+    return out
+
+
+def _diff(values: pd.DataFrame, history: pd.DataFrame, cat, names: dict[str, str]) -> pd.DataFrame:
+    cols = ["region", "region_name", "period", "measure", "measure_name", "unit", "old", "new", "change"]
+    if values.empty:
+        return pd.DataFrame(columns=cols)
+    cur = history.set_index(["region", "period", "measure"])["value"] if len(history) else pd.Series(dtype=float)
+    mi = cat.measures.set_index("code")
+    old = [cur.get((r, p, m)) for r, p, m in zip(values["region"], values["period"], values["measure"], strict=False)]
+    d = pd.DataFrame({
+        "region": values["region"], "region_name": values["region"].map(names),
+        "period": values["period"], "measure": values["measure"],
+        "measure_name": values["measure"].map(mi["name"]), "unit": values["measure"].map(mi["unit"]),
+        "old": pd.array([None if o is None else float(o) for o in old], dtype="Float64"),
+        "new": values["value"].astype(float),
+    })
+    d["change"] = [
+        "new" if pd.isna(o) else "same" if abs(float(o) - n) <= 1e-9 * max(1.0, abs(n)) else "changed"
+        for o, n in zip(d["old"], d["new"], strict=False)
+    ]
+    return d[cols].reset_index(drop=True)
+
+
+def _identical_upload(store: Store, res: ImportResult) -> int | None:
+    """The accepted upload of the same bytes whose figures are all still in force, if any."""
+    ids = store.accepted_uploads_with_hash(res.file_hash)
+    if not ids or res.values.empty or (res.diff["change"] != "same").any():
+        return None
+    in_force = set(store.observations(
+        periods=sorted(res.values["period"].unique()),
+        regions=sorted(res.values["region"].unique()),
+        measures=sorted(res.values["measure"].unique()))["upload_id"].astype(int))
+    for uid in ids:
+        if in_force == {uid}:
+            return uid
+    return None
+
+
+def rollback(store: Store, upload_id: int, user: User, reason: str = "") -> dict:
+    """Withdraw an accepted upload (the previous figures apply again); records who did it.
+    A county user may withdraw only uploads of their own county."""
+    up = store.get_upload(upload_id)
+    if up is None:
+        raise services.ServiceError(f"没有编号为 {upload_id} 的上传记录。请用 jxtrack uploads 查看编号。")
+    if user.role not in ("county", "staff", "admin"):
+        raise _denied(f"您的角色（{user.role_label}）不能撤回上传。")
+    regions = store.upload_regions(upload_id) or ([up["region"]] if up["region"] else [])
+    if user.role == "county":
+        names = store.regions().set_index("code")["name"].to_dict()
+        bad = [r for r in regions if not user.can_write_region(r)]
+        if bad or not regions:
+            own = names.get(user.region, user.region)
+            other = "、".join(names.get(r, r) for r in bad) or "多个地区"
+            raise _denied(f"您是{own}的填报员，只能撤回{own}的上传；上传 {upload_id} 是{other}的数据。")
+    store.withdraw_upload(upload_id, user.username, reason)
+    return up
+
+
+def _denied(msg: str):
+    from .auth import PermissionDenied
+
+    return PermissionDenied(msg)
+
+
+def period_label(period: str | None) -> str:
+    return nz.period_label(period) if period else "多个报告期"
+
+
+def make_template(store: Store, region: str, period: str, user: User | None = None) -> tuple[bytes, str]:
+    """The monthly template for a region and period as .xlsx bytes, with a suggested file name.
+    Last period's figures (the latest earlier period of the same year) are filled in beside the
+    input cells for reference.  A county user gets only their own county's template."""
+    from .ingest.template import write_template
+
+    code, period = _resolve_args(store, region, period)
+    if user is not None and user.role == "county" and not user.can_write_region(code):
+        names = store.regions().set_index("code")["name"].to_dict()
+        own = names.get(user.region, user.region)
+        raise _denied(f"您是{own}的填报员，只能下载{own}的模板，不能下载{names.get(code, code)}的模板。")
+    year = period[:4]
+    earlier = [f"{year}-{mo:02d}" for mo in range(1, int(period[5:]))]
+    prev = store.observations(periods=earlier, regions=[code]) if earlier else pd.DataFrame(
+        columns=["region", "period", "measure", "value"])
+    prev_period = str(prev["period"].max()) if len(prev) else None
+    if prev_period:
+        prev = prev[prev["period"] == prev_period]
+    cat = services.catalog()
+    data = write_template(cat, code, period, prev[["measure", "value"]], prev_period)
+    name = cat.regions.set_index("code").loc[code, "name"]
+    return data, f"{name}_{period}_月报模板.xlsx"

@@ -1,0 +1,64 @@
+"""Spreadsheet in -> validated rows or a list of problems.  No database, no Streamlit.
+
+``parse(data, matcher, region=..., period=...)`` reads the bytes (reader), finds the table in every
+visible sheet (layout), converts and checks the figures (validate) and returns a ``Parsed``.
+The importing service (jxtrack.importing) adds what needs the database: permissions, last period's
+figures for the year-to-date check, the diff, and the writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..catalog import Catalog
+from . import layout, reader, validate
+from .normalise import Matcher
+from .problems import CODES, ERROR, WARNING, FileRefused, Problem, problem
+
+__all__ = [
+    "CODES", "ERROR", "WARNING", "FileRefused", "Matcher", "Parsed", "Problem", "matcher", "parse",
+    "problem",
+]
+
+
+@dataclass
+class Parsed:
+    values: pd.DataFrame                        # validate.VALUE_COLUMNS, canonical units
+    problems: list[Problem] = field(default_factory=list)
+    format: str | None = None                   # xlsx | xls | csv
+    layouts: list[str] = field(default_factory=list)
+    template_version: str | None = None
+
+
+_matchers: dict[int, tuple[Catalog, Matcher]] = {}
+
+
+def matcher(catalog: Catalog) -> Matcher:
+    """The catalog's names, aliases and units in comparison form (built once per catalog)."""
+    hit = _matchers.get(id(catalog))
+    if hit is None or hit[0] is not catalog:
+        hit = _matchers[id(catalog)] = (catalog, Matcher.from_catalog(catalog))
+    return hit[1]
+
+
+def parse(data: bytes, m: Matcher, *, region: str | None = None, period: str | None = None) -> Parsed:
+    """Read and validate a file.  Never raises for anything wrong with the file: problems are
+    returned (a file that cannot be read at all gives one problem and no values)."""
+    empty = pd.DataFrame(columns=validate.VALUE_COLUMNS)
+    try:
+        wb = reader.read_workbook(data)
+    except FileRefused as exc:
+        return Parsed(empty, [exc.problem])
+    meta = wb.meta()
+    results = [layout.analyse(s, m) for s in wb.sheets if not s.hidden and s.name != reader.META_SHEET]
+    res = validate.resolve(results, m, region=region, period=period, meta=meta,
+                           meta_sheet=reader.META_SHEET)
+    parsed = Parsed(res.values, res.problems, wb.format, res.layouts,
+                    meta.get("template_version", (None,))[0])
+    if not res.layouts or (res.values.empty and not any(p.severity == ERROR for p in res.problems)):
+        parsed.problems.append(problem(
+            "no_data", "文件中没有找到可识别的指标数据。请使用下载的模板填报，或确认表中有“指标名称”列"
+            "（或各区县为行、指标为列）和填写了数字的数值列。"))
+    return parsed

@@ -1,0 +1,479 @@
+"""Find the table in a sheet and pull out raw figures, whatever the sheet's layout.
+
+Three layouts are recognised from the cells themselves:
+
+* ``measures_as_rows`` – one region per sheet (the county monthly report, our template): a column
+  of measure names, a unit column or units in the names, one value column (本期/累计/1-N月…),
+  perhaps a 备注/偏差说明 column.
+* ``regions_as_rows`` – the working group's summary: a column of county names, one measure per
+  column (units in the headers), a 合计 row.
+* ``long`` – one figure per row with region, period, measure and value columns (history exports).
+
+Title, 填报单位/报告期 and footer rows, merged multi-row headers, section rows and blank rows are
+skipped.  Nothing here converts or validates values; that is validate.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import normalise as nz
+from .normalise import Matcher, a1
+from .problems import Problem, problem
+from .reader import Sheet
+
+MAX_HEADER_SCAN = 40
+
+_NAME_HEADER = re.compile(r"指标|名称|项目|内容")
+_REGION_HEADER = re.compile(r"地区|区县|县\(市|县市区|单位名称|填报单位|行政区|地方")
+_PERIOD_HEADER = re.compile(r"报告期|期间|月份|年月|时间|期别|统计期")
+_UNIT_HEADER = re.compile(r"单位")
+_NOTE_HEADER = re.compile(r"备注|说明|偏差|原因")
+_CODE_HEADER = re.compile(r"代码|编码|code")
+# value columns we never read in a measures-as-rows sheet: comparisons, references, targets
+_SKIP_HEADER = re.compile(r"同比|增长|增速|增幅|比上年|上年|去年|上期|参考|环比|排名|排序|序号|目标|进度|完成率|比重|名次")
+_VALUE_HEADER = re.compile(r"本期|累计|完成|\d+-\d+月|本年|数值|实际|填报|数据|本月|值|数量|金额")
+
+
+@dataclass
+class RawValue:
+    """One figure as found: where, what, and the unit text that applies to it."""
+
+    sheet: str
+    cell: str
+    measure: str
+    raw: Any
+    region: str | None = None           # region code when the row/column says it
+    region_cell: str | None = None
+    period: str | None = None           # 'YYYY-MM' when the row says it (long layout)
+    unit_text: str | None = None        # unit as written (None: not given)
+    unit_cell: str | None = None
+    note: str | None = None
+    percent_cell: bool = False
+    formula_without_value: bool = False
+
+
+@dataclass
+class TotalRow:
+    """A 合计/小计 row: measure -> (raw value, cell, unit text, percent flag), for the sum check."""
+
+    sheet: str
+    row: int
+    values: dict[str, tuple[Any, str, str | None, bool]] = field(default_factory=dict)
+
+
+@dataclass
+class SheetResult:
+    sheet: str
+    layout: str | None = None
+    values: list[RawValue] = field(default_factory=list)
+    totals: list[TotalRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    regions: dict[str, str] = field(default_factory=dict)   # region code -> cell where stated
+    periods: dict[str, str] = field(default_factory=dict)   # period -> cell where stated
+
+
+def _filled(sheet: Sheet) -> list[list[Any]]:
+    """The grid with merged ranges filled from their top-left cell (for reading headers)."""
+    if not sheet.merged:
+        return sheet.rows
+    rows = [list(r) for r in sheet.rows]
+    for r0, c0, r1, c1 in sheet.merged:
+        if r1 - r0 > 50 or c1 - c0 > 50 or r0 >= len(rows):
+            continue
+        v = rows[r0][c0] if c0 < len(rows[r0]) else None
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            if len(rows[r]) <= c1:
+                rows[r].extend([None] * (c1 + 1 - len(rows[r])))
+            for c in range(c0, c1 + 1):
+                if rows[r][c] is None:
+                    rows[r][c] = v
+    return rows
+
+
+def _text(v: Any) -> str:
+    return v.strip() if isinstance(v, str) else ""
+
+
+def analyse(sheet: Sheet, m: Matcher) -> SheetResult:
+    """Detect the layout of one sheet and extract its raw figures and stated region/period."""
+    res = SheetResult(sheet.name)
+    rows = sheet.rows
+    if not rows:
+        return res
+    grid = _filled(sheet)
+    long = _find_long_header(grid, m)
+    if long is not None:
+        res.layout = "long"
+        _extract_long(sheet, grid, long, m, res)
+        _read_meta(sheet, m, res, range(0, long[0]))
+        return res
+    m_count: dict[int, int] = {}
+    r_count: dict[int, int] = {}
+    first_m: dict[int, int] = {}
+    first_r: dict[int, int] = {}
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if not isinstance(v, str) or not v.strip():
+                continue
+            if m.measure(v)[0]:
+                m_count[c] = m_count.get(c, 0) + 1
+                first_m.setdefault(c, r)
+            elif m.region_exact(v):
+                r_count[c] = r_count.get(c, 0) + 1
+                first_r.setdefault(c, r)
+    best_m = max(m_count.items(), key=lambda kv: (kv[1], -kv[0]), default=(None, 0))
+    best_r = max(r_count.items(), key=lambda kv: (kv[1], -kv[0]), default=(None, 0))
+    if best_r[1] >= 2 and best_r[1] >= best_m[1]:
+        res.layout = "regions_as_rows"
+        c = best_r[0]
+        start = _extract_regions_as_rows(sheet, grid, c, first_r[c], m, res)
+        _read_meta(sheet, m, res, range(0, start))
+    elif best_m[1] >= 1:
+        res.layout = "measures_as_rows"
+        c = best_m[0]
+        start, end = _extract_measures_as_rows(sheet, grid, c, first_m[c], m, res)
+        _read_meta(sheet, m, res, list(range(0, start)) + list(range(end, len(rows))))
+    return res
+
+
+# ---- header handling -----------------------------------------------------------------------------
+def _header_rows(grid, key_col: int, first_data: int, rx: re.Pattern) -> list[int]:
+    """Rows of the (possibly multi-row, merged) header above the first data row."""
+    top = None
+    for r in range(first_data - 1, max(-1, first_data - 7), -1):
+        row = grid[r]
+        t = _text(row[key_col]) if key_col < len(row) else ""
+        k = nz.squash(t)
+        if k and rx.search(k) and len(k) <= 10 and not nz.is_section_label(t) and ":" not in k:
+            top = r
+        elif top is not None:
+            break  # the header block is contiguous; above it are title and 填报单位 rows
+    if top is None:
+        # no labelled header: take the row just above if it has several labels
+        r = first_data - 1
+        if r >= 0 and sum(1 for v in grid[r] if _text(v)) >= 2:
+            return [r]
+        return []
+    out = []
+    for r in range(top, first_data):
+        filled = [c for c, v in enumerate(grid[r]) if v is not None and str(v).strip()]
+        if filled == [key_col] or not filled:
+            continue  # a section row such as '一、项目与投资'
+        out.append(r)
+    return out
+
+
+def _column_headers(grid, header_rows: list[int]) -> dict[int, str]:
+    """Column -> header text, multi-row headers joined top to bottom ('完成情况 1-9月')."""
+    out: dict[int, list[str]] = {}
+    for r in header_rows:
+        for c, v in enumerate(grid[r]):
+            t = nz.cell_text(v)
+            if t and t not in out.setdefault(c, []):
+                out[c].append(t)
+    return {c: " ".join(ts) for c, ts in out.items() if ts}
+
+
+# ---- measures as rows ----------------------------------------------------------------------------
+def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matcher,
+                              res: SheetResult) -> tuple[int, int]:
+    rows = sheet.rows
+    hdr_rows = _header_rows(grid, nc, first, _NAME_HEADER)
+    headers = _column_headers(grid, hdr_rows)
+    start = hdr_rows[0] if hdr_rows else first
+    unit_col = note_col = code_col = None
+    candidates = []
+    for c, h in sorted(headers.items()):
+        k = nz.squash(h)
+        if c == nc:
+            continue
+        if _CODE_HEADER.search(k):
+            code_col = c if code_col is None else code_col
+        elif _UNIT_HEADER.search(k) and "填报单位" not in k:
+            unit_col = c if unit_col is None else unit_col
+        elif _NOTE_HEADER.search(k):
+            note_col = c if note_col is None else note_col
+        elif not _SKIP_HEADER.search(k):
+            candidates.append(c)
+    data_rows = range(first, len(rows))
+    filled_cols = {c for r in data_rows for c, v in enumerate(rows[r]) if v is not None}
+    if not hdr_rows:  # no header at all: any column right of the names that holds figures
+        candidates = sorted(c for c in filled_cols if c > nc)
+    candidates = [c for c in candidates if c in filled_cols or (headers.get(c) and _VALUE_HEADER.search(nz.squash(headers[c])))]
+    preferred = [c for c in candidates if headers.get(c) and _VALUE_HEADER.search(nz.squash(headers[c]))]
+    value_col = (preferred or candidates or [None])[0]
+    if value_col is None:
+        return start, len(rows)
+    header_unit = None
+    if value_col in headers:
+        _, header_unit = m.split_name(headers[value_col].split(" ")[-1])
+    end = len(rows)
+    for r in data_rows:
+        row = rows[r]
+        texts = [_text(v) for v in row]
+        if not any(v is not None and str(v).strip() for v in row):
+            continue
+        if any(nz.is_footer(t) for t in texts if t):
+            end = min(end, r)
+            continue
+        name = row[nc] if nc < len(row) else None
+        raw = row[value_col] if value_col < len(row) else None
+        if nz.is_total_label(name):
+            continue
+        code = None
+        unit_in_name = None
+        if code_col is not None and code_col < len(row) and isinstance(row[code_col], str):
+            c_code = row[code_col].strip()
+            if c_code in m.measure_info:
+                code = c_code
+        if isinstance(name, str) and name.strip():
+            found, unit_in_name = m.measure(name)
+            code = code or found
+        pos = (r, value_col)
+        formula_nv = pos in sheet.formulas_without_value
+        if code is None:
+            if nz.is_blank(raw) and not formula_nv:
+                continue  # a section or heading row
+            res.problems.append(problem(
+                "unknown_name",
+                "指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
+                "（或请市工作专班在目录中增加别名）。",
+                sheet.name, a1(r, nc), nz.cell_text(name)))
+            continue
+        unit_text, unit_cell = None, None
+        if unit_col is not None and unit_col < len(row) and nz.cell_text(row[unit_col]):
+            unit_text, unit_cell = nz.cell_text(row[unit_col]), a1(r, unit_col)
+        elif unit_in_name:
+            unit_text, unit_cell = unit_in_name, a1(r, nc)
+        elif header_unit:
+            unit_text, unit_cell = header_unit, a1(hdr_rows[-1], value_col)
+        note = None
+        if note_col is not None and note_col < len(row) and nz.cell_text(row[note_col]):
+            note = nz.cell_text(row[note_col])
+        if nz.is_blank(raw) and not formula_nv:
+            continue  # not reported this period
+        res.values.append(RawValue(
+            sheet.name, a1(r, value_col), code, raw, unit_text=unit_text, unit_cell=unit_cell,
+            note=note, percent_cell=pos in sheet.percent_cells, formula_without_value=formula_nv))
+    return start, end
+
+
+# ---- regions as rows -----------------------------------------------------------------------------
+def _extract_regions_as_rows(sheet: Sheet, grid, rc: int, first: int, m: Matcher,
+                             res: SheetResult) -> int:
+    rows = sheet.rows
+    hdr_rows = _header_rows(grid, rc, first, _REGION_HEADER)
+    headers = _column_headers(grid, hdr_rows)
+    start = hdr_rows[0] if hdr_rows else first
+    hdr_cell_row = hdr_rows[-1] if hdr_rows else max(first - 1, 0)
+    cols: dict[int, tuple[str, str | None]] = {}
+    unmatched: dict[int, str] = {}
+    note_col = None
+    for c, h in sorted(headers.items()):
+        if c == rc:
+            continue
+        k = nz.squash(h)
+        if _NOTE_HEADER.search(k):
+            note_col = c if note_col is None else note_col
+            continue
+        code, unit = None, None
+        for part in [h, *reversed(h.split(" "))]:
+            code, unit = m.measure(part)
+            if code:
+                break
+        if code:
+            cols[c] = (code, unit)
+        elif not _SKIP_HEADER.search(k) and not _CODE_HEADER.search(k):
+            unmatched[c] = h
+    # a bare '覆盖率(%)' means the rate whose parts are the sibling columns
+    present = {code for code, _ in cols.values()}
+    for c, h in unmatched.items():
+        cands = m.measures_ending_with(h.split(" ")[-1])
+        if len(cands) > 1:
+            cands = {x for x in cands if _rate_parts(m, x) <= present and _rate_parts(m, x)}
+        if len(cands) == 1:
+            _, unit = m.split_name(h.split(" ")[-1])
+            cols[c] = (cands.pop(), unit)
+    for c, h in unmatched.items():
+        if c in cols:
+            continue
+        if any(c < len(rows[r]) and not nz.is_blank(rows[r][c]) for r in range(first, len(rows))
+               if m.region_exact(rows[r][rc] if rc < len(rows[r]) else None)):
+            res.problems.append(problem(
+                "unknown_name", "列标题中的指标名称无法识别，不知道这一列应记到哪个指标。"
+                "请使用模板中的指标名称（或请市工作专班在目录中增加别名）。",
+                sheet.name, a1(hdr_cell_row, c), h))
+    for r in range(first, len(rows)):
+        row = rows[r]
+        if not any(v is not None and str(v).strip() for v in row):
+            continue
+        label = row[rc] if rc < len(row) else None
+        if any(nz.is_footer(_text(v)) for v in row):
+            continue
+        note = nz.cell_text(row[note_col]) if note_col is not None and note_col < len(row) else None
+        if nz.is_total_label(label):
+            tot = TotalRow(sheet.name, r)
+            for c, (code, unit) in cols.items():
+                if c < len(row) and not nz.is_blank(row[c]):
+                    tot.values[code] = (row[c], a1(r, c), unit, (r, c) in sheet.percent_cells)
+            res.totals.append(tot)
+            continue
+        region = m.region_exact(label)
+        if region is None:
+            if any(c < len(row) and not nz.is_blank(row[c]) for c in cols):
+                res.problems.append(problem(
+                    "unknown_region", "这一行的地区名称无法识别。请写区县全称（如“嘉善县”）。",
+                    sheet.name, a1(r, rc), nz.cell_text(label)))
+            continue
+        for c, (code, unit) in cols.items():
+            raw = row[c] if c < len(row) else None
+            pos = (r, c)
+            fnv = pos in sheet.formulas_without_value
+            if nz.is_blank(raw) and not fnv:
+                continue
+            res.values.append(RawValue(
+                sheet.name, a1(r, c), code, raw, region=region, region_cell=a1(r, rc),
+                unit_text=unit, unit_cell=a1(hdr_cell_row, c) if unit else None,
+                note=note or None, percent_cell=pos in sheet.percent_cells,
+                formula_without_value=fnv))
+    return start
+
+
+def _rate_parts(m: Matcher, rate_code: str) -> set[str]:
+    ind = m.catalog.indicators
+    hit = ind[ind["reported_rate"] == rate_code]
+    if not len(hit):
+        return set()
+    row = hit.iloc[0]
+    return set(row["numerator_measures"]) | ({row["denominator"]} if row["denominator"] else set())
+
+
+# ---- long: region, period, measure, value per row ------------------------------------------------
+def _find_long_header(grid, m: Matcher):
+    for r, row in enumerate(grid[:MAX_HEADER_SCAN]):
+        roles: dict[str, int] = {}
+        for c, v in enumerate(row):
+            k = nz.squash(_text(v))
+            if not k or len(k) > 12:
+                continue
+            if "region" not in roles and _REGION_HEADER.search(k):
+                roles["region"] = c
+            elif "period" not in roles and _PERIOD_HEADER.search(k):
+                roles["period"] = c
+            elif "measure" not in roles and _NAME_HEADER.search(k) and not _CODE_HEADER.search(k):
+                roles["measure"] = c
+            elif "code" not in roles and _CODE_HEADER.search(k):
+                roles["code"] = c
+            elif "unit" not in roles and _UNIT_HEADER.search(k):
+                roles["unit"] = c
+            elif "note" not in roles and _NOTE_HEADER.search(k):
+                roles["note"] = c
+            elif "value" not in roles and _VALUE_HEADER.search(k) and not _SKIP_HEADER.search(k):
+                roles["value"] = c
+        if {"region", "period", "value"} <= roles.keys() and ("measure" in roles or "code" in roles):
+            return r, roles
+    return None
+
+
+def _extract_long(sheet: Sheet, grid, found, m: Matcher, res: SheetResult) -> None:
+    hr, roles = found
+    rows = sheet.rows
+    get = roles.get
+    vc = roles["value"]
+    for r in range(hr + 1, len(rows)):
+        row = rows[r]
+        if not any(v is not None for v in row):
+            continue
+
+        def cell(role, row=row):
+            c = get(role)
+            return row[c] if c is not None and c < len(row) else None
+
+        if any(nz.is_footer(_text(v)) for v in row):
+            continue
+        raw = cell("value")
+        fnv = (r, vc) in sheet.formulas_without_value
+        code = None
+        unit_in_name = None
+        if isinstance(cell("code"), str) and cell("code").strip() in m.measure_info:
+            code = cell("code").strip()
+        name = cell("measure")
+        if code is None and isinstance(name, str):
+            code, unit_in_name = m.measure(name)
+        if code is None:
+            if nz.is_blank(raw) and not fnv:
+                continue
+            col = get("measure", get("code"))
+            res.problems.append(problem(
+                "unknown_name", "指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
+                "（或请市工作专班在目录中增加别名）。", sheet.name, a1(r, col),
+                nz.cell_text(name if name is not None else cell("code"))))
+            continue
+        region_raw = cell("region")
+        region = m.region_exact(region_raw) if isinstance(region_raw, str) else (
+            m.region_exact(nz.cell_text(region_raw)) if region_raw is not None else None)
+        if region is None and not nz.is_total_label(region_raw):
+            res.problems.append(problem(
+                "unknown_region", "地区名称无法识别。请写区县全称（如“嘉善县”）或地区代码。",
+                sheet.name, a1(r, roles["region"]), nz.cell_text(region_raw)))
+            continue
+        if region is None:
+            continue
+        period = nz.parse_period_text(cell("period") if not isinstance(cell("period"), (int, float))
+                                      else nz.cell_text(cell("period")))
+        if period is None:
+            res.problems.append(problem(
+                "period_unknown", "报告期无法识别。请写成“2025年9月”或“2025-09”。",
+                sheet.name, a1(r, roles["period"]), nz.cell_text(cell("period"))))
+            continue
+        if nz.is_blank(raw) and not fnv:
+            continue
+        unit_text = nz.cell_text(cell("unit")) or unit_in_name
+        uc = get("unit") if nz.cell_text(cell("unit")) else None
+        res.values.append(RawValue(
+            sheet.name, a1(r, vc), code, raw, region=region, region_cell=a1(r, roles["region"]),
+            period=period, unit_text=unit_text or None, unit_cell=a1(r, uc) if uc is not None else None,
+            note=nz.cell_text(cell("note")) or None, percent_cell=(r, vc) in sheet.percent_cells,
+            formula_without_value=fnv))
+
+
+# ---- region and period stated in title, 填报单位, 报告期 -------------------------------------------
+_UNIT_LABEL = re.compile(r"(?:填报|报送|填表|报告|统计)?单位[:：]")
+_PERIOD_LABEL = re.compile(r"(?:报告期|统计期|报表期|所属期|时间|期间)[:：]")
+
+
+def _read_meta(sheet: Sheet, m: Matcher, res: SheetResult, rows_to_scan) -> None:
+    labelled_r: dict[str, str] = {}
+    loose_r: dict[str, str] = {}
+    labelled_p: dict[str, str] = {}
+    loose_p: dict[str, str] = {}
+    for r in rows_to_scan:
+        row = sheet.rows[r]
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            t = nz.nfkc(v) if isinstance(v, str) else v
+            where = a1(r, c)
+            if isinstance(t, str):
+                label_unit = bool(_UNIT_LABEL.search(t))
+                label_period = bool(_PERIOD_LABEL.search(t))
+                # a label alone in its cell: the value is in the next filled cell
+                nxt = next((x for x in row[c + 1:] if x is not None), None)
+                texts = [t] + ([nz.cell_text(nxt) if not hasattr(nxt, "year") else nxt]
+                               if (label_unit or label_period) and t.rstrip().endswith((":", "：")) else [])
+                for tx in texts:
+                    p = nz.parse_period_text(tx)
+                    if p:
+                        (labelled_p if label_period else loose_p).setdefault(p, where)
+                    if isinstance(tx, str):
+                        for code in m.regions_in(tx):
+                            (labelled_r if label_unit else loose_r).setdefault(code, where)
+            elif hasattr(t, "year"):
+                p = nz.parse_period_text(t)
+                if p:
+                    loose_p.setdefault(p, where)
+    res.regions = labelled_r or loose_r
+    res.periods = labelled_p or loose_p

@@ -1,0 +1,342 @@
+"""Raw figures -> values in each measure's canonical unit, plus every problem found.
+
+Rules (each problem code is listed in problems.CODES):
+* region and period come from the arguments, the template metadata or the sheet (title, 填报单位,
+  报告期); where two of them disagree the file is refused (wrong_region / wrong_period);
+* a figure is converted by its stated unit (unit column, unit in brackets in the name or header)
+  into the measure's unit: 58 300 万元 -> 5.83 亿元; a unit of another dimension is refused;
+* counts cannot be negative or fractional, a percentage cannot exceed 100, a part (完成2.0企业数)
+  cannot exceed its whole (规上企业数);
+* a rate reported together with its parts is not stored (the rate is derived from the parts);
+  a rate reported alone is stored under its ``rate`` measure and never turned into invented parts;
+* 合计/小计 rows are not stored but compared with the sum of the rows above;
+* a formula without a stored value is an error, except in a 合计 row (files written by programs
+  often leave totals uncomputed);
+* a year-to-date (or cumulative) figure lower than the previous period's is a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import normalise as nz
+from .layout import RawValue, SheetResult
+from .normalise import Matcher
+from .problems import Problem, problem
+
+VALUE_COLUMNS = ["region", "period", "measure", "value", "raw_value", "sheet", "cell", "note", "unit"]
+WHOLE_DIMS = {"count", "people"}
+NONNEG_COUNT_DIMS = {"count", "people", "area"}
+
+
+@dataclass
+class Resolved:
+    values: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    layouts: list[str] = field(default_factory=list)
+
+
+def _region_name(m: Matcher, code: str | None) -> str:
+    return m.region_info.get(code, {}).get("name", code or "") if code else ""
+
+
+def _pick_region(m: Matcher, found: dict[str, str]) -> dict[str, str]:
+    """A title that says '嘉兴市嘉善县…' names the county: drop the city when a county is named."""
+    counties = {c: w for c, w in found.items() if m.region_info.get(c, {}).get("level") != "city"}
+    return counties or found
+
+
+def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, period: str | None,
+            meta: dict[str, tuple[str, str]], meta_sheet: str) -> Resolved:
+    out = Resolved(pd.DataFrame(columns=VALUE_COLUMNS))
+    probs = out.problems
+    rows: list[dict] = []
+    meta_region = meta.get("region")
+    meta_period = meta.get("period")
+    for res in results:
+        probs.extend(res.problems)
+        if res.layout is None:
+            continue
+        out.layouts.append(res.layout)
+        # -- what the sheet itself says
+        stated_r = _pick_region(m, res.regions)
+        stated_p = dict(res.periods)
+        if meta_region and meta_region[0] in m.region_info:
+            stated_r = {meta_region[0]: f"{meta_sheet}!{meta_region[1]}"} | {
+                k: f"{res.sheet}!{v}" for k, v in stated_r.items()}
+        else:
+            stated_r = {k: f"{res.sheet}!{v}" for k, v in stated_r.items()}
+        if meta_period:
+            stated_p = {meta_period[0]: f"{meta_sheet}!{meta_period[1]}"} | {
+                k: f"{res.sheet}!{v}" for k, v in stated_p.items()}
+        else:
+            stated_p = {k: f"{res.sheet}!{v}" for k, v in stated_p.items()}
+        sheet_region = _agree(probs, m, res, "region", region, stated_r)
+        sheet_period = _agree(probs, m, res, "period", period, stated_p)
+        needs_region = any(v.region is None for v in res.values)
+        needs_period = any(v.period is None for v in res.values)
+        if needs_region and sheet_region is None and not any(
+                p.code == "wrong_region" and p.sheet == res.sheet for p in probs):
+            probs.append(problem(
+                "region_unknown", "无法确定这张表是哪个地区的：表头没有写明填报单位，也没有指定地区。"
+                "请在表头写明“填报单位：××县”，或导入时指定地区（--region）。", res.sheet))
+        if needs_period and sheet_period is None and not any(
+                p.code == "wrong_period" and p.sheet == res.sheet for p in probs):
+            probs.append(problem(
+                "period_unknown", "无法确定报告期：表头没有写明报告期，也没有指定。"
+                "请在标题或表头写明“报告期：2025年9月”，或导入时指定报告期（--period）。", res.sheet))
+        if res.layout in ("regions_as_rows", "long") and region is not None:
+            others = {v.region for v in res.values if v.region and v.region != region}
+            if others:
+                v0 = next(v for v in res.values if v.region in others)
+                probs.append(problem(
+                    "wrong_region",
+                    f"指定导入{_region_name(m, region)}的数据，但表中还有"
+                    f"{'、'.join(_region_name(m, o) for o in sorted(others))}的数据。"
+                    "多地区汇总表请不要指定地区；只导入一个地区请删去其他地区的行。",
+                    res.sheet, v0.region_cell, _region_name(m, v0.region)))
+        if res.layout == "long" and period is not None:
+            others = {v.period for v in res.values if v.period and v.period != period}
+            if others:
+                v0 = next(v for v in res.values if v.period in others)
+                probs.append(problem(
+                    "wrong_period", f"指定导入 {period} 的数据，但表中还有 {'、'.join(sorted(others))} 的数据。"
+                    "多期历史数据请不要指定报告期。", res.sheet, v0.cell, v0.period))
+        for v in res.values:
+            rows.append(_convert(v, m, v.region or sheet_region, v.period or sheet_period, probs))
+        _check_totals(res, m, rows, probs)
+    rows = [r for r in rows if r is not None]
+    _check_duplicates(rows, probs)
+    _check_parts(rows, m, probs)
+    rows = _drop_redundant_rates(rows, m)
+    _check_scope(rows, m, probs)
+    if rows:
+        out.values = pd.DataFrame(rows)[VALUE_COLUMNS + ["_sheet_cell"]].drop(columns="_sheet_cell")
+    return out
+
+
+def _agree(probs: list[Problem], m: Matcher, res: SheetResult, what: str, given: str | None,
+           stated: dict[str, str]) -> str | None:
+    """The sheet's region/period: the argument, else what the sheet says; refuse disagreement."""
+    label = (lambda x: _region_name(m, x)) if what == "region" else nz.period_label
+    code = "wrong_region" if what == "region" else "wrong_period"
+    if given is not None:
+        for s, where in stated.items():
+            if s != given:
+                sheet, _, cell = where.partition("!")
+                probs.append(problem(
+                    code, f"表中写的{'填报单位' if what == 'region' else '报告期'}是“{label(s)}”，"
+                    f"与指定的“{label(given)}”不一致。请确认选对了文件，或改正表头后再上传。",
+                    sheet, cell, label(s)))
+                return None
+        return given
+    if len(stated) > 1:
+        where = next(iter(stated.values()))
+        sheet, _, cell = where.partition("!")
+        probs.append(problem(
+            code, f"表中同时出现了多个{'地区' if what == 'region' else '报告期'}："
+            f"{'、'.join(label(s) for s in stated)}，无法确定是哪一个。"
+            f"请改正表头，或导入时指定{'地区（--region）' if what == 'region' else '报告期（--period）'}。",
+            sheet, cell, "、".join(label(s) for s in stated)))
+        return None
+    return next(iter(stated), None)
+
+
+def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
+             probs: list[Problem]) -> dict | None:
+    info = m.measure_info[v.measure]
+    mu = info["unit"]
+    mdim = m.unit_dim[mu]
+    mname = info["name"]
+    if v.formula_without_value:
+        probs.append(problem(
+            "formula_no_value", f"“{mname}”这一格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"
+            "请在 Excel/WPS 中打开、确认数值显示正确后保存，再上传；或直接填写数值。", v.sheet, v.cell,
+            "（公式，无结果）"))
+        return None
+    raw = v.raw
+    if mdim == "flag" and isinstance(raw, str) and nz.squash(raw) in ("是", "否", "已获批", "未获批"):
+        raw = 1.0 if nz.squash(raw) in ("是", "已获批") else 0.0
+    num = nz.parse_number(raw, v.percent_cell)
+    if num is None:
+        probs.append(problem(
+            "not_a_number", f"“{mname}”应填数字，这里填的内容不是数字。请只填数字"
+            f"（单位 {mu}，不要带文字）；不填写请留空。", v.sheet, v.cell, nz.cell_text(raw)))
+        return None
+    unit = None
+    if v.unit_text:
+        unit = m.unit(v.unit_text)
+        if unit is None and nz.squash(v.unit_text) in ("%",):
+            unit = "%"
+        if unit is None:
+            probs.append(problem(
+                "unknown_unit", f"“{mname}”的单位“{v.unit_text}”无法识别。该指标的单位应为“{mu}”"
+                "（或可换算的单位，如万元/亿元）。", v.sheet, v.unit_cell or v.cell, v.unit_text))
+            return None
+    if num.percent:
+        if unit is not None and unit != "%":
+            probs.append(problem(
+                "unit_not_convertible", f"“{mname}”填的是百分数，但单位写的是“{unit}”。请统一。",
+                v.sheet, v.cell, nz.cell_text(v.raw)))
+            return None
+        unit = "%"
+    unit = unit or mu
+    if m.unit_dim[unit] != mdim:
+        probs.append(problem(
+            "unit_not_convertible", f"“{mname}”的单位应为“{mu}”，表中是“{unit}”，两者无法换算"
+            f"（{'百分数' if unit == '%' else unit}不是{mu}）。请按“{mu}”填报。",
+            v.sheet, v.unit_cell if unit != "%" or not num.percent else v.cell,
+            v.unit_text or nz.cell_text(v.raw)))
+        return None
+    # convert by the stated unit: value × factor(stated) / factor(canonical)
+    value = nz.tidy(num.value * m.unit_factor[unit] / m.unit_factor[mu])
+    ok = True
+    if value < 0:
+        code = "negative_count" if mdim in NONNEG_COUNT_DIMS else "negative_value"
+        probs.append(problem(
+            code, f"“{mname}”不能是负数。请核对后填写。", v.sheet, v.cell, nz.cell_text(v.raw)))
+        ok = False
+    if mu == "%" and value > 100:
+        probs.append(problem(
+            "rate_over_100", f"“{mname}”是百分比，不能超过 100%。请核对（是否把小数或千分比填成了百分比？）。",
+            v.sheet, v.cell, nz.cell_text(v.raw)))
+        ok = False
+    if mdim in WHOLE_DIMS and ok and abs(value - round(value)) > 1e-9:
+        probs.append(problem(
+            "not_whole_number", f"“{mname}”是个数，应为整数（单位 {mu}）。请核对。",
+            v.sheet, v.cell, nz.cell_text(v.raw)))
+        ok = False
+    if mdim == "flag" and ok and value not in (0.0, 1.0):
+        probs.append(problem(
+            "not_a_number", f"“{mname}”只能填 1（是）或 0（否）。", v.sheet, v.cell, nz.cell_text(v.raw)))
+        ok = False
+    if not ok or region is None or period is None:
+        return None
+    return {
+        "region": region, "period": period, "measure": v.measure, "value": value,
+        "raw_value": nz.cell_text(v.raw) + (f" {v.unit_text}" if v.unit_text and unit != mu else ""),
+        "sheet": v.sheet, "cell": v.cell, "note": v.note, "unit": mu, "_sheet_cell": (v.sheet, v.cell),
+        "_mname": mname,
+    }
+
+
+def _check_totals(res: SheetResult, m: Matcher, rows: list[dict | None], probs: list[Problem]) -> None:
+    for tot in res.totals:
+        for code, (raw, cell, unit_text, pct) in tot.values.items():
+            info = m.measure_info[code]
+            if info["unit"] == "%" or info["behaviour"] == "rate":
+                continue
+            num = nz.parse_number(raw, pct)
+            if num is None:
+                continue
+            unit = m.unit(unit_text) if unit_text else info["unit"]
+            if unit is None or m.unit_dim[unit] != m.unit_dim[info["unit"]]:
+                continue
+            total = num.value * m.unit_factor[unit] / m.unit_factor[info["unit"]]
+            parts = [r for r in rows if r and r["sheet"] == res.sheet and r["measure"] == code
+                     and m.region_info.get(r["region"], {}).get("summable")
+                     and int(r["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1 < tot.row]
+            s = sum(r["value"] for r in parts)
+            tol = max(1e-6 * abs(total), 0.006 * max(len(parts), 1) * m.unit_factor[unit] / m.unit_factor[info["unit"]])
+            if abs(s - total) > tol:
+                probs.append(problem(
+                    "sum_mismatch", f"合计行的“{info['name']}”是 {nz.tidy(total):g} {info['unit']}，"
+                    f"但上面各行相加是 {nz.tidy(s):g} {info['unit']}，两者不一致。请核对各行数字或合计。",
+                    res.sheet, cell, nz.cell_text(raw)))
+
+
+def _check_duplicates(rows: list[dict], probs: list[Problem]) -> None:
+    seen: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["region"], r["period"], r["measure"])
+        if key in seen:
+            first = seen[key]
+            probs.append(problem(
+                "duplicate_row", f"“{r['_mname']}”在表中出现了两次（另一处在 {first['sheet']}!{first['cell']}）。"
+                "同一指标只能填一次，请删去重复的行。", r["sheet"], r["cell"], r["raw_value"]))
+        else:
+            seen[key] = r
+
+
+def _check_parts(rows: list[dict], m: Matcher, probs: list[Problem]) -> None:
+    """A part (完成2.0企业数, 绿色工厂数) cannot exceed its whole (规上企业数, 重点用能企业数)."""
+    ind = m.catalog.indicators
+    pairs = [(r.numerator_measures[0], r.denominator) for r in ind.itertuples()
+             if r.formula == "ratio" and r.unit == "%" and len(r.numerator_measures) == 1
+             and m.unit_dim.get(m.measure_info.get(r.denominator, {}).get("unit")) == "count"]
+    by = {(r["region"], r["period"], r["measure"]): r for r in rows}
+    for num, den in pairs:
+        for (reg, per, mea), r in by.items():
+            if mea != num:
+                continue
+            d = by.get((reg, per, den))
+            if d is not None and r["value"] > d["value"]:
+                probs.append(problem(
+                    "part_exceeds_whole", f"“{r['_mname']}”（{r['value']:g}）大于“{d['_mname']}”"
+                    f"（{d['value']:g}，见 {d['sheet']}!{d['cell']}），部分不能大于总数。请核对。",
+                    r["sheet"], r["cell"], r["raw_value"]))
+
+
+def _drop_redundant_rates(rows: list[dict], m: Matcher) -> list[dict]:
+    """A rate reported beside its numerator and denominator is derived from them; keep the parts."""
+    have = {(r["region"], r["period"], r["measure"]) for r in rows}
+    out = []
+    for r in rows:
+        info = m.measure_info[r["measure"]]
+        if info["behaviour"] == "rate":
+            from .layout import _rate_parts
+
+            parts = _rate_parts(m, r["measure"])
+            if parts and all((r["region"], r["period"], p) in have for p in parts):
+                continue
+        out.append(r)
+    return out
+
+
+def _check_scope(rows: list[dict], m: Matcher, probs: list[Problem]) -> None:
+    """City-only measures (市本级资金, 贷款余额) are not reported by a county."""
+    for r in rows:
+        info = m.measure_info[r["measure"]]
+        level = m.region_info.get(r["region"], {}).get("level")
+        if info["scope"] == "city" and level != "city":
+            probs.append(problem(
+                "measure_not_for_region", f"“{info['name']}”只由市本级填报，"
+                f"{_region_name(m, r['region'])}不填此项。请删去这一行。", r["sheet"], r["cell"],
+                r["raw_value"]))
+
+
+def check_ytd(values: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> list[Problem]:
+    """Warn where a year-to-date (or cumulative) figure is lower than the previous period's.
+
+    ``history`` holds the figures in force (region, period, measure, value); figures in the file
+    take precedence over stored ones for the same period."""
+    if values.empty:
+        return []
+    beh = {c: i["behaviour"] for c, i in m.measure_info.items()}
+    v = values[values["measure"].map(beh).isin(["ytd_flow", "cumulative"])]
+    if v.empty:
+        return []
+    file_keys = set(zip(v["region"], v["period"], v["measure"], strict=False))
+    h = history[[k not in file_keys for k in zip(history["region"], history["period"], history["measure"], strict=False)]] \
+        if len(history) else history
+    allv = pd.concat([h[["region", "period", "measure", "value"]].assign(src="db"),
+                      v[["region", "period", "measure", "value", "sheet", "cell", "raw_value"]].assign(src="file")],
+                     ignore_index=True).sort_values(["region", "measure", "period"])
+    out: list[Problem] = []
+    for (_reg, mea), g in allv.groupby(["region", "measure"], sort=False):
+        prev = None
+        for r in g.itertuples():
+            if prev is not None and r.src == "file":
+                same_year = prev.period[:4] == r.period[:4]
+                if (beh[mea] == "cumulative" or same_year) and r.value < prev.value - 1e-9:
+                    name = m.measure_info[mea]["name"]
+                    out.append(problem(
+                        "ytd_decrease", f"“{name}”是累计数，本期 {r.value:g} 比上期（{nz.period_label(prev.period)}）"
+                        f"的 {prev.value:g} 还少。累计数一般不会下降，请核对；如确认无误（如口径调整），可确认后导入。",
+                        r.sheet, r.cell, r.raw_value))
+            if beh[mea] == "ytd_flow" and prev is not None and prev.period[:4] != r.period[:4]:
+                prev = None
+            prev = r
+    return out
