@@ -94,9 +94,11 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         subs = store_quality.submissions(store, period)
         firsts = store_quality.first_accepted_upload(store, period)
         warnings = quality.check(store, period, user=user, today=today)
+        notes_obs = store.observations(periods=[period])
         sources = store.sources()
         is_demo = store.is_demo()
     st = st.assign(kind=_kind_col(st))
+    st["explanation"] = _explanations(st, notes_obs)
     names = regions.set_index("code")["name"].to_dict()
     city_rows = st[st["region_level"] == "city"]
     city_recs = city_rows.to_dict("records")
@@ -129,6 +131,28 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         notes=notes,
         status=st,
     )
+
+
+def _explanations(st: pd.DataFrame, obs: pd.DataFrame) -> pd.Series:
+    """Each row's 偏差说明: the notes a region wrote against the measures the indicator is made
+    of (numerator, denominator or reported rate), so a note on 数字化改造项目数 explains both
+    数字化改造项目 and “两化”改造项目."""
+    notes = obs.dropna(subset=["note"])
+    notes = notes[notes["note"].astype(str).str.strip() != ""]
+    if not len(notes):
+        return st["explanation"] if "explanation" in st.columns else pd.Series(None, index=st.index)
+    ind = services.catalog().indicators.set_index("code")
+    by = notes.groupby(["region", "measure"])["note"].agg(lambda s: "；".join(dict.fromkeys(s)))
+    out = []
+    for r in st.itertuples():
+        parts = []
+        if r.indicator_code in ind.index:
+            i = ind.loc[r.indicator_code]
+            for m in [*i["numerator_measures"], i["denominator"], i["reported_rate"]]:
+                if isinstance(m, str) and m and (r.region_code, m) in by.index:
+                    parts.append(by[(r.region_code, m)])
+        out.append("；".join(dict.fromkeys(parts)) if parts else None)
+    return pd.Series(out, index=st.index, dtype="object")
 
 
 def _attention(red: pd.DataFrame, st: pd.DataFrame, period: str) -> list[str]:
@@ -190,13 +214,13 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         key="summary",
         title="指标完成情况汇总表（全市）",
         columns=[
-            Column("序号", "int", 1.0), Column("指标", "text", 5.4), Column("单位", "text", 1.6),
-            Column("目标", "num", 1.7), Column(period_label(period), "num", 1.9),
-            Column("完成率", "pct", 1.5), Column("序时进度", "pct", 1.5),
-            Column("进度差（百分点）", "pp", 1.6), Column("同比", "pct", 1.5), Column("亮灯", "light", 1.7),
+            Column("序号", "int", 0.8), Column("指标", "text", 4.1), Column("单位", "text", 1.3),
+            Column("目标", "num", 1.4), Column(period_label(period), "num", 1.6),
+            Column("完成率", "pct", 1.45), Column("序时进度", "pct", 1.45),
+            Column("进度差", "pp", 1.4), Column("同比", "pct", 1.45), Column("亮灯", "light", 1.85),
         ],
-        note="“序时进度”对累计目标为计划进度，对覆盖率等水平指标为按直线路径应达到的水平占目标的比例；"
-             "进度差=完成率−序时进度。",
+        note="进度差=完成率−序时进度，单位为百分点，正数为超进度、负数为落后；“序时进度”对累计目标为计划进度，"
+             "对覆盖率等水平指标为按直线路径应达到的水平占目标的比例。",
     )
     n = 0
     last_group = None
@@ -244,9 +268,9 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
             key=f"rank_{code}",
             title=f"{first['indicator_name']}（{first['unit']}，{basis}）",
             columns=[
-                Column("排名", "int", 1.1), Column("区县", "text", 2.0), Column(period_label(period), "num", 2.0),
-                Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column("进度差（百分点）", "pp", 1.8),
-                Column("同比", "pct", 1.6), Column("排名较上月", "rank_change", 1.8), Column("亮灯", "light", 1.7),
+                Column("排名", "int", 1.1), Column("区县", "text", 1.9), Column(period_label(period), "num", 2.0),
+                Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column("进度差", "pp", 1.5),
+                Column("同比", "pct", 1.6), Column("排名较上月", "rank_change", 1.9), Column("亮灯", "light", 1.9),
             ],
         )
         for r in c.itertuples():
@@ -265,11 +289,11 @@ def _red_list(red: pd.DataFrame) -> Table:
         key="red_list",
         title="红灯指标及偏差说明（区县）",
         columns=[
-            Column("区县", "text", 1.7), Column("指标", "text", 4.0), Column("完成值", "num", 1.8),
-            Column("目标", "num", 1.7), Column("完成率", "pct", 1.5), Column("进度差（百分点）", "pp", 1.6),
-            Column("偏差说明", "text", 5.0),
+            Column("区县", "text", 1.5), Column("指标", "text", 3.6), Column("完成值", "num", 1.6),
+            Column("目标", "num", 1.4), Column("完成率", "pct", 1.4), Column("进度差", "pp", 1.3),
+            Column("偏差说明", "text", 5.4),
         ],
-        note="偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
+        note="进度差单位为百分点。偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
     )
     red = red.sort_values(["region_sort", "sort"]) if len(red) else red
     for r in red.itertuples():
@@ -287,11 +311,11 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
         key="submissions",
         title="报送情况",
         columns=[
-            Column("地区", "text", 2.6), Column("报送情况", "text", 2.0), Column("数据项", "int", 1.4),
-            Column("上传编号", "text", 1.8), Column("首次上传时间", "text", 3.0), Column("上传人", "text", 2.2),
-            Column("说明", "text", 3.5),
+            Column("地区", "text", 3.2), Column("报送情况", "text", 1.7), Column("数据项", "int", 1.3),
+            Column("上传编号", "text", 1.7), Column("首次上传时间", "text", 3.0), Column("上传人", "text", 1.8),
+            Column("说明", "text", 3.7),
         ],
-        note=f"报送期限：{due:%Y年%m月%d日}（报告期次月{due.day}日）。",
+        note=f"报送期限：{due:%Y年%m月%d日}（报告期次月{due.day}日）。上传编号可在“报送情况”页查到原始文件。",
     )
     s = subs.set_index("region")
     f = firsts.set_index("region")
@@ -327,8 +351,8 @@ def _quality(w: pd.DataFrame) -> Table:
         key="quality",
         title="数据质量提示",
         columns=[
-            Column("级别", "text", 1.3), Column("类型", "text", 2.6), Column("地区", "text", 1.7),
-            Column("指标", "text", 3.0), Column("上传编号", "text", 1.5), Column("说明", "text", 7.0),
+            Column("级别", "text", 1.1), Column("类型", "text", 2.2), Column("地区", "text", 1.5),
+            Column("指标", "text", 2.8), Column("上传", "text", 1.1), Column("说明", "text", 7.7),
         ],
         note="数据质量提示由系统自动检查生成，不影响亮灯结果；请相关区县核实后在下次报送时更正或说明。",
     )

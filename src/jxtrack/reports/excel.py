@@ -47,8 +47,11 @@ def put(ws: Worksheet, row: int, col: int, value, number_format: str | None = No
     return cell
 
 
-def _num_format(unit: str | None) -> str:
-    return "#,##0" if decimals_for(unit) == 0 else "#,##0.00"
+def _num_format(unit: str | None, value=None) -> str:
+    if decimals_for(unit) == 0:
+        whole = value is None or is_missing(value) or float(value).is_integer()
+        return "#,##0" if whole else "#,##0.0"
+    return "#,##0.00"
 
 
 def _print_setup(ws: Worksheet, header_row: int) -> None:
@@ -108,7 +111,7 @@ def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
                 cell.font = Font(name=FONT, color=LIGHTS[key][2], bold=key == "red")
                 cell.alignment = Alignment(horizontal="center", vertical="center")
             else:
-                fmt = _num_format(unit) if c.kind == "num" else FORMATS.get(c.kind)
+                fmt = _num_format(unit, v) if c.kind == "num" else FORMATS.get(c.kind)
                 cell = put(ws, r, j, v, fmt)
                 cell.font = Font(name=FONT, color="C00000" if isinstance(v, str) and v.startswith("【未提交") else None)
                 cell.alignment = Alignment(vertical="center", wrap_text=c.kind == "text",

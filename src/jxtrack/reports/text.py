@@ -71,6 +71,8 @@ def num(v, unit: str | None = None, dash: str = "—") -> str:
     if is_missing(v):
         return dash
     d = decimals_for(unit)
+    if d == 0 and not float(v).is_integer():
+        d = 1  # a decomposed target such as 356.3个
     s = f"{float(v):,.{d}f}"
     if d and "." in s:
         s = s.rstrip("0").rstrip(".")

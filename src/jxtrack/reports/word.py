@@ -103,6 +103,9 @@ def _setup(doc) -> None:
     cap = styles["Caption"]
     _fonts(cap, BODY_FONT, 9, bold=False, color="404040")
     cap.font.italic = False
+    cap.paragraph_format.space_before = Pt(6)
+    cap.paragraph_format.space_after = Pt(2)
+    cap.paragraph_format.keep_with_next = True
     _footer(sec)
 
 
