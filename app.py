@@ -5,12 +5,12 @@ import streamlit as st
 
 from jxtrack.ui import cache, nav, session
 
-st.set_page_config(page_title="嘉兴制造业目标跟踪", page_icon="📊", layout="wide",
+st.set_page_config(page_title="嘉兴制造业目标跟踪", page_icon=":material/dashboard:", layout="wide",
                    initial_sidebar_state="auto")
 
 user = session.current_user()
 if user is None:
-    page = st.navigation([st.Page(session.login_page, title="登录", icon="🔑", url_path="login")],
+    page = st.navigation([st.Page(session.login_page, title="登录", icon=":material/login:", url_path="login")],
                          position="hidden")
 else:
     page = st.navigation([

@@ -24,16 +24,21 @@ with common.guard():
 st.title(f"{sc.region_name} · {fmt.period_label(sc.period)}")
 common.light_counts(sc.counts)
 rows = sc.rows
-table = common.status_table(rows)
-table.insert(2, "排名", [f"第{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
-                       for a, b in zip(rows["rank"], rows["rank_of"])])
-table.insert(3, "与区县平均差", [fmt.number(v, u) if pd.notna(v) else "—"
-                            for v, u in zip(rows["gap_to_avg"], rows["unit"])])
-table["近12个月"] = rows["trend"].to_numpy()
+extra = pd.DataFrame({
+    "排名": [f"第{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
+           for a, b in zip(rows["rank"], rows["rank_of"], strict=True)],
+    "与区县平均差": [fmt.number(v, u) if pd.notna(v) else "—" for v, u in zip(rows["gap_to_avg"], rows["unit"], strict=True)],
+})
+tables = []
 for g in ("两化", "两业"):
-    part = table[(rows["group"] == g).to_numpy()]
-    if len(part):
+    mask = (rows["group"] == g).to_numpy()
+    if mask.any():
         st.subheader("“两化”改造" if g == "两化" else "两业融合")
-        st.dataframe(part, hide_index=True, width="stretch",
-                     column_config={"近12个月": st.column_config.LineChartColumn("近12个月（当年累计）", width="small")})
-common.downloads(table.drop(columns=["近12个月"]), f"{sc.region_name}_{sc.period}", "county_dl")
+        part = rows[mask].reset_index(drop=True)
+        ex = extra[mask].reset_index(drop=True)
+        ex["近12个月"] = part["trend"]
+        tables.append(common.show_status(
+            part, extra=ex, key=f"county_table_{g}",
+            column_config={"近12个月": st.column_config.LineChartColumn("近12个月（当年累计）", width="small")}))
+if tables:
+    common.downloads(pd.concat(tables).drop(columns=["近12个月"]), f"{sc.region_name}_{sc.period}", "county_dl")

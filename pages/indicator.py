@@ -36,7 +36,7 @@ row = d.rows[d.rows["region_code"] == region]
 if len(row):
     r = row.iloc[0]
     m = st.columns(4)
-    m[0].metric(f"{region_names[region]} · {fmt.light_badge(r['light'])}", fmt.number(r["actual"], unit),
+    m[0].metric(f"{region_names[region]} · {fmt.light_md(r['light'])}", fmt.number(r["actual"], unit),
                 help="年初至本月累计")
     m[1].metric("目标", fmt.comparator(r["comparator"]) + fmt.number(r["target"], unit))
     m[2].metric("完成率", fmt.pct(r["completion"]),
@@ -81,9 +81,10 @@ if len(counties) > 1:
                     width="stretch", key="indicator_bars")
 
 st.subheader("数据表")
-table = common.status_table(d.rows, region_col=True)
-table.insert(2, "排名", [f"{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
-                       for a, b in zip(d.rows["rank"], d.rows["rank_of"])])
-table["同比"] = d.rows["yoy"].map(lambda v: fmt.pct(v, signed=True)).to_numpy()
-st.dataframe(table, hide_index=True, width="stretch")
+extra = pd.DataFrame({
+    "排名": [f"{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
+           for a, b in zip(d.rows["rank"], d.rows["rank_of"], strict=True)],
+    "同比": d.rows["yoy"].map(lambda v: fmt.pct(v, signed=True)).to_numpy(),
+})
+table = common.show_status(d.rows, region_col=True, extra=extra, key="indicator_table")
 common.downloads(table, f"{names[code]}_{d.period}", "indicator_dl")

@@ -23,11 +23,11 @@ for g in ("两化", "两业"):
     if not len(rows):
         continue
     gl = ov.groups.set_index("group").loc[g] if len(ov.groups) else None
-    head = f"{'“两化”改造' if g == '两化' else '两业融合'}　总体 {fmt.light_badge(gl['light'])}" if gl is not None else g
+    head = f"{'“两化”改造' if g == '两化' else '两业融合'}　总体 {fmt.light_md(gl['light'])}" if gl is not None else g
     st.subheader(head)
     if gl is not None:
         st.caption("　".join(f"{fmt.light_badge(k)} {int(gl['n_' + k])} 项" for k in ("red", "yellow", "green", "done")))
-    st.dataframe(common.status_table(rows), hide_index=True, width="stretch")
+    common.show_status(rows, key=f"overview_board_{g}")
 
 st.subheader("区县 × 指标 亮灯")
 if len(ov.heat.columns) and len(ov.heat.index):
@@ -35,7 +35,7 @@ if len(ov.heat.columns) and len(ov.heat.index):
     st.plotly_chart(charts.light_heatmap(ov.heat, short), width="stretch", key="overview_heat")
     st.caption("➖未分解：区县有数据但没有分解到区县的目标（只看排名和占比）。⚪无数据：未报送。")
 
-st.subheader(f"🔴 红灯清单（{len(ov.red_list)} 项）")
+st.subheader(f":red[▲] 红灯清单（{len(ov.red_list)} 项）")
 if len(ov.red_list):
     red = ov.red_list
     st.dataframe(
@@ -46,9 +46,9 @@ if len(ov.red_list):
                          for a, t, u in zip(red["actual"], red["target"], red["unit"])],
             "完成率": red["completion"].map(fmt.pct),
             "差距": red["gap_pp"].map(fmt.pp),
-            "偏差说明": red["explanation"].fillna("（未填写）"),
+            "偏差说明": [e if isinstance(e, str) and e else "（未填写）" for e in red["explanation"]],
         },
-        hide_index=True, width="stretch",
+        hide_index=True, width="stretch", height=common.table_height(len(red), 15),
     )
 else:
     st.success("本期区县没有红灯指标。")

@@ -17,10 +17,12 @@ with common.guard():
     matrix = ws.submission_matrix(store, year, user)
 shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
 st.caption(f"每月数据须在次月 {ws.DUE_DAY} 日前报送。" + "　".join(fmt.REPORT_STATES.values()))
-st.dataframe(shown, width="stretch")
+st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
+                                             for v in matrix[col.name]], axis=0),
+             width="stretch", height=common.table_height(len(shown)))
 missing = int((matrix == "missing").sum().sum())
 late = int((matrix == "late").sum().sum())
-st.markdown(f"本年度：❌ 未报 **{missing}** 次，⏰ 迟报 **{late}** 次。")
+st.markdown(f"本年度：✖ 未报 **{missing}** 次，◆ 迟报 **{late}** 次。")
 
 st.subheader("上传记录")
 with common.guard():
@@ -28,7 +30,7 @@ with common.guard():
 if not len(hist):
     st.caption("还没有上传记录（示例数据不计入）。")
 else:
-    status_words = {"accepted": "✅ 已接收", "rejected": "❌ 被退回", "withdrawn": "↩ 已撤回"}
+    status_words = {"accepted": "✔ 已接收", "rejected": "✖ 被退回", "withdrawn": "↩ 已撤回"}
     view = hist.assign(status=hist["status"].map(status_words).fillna(hist["status"]))
     view = view[["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name", "n_values",
                  "withdrawn_by", "withdraw_reason"]]

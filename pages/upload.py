@@ -1,10 +1,96 @@
-"""数据上传 — download the month's template, upload, read the validation report, preview the
-changes and confirm.  County reporters are fixed to their own county."""
+"""数据上传 — download the month's template; upload; read the validation report (sheet, cell,
+value, problem); preview what will change (old → new, warnings); confirm to commit.
+County reporters are fixed to their own county (the import service checks it again)."""
 
+import pandas as pd
 import streamlit as st
 
-from jxtrack.ui import session
+from jxtrack import importing
+from jxtrack.ui import cache, common, fmt, session
 
 user = session.require_user("admin", "staff", "county")
+store = cache.store()
+common.demo_banner(store)
 st.title("数据上传")
-st.info("上传功能正在接入导入模块，稍后可用。")
+
+regions = cache.regions(store, user)
+writable = regions[[user.can_write_region(c) for c in regions["code"]]]
+names = writable.set_index("code")["name"]
+periods = cache.periods(store)
+latest = periods[0] if periods else "2026-01"
+y, m = int(latest[:4]), int(latest[5:7])
+next_p = f"{y + (m == 12):04d}-{(m % 12) + 1:02d}"
+choices = [next_p] + periods[:12]
+
+st.subheader("① 下载本月模板")
+c1, c2 = st.columns(2)
+if user.role == "county":
+    region = user.region
+    c1.text_input("填报单位", names.get(region, region), disabled=True, key="upload_region_fixed")
+else:
+    region = c1.selectbox("填报单位", list(names.index), format_func=lambda c: names[c], key="upload_region")
+period = c2.selectbox("报告期", choices, format_func=fmt.period_label, key="upload_period")
+with common.guard():
+    data, fname = importing.make_template(store, region, period, user)
+st.download_button("下载模板（Excel）", data, fname, key="upload_template",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader("② 上传填好的报表")
+up = st.file_uploader("选择文件（xlsx / xls / csv，不超过 20 MB）", type=["xlsx", "xls", "csv"], key="upload_file")
+if up is None:
+    st.caption("上传后先检查、预览，确认后才写入数据库。")
+    st.stop()
+raw = up.getvalue()
+with st.spinner("正在检查文件…"), common.guard():
+    res = importing.preview_import(store, raw, up.name, user)
+
+st.subheader("③ 检查结果")
+where = f"{res.region and cache.regions(store, user).set_index('code')['name'].get(res.region, res.region) or '多个地区'}" \
+        f" · {importing.period_label(res.period)}"
+if res.errors:
+    st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。（{where}）")
+elif res.warnings:
+    st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。（{where}）")
+else:
+    st.success(f"检查通过：{len(res.values)} 个数据项。（{where}）")
+if res.problems:
+    pf = res.problems_frame()
+    table = pd.DataFrame({
+        "级别": pf["severity"].map(lambda s: "✖ 错误" if s == "error" else "◆ 提醒"),
+        "工作表": pf["sheet"].fillna(""), "单元格": pf["cell"].fillna(""),
+        "读到的值": pf["value"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)),
+        "问题": pf["message"], "代码": pf["code"],
+    })
+    st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table), 15))
+    common.downloads(table, "检查结果", "upload_problems_dl")
+
+if len(res.diff):
+    st.subheader("④ 将要变化的数据")
+    d = res.diff
+    change_words = {"new": "＋ 新增", "changed": "✎ 修改", "same": "= 不变"}
+    order = d["change"].map({"changed": 0, "new": 1, "same": 2})
+    d = d.assign(_o=order).sort_values(["_o", "region", "period"]).drop(columns="_o")
+    view = pd.DataFrame({
+        "变化": d["change"].map(change_words), "地区": d["region_name"], "报告期": d["period"],
+        "指标项": d["measure_name"], "原值": [fmt.number(v, u) for v, u in zip(d["old"], d["unit"], strict=True)],
+        "新值": [fmt.number(v, u) for v, u in zip(d["new"], d["unit"], strict=True)],
+    })
+    n_changed, n_new = int((d["change"] == "changed").sum()), int((d["change"] == "new").sum())
+    st.caption(f"修改 {n_changed} 项，新增 {n_new} 项，不变 {len(d) - n_changed - n_new} 项。旧数据不会删除，撤回本次上传即可恢复。")
+    st.dataframe(view, hide_index=True, width="stretch", height=common.table_height(len(view), 15))
+
+if res.ok:
+    accept = True
+    if res.warnings:
+        accept = st.checkbox("我已核对以上提醒，数据无误，确认导入", key="upload_accept")
+    if st.button("确认导入", type="primary", disabled=not accept, key="upload_commit"):
+        with st.spinner("正在写入…"), common.guard():
+            done = importing.commit_import(store, raw, up.name, user, accept_warnings=accept)
+        cache.invalidate()
+        if done.status == "accepted":
+            st.success(f"已导入（上传编号 {done.upload_id}）。总览和各页面已按新数据更新。")
+            st.page_link("pages/overview.py", label="查看总览 →")
+        elif done.status == "identical":
+            st.info(f"同一文件已导入过（上传编号 {done.upload_id}），数据未变化，未重复写入。")
+        else:
+            st.error("导入未完成：" + "；".join(p.message for p in done.errors[:5]))

@@ -16,7 +16,7 @@ counties = regions[regions["level"] == "county"]
 cnames = counties.set_index("code")["name"]
 view = users.assign(
     role=users["role"].map(auth.ROLES), region=users["region"].map(cnames).fillna(""),
-    active=users["active"].map({True: "✅ 启用", False: "⛔ 停用"}),
+    active=users["active"].map({True: "✔ 启用", False: "✖ 停用"}),
 )[["username", "display_name", "role", "region", "email", "active", "failed_attempts", "locked_until", "created_at"]]
 view.columns = ["用户名", "姓名", "角色", "区县", "邮箱", "状态", "连续输错", "锁定至", "创建时间"]
 st.dataframe(view, hide_index=True, width="stretch")

@@ -113,6 +113,11 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
         index=["region_sort", "region"], columns=["sort", "indicator_name"], values="actual", aggfunc="first"
     )
     heat = heat.where(heat != "none", np.where(heat_actual.reindex_like(heat).notna(), "untargeted", "none"))
+    # city-scope indicators (市本级资金, 争创…) have no county figures at all: blank, not 无数据
+    scope = services.catalog().indicators.set_index("name")["scope"]
+    city_only = [scope.get(c[1]) == "city" for c in heat.columns]
+    not_city = heat.index.get_level_values(0) != 0
+    heat.loc[not_city, city_only] = "n/a"
     heat.index = heat.index.get_level_values(1)
     heat.columns = heat.columns.get_level_values(1)
     red = sub[sub["light"] == "red"].sort_values(["sort", "gap_pp"])

@@ -17,7 +17,7 @@ from . import cache, fmt
 
 def demo_banner(store) -> None:
     if cache.is_demo(store):
-        st.warning("**示例数据** —— 本页数字为系统生成的演示数据，不是真实统计数字。", icon="🧪")
+        st.warning("**示例数据** —— 本页数字为系统生成的演示数据，不是真实统计数字。", icon=":material/science:")
 
 
 @contextmanager
@@ -26,7 +26,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except auth.PermissionDenied as exc:
-        st.error(f"🚫 无权访问：{exc}")
+        st.error(f"无权访问：{exc}", icon=":material/block:")
         st.stop()
     except (services.ServiceError, StoreError, auth.AuthError) as exc:
         st.error(str(exc))
@@ -55,8 +55,9 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
 def light_counts(counts: dict[str, int]) -> None:
     """Red / yellow / green / done counts as metrics (word + symbol, not colour alone)."""
     cols = st.columns(4)
-    for c, k in zip(cols, ("red", "yellow", "green", "done")):
-        c.metric(fmt.light_badge(k) + "灯" if k != "done" else fmt.light_badge(k), f"{counts.get(k, 0)} 项")
+    for c, k in zip(cols, ("red", "yellow", "green", "done"), strict=True):
+        label = fmt.light_md(k) + ("灯" if k != "done" else "")
+        c.metric(label, f"{counts.get(k, 0)} 项")
 
 
 def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
@@ -93,3 +94,29 @@ def _note(r) -> str:
     if isinstance(getattr(r, "explanation", None), str) and r.explanation:
         parts.append("偏差说明：" + r.explanation)
     return "；".join(parts)
+
+
+def table_height(n: int, cap: int | None = None) -> int:
+    """Show every row (no inner scroll) up to ``cap`` rows."""
+    rows = n if cap is None else min(n, cap)
+    return 35 * (rows + 1) + 3
+
+
+def styled(df: pd.DataFrame, lights: pd.Series | None = None, column: str = "灯"):
+    """Pale light colour behind the light column; the cell still carries symbol and word."""
+    if lights is None or column not in df.columns:
+        return df
+    bg = [f"background-color: {fmt.LIGHT_BG.get(v, '#ffffff')}" for v in lights]
+    return df.style.apply(lambda _: bg, subset=[column], axis=0)
+
+
+def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFrame | None = None,
+                key: str | None = None, cap: int | None = None, column_config: dict | None = None) -> pd.DataFrame:
+    """Render status rows as a formatted, light-coloured table; returns the plain table shown."""
+    table = status_table(rows, region_col=region_col)
+    if extra is not None:
+        for i, col in enumerate(extra.columns):
+            table.insert(2 + i, col, extra[col].to_numpy())
+    st.dataframe(styled(table, rows["light"].to_numpy()), hide_index=True, width="stretch",
+                 height=table_height(len(table), cap), key=key, column_config=column_config)
+    return table

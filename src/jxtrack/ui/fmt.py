@@ -2,8 +2,10 @@
 
 - money in 亿元/万元 with one decimal ("366.0 亿元"), counts as whole numbers with their measure
   word ("1,457 个", "83 家"), rates and completion as percent with one decimal ("72.9%");
-- a light is never colour alone: 🟢绿 / 🟡黄 / 🔴红 / ✅已完成 / ⚪无数据 (readable in grey print
-  and by the colour-blind).
+- a light is never colour alone: each has its own shape and word — ▲红 / ◆黄 / ●绿 / ✔已完成 /
+  ○无数据 — readable in grey print and by the colour-blind.  Geometric symbols rather than colour
+  emoji, because a server or office PC without an emoji font shows emoji as empty boxes, while
+  these glyphs are in every CJK font.
 No streamlit here, so these are unit-tested directly."""
 
 from __future__ import annotations
@@ -13,23 +15,32 @@ import math
 import pandas as pd
 
 LIGHTS = {
-    "red": ("🔴", "红", "#d62728"),
-    "yellow": ("🟡", "黄", "#f2b701"),
-    "green": ("🟢", "绿", "#2ca02c"),
-    "done": ("✅", "已完成", "#1f77b4"),
-    "untargeted": ("➖", "未分解", "#c7c7c7"),
-    "none": ("⚪", "无数据", "#e5e5e5"),
+    "red": ("▲", "红", "#d62728"),
+    "yellow": ("◆", "黄", "#f2b701"),
+    "green": ("●", "绿", "#2ca02c"),
+    "done": ("✔", "已完成", "#1f77b4"),
+    "untargeted": ("–", "未分解", "#c7c7c7"),
+    "none": ("○", "无数据", "#e5e5e5"),
+    "n/a": ("", "不适用（仅全市）", "#ffffff"),
 }
-LIGHT_ORDER = ["red", "yellow", "green", "done", "untargeted", "none"]
+# pale backgrounds for table cells (text stays dark and readable)
+LIGHT_BG = {"red": "#f8d0d0", "yellow": "#fbecb5", "green": "#cfeccf", "done": "#cfe0f3",
+            "untargeted": "#eeeeee", "none": "#f5f5f5"}
+# streamlit markdown colour names for headings and metric labels
+LIGHT_MD = {"red": "red", "yellow": "orange", "green": "green", "done": "blue", "untargeted": "gray",
+            "none": "gray"}
+LIGHT_ORDER = ["red", "yellow", "green", "done", "untargeted", "none", "n/a"]
 COUNT_UNITS = {"个", "家", "人", "亩", "项"}
 REPORT_STATES = {
-    "reported": "✅ 已报",
-    "late": "⏰ 迟报",
-    "missing": "❌ 未报",
-    "merged": "➕ 并入1–2月",
+    "reported": "✔ 已报",
+    "late": "◆ 迟报",
+    "missing": "✖ 未报",
+    "merged": "＋ 并入1–2月",
     "open": "· 未到期",
     "n/a": "—",
 }
+REPORT_BG = {"reported": "#cfeccf", "late": "#fbecb5", "missing": "#f8d0d0", "merged": "#e3eef9",
+             "open": "#ffffff", "n/a": "#f5f5f5"}
 
 
 def _missing(v) -> bool:
@@ -37,9 +48,14 @@ def _missing(v) -> bool:
 
 
 def light_badge(light: str | None) -> str:
-    """'red' -> '🔴 红'."""
+    """'red' -> '▲ 红'."""
     sym, word, _ = LIGHTS.get(light or "none", LIGHTS["none"])
     return f"{sym} {word}"
+
+
+def light_md(light: str | None) -> str:
+    """'red' -> ':red[▲ 红]' for st.markdown, headings and metric labels."""
+    return f":{LIGHT_MD.get(light or 'none', 'gray')}[{light_badge(light)}]"
 
 
 def light_color(light: str | None) -> str:
@@ -85,7 +101,7 @@ def pp(v) -> str:
 def will_meet(v) -> str:
     if _missing(v):
         return "—"
-    return "✔ 可完成" if bool(v) else "✘ 难完成"
+    return "✔ 可完成" if bool(v) else "✖ 难完成"
 
 
 def period_label(period: str) -> str:

@@ -126,6 +126,6 @@ def require_user(*roles: str) -> User:
         st.stop()
     if roles and user.role not in roles:
         allowed = "、".join(auth.ROLES[r] for r in roles)
-        st.error(f"🚫 无权访问：本页仅限{allowed}使用；您的角色是{user.role_label}。")
+        st.error(f"无权访问：本页仅限{allowed}使用；您的角色是{user.role_label}。", icon=":material/block:")
         st.stop()
     return user
