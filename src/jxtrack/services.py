@@ -92,12 +92,13 @@ def status(store: Store, period: str | None = None, region: str | None = None,
             raise auth.PermissionDenied(
                 f"您是{own}的填报员，只能查看{own}和全市的数据，不能查看{rn[region]}的数据。"
             )
-        obs = store.observations(periods=needed_periods(period, BASELINE))
+        obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
         targets = binding_targets(store)
     targets = targets[targets["binding"]]
     ind = _indicators()
     values = derive(obs[["region", "period", "measure", "value"]], ind, regions)
     st = compute_status(values, targets, ind, regions, period, baseline=BASELINE)
+    st = _complete_grid(st, regions, ind, period)
     names = regions.set_index("code")["name"]
     st = st.merge(
         ind[["code", "name", "group", "section", "kind", "sort", "key"]].rename(
@@ -125,6 +126,22 @@ def status(store: Store, period: str | None = None, region: str | None = None,
     st = st.sort_values(["region_sort", "sort"]).reset_index(drop=True)
     rest = [c for c in st.columns if c not in STATUS_COLUMNS]
     return st[STATUS_COLUMNS + rest]
+
+
+def _complete_grid(st: pd.DataFrame, regions: pd.DataFrame, ind: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Every county gets a row for every county-scope indicator, the city for all: a county
+    that reported nothing and has no target of its own still shows, grey (无数据)."""
+    city_county = regions.loc[regions["level"].isin(["city", "county"]), ["code", "level"]]
+    grid = city_county.merge(ind[["code", "scope", "unit"]].rename(columns={"code": "indicator"}), how="cross")
+    grid = grid[(grid["scope"] == "county") | (grid["level"] == "city")]
+    grid = grid.rename(columns={"code": "region"})[["region", "indicator", "level", "unit"]]
+    missing = grid.merge(st[["region", "indicator"]], on=["region", "indicator"], how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
+    if missing.empty:
+        return st
+    missing = missing.assign(period=period, light="none", target_note="未报送", ratio_only=False, partial=False,
+                             kind=missing["indicator"].map(ind.set_index("code")["kind"]))
+    return pd.concat([st, missing], ignore_index=True)
 
 
 def _measure_indicator_map(ind: pd.DataFrame) -> dict[str, str]:

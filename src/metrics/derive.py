@@ -71,10 +71,14 @@ def _own_rows(
     m = m[((m["scope"] == "county") & ~is_city) | ((m["scope"] == "city") & is_city)]
 
     num = m[m["role"] == "num"].assign(signed=lambda d: d["value"] * d["sign"])
-    num = num.groupby(_KEY, sort=False).agg(numerator=("signed", "sum"), n_terms_present=("signed", "size"))
-    den = m[m["role"] == "den"].set_index(_KEY)["value"].rename("denominator")
-    rate = m[m["role"] == "rate"].set_index(_KEY)["value"].rename("rate")
-    out = num.join([den, rate], how="outer").reset_index()
+    num = num.groupby(_KEY, sort=False, as_index=False, observed=True).agg(
+        numerator=("signed", "sum"), n_terms_present=("signed", "size")
+    )
+    den = m.loc[m["role"] == "den", _KEY + ["value"]].rename(columns={"value": "denominator"})
+    rate = m.loc[m["role"] == "rate", _KEY + ["value"]].rename(columns={"value": "rate"})
+    # column merges, not MultiIndex joins: far faster on pandas' string keys
+    out = num.merge(den, on=_KEY, how="outer").merge(rate, on=_KEY, how="outer")
+    out["n_terms_present"] = out["n_terms_present"].fillna(0)
     out = out.merge(ind[["indicator", "formula", "scale", "n_terms"]], on="indicator")
 
     complete = out["n_terms_present"] == out["n_terms"]  # a sum/difference needs every term
@@ -111,15 +115,16 @@ def _rollup_rows(own: pd.DataFrame, ind: pd.DataFrame, regions: pd.DataFrame) ->
     contributes = c["numerator"].notna() & ((c["formula"] != "ratio") | c["denominator"].notna())
     sums = (
         c[contributes]
-        .groupby(keys, sort=False)
+        .groupby(keys, sort=False, as_index=False, observed=True)
         .agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"), reporting=("region", "size"))
     )
     order = {code: i for i, code in enumerate(regions["code"])}
     excluded = c[c["ratio_only"]].assign(o=lambda d: d["region"].map(order)).sort_values("o")
-    not_rolled = excluded.groupby(keys, sort=False)["region"].agg(",".join).rename("not_rolled_up")
+    not_rolled = excluded.assign(region=excluded["region"].astype(str)).groupby(keys, sort=False, as_index=False, observed=True)["region"].agg(",".join).rename(
+        columns={"region": "not_rolled_up"})
 
-    out = c[keys + ["formula", "scale"]].drop_duplicates(keys).set_index(keys)
-    out = out.join([sums, not_rolled]).reset_index()
+    out = c[keys + ["formula", "scale"]].drop_duplicates(keys)
+    out = out.merge(sums, on=keys, how="left").merge(not_rolled, on=keys, how="left")
     out = out.merge(expected, left_on="parent", right_index=True)
     is_ratio = out["formula"] == "ratio"
     out["denominator"] = out["denominator"].where(is_ratio)
@@ -131,7 +136,7 @@ def _rollup_rows(own: pd.DataFrame, ind: pd.DataFrame, regions: pd.DataFrame) ->
     out["expected_reporting"] = out["expected_reporting"].astype(int)
     out["partial"] = out["reporting"] < out["expected_reporting"]
     out["ratio_only"] = False
-    out["not_rolled_up"] = out["not_rolled_up"].fillna("").astype(str)
+    out["not_rolled_up"] = out["not_rolled_up"].astype(object).fillna("").astype(str)
     return out.rename(columns={"parent": "region"})[DERIVED_COLUMNS]
 
 
@@ -154,12 +159,31 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
             f"同一地区、报告期、指标项有多条数据（共 {int(dup.sum())} 条），例如 "
             f"{first['region']} {first['period']} {first['measure']}；请先去重后再计算"
         )
-    o = o.astype({"region": "str", "period": "str", "measure": "str", "value": "float64"})
+    o = o.astype({"value": "float64"})
     ind = indicators.rename(columns={"code": "indicator"}).copy()
     ind["n_terms"] = ind["numerator_measures"].map(len)
     ind["scale"] = ind["scale"].astype(float)
     regs = regions.astype({"code": "str"})
     terms = formula_terms(indicators)
+
+    # Key columns become categoricals sharing one set of categories, so merges and groupbys work
+    # on integer codes instead of pandas' Arrow-backed strings (several times faster at scale).
+    # Inputs may be strings or categoricals already (the store hands over dictionary-encoded keys).
+    def levels(*cols: pd.Series) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in cols:
+            values = c.cat.categories if isinstance(c.dtype, pd.CategoricalDtype) else pd.unique(c.dropna())
+            seen.update((str(v), None) for v in values)
+        return list(seen)
+
+    region_cat = pd.CategoricalDtype(levels(regs["code"], o["region"]))
+    measure_cat = pd.CategoricalDtype(levels(terms["measure"], o["measure"]))
+    ind_cat = pd.CategoricalDtype(levels(ind["indicator"]))
+    period_cat = pd.CategoricalDtype(sorted(levels(o["period"])))
+    o = o.astype({"region": region_cat, "period": period_cat, "measure": measure_cat})
+    terms = terms.astype({"measure": measure_cat, "indicator": ind_cat})
+    ind = ind.astype({"indicator": ind_cat})
+    regs = regs.astype({"code": region_cat})
 
     own = _own_rows(o, ind, terms, regs)
     city = _rollup_rows(own, ind, regs)
@@ -172,6 +196,9 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
     out = out.reset_index(drop=True)
     return out.astype(
         {
+            "region": "str",
+            "period": "str",
+            "indicator": "str",
             "value": "float64",
             "numerator": "float64",
             "denominator": "float64",

@@ -1,6 +1,5 @@
 """derive and compute_status over the real catalog in data/, and the speed budget."""
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -98,15 +97,18 @@ def big_catalog(catalog, n_counties: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return regions, targets
 
 
-def test_status_for_1000_regions_is_fast(catalog):
+def test_status_at_1000_regions_rolls_up_every_county(catalog):
+    """Scale check (timing lives in `make bench`, not in tests): 990 counties still roll up."""
     regions, targets = big_catalog(catalog, 990)
     periods = needed_periods(PERIOD)
-    values = derive(full_obs(catalog, regions, periods), catalog.indicators, regions)
-    compute_status(values, targets, catalog.indicators, regions, PERIOD)  # warm-up
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        st = compute_status(values, targets, catalog.indicators, regions, PERIOD)
-        best = min(best, time.perf_counter() - t0)
+    obs = full_obs(catalog, regions, periods)
+    values = derive(obs, catalog.indicators, regions)
+    st = compute_status(values, targets, catalog.indicators, regions, PERIOD)
     assert len(st) > 30_000  # ~1000 regions × 32 county-scope indicators
-    assert best < 0.5, f"compute_status took {best:.3f}s"
+    city = regions.loc[regions["level"] == "city", "code"].iloc[0]
+    counties = regions.loc[regions["level"] == "county", "code"]
+    # the city's 数字化改造项目 is the plain sum of the 990 counties' reported figures
+    reported = obs[(obs["period"] == PERIOD) & (obs["measure"] == "digital_projects")
+                   & obs["region"].isin(counties)]["value"].sum()
+    row = st[(st["region"] == city) & (st["indicator"] == "digital_projects")]
+    assert row["actual"].iloc[0] == pytest.approx(reported)
