@@ -20,7 +20,7 @@ from .. import auth, quality, services
 from ..store import Store
 from ..store import quality as store_quality
 from . import narrative
-from .text import is_missing, period_label, period_title
+from .text import is_missing, period_label, period_title, shown_gap
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
 
@@ -233,7 +233,7 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         t.rows.append([
             n, r.indicator_name, r.unit, r.target, r.actual,
             None if is_ms else r.completion, None if is_ms else r.time_progress,
-            None if is_ms else r.gap_pp, r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None, r.light,
+            None if is_ms else shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None, r.light,
         ])
         t.units.append(r.unit)
         t.lights.append(r.light)
@@ -276,7 +276,7 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
         for r in c.itertuples():
             t.rows.append([
                 None if is_missing(r.rank) else int(r.rank), r.region, r.actual, r.target, r.completion,
-                r.gap_pp, r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), r.light,
+                shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), r.light,
             ])
             t.units.append(r.unit)
             t.lights.append(r.light)
@@ -298,7 +298,8 @@ def _red_list(red: pd.DataFrame) -> Table:
     red = red.sort_values(["region_sort", "sort"]) if len(red) else red
     for r in red.itertuples():
         expl = r.explanation if isinstance(r.explanation, str) and r.explanation.strip() else "【未提交偏差说明】"
-        t.rows.append([r.region, r.indicator_name, r.actual, r.target, r.completion, r.gap_pp, expl])
+        t.rows.append([r.region, r.indicator_name, r.actual, r.target, r.completion,
+                       shown_gap(r.completion, r.time_progress, r.gap_pp), expl])
         t.units.append(r.unit)
         t.lights.append("red")
     return t

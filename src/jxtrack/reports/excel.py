@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .bulletin import Bulletin, Column, Table
-from .text import LIGHTS, decimals_for, is_missing, light_text, neutralise
+from .text import LIGHTS, decimals_for, is_missing, light_text, neutralise, shown_gap
 
 FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -191,7 +191,7 @@ def _detail_sheet(wb: Workbook, b: Bulletin, subtitle: str) -> None:
     t = Table("detail", "各地区指标明细", cols)
     for r in st.itertuples():
         t.rows.append([r.region, r.indicator_name, r.unit, r.target, r.actual, r.completion, r.time_progress,
-                       r.gap_pp, r.yoy, r.forecast, None if is_missing(r.rank) else int(r.rank), r.light,
+                       shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, r.forecast, None if is_missing(r.rank) else int(r.rank), r.light,
                        r.target_note or "", r.explanation if isinstance(r.explanation, str) else ""])
         t.units.append(r.unit)
         t.lights.append(r.light)

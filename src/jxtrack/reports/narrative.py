@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 from .text import COUNT_UNITS as COUNTS
-from .text import LIGHT_ORDER, is_missing, light_word, period_label
+from .text import LIGHT_ORDER, is_missing, light_word, period_label, shown_gap
 
 GROUP_TITLES = {"两化": "“两化”改造", "两业": "两业融合"}
 # verb before an indicator's name in a sentence, by catalog section (data labels stay in the
@@ -116,9 +116,12 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
             "" if float(actual) >= 1 or is_missing(_get(row, "target_year"))
             else f"（目标期限{int(_get(row, 'target_year'))}年底）")
     if is_missing(actual):
-        return f"{subject}{name}本期暂无数据（未报送）"
+        who = "" if subject and name.startswith(subject) else subject
+        return f"{who}{name}本期暂无数据（未报送）"
 
-    parts = [f"{subject}{verb}{name}{value}"]
+    # “全市绿色贷款占比” already names its subject
+    who = "" if subject and name.startswith(subject) else subject
+    parts = [f"{who}{verb}{name}{value}"]
     if kind in ("annual_flow", "ytd_ratio"):
         y = _yoy(row)
         if y:
@@ -131,6 +134,7 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
     ty = _get(row, "target_year")
     goal = "年度目标" if kind in ("annual_flow", "ytd_ratio", "level") else f"{int(ty)}年目标" if not is_missing(ty) else "目标"
     completion = _get(row, "completion")
+    gap = shown_gap(completion, _get(row, "time_progress"), _get(row, "gap_pp"))
     if light == "done":
         if kind == "level":
             parts.append(f"已达到{goal}（{t_text}）")
@@ -142,10 +146,10 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
 
     if kind == "annual_flow":
         parts.append(f"完成{goal}的{_pct(completion)}")
-        parts.append(_progress_phrase(_get(row, "gap_pp"), "序时进度"))
+        parts.append(_progress_phrase(gap, "序时进度"))
     elif kind == "ytd_ratio":
         parts.append(f"为{goal}（{t_text}）的{_pct(completion)}")
-        parts.append(_progress_phrase(_get(row, "gap_pp"), "序时进度"))
+        parts.append(_progress_phrase(gap, "序时进度"))
     elif kind == "level":
         expected = _get(row, "expected")
         parts.append(f"{goal}{t_text}")
@@ -159,7 +163,7 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
                              f"{abs(diff):.2f}{step}")
     elif kind == "cumulative":
         parts.append(f"完成{goal}（{t_text}）的{_pct(completion)}")
-        parts.append(_progress_phrase(_get(row, "gap_pp"), "计划进度"))
+        parts.append(_progress_phrase(gap, "计划进度"))
     if forecast and kind in ("annual_flow", "ytd_ratio") and light in ("red", "yellow"):
         f = _forecast_phrase(row)
         if f:

