@@ -58,9 +58,12 @@ def _refuse(code: str, message: str, value: Any = None) -> FileRefused:
     return FileRefused(problem(code, message, value=value))
 
 
-def read_workbook(data: bytes, *, max_bytes: int = MAX_FILE_BYTES,
-                  max_unpacked: int = MAX_UNPACKED_BYTES) -> Workbook:
-    """Read any supported spreadsheet; raise FileRefused with a Chinese message otherwise."""
+def read_workbook(data: bytes, *, max_bytes: int | None = None,
+                  max_unpacked: int | None = None) -> Workbook:
+    """Read any supported spreadsheet; raise FileRefused with a Chinese message otherwise.
+    The limits default to the module's MAX_FILE_BYTES and MAX_UNPACKED_BYTES."""
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    max_unpacked = MAX_UNPACKED_BYTES if max_unpacked is None else max_unpacked
     if len(data) > max_bytes:
         raise _refuse("file_too_large",
                       f"文件有 {len(data) / 1048576:.1f} MB，超过上限 {max_bytes / 1048576:.0f} MB。"

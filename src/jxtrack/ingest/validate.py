@@ -173,7 +173,7 @@ def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
         if unit is None:
             probs.append(problem(
                 "unknown_unit", f"“{mname}”的单位“{v.unit_text}”无法识别。该指标的单位应为“{mu}”"
-                "（或可换算的单位，如万元/亿元）。", v.sheet, v.unit_cell or v.cell, v.unit_text))
+                "（或可换算的单位，如万元/亿元），请改正单位。", v.sheet, v.unit_cell or v.cell, v.unit_text))
             return None
     if num.percent:
         if unit is not None and unit != "%":
