@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "table":
             if store.is_demo():
                 print("【示例数据】以下为系统生成的示例数据，不是真实统计数字。")
-            _emit(_format_for_table(out), "table")
+            _emit(_format_for_table(out, st["target_note"]), "table")
         else:
             _emit(out, args.format)
         return 0
@@ -220,14 +220,17 @@ def run(args: argparse.Namespace) -> int:
     raise UsageError(f"未知命令 {cmd}")
 
 
-def _format_for_table(df: pd.DataFrame) -> pd.DataFrame:
+def _format_for_table(df: pd.DataFrame, target_note: pd.Series) -> pd.DataFrame:
     out = df.copy()
     for col in ("actual", "target", "expected", "gap", "forecast", "required_pace"):
         out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     for col in ("completion", "yoy"):
         out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v * 100:.1f}%")
     out["rank"] = out["rank"].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    out["light"] = out["light"].map(lambda v: f"{v}({services.LIGHT_LABELS.get(v, v)})")
+    label = out["light"].map(services.LIGHT_LABELS)
+    # a grey light means either nothing reported or no target for this county: say which
+    label = label.where(~((out["light"] == "none") & (target_note == "目标未分解")), "目标未分解")
+    out["light"] = out["light"] + "(" + label + ")"
     return out
 
 

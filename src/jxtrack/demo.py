@@ -21,8 +21,6 @@ SEASON = np.array([6, 6, 8, 8, 8, 9, 8, 8, 9, 11, 9, 10], dtype=float) / 100.0
 # how a county performs against its share of a target: red, yellow, green, done
 PERF_LEVELS = np.array([0.80, 0.97, 1.08, 1.28])
 PERF_WEIGHTS = np.array([0.2, 0.3, 0.35, 0.15])
-# indicators whose city target is too small to decompose sensibly to counties
-MIN_DECOMPOSE = 50
 
 # city-level scale of the stock and flow measures that targets don't fix directly
 CITY_BASE = {
@@ -177,7 +175,7 @@ def build(catalog: Catalog, regions: pd.DataFrame | None = None, end: str = DEMO
     def coverage(ind: str) -> np.ndarray:
         start = tgt(ind, first_year) * rng.uniform(0.75, 0.9, (nc, 1)) / 100
         finish = tgt(ind, end_year) * perf((nc, 1)) / 100
-        return np.clip(start + (finish - start) * t[None, :] * (len(periods) - 1) / (len(periods) + 1), 0, 1)
+        return np.clip(start + (finish - start) * t[None, :] * (len(periods) - 1) / (len(periods) + 1), 0, 0.97)
 
     emit("digital2_firms", np.floor(firms * coverage("digital2_coverage")), counties, 0)
     emit("energy_firms_green", np.floor(efirms * coverage("green_factory_coverage")), counties, 0)
@@ -241,16 +239,30 @@ def _add_notes(obs: pd.DataFrame, catalog: Catalog, end: str, counties: list[str
 
 def _decompose(catalog: Catalog, counties: list[str], weights: np.ndarray, first_year: int,
                end_year: int) -> pd.DataFrame:
-    """示例任务分解表: county shares of the city's annual additive targets."""
-    ind = catalog.indicators
-    additive = ind[(ind["kind"] == "annual_flow") & (ind["scope"] == "county")]["code"]
+    """示例任务分解表: county shares of the city's additive targets.
+
+    Annual flows are split by county weight (one decimal); counted targets (个/家) are split into
+    whole numbers that add up to the city figure (largest remainder).  Counts too small to give
+    every county at least two (the 每年培育 figures of 5–10) stay 目标未分解, as they do in practice."""
+    ind = catalog.indicators.set_index("code")
+    additive = ind[ind["kind"].isin(["annual_flow", "cumulative"]) & (ind["scope"] == "county")].index
     t = catalog.targets
     city_t = t[(t["region"] == catalog.city_code) & t["indicator"].isin(additive)]
     city_t = city_t.sort_values("source").drop_duplicates(["indicator", "year"])
-    city_t = city_t[(city_t["value"] >= MIN_DECOMPOSE) & city_t["year"].between(first_year, end_year)]
+    city_t = city_t[city_t["year"].between(first_year, end_year)]
     rows = []
+    n = len(counties)
     for r in city_t.itertuples():
-        shares = np.round(r.value * weights, 1)
+        counted = ind.loc[r.indicator, "unit"] in ("个", "家")
+        if counted and r.value < 2 * n:
+            continue
+        if counted:
+            raw = r.value * weights
+            shares = np.floor(raw)
+            short = int(round(r.value - shares.sum()))
+            shares[np.argsort(-(raw - shares))[:short]] += 1
+        else:
+            shares = np.round(r.value * weights, 1)
         for code, v in zip(counties, shares):
             rows.append((r.indicator, code, r.year, float(v), r.comparator, DEMO_SOURCE,
                          "示例任务分解表（示例数据）", "示例数据"))
