@@ -101,3 +101,11 @@ def test_partial_and_ratio_only_are_said():
 def test_light_count_sentence_omits_zeros():
     s = n.light_counts_sentence(["red", "red", "green", "done"], "全市")
     assert s == "全市4项指标中，已完成1项，绿灯1项（进度正常），红灯2项（明显滞后）。"
+
+
+def test_december_states_the_result_not_a_forecast():
+    # 1-12月: 1440 of 1500 = 96.0%; 60 short; nothing left to forecast
+    r = flow(actual=1440.0, completion=0.96, time_progress=1.0, gap_pp=-4.0, light="yellow",
+             forecast=1440.0, will_meet=False, required_pace=None, remaining_months=0)
+    assert n.headline([r], "2024-12") == \
+        "1-12月，全市完成数字化改造项目1440个，完成年度目标（1500个）的96.0%，未完成目标，尚差60个。"

@@ -144,6 +144,13 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
             parts.append(f"已完成{goal}（{t_text}）")
         return "，".join(parts) + _coverage_note(row, region_names)
 
+    remaining = _get(row, "remaining_months")
+    if kind in ("annual_flow", "ytd_ratio", "cumulative") and not is_missing(remaining) and int(remaining) <= 0:
+        # the target's last month (December, or the plan's deadline): no 序时 left, only the result
+        short = abs(float(target) - float(actual))
+        done_word = "完成" if kind != "ytd_ratio" else "为"
+        parts.append(f"{done_word}{goal}（{t_text}）的{_pct(completion)}，未完成目标，尚差{plain(short, unit)}{unit}")
+        return "，".join(parts) + _coverage_note(row, region_names)
     if kind == "annual_flow":
         parts.append(f"完成{goal}的{_pct(completion)}")
         parts.append(_progress_phrase(gap, "序时进度"))
