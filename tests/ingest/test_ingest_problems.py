@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ADMIN, JIASHAN
 
+from conftest import ADMIN, JIASHAN
 from jxtrack.importing import commit_import, preview_import
 from jxtrack.ingest import CODES, reader
 

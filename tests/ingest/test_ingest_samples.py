@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ADMIN
 
+from conftest import ADMIN
 from jxtrack.importing import commit_import, preview_import
 
 SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "samples"
