@@ -56,13 +56,20 @@ if len(row):
 st.subheader("目标出处")
 src = d.sources
 if len(src):
-    for s in src[src["region"] == region_names[region]].itertuples():
+    year = int(d.period[:4])
+    here = src[src["region"] == region_names[region]]
+    this_year = here[here["year"] == year]
+    for s in (this_year if len(this_year) else here).itertuples():
         mark = "**约束性目标**" if s.binding else "参考（非约束）"
         status = "正式文件" if s.status == "official" else "征求意见稿/草案"
         st.markdown(f"- {s.year}年 {fmt.comparator(s.comparator)}{fmt.number(s.target_value, unit)} —— "
                     f"{s.source}（{status}）{('，' + s.clause) if isinstance(s.clause, str) and s.clause else ''} · {mark}"
                     + (f"  \n  ⚠ 另一出处的数字：{s.other_figures}" if getattr(s, "other_figures", "") else ""))
-    if not (src["region"] == region_names[region]).any():
+    if len(this_year) and len(here) > len(this_year):
+        st.caption("其他年份：" + "；".join(f"{r.year}年 {fmt.comparator(r.comparator)}{fmt.number(r.target_value, unit)}"
+                                         + ("" if r.binding else "（参考）")
+                                         for r in here[here["year"] != year].itertuples()))
+    if not len(here):
         st.caption("该地区没有单独的目标（区县目标未分解时：比率类指标参照全市目标，总量类只看排名和占比）。")
 else:
     st.caption("该指标没有目标。")

@@ -149,11 +149,8 @@ def indicator_detail(store: Store, indicator: str, period: str | None, region: s
     p = str(st["period"].iloc[0])
     rows = st[st["indicator_code"] == indicator].reset_index(drop=True)
     series = indicator_series(store, indicator, p, user, regions=[region])
-    tt = services.targets_table(store)
-    tt = tt[tt["indicator_code"] == indicator]
-    names = regions.set_index("code")["name"]
-    allowed = {names[c] for c in visible_regions(store, user)["code"]}
-    tt = tt[tt["region"].isin(allowed)].reset_index(drop=True)
+    tt = targets_view(store, user)
+    tt = tt[tt["indicator_code"] == indicator].reset_index(drop=True)
     return IndicatorDetail(ind.set_index("code").loc[indicator], p, rows, series, tt)
 
 

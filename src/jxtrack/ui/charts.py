@@ -42,7 +42,7 @@ def light_heatmap(heat: pd.DataFrame, short_names: dict[str, str] | None = None)
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
-    legend = "　".join(f"{fmt.LIGHTS[k][0]}{fmt.LIGHTS[k][1]}" for k in order)
+    legend = "　".join(f"{fmt.LIGHTS[k][0]}{fmt.LIGHTS[k][1]}" for k in order if k != "n/a")
     fig.add_annotation(text=legend, showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
                        xanchor="left", yanchor="top")
     return _layout(fig, None, max(320, 26 * len(h) + 90))
