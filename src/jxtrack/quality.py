@@ -20,7 +20,7 @@ Demo data (示例数据) is never judged late: it was not uploaded by anyone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -113,7 +113,6 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
     cur = obs[obs["period"] == period]
     ly = obs[obs["period"] == ly_period]
     names = regions.set_index("code")["name"].to_dict()
-    level = regions.set_index("code")["level"].to_dict()
     city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
     counties = regions[(regions["level"] == "county")]
     summable = set(regions.loc[regions["summable"].astype(bool) & (regions["level"] == "county"), "code"])
@@ -218,7 +217,8 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
                     f"{names[code]}{period}的数据于{at:%Y-%m-%d %H:%M}首次上传，晚于报送期限{due:%Y-%m-%d}"
                     f"（上传 #{int(firsts.loc[code, 'upload_id'])}）。")
         before = prev_have[(prev_have["region"] == code)]
-        lacking = before[~before["measure"].map(lambda m, c=code: (c, m) in have)]
+        present = np.array([(code, m) in have for m in before["measure"]], dtype=bool)
+        lacking = before[~present]
         # only measures reported within the last year: a measure dropped long ago is not news
         lacking = lacking[lacking["prev_period"] >= shift_period(period, -12)]
         if len(lacking):
@@ -228,7 +228,6 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             add("incomplete", code, None, up, None, f"缺{len(lacking)}项",
                 f"{names[code]}{period}的报表缺少以前报过的{listed}{more}（上传 #{int(up)}）；"
                 "如为季度报送项目可忽略。")
-    _ = level  # regions' level is kept for future zone rules
     out = pd.DataFrame(rows, columns=WARNING_COLUMNS) if rows else _empty()
     if user is not None and user.role == "county":
         out = out[out["region_code"].isin([user.region, city])]
@@ -248,4 +247,4 @@ def summary(warnings: pd.DataFrame) -> pd.DataFrame:
             .rename("n").reset_index().drop(columns="check"))
 
 
-__all__ = ["CHECKS", "WARNING_COLUMNS", "check", "due_date", "summary", "datetime"]
+__all__ = ["CHECKS", "SEVERITY_LABELS", "WARNING_COLUMNS", "check", "due_date", "summary"]

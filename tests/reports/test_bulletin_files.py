@@ -10,12 +10,11 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
+from report_helpers import add_upload
 
 from jxtrack import services
 from jxtrack.reports import bulletin, render_bytes
 from jxtrack.reports.text import LIGHTS, light_text
-
-from report_helpers import add_upload
 
 PERIOD = "2026-10"
 GOLDEN = Path(__file__).parent / "golden" / "narrative.txt"
