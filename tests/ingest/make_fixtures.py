@@ -127,7 +127,7 @@ def history_xlsx(path: Path, n_rows: int = 20000) -> Path:
     ws = wb.create_sheet("历史数据")
     ws.append(["地区", "报告期", "指标名称", "单位", "数值", "备注"])
     n = 0
-    year = 1990
+    year = 2004
     while n < n_rows:
         year += 1
         for month in range(1, 13):

@@ -18,7 +18,7 @@ GOOD = {"digital_projects": 136.0, "green_projects": 31.0, "tech_investment": 41
 
 def _current(store, period="2025-09", region="330421") -> dict[str, float]:
     obs = store.observations(periods=[period], regions=[region])
-    return dict(zip(obs["measure"], obs["value"]))
+    return dict(zip(obs["measure"], obs["value"], strict=True))
 
 
 @pytest.mark.parametrize("name", ["good_xlsx", "good_xls", "good_csv"])

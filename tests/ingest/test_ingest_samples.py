@@ -35,9 +35,9 @@ def test_jiashan_september(empty_store):
         ("330421", "2025-09", "industrial_land"): 19860,      # '19,860'
         ("330421", "2025-09", "industrial_employees"): 118400,
     }
-    notes = dict(zip(res.values["measure"], res.values["note"]))
+    notes = dict(zip(res.values["measure"], res.values["note"], strict=True))
     assert notes["green_projects"] == "2个项目推迟至四季度"    # 备注 -> note
-    cells = dict(zip(res.values["measure"], res.values["cell"]))
+    cells = dict(zip(res.values["measure"], res.values["cell"], strict=True))
     assert cells["digital_projects"] == "C7" and cells["industrial_va"] == "C12"
     obs = empty_store.observations(periods=["2025-09"])
     assert len(obs) == 6 and set(obs["upload_id"]) == {res.upload_id}
@@ -74,7 +74,7 @@ def test_pinghu_jan_feb_xls(empty_store):
     assert f[("330482", "2026-02", "green_projects")] == 6
     assert f[("330482", "2026-02", "tech_investment")] == 5.83    # 58 300 万元 = 5.83 亿元
     assert f[("330482", "2026-02", "energy_saved")] == 0.42       # 4 200 吨标煤 = 0.42 万吨标煤
-    raw = dict(zip(res.values["measure"], res.values["raw_value"]))
+    raw = dict(zip(res.values["measure"], res.values["raw_value"], strict=True))
     assert raw["tech_investment"] == "58300 万元"
 
 

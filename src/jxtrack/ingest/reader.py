@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,10 @@ MAX_CELLS = 5_000_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-META_SHEET = "_jxtrack"  # hidden sheet the template writes; see template.py
+META_SHEET = "_jxtrack"
+# what Python's zipfile can raise on a damaged archive (bad headers, CRC, deflate stream, sizes)
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, OSError, EOFError,
+               ValueError, KeyError, IndexError, RuntimeError, NotImplementedError)  # hidden sheet the template writes; see template.py
 
 
 @dataclass
@@ -82,7 +87,7 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise _refuse("corrupt_file", "文件已损坏或不完整（可能下载或复制时中断），无法打开。"
                       "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", str(exc)) from None
     names = {i.filename for i in infos}
@@ -124,7 +129,7 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
                     # decompress the sheet to find formulas; real sizes are bounded by the checks above
                     body = head + f.read()
                     has_formulas = b"<f>" in body or b"<f " in body or b":f>" in body
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
+    except _ZIP_ERRORS as exc:
         raise _refuse("corrupt_file", "文件已损坏或不完整（压缩数据校验失败），无法打开。"
                       "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", str(exc)) from None
     import openpyxl
