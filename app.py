@@ -10,8 +10,12 @@ st.set_page_config(page_title="嘉兴制造业目标跟踪", page_icon=":materia
 
 user = session.current_user()
 if user is None:
-    page = st.navigation([st.Page(session.login_page, title="登录", icon=":material/login:", url_path="login")],
-                         position="hidden")
+    # every page address shows the sign-in form, so a deep link (or a sign-out) lands on it and,
+    # once signed in, the same address opens the page asked for
+    page = st.navigation(
+        [st.Page(session.login_page, title="登录", icon=":material/login:", url_path="login", default=True)]
+        + [st.Page(session.login_page, title="登录", url_path=p.url) for p in nav.PAGES],
+        position="hidden")
 else:
     page = st.navigation([
         st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url, default=(i == 0))

@@ -113,9 +113,7 @@ def sidebar(user: User, region_name: str | None) -> None:
     with st.sidebar:
         who = user.display_name or user.username
         st.markdown(f"**{who}**  \n{user.role_label}" + (f" · {region_name}" if region_name else ""))
-        if st.button("退出登录", key="logout"):
-            sign_out("您已退出登录。")
-            st.rerun()
+        st.button("退出登录", key="logout", on_click=sign_out, args=("您已退出登录。",))
 
 
 def require_user(*roles: str) -> User:

@@ -1,0 +1,128 @@
+"""End-to-end flows through the pages: sign-in, lock-out, expiry, sign-out, upload, rollback,
+switching a target — and that the caches show the change at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from jxtrack.ui import session
+
+from .conftest import USERS, run_app, texts
+
+SAMPLES = Path("/work/shared/samples")
+
+
+def test_sign_in_and_out(demo_store):
+    at = run_app(None)
+    at.text_input(key="login_username").set_value("lingdao")
+    at.text_input(key="login_password").set_value("wrong-password")
+    at.button[0].click().run()
+    assert any("不正确" in e.value for e in at.error)
+    at.text_input(key="login_password").set_value("jxdemo-leader")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state[session.USER_KEY].role == "leader"
+    assert "总览" in at.title[0].value
+    at.button(key="logout").click().run()
+    assert session.USER_KEY not in at.session_state
+    assert "总览" not in "".join(t.value for t in at.title)   # nothing of the board is left
+
+
+def test_lock_out_after_repeated_failures(demo_store):
+    at = run_app(None)
+    for _ in range(5):
+        at.text_input(key="login_username").set_value("jiashan")
+        at.text_input(key="login_password").set_value("nope-nope")
+        at.button[0].click().run()
+    assert any("锁定" in e.value for e in at.error)
+    at.text_input(key="login_password").set_value("jxdemo-county")
+    at.button[0].click().run()
+    assert any("锁定" in e.value for e in at.error)
+    assert session.USER_KEY not in at.session_state
+
+
+def test_session_expires_when_idle(demo_ro):
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[session.USER_KEY] = USERS["leader"]
+    at.session_state[session.SEEN_KEY] = datetime.now() - timedelta(minutes=session.IDLE_MINUTES + 1)
+    at.run()
+    assert any("自动退出" in w.value for w in at.warning)
+    assert "总览" not in "".join(t.value for t in at.title)
+
+
+def test_no_demo_accounts_on_a_real_database(empty_store):
+    at = run_app(None)
+    assert "jxdemo" not in texts(at)
+
+
+def test_upload_end_to_end_county(demo_store):
+    """County reporter: template, upload the sample sheet, validation and preview, confirm, and
+    the history and board show it at once."""
+    user = USERS["county"]
+    at = run_app(user)   # warm the overview cache first
+    before = at.session_state  # noqa: F841
+    at = run_app(user, "pages/upload.py")
+    assert not at.exception
+    assert at.get("download_button"), "template download"
+    data = (SAMPLES / "sample_jiashan_2025-09.xlsx").read_bytes()
+    at.get("file_uploader")[0].set_value(("sample_jiashan_2025-09.xlsx", data,
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert any("检查通过" in s.value for s in at.success) or any("没有错误" in w.value for w in at.warning)
+    assert any("将要变化" in h.value for h in at.subheader)
+    boxes = [c for c in at.checkbox if c.key == "upload_accept"]
+    if boxes:
+        boxes[0].check().run()
+    at.button(key="upload_commit").click().run()
+    assert not at.exception
+    assert any("已导入" in s.value for s in at.success)
+    ups = demo_store.uploads()
+    assert ups.iloc[0]["user"] == "jiashan" and ups.iloc[0]["status"] == "accepted"
+    at = run_app(user, "pages/reporting.py")
+    assert "sample_jiashan_2025-09.xlsx" in texts(at)
+
+
+def test_upload_with_errors_shows_cells(demo_store):
+    at = run_app(USERS["staff"], "pages/upload.py")
+    bad = "地区,报告期,指标,数值\n嘉善县,2026-10,数字化改造项目数,abc\n".encode()
+    at.get("file_uploader")[0].set_value(("bad.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert any("不能导入" in e.value for e in at.error)
+    table = at.dataframe[0].value
+    assert {"工作表", "单元格", "读到的值", "问题"} <= set(table.columns)
+    assert not [b for b in at.button if b.key == "upload_commit"]
+
+
+def test_rollback_by_working_group(demo_store):
+    from jxtrack import importing
+
+    data = (SAMPLES / "sample_jiashan_2025-09.xlsx").read_bytes()
+    res = importing.commit_import(demo_store, data, "s.xlsx", USERS["county"], accept_warnings=True)
+    assert res.status == "accepted"
+    at = run_app(USERS["staff"], "pages/reporting.py")
+    at.selectbox(key="withdraw_id").set_value(res.upload_id)
+    at.text_input(key="withdraw_reason").set_value("数据有误")
+    at.button[-1].click().run()
+    assert not at.exception
+    assert demo_store.get_upload(res.upload_id)["status"] == "withdrawn"
+
+
+def test_binding_switch_through_page_updates_board(demo_store):
+    at = run_app(USERS["staff"])
+    at = run_app(USERS["staff"], "pages/targets.py")
+    labels = at.selectbox(key="bind_key").options
+    i = next(k for k, lab in enumerate(labels) if "规上亩均税收 · 嘉兴市 · 2026" in lab)
+    at.selectbox(key="bind_key").set_value(i).run()
+    at.radio(key="bind_source").set_value("LYRH-2024-ZQYJ")
+    at.text_input(key="bind_reason").set_value("两业融合方案已印发")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    at = run_app(USERS["leader"])
+    assert "≥42.0 万元/亩" in texts(at)

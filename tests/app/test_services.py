@@ -1,0 +1,153 @@
+"""Role checks in the web services themselves (not only the menu), and writes with their audit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jxtrack import auth, importing, services
+from jxtrack import webservices as ws
+from jxtrack.auth import PermissionDenied
+
+from .conftest import CITY, JIASHAN, NANHU, PINGHU, USERS
+
+SAMPLES = __import__("pathlib").Path("/work/shared/samples")
+COUNTY = USERS["county"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: ws.county_scorecard(s, NANHU, None, COUNTY),
+    lambda s: ws.indicator_detail(s, "lh_projects", None, NANHU, COUNTY),
+    lambda s: ws.indicator_series(s, "lh_projects", "2026-10", COUNTY, [PINGHU]),
+    lambda s: services.status(s, None, NANHU, COUNTY),
+    lambda s: importing.make_template(s, NANHU, "2026-11", COUNTY),
+], ids=["scorecard", "detail", "series", "status", "template"])
+def test_county_user_cannot_read_other_county(demo_ro, call):
+    with pytest.raises(PermissionDenied, match="嘉善县"):
+        call(demo_ro)
+
+
+def test_county_user_sees_only_own_county_and_city(demo_ro):
+    ov = ws.overview(demo_ro, None, COUNTY)
+    assert set(ov.status["region_code"]) == {CITY, JIASHAN}
+    assert set(ov.heat.index) == {"嘉兴市", "嘉善县"}
+    assert set(ov.red_list["region_code"]) <= {JIASHAN}
+    assert list(ws.submission_matrix(demo_ro, 2026, COUNTY).index) == ["嘉善县"]
+    assert set(ws.targets_view(demo_ro, COUNTY)["region"]) <= {"嘉兴市", "嘉善县"}
+    assert set(ws.visible_regions(demo_ro, COUNTY)["code"]) == {CITY, JIASHAN}
+    # own county is fine
+    assert ws.county_scorecard(demo_ro, JIASHAN, None, COUNTY).region_name == "嘉善县"
+
+
+def test_county_user_cannot_import_another_countys_sheet(demo_store):
+    data = (SAMPLES / "sample_pinghu_2026-02.xls").read_bytes()
+    res = importing.preview_import(demo_store, data, "sample_pinghu_2026-02.xls", COUNTY)
+    assert any(p.code == "not_permitted" for p in res.errors)
+    done = importing.commit_import(demo_store, data, "sample_pinghu_2026-02.xls", COUNTY)
+    assert done.status == "rejected"
+    assert not len(demo_store.observations(regions=[PINGHU], periods=["2026-02"]).query(f"upload_id == {done.upload_id}"))
+
+
+@pytest.mark.parametrize("role", ["leader", "county"])
+def test_only_working_group_changes_targets(demo_store, role):
+    u = USERS[role]
+    with pytest.raises(PermissionDenied):
+        ws.set_binding(demo_store, u, indicator="tax_per_mu", region=CITY, year=2026,
+                       source="LYRH-2024-ZQYJ", reason="x")
+    with pytest.raises(PermissionDenied):
+        ws.add_source(demo_store, u, doc_number="x", title="x", issuer=None, issued=None, status="official",
+                      figures=pd.DataFrame([{"indicator": "tax_per_mu", "year": 2026, "value": 41}]), reason="x")
+    with pytest.raises(PermissionDenied):
+        ws.withdraw_upload(demo_store, u, 1, "x")
+
+
+@pytest.mark.parametrize("role", ["staff", "leader", "county"])
+def test_only_admin_manages_users(demo_store, role):
+    u = USERS[role]
+    for call in (lambda: ws.list_users(demo_store, u),
+                 lambda: ws.add_user(demo_store, u, username="x1", password="longpassword", role="leader", region=None),
+                 lambda: ws.set_role(demo_store, u, "lingdao", "admin", None),
+                 lambda: ws.reset_password(demo_store, u, "admin", "newpassword1"),
+                 lambda: ws.set_active(demo_store, u, "admin", False)):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert demo_store.get_user("x1") is None
+
+
+def test_switch_binding_logged_with_who_when_why(demo_store):
+    staff = USERS["staff"]
+    before = services.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
+    assert before == 40
+    ws.set_binding(demo_store, staff, indicator="tax_per_mu", region=CITY, year=2026,
+                   source="LYRH-2024-ZQYJ", reason="两业融合方案已印发")
+    after = services.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
+    assert after == 42
+    ch = demo_store.target_changes().iloc[0]
+    assert (ch["changed_by"], ch["action"], ch["old_value"], ch["new_value"], ch["reason"]) == (
+        "zhuanban", "binding.switch", 40, 42, "两业融合方案已印发")
+    log = demo_store.audit_log(5)
+    assert (log["action"] == "target.binding_switch").any()
+    tv = ws.targets_view(demo_store, staff)
+    row = tv[(tv["indicator_code"] == "tax_per_mu") & (tv["region"] == "嘉兴市") & (tv["year"] == 2026) & tv["binding"]]
+    assert row["target_value"].iloc[0] == 42 and "40" in row["other_figures"].iloc[0]
+
+
+def test_add_source_and_decomposition(demo_store):
+    staff = USERS["staff"]
+    code = ws.add_source(demo_store, staff, doc_number="嘉政办发〔2024〕99号", title="两业融合实施方案（正式）",
+                         issuer="嘉兴市人民政府办公室", issued="2024-06-01", status="official",
+                         figures=pd.DataFrame([{"indicator": "规上亩均税收", "region": "", "year": 2026,
+                                                "value": 41, "comparator": ">=", "clause": "二、主要目标"}]),
+                         reason="正式文件印发")
+    t = ws.targets_view(demo_store, staff)
+    new = t[(t["indicator_code"] == "tax_per_mu") & (t["year"] == 2026) & (t["region"] == "嘉兴市")]
+    assert len(new) == 3 and 41 in set(new["target_value"])   # old figures kept
+    assert demo_store.target_changes()["source"].eq(code).any()
+    # a 任务分解表 round trip through the template
+    tpl = ws.decomposition_template(demo_store, 2026)
+    df = pd.read_excel(__import__("io").BytesIO(tpl), dtype=str)
+    df.loc[df["地区"] == "嘉善县", "目标值"] = "123"
+    buf = __import__("io").BytesIO()
+    df.to_excel(buf, index=False)
+    figures = ws.read_decomposition(buf.getvalue(), "分解表.xlsx")
+    assert len(figures) == (df["地区"] == "嘉善县").sum()
+    ws.add_source(demo_store, staff, doc_number="", title="2026年任务分解表", issuer=None, issued=None,
+                  status="official", figures=figures, reason="年度分解")
+    bad = pd.DataFrame([{"indicator": "不存在的指标", "region": "火星", "year": "x", "value": "abc"}])
+    with pytest.raises(ws.WebError) as e:
+        ws.add_source(demo_store, staff, doc_number="", title="t", issuer=None, issued=None, status="official",
+                      figures=bad, reason="r")
+    assert "4 处问题" in str(e.value)
+
+
+def test_user_management_audited(demo_store):
+    admin = USERS["admin"]
+    ws.add_user(demo_store, admin, username="pinghu1", password="pinghu-pass", role="county", region=PINGHU,
+                display_name="平湖填报员", email="ph@example.org")
+    assert auth.authenticate(demo_store, "pinghu1", "pinghu-pass").region == PINGHU
+    ws.set_role(demo_store, admin, "pinghu1", "leader", None)
+    assert demo_store.get_user("pinghu1")["role"] == "leader"
+    ws.reset_password(demo_store, admin, "pinghu1", "another-pass")
+    assert auth.authenticate(demo_store, "pinghu1", "another-pass").role == "leader"
+    ws.set_active(demo_store, admin, "pinghu1", False)
+    with pytest.raises(auth.AuthError, match="停用"):
+        auth.authenticate(demo_store, "pinghu1", "another-pass")
+    actions = set(demo_store.audit_log(20)["action"])
+    assert {"user.add", "user.set_role", "user.reset_password", "user.disable"} <= actions
+    with pytest.raises(ws.WebError):
+        ws.set_active(demo_store, admin, "admin", False)   # no locking yourself out
+
+
+def test_oidc_email_maps_to_account(demo_store):
+    ws.add_user(demo_store, USERS["admin"], username="oidc1", password="oidc-pass1", role="staff", region=None,
+                email="Staff@Example.org")
+    assert ws.user_from_email(demo_store, "staff@example.org").role == "staff"
+    with pytest.raises(auth.AuthError):
+        ws.user_from_email(demo_store, "nobody@example.org")
+
+
+def test_submission_matrix_states(demo_ro):
+    m = ws.submission_matrix(demo_ro, 2026, USERS["staff"])
+    assert m.loc["嘉善县", "1月"] == "merged"      # 1–2月合并报送
+    assert m.loc["嘉善县", "10月"] == "reported"
+    assert m.loc["嘉善县", "12月"] in ("open", "missing")
