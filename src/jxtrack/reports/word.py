@@ -267,9 +267,10 @@ def _heading(doc, text: str, level: int) -> None:
     doc.add_heading(clean(text), level=level)
 
 
-def write_docx(b: Bulletin, target: str | Path | io.BytesIO, charts: list[bytes] | None = None) -> None:
-    """Write the bulletin to ``target`` (a path or a binary buffer).  ``charts``: PNG images to
-    place after the overview (see ``charts.render``); none means tables only."""
+def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
+               charts: list[tuple[str, bytes]] | None = None) -> None:
+    """Write the bulletin to ``target`` (a path or a binary buffer).  ``charts``: (caption, PNG)
+    pairs placed after the overview (see ``charts.render``); none means tables only."""
     doc = Document()
     _setup(doc)
     props = doc.core_properties
@@ -298,9 +299,12 @@ def write_docx(b: Bulletin, target: str | Path | io.BytesIO, charts: list[bytes]
         _heading(doc, f"（{CN_NUMERALS[gi]}）{title}", 2)
         for text in paras:
             _para(doc, text)
-    for png in charts or []:
+    for caption, png in charts or []:
         doc.add_picture(io.BytesIO(png), width=Cm(TEXT_W))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p = doc.add_paragraph(style="Caption")
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run(clean(caption))
 
     h1("需要关注的问题")
     for text in b.attention or ["本期无需特别关注的问题。"]:
