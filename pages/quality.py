@@ -53,6 +53,6 @@ if built and built[0] == period:
     files = built[1]
     d1, d2 = st.columns(2)
     name, data, mime = files["docx"]
-    d1.download_button("下载 Word 通报", data, name, mime, key="quality_dl_docx")
+    d1.download_button("下载 Word 通报", data, name, mime, key="quality_bulletin_docx")
     name, data, mime = files["xlsx"]
-    d2.download_button("下载 Excel 通报", data, name, mime, key="quality_dl_xlsx")
+    d2.download_button("下载 Excel 通报", data, name, mime, key="quality_bulletin_xlsx")
