@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ADMIN
 from jxtrack import services, setup_db
 from jxtrack.importing import commit_import, preview_import
 from jxtrack.ingest import CODES

@@ -7,6 +7,7 @@ Everything here is pure (no I/O) and driven by the catalog (names, aliases, unit
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -117,6 +118,17 @@ _P_WORDS = [
 
 
 def parse_period_text(value: object) -> str | None:
+    if isinstance(value, str) and len(value) < 64:
+        return _parse_period_str(value)
+    return _parse_period(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_period_str(value: str) -> str | None:
+    return _parse_period(value)
+
+
+def _parse_period(value: object) -> str | None:
     """'2025年1-9月', '2025年9月', '2025-09', a date, '2025年上半年' -> 'YYYY-MM'; None if none.
     January-February reported together (1-2月) is period YYYY-02."""
     if isinstance(value, (datetime, date)):
@@ -156,6 +168,8 @@ class Matcher:
     measure_info: dict[str, dict] = field(default_factory=dict)  # code -> measures.csv row
     region_info: dict[str, dict] = field(default_factory=dict)
     region_search: list[tuple[str, str]] = field(default_factory=list)  # (text, code), longest first
+    _measure_cache: dict = field(default_factory=dict, repr=False)
+    _region_cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Matcher:
@@ -212,7 +226,14 @@ class Matcher:
         return k.rstrip(":："), unit
 
     def measure(self, text: str) -> tuple[str | None, str | None]:
-        """(measure code or None, unit text found in the name or None)."""
+        """(measure code or None, unit text found in the name or None).  Memoised: a history
+        workbook repeats the same few names thousands of times."""
+        hit = self._measure_cache.get(text)
+        if hit is None:
+            hit = self._measure_cache[text] = self._measure(text)
+        return hit
+
+    def _measure(self, text: str) -> tuple[str | None, str | None]:
         if not text or not text.strip():
             return None, None
         key, unit = self.split_name(text)
@@ -234,8 +255,9 @@ class Matcher:
     def region_exact(self, text: object) -> str | None:
         if not isinstance(text, str):
             return None
-        k = _strip_prefix(squash(text))
-        return self.regions.get(k)
+        if text not in self._region_cache:
+            self._region_cache[text] = self.regions.get(_strip_prefix(squash(text)))
+        return self._region_cache[text]
 
     def regions_in(self, text: str) -> set[str]:
         """Every region named inside a text (title, 填报单位), longest names first."""

@@ -1,0 +1,126 @@
+"""Import benchmarks for `make bench` (measured, not asserted; goals from issue 3).
+
+* one-county monthly sheet (the template, filled in), end to end: read, validate, permission and
+  year-to-date checks, diff, one transaction -- goal <= 0.3 s;
+* a 20 000-row history workbook (region, period, measure, unit, value per row) -- goal <= 10 s;
+* parsing (read + layout + validation) vs a bare openpyxl read of the same file -- goal <= 2x.
+
+Each figure is the median of several runs on a fresh temporary database.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+
+from .. import services, setup_db
+from ..auth import OPERATOR
+from ..store import Store
+
+
+def _median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _filled_template(store: Store, region: str, period: str, bump: int = 0) -> bytes:
+    from ..importing import make_template
+
+    data, _ = make_template(store, region, period)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["填报表"]
+    for r in range(6, ws.max_row + 1):
+        code = ws.cell(r, 2).value
+        if code and ws.cell(r, 4).value not in ("%", "是/否"):
+            ws.cell(r, 6, 100 + r + bump)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def history_workbook(n_rows: int = 20000) -> bytes:
+    """Long-format history: region, period, measure, unit, value; values rise month by month."""
+    regions = ["南湖区", "秀洲区", "嘉善县", "平湖市", "海宁市", "海盐县", "桐乡市"]
+    measures = [("数字化改造项目数", "个"), ("绿色化改造项目数", "个"), ("重点技术改造项目数", "个"),
+                ("直接拉动技改投资", "亿元"), ("节约用能", "万吨标煤"), ("规上工业增加值", "亿元"),
+                ("规上工业税收", "亿元"), ("规上工业企业数", "家"), ("规上工业用地面积", "亩"),
+                ("规上工业从业人员年平均人数", "人")]
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("历史数据")
+    ws.append(["地区", "报告期", "指标名称", "单位", "数值"])
+    n, year = 0, 2004
+    while n < n_rows:
+        year += 1
+        for month in range(1, 13):
+            for ri, reg in enumerate(regions):
+                for mi, (name, unit) in enumerate(measures):
+                    if n < n_rows:
+                        ws.append([reg, f"{year}-{month:02d}", name, unit, (100 + ri * 10 + mi) * month])
+                        n += 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def run_bench() -> list[tuple[str, str]]:
+    from ..importing import commit_import
+    from . import matcher, parse
+
+    out: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="jxtrack-bench-") as d:
+        store = Store(Path(d) / "bench.duckdb")
+        setup_db.init(store, services.catalog())
+        services.catalog()
+        m = matcher(services.catalog())
+        # warm-up: imports, catalog matcher, first connection
+        commit_import(store, _filled_template(store, "嘉善县", "2025-01"), "warm.xlsx", OPERATOR)
+
+        files = [_filled_template(store, "嘉善县", f"2025-{mo:02d}", bump=mo) for mo in range(2, 9)]
+        it = iter(files)
+        t_one = _median_time(lambda: commit_import(store, next(it), "t.xlsx", OPERATOR), 7)
+        out.append(("import: one-county monthly sheet, end to end (goal ≤ 0.3 s)", f"{t_one:.3f} s"))
+
+        hist = history_workbook(20000)
+        t = time.perf_counter()
+        res = commit_import(store, hist, "history.xlsx", OPERATOR, accept_warnings=True)
+        t_hist = time.perf_counter() - t
+        out.append((f"import: 20 000-row history workbook (goal ≤ 10 s; {res.status}, {len(res.values)} values)",
+                    f"{t_hist:.2f} s"))
+
+        def bare():
+            wb = openpyxl.load_workbook(io.BytesIO(hist), data_only=True)
+            for ws in wb.worksheets:
+                for _row in ws.iter_rows(values_only=True):
+                    pass
+
+        t_bare = _median_time(bare, 3)
+        t_parse = _median_time(lambda: parse(hist, m), 3)
+        out.append(("parse 20 000-row workbook: ours vs bare openpyxl read (goal ≤ 2×)",
+                    f"{t_parse:.2f} s vs {t_bare:.2f} s = {t_parse / t_bare:.2f}×"))
+        one = files[0]
+
+        def bare_one():
+            wb = openpyxl.load_workbook(io.BytesIO(one), data_only=True)
+            for ws in wb.worksheets:
+                for _row in ws.iter_rows(values_only=True):
+                    pass
+
+        t_b1 = _median_time(bare_one, 7)
+        t_p1 = _median_time(lambda: parse(one, m), 7)
+        out.append(("parse one-county sheet: ours vs bare openpyxl read",
+                    f"{t_p1 * 1000:.0f} ms vs {t_b1 * 1000:.0f} ms = {t_p1 / t_b1:.2f}×"))
+    return out
+
+
+if __name__ == "__main__":
+    for label, figure in run_bench():
+        print(f"{label:80} {figure}")
