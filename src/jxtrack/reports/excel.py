@@ -9,6 +9,7 @@ county's 偏差说明 or a region name).
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -54,6 +55,39 @@ def _num_format(unit: str | None, value=None) -> str:
     return "#,##0.00"
 
 
+def _width(v) -> int:
+    """Display width of a cell's content: CJK characters count two, numbers as printed."""
+    if v is None:
+        return 0
+    if isinstance(v, float):
+        return len(f"{v:,.2f}") + 1
+    if isinstance(v, int):
+        return len(f"{v:,}") + 1
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(v))
+
+
+def _fit(ws: Worksheet, header_row: int, last_row: int, cols: list[Column]) -> None:
+    """Column widths from the content (text capped, then wrapped), and row heights for wrapped
+    rows — LibreOffice and Excel do not grow a row whose text wraps when the file is opened."""
+    caps = []
+    for j, c in enumerate(cols, start=1):
+        cap = 60 if c.width >= 4.5 else (34 if c.kind == "text" else 16)
+        widest = max([_width(ws.cell(row=i, column=j).value) for i in range(header_row + 1, last_row + 1)] + [4])
+        head = min(_width(c.title), 12)
+        width = min(max(widest, head) + 2, cap)
+        ws.column_dimensions[get_column_letter(j)].width = width
+        caps.append(width)
+    for i in range(header_row + 1, last_row + 1):
+        lines = 1
+        for j, w in enumerate(caps, start=1):
+            v = ws.cell(row=i, column=j).value
+            if isinstance(v, str):
+                lines = max(lines, -(-_width(v) // max(int(w) - 1, 1)))
+        if lines > 1:
+            ws.row_dimensions[i].height = 15 * lines
+    ws.row_dimensions[header_row].height = 30
+
+
 def _print_setup(ws: Worksheet, header_row: int) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
@@ -91,7 +125,6 @@ def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BORDER
-        ws.column_dimensions[get_column_letter(j)].width = max(6.0, c.width * 5.2)
     r = header_row + 1
     for i, row in enumerate(t.rows):
         if i in t.section_rows:
@@ -118,6 +151,7 @@ def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
                                            horizontal="center" if c.kind in ("int", "rank_change") else None)
             cell.border = BORDER
         r += 1
+    _fit(ws, header_row, r - 1, cols)
     if t.rows:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{r - 1}"
     if t.note:
@@ -131,9 +165,9 @@ def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
 def _text_sheet(wb: Workbook, b: Bulletin) -> None:
     ws = wb.active
     ws.title = "通报摘要"
-    ws.column_dimensions["A"].width = 120
+    ws.column_dimensions["A"].width = 72  # fits portrait A4 even where a viewer ignores fit-to-page
     r = 1
-    put(ws, r, 1, b.title + b.subtitle).font = Font(name=FONT, size=16, bold=True)
+    put(ws, r, 1, b.title + b.subtitle).font = Font(name=FONT, size=14, bold=True)
     r += 1
     put(ws, r, 1, f"嘉兴市工作专班  {b.generated_at:%Y-%m-%d %H:%M}生成").font = Font(name=FONT, color="595959")
     r += 1
@@ -151,7 +185,7 @@ def _text_sheet(wb: Workbook, b: Bulletin) -> None:
             cell = put(ws, r, 1, p)
             cell.font = Font(name=FONT)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.row_dimensions[r].height = 15 * max(1, -(-len(p) // 70))
+            ws.row_dimensions[r].height = 16 * max(1, -(-_width(p) // 58))
             r += 1
 
     block("一、总体情况", b.overview)
@@ -161,6 +195,7 @@ def _text_sheet(wb: Workbook, b: Bulletin) -> None:
     block("说明", b.notes)
     _print_setup(ws, 0)
     ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+    ws.print_area = f"A1:A{r}"  # the text lives in column A; long title lines must not widen the page
 
 
 def _rank_sheet(wb: Workbook, b: Bulletin, subtitle: str) -> None:
