@@ -43,7 +43,7 @@ if len(ov.red_list):
             "指标": red["indicator_name"],
             "地区": red["region"],
             "实际 / 目标": [f"{fmt.number(a, u)} / {fmt.number(t, u)}"
-                         for a, t, u in zip(red["actual"], red["target"], red["unit"])],
+                         for a, t, u in zip(red["actual"], red["target"], red["unit"], strict=False)],
             "完成率": red["completion"].map(fmt.pct),
             "差距": red["gap_pp"].map(fmt.pp),
             "偏差说明": [e if isinstance(e, str) and e else "（未填写）" for e in red["explanation"]],

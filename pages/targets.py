@@ -38,7 +38,7 @@ table = pd.DataFrame({
     "地区": view["region"],
     "年份": view["year"],
     "目标值": [fmt.comparator(c) + fmt.number(v, units.get(i)) for c, v, i in
-            zip(view["comparator"], view["target_value"], view["indicator_code"])],
+            zip(view["comparator"], view["target_value"], view["indicator_code"], strict=False)],
     "约束性": view["binding"].map({True: "✔ 约束性", False: "参考"}),
     "出处": view["source"].str.strip(),
     "文件状态": view["status_label"],

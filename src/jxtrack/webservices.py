@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.derive import derive
-from metrics.periods import needed_periods, period_index, period_from_index
+from metrics.periods import needed_periods, period_from_index, period_index
 from metrics.progress import compute_status, group_light
 
 from . import auth, services
@@ -250,7 +250,7 @@ def submission_matrix(store: Store, year: int, user: User, today: datetime | Non
     log = log.set_index(["region", "period"]) if len(log) else log
     out = pd.DataFrame(index=regions["name"].to_list(), columns=[f"{int(m[5:])}月" for m in months], dtype=object)
     for r in regions.itertuples():
-        for m, col in zip(months, out.columns):
+        for m, col in zip(months, out.columns, strict=False):
             key = (r.code, m)
             due = due_date(m)
             if m.endswith("-01") and len(log) and key not in log.index and (r.code, m[:5] + "02") in log.index:
@@ -292,7 +292,7 @@ def targets_view(store: Store, user: User) -> pd.DataFrame:
     t["status_label"] = t["status"].map(SOURCE_STATUSES).fillna(t["status"])
 
     def others(g: pd.DataFrame) -> pd.Series:
-        labels = [f"{v:g}（{s.strip()}，{lab}）" for v, s, lab in zip(g["target_value"], g["source"], g["status_label"])]
+        labels = [f"{v:g}（{s.strip()}，{lab}）" for v, s, lab in zip(g["target_value"], g["source"], g["status_label"], strict=False)]
         return pd.Series(["；".join(x for j, x in enumerate(labels) if j != i) for i in range(len(g))], index=g.index)
 
     multi = t.duplicated(key, keep=False)

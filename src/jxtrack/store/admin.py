@@ -125,7 +125,7 @@ def user_by_email(store: Store, email: str) -> dict | None:
         row = cur.fetchone()
         if row is None:
             return None
-        return dict(zip([d[0] for d in cur.description], row))
+        return dict(zip([d[0] for d in cur.description], row, strict=False))
 
 
 def audit_entries(store: Store, prefix: str | None = None, limit: int = 200) -> pd.DataFrame:

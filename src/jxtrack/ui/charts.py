@@ -72,7 +72,7 @@ def county_bars(rows: pd.DataFrame, unit: str, average: float | None) -> go.Figu
         x=r["actual"], y=r["region"], orientation="h", text=labels, textposition="auto",
         marker={"color": [fmt.light_color(lt) for lt in r["light"]]},
         customdata=[[fmt.number(a, unit), fmt.number(t, unit), fmt.pct(c)]
-                    for a, t, c in zip(r["actual"], r["target"], r["completion"])],
+                    for a, t, c in zip(r["actual"], r["target"], r["completion"], strict=False)],
         hovertemplate="%{y}<br>实际：%{customdata[0]}<br>目标：%{customdata[1]}<br>完成率：%{customdata[2]}<extra></extra>",
         name="区县",
     ))

@@ -53,11 +53,11 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
 
 
 def light_counts(counts: dict[str, int]) -> None:
-    """Red / yellow / green / done counts as metrics (word + symbol, not colour alone)."""
-    cols = st.columns(4)
-    for c, k in zip(cols, ("red", "yellow", "green", "done"), strict=True):
-        label = fmt.light_md(k) + ("灯" if k != "done" else "")
-        c.metric(label, f"{counts.get(k, 0)} 项")
+    """Red / yellow / green / done counts on one line (word + symbol, not colour alone); stays one
+    short line on a phone instead of four stacked metric boxes."""
+    parts = [f"{fmt.light_md(k)}{'灯' if k != 'done' else ''} **{counts.get(k, 0)}** 项"
+             for k in ("red", "yellow", "green", "done")]
+    st.markdown("#### " + "　".join(parts))
 
 
 def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
@@ -66,16 +66,19 @@ def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
     if region_col:
         out["地区"] = rows["region"].to_numpy()
     else:
-        out["指标"] = rows["indicator_name"].to_numpy()
+        # the catalog's short names keep the table readable on a phone; full names on 指标详情
+        short = services.catalog().indicators.set_index("code")["short_name"]
+        out["指标"] = [short.get(c) or n for c, n in zip(rows["indicator_code"], rows["indicator_name"], strict=False)]
     units = rows["unit"].to_numpy()
-    out["实际"] = [fmt.number(v, u) for v, u in zip(rows["actual"], units)]
-    out["目标"] = [("" if pd.isna(v) else fmt.comparator(c)) + fmt.number(v, u)
-                   for v, u, c in zip(rows["target"], units, rows["comparator"])]
+    # what a leader reads first comes first (a phone shows only the left columns)
     out["完成率"] = rows["completion"].map(fmt.pct).to_numpy()
+    out["实际"] = [fmt.number(v, u) for v, u in zip(rows["actual"], units, strict=False)]
+    out["目标"] = [("" if pd.isna(v) else fmt.comparator(c)) + fmt.number(v, u)
+                   for v, u, c in zip(rows["target"], units, rows["comparator"], strict=False)]
     out["序时进度"] = [fmt.pct(t) if k in ("annual_flow", "ytd_ratio") else fmt.number(e, u)
-                   for t, e, u, k in zip(rows["time_progress"], rows["expected"], units, rows["kind_x"])]
+                   for t, e, u, k in zip(rows["time_progress"], rows["expected"], units, rows["kind_x"], strict=False)]
     out["差距"] = rows["gap_pp"].map(fmt.pp).to_numpy()
-    out["年末预测"] = [fmt.number(v, u) for v, u in zip(rows["forecast"], units)]
+    out["年末预测"] = [fmt.number(v, u) for v, u in zip(rows["forecast"], units, strict=False)]
     out["能否完成"] = rows["will_meet"].map(fmt.will_meet).to_numpy()
     out["说明"] = [_note(r) for r in rows.itertuples()]
     return out

@@ -1,0 +1,139 @@
+"""Real browser: Debian's Chromium through Playwright (never downloaded).  Starts `streamlit run
+app.py` on a free port against a temporary demo database, signs in, opens every page, uploads a
+sample sheet and saves screenshots to screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from jxtrack.ui import nav
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "screenshots"
+SAMPLE = ROOT.parent / "shared" / "samples" / "sample_jiashan_2025-09.xlsx"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db_template, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} 不存在：请运行 scripts/install-browser-deps.sh（make test 会自动安装）")
+    pytest.importorskip("playwright")
+    db = tmp_path_factory.mktemp("browser") / "web.duckdb"
+    shutil.copy(demo_db_template, db)
+    port = _free_port()
+    env = {**os.environ, "JXTRACK_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _idle(page) -> None:
+    time.sleep(0.4)
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
+    time.sleep(0.8)
+
+
+def _sign_in(page, url: str, username: str, password: str) -> None:
+    page.goto(url)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("[data-testid=stSidebarNav]", state="attached", timeout=30000)
+    _idle(page)
+
+
+def _open(page, title: str, phone: bool) -> None:
+    if phone:
+        btn = page.locator("[data-testid=stExpandSidebarButton]")
+        if btn.count():
+            btn.first.click()
+            time.sleep(0.4)
+    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+    _idle(page)
+    if phone:
+        close = page.locator("[data-testid=stSidebarCollapseButton] button")
+        if close.count() and close.first.is_visible():
+            close.first.click()
+            time.sleep(0.3)
+
+
+@pytest.mark.parametrize("username,password,role,width", [
+    ("zhuanban", "jxdemo-staff", "staff", 1280),
+    ("lingdao", "jxdemo-leader", "leader", 390),
+    ("jiashan", "jxdemo-county", "county", 1280),
+    ("admin", "jxdemo-admin", "admin", 1280),
+])
+def test_every_page_in_a_real_browser(server, username, password, role, width):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": width, "height": 2400 if width > 600 else 1800})
+        page.goto(server)
+        page.wait_for_selector("text=用户名", timeout=30000)
+        _idle(page)
+        page.screenshot(path=str(SHOTS / f"browser_login_{width}.png"), full_page=True)
+        assert page.get_by_text("jxdemo-leader").count() >= 1, "demo accounts shown on a demo database"
+        _sign_in(page, server, username, password)
+        for pdef in nav.pages_for(role):
+            _open(page, pdef.title, width < 600)
+            body = page.locator("[data-testid=stMain]").inner_text()
+            assert "Traceback" not in body and "Error" not in body, body[:500]
+            page.screenshot(path=str(SHOTS / f"browser_{role}_{pdef.url}_{width}.png"), full_page=True)
+        nav_text = page.locator("[data-testid=stSidebarNav]").inner_text()
+        if role != "admin":
+            assert "用户管理" not in nav_text
+        if role == "leader":
+            assert "数据上传" not in nav_text
+        if role == "county":
+            _open(page, "数据上传", False)
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(SAMPLE))
+            page.wait_for_selector("text=检查结果", timeout=60000)
+            _idle(page)
+            box = page.get_by_text("我已核对以上提醒")
+            if box.count():
+                box.first.click()
+                _idle(page)
+            page.get_by_role("button", name="确认导入").click()
+            page.wait_for_selector("text=已导入", timeout=60000)
+            _idle(page)
+            page.screenshot(path=str(SHOTS / f"browser_county_upload_done_{width}.png"), full_page=True)
+        browser.close()
