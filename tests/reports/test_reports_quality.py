@@ -148,3 +148,23 @@ def test_bulletin_for_a_period_without_data_is_a_clear_error(empty_store):
     add_upload(empty_store, [(NANHU, "2026-04", "digital_projects", 90)])
     with pytest.raises(bulletin.ReportError, match="2030-01 没有任何区县报送数据.*2026-04"):
         bulletin.build(empty_store, "2030-01")
+
+
+def test_sparse_month_still_makes_both_files_and_says_who_is_missing(empty_store, tmp_path):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from jxtrack.reports import render_bytes
+
+    add_upload(empty_store, [(NANHU, "2026-04", "digital_projects", 90), (NANHU, "2026-04", "green_projects", 30)])
+    b = bulletin.build(empty_store, "2026-04")
+    assert "（仅1/7个区县报送）" in "".join(p for _, ps in b.groups for p in ps)
+    doc = Document(io.BytesIO(render_bytes(b, ".docx", charts=False)))
+    subs = next(t for t in doc.tables if t.rows[0].cells[0].text == "地区")
+    states = {r.cells[0].text: r.cells[1].text for r in subs.rows[1:]}
+    assert states["南湖区"] == "逾期报送"  # 2026-04 uploaded after 2026-05-10
+    assert [k for k, v in states.items() if v == "未报送"] == ["嘉兴市（市本级）", "秀洲区", "嘉善县", "平湖市", "海宁市", "海盐县", "桐乡市"]
+    wb = load_workbook(io.BytesIO(render_bytes(b, ".xlsx")))
+    assert wb["数据质量"].max_row > 4

@@ -113,7 +113,6 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
     red = st[(st["region_level"] != "city") & (st["light"] == "red")]
     attention = _attention(red, st, period)
     notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names)
-    y, m = parse_period(period)
     return Bulletin(
         period=period,
         title=TITLE,
@@ -205,7 +204,10 @@ def _notes(st, city_rows, sources, is_demo, has_prev, period, names) -> list[str
         notes.append("以下全市数据仅由部分区县汇总：" + "、".join(
             f"{r.indicator_name}（{int(r.reporting)}/{int(r.expected_reporting)}）" for r in partial.itertuples()) + "。")
     if not has_prev:
-        notes.append(f"上月（{previous_month(period)}）无数据，区县排名变化不作比较。")
+        if parse_period(period)[1] == 2:
+            notes.append("1-2月数据合并报送，没有单独的1月数据，区县排名变化不作比较。")
+        else:
+            notes.append(f"上月（{previous_month(period)}）无数据，区县排名变化不作比较。")
     return notes
 
 
