@@ -207,13 +207,11 @@ def _table(doc, t: Table, size: float = 9) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tblpr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
+    # table.autofit = False already wrote <w:tblLayout w:type="fixed"/>
     # header row: repeated on every page, never split
     hdr = table.rows[0]
     trpr = hdr._tr.get_or_add_trPr()
-    for tag in ("w:tblHeader", "w:cantSplit"):
+    for tag in ("w:cantSplit", "w:tblHeader"):  # schema order: cantSplit before tblHeader
         el = OxmlElement(tag)
         trpr.append(el)
     for j, col in enumerate(t.columns):
@@ -255,7 +253,11 @@ def _table(doc, t: Table, size: float = 9) -> None:
     tblw.set(qn("w:type"), "dxa")
     tblw.set(qn("w:w"), str(int(sum(widths) / 2.54 * 1440)))
     for row in table.rows:
-        for j, cell in enumerate(row.cells):
+        cells = row.cells
+        if len({id(c._tc) for c in cells}) == 1:  # a merged group-heading row spans the table
+            cells[0].width = Cm(sum(widths))
+            continue
+        for j, cell in enumerate(cells):
             if j < len(widths):
                 cell.width = Cm(widths[j])
     if t.note:
