@@ -66,18 +66,26 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
+def _terms(expr) -> list[str]:
+    return [t.strip() for t in str(expr or "").replace("-", "+").split("+") if t.strip()]
+
+
+def _text(v) -> str:
+    return v if isinstance(v, str) else ""
+
+
 def _measure_indicators(parts: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """measure -> (indicator code, indicator name): the indicator that *is* the measure if any,
-    else the first (by catalog order) that uses it as numerator, denominator or reported rate."""
+    """measure -> (indicator code, indicator name): the indicator that *is* the measure (formula
+    'measure': 规上工业增加值 for industrial_va), else the first in catalog order that uses it as
+    numerator, denominator or reported rate (亩均增加值 for 规上工业用地面积)."""
     out: dict[str, tuple[str, str]] = {}
     for r in parts.itertuples():
-        terms = [t.strip() for t in str(r.numerator or "").replace("-", "+").split("+") if t.strip()]
-        if terms == [r.code] or (len(terms) == 1 and r.denominator in (None, "") and terms[0] not in out):
+        terms = _terms(r.numerator)
+        if len(terms) == 1 and not _text(r.denominator) and terms[0] not in out:
             out[terms[0]] = (r.code, r.name)
     for r in parts.itertuples():
-        terms = [t.strip() for t in str(r.numerator or "").replace("-", "+").split("+") if t.strip()]
-        for m in terms + [r.denominator, r.reported_rate]:
-            if m and isinstance(m, str) and m not in out:
+        for m in [*_terms(r.numerator), _text(r.denominator), _text(r.reported_rate)]:
+            if m and m not in out:
                 out[m] = (r.code, r.name)
     return out
 
@@ -183,10 +191,10 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
     # --- ratios without their parts ----------------------------------------------------------
     have = set(zip(cur["region"], cur["measure"], strict=False))
     for p in parts.itertuples():
-        rate = p.reported_rate
-        if not rate or not isinstance(rate, str):
+        rate = _text(p.reported_rate)
+        if not rate:
             continue
-        nums = [t.strip() for t in str(p.numerator).replace("-", "+").split("+") if t.strip()]
+        nums = _terms(p.numerator)
         for r in cur[cur["measure"] == rate].itertuples():
             lacking = [m for m in nums + [p.denominator] if (r.region, m) not in have]
             if lacking:
