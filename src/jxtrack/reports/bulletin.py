@@ -291,8 +291,8 @@ def _red_list(red: pd.DataFrame) -> Table:
         key="red_list",
         title="红灯指标及偏差说明（区县）",
         columns=[
-            Column("区县", "text", 1.5), Column("指标", "text", 3.6), Column("完成值", "num", 1.6),
-            Column("目标", "num", 1.4), Column("完成率", "pct", 1.4), Column("进度差", "pp", 1.3),
+            Column("区县", "text", 1.5), Column("指标", "text", 3.4), Column("完成值", "num", 1.6),
+            Column("目标", "num", 1.4), Column("完成率", "pct", 1.4), Column("进度差", "pp", 1.5),
             Column("偏差说明", "text", 5.4),
         ],
         note="进度差单位为百分点。偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
@@ -314,9 +314,9 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
         key="submissions",
         title="报送情况",
         columns=[
-            Column("地区", "text", 3.2), Column("报送情况", "text", 1.7), Column("数据项", "int", 1.3),
-            Column("上传编号", "text", 1.7), Column("首次上传时间", "text", 3.0), Column("上传人", "text", 1.8),
-            Column("说明", "text", 3.7),
+            Column("地区", "text", 2.9), Column("报送情况", "text", 2.0), Column("数据项", "int", 1.4),
+            Column("上传编号", "text", 1.9), Column("首次上传时间", "text", 3.0), Column("上传人", "text", 1.7),
+            Column("说明", "text", 3.5),
         ],
         note=f"报送期限：{due:%Y年%m月%d日}（报告期次月{due.day}日）。上传编号可在“报送情况”页查到原始文件。",
     )
