@@ -127,9 +127,11 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
     m2i = _measure_indicators(parts)
     rows: list[dict] = []
 
-    def add(chk: str, region: str, measure: str | None, upload_id, value, reference: str, message: str):
+    def add(chk: str, region: str, measure: str | None, upload_id, value, reference: str, message: str,
+            severity: str | None = None):
         ind_code, ind_name = m2i.get(measure, (None, None)) if measure else (None, None)
         label, sev = CHECKS[chk]
+        sev = severity or sev
         rows.append({
             "check": chk, "check_label": label, "severity": sev, "severity_label": SEVERITY_LABELS[sev],
             "region_code": region, "region": names.get(region, region), "indicator_code": ind_code,
@@ -214,8 +216,9 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             overdue = today > due
             add("missing_report", code, None, None, None, f"应于{due:%Y-%m-%d}前报送",
                 f"{names[code]}尚未报送{period}的数据"
-                + (f"（已过报送期限{due:%Y-%m-%d}）。" if overdue else f"（报送期限{due:%Y-%m-%d}）。")
-                + "通报中该区县各项指标显示为无数据。")
+                + (f"（已过报送期限{due:%Y-%m-%d}）。" if overdue else f"（报送期限{due:%Y-%m-%d}，尚未到期）。")
+                + "通报中该区县各项指标显示为无数据。",
+                severity=None if overdue else "info")
             continue
         if code in firsts.index and firsts.loc[code, "kind"] != "demo":
             at = pd.Timestamp(firsts.loc[code, "uploaded_at"]).to_pydatetime()
