@@ -89,12 +89,21 @@ def test_cumulative_and_milestone():
     assert n.indicator_clause({**m, "actual": 1.0, "light": "done"}) == "争创国家智能制造先行区：已获批"
 
 
-def test_partial_and_ratio_only_are_said():
-    r = flow(partial=True, reporting=5, expected_reporting=7, not_rolled_up="330402",
+def test_partial_city_total_is_not_judged():
+    # 1 of 7 counties reported: the city sum is not comparable with the city target
+    r = flow(actual=158.0, completion=0.079, gap_pp=-83.8, light="red", yoy=-0.911, partial=True,
+             reporting=1, expected_reporting=7)
+    assert n.headline([r], "2026-11") == \
+        "1-11月，全市完成数字化改造项目158个（仅1/7个区县报送，全市合计不完整，进度暂不评价）。"
+    assert "仅供参考" in n.overview_sentence([r], "2026-11")
+
+
+def test_ratio_only_counties_are_named():
+    r = flow(not_rolled_up="330402",
              indicator_name="规上亩均税收", unit="万元/亩", kind="ytd_ratio", actual=34.09, target=40.0,
              completion=34.09 / 40, gap_pp=1.9)
     text = n.indicator_clause(r, region_names={"330402": "南湖区"})
-    assert text.endswith("（仅5/7个区县报送；南湖区只报比率，未计入全市）")
+    assert text.endswith("（南湖区只报比率，未计入全市）")
     assert "为年度目标（40万元/亩）的85.2%" in text
 
 

@@ -160,7 +160,7 @@ def test_sparse_month_still_makes_both_files_and_says_who_is_missing(empty_store
 
     add_upload(empty_store, [(NANHU, "2026-04", "digital_projects", 90), (NANHU, "2026-04", "green_projects", 30)])
     b = bulletin.build(empty_store, "2026-04")
-    assert "（仅1/7个区县报送）" in "".join(p for _, ps in b.groups for p in ps)
+    assert "（仅1/7个区县报送，全市合计不完整，进度暂不评价）" in "".join(p for _, ps in b.groups for p in ps)
     doc = Document(io.BytesIO(render_bytes(b, ".docx", charts=False)))
     subs = next(t for t in doc.tables if t.rows[0].cells[0].text == "地区")
     states = {r.cells[0].text: r.cells[1].text for r in subs.rows[1:]}

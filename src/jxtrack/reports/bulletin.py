@@ -200,9 +200,11 @@ def _notes(st, city_rows, sources, is_demo, has_prev, period, names) -> list[str
     notes.append("全市比率指标按各区县分子、分母分别汇总后计算（Σ分子/Σ分母），不取区县比率的平均数；"
                  "功能区与区县范围重叠，不计入全市合计。")
     partial = city_rows[city_rows["partial"].astype(bool)]
-    if len(partial):
-        notes.append("以下全市数据仅由部分区县汇总：" + "、".join(
+    if 0 < len(partial) <= 5:
+        notes.append("以下全市数据仅由部分区县汇总，亮灯仅供参考：" + "；".join(
             f"{r.indicator_name}（{int(r.reporting)}/{int(r.expected_reporting)}）" for r in partial.itertuples()) + "。")
+    elif len(partial):
+        notes.append(f"本期有{len(partial)}项指标的全市数据仅由部分区县汇总（见“报送情况”），亮灯仅供参考。")
     if not has_prev:
         if parse_period(period)[1] == 2:
             notes.append("1-2月数据合并报送，没有单独的1月数据，区县排名变化不作比较。")

@@ -122,6 +122,11 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
     # “全市绿色贷款占比” already names its subject
     who = "" if subject and name.startswith(subject) else subject
     parts = [f"{who}{verb}{name}{value}"]
+    if bool(_get(row, "partial", False)):
+        # a city total from some counties only: its progress, 同比 and forecast would mislead
+        rep, exp = _get(row, "reporting"), _get(row, "expected_reporting")
+        if not is_missing(rep) and not is_missing(exp):
+            return parts[0] + f"（仅{int(rep)}/{int(exp)}个区县报送，全市合计不完整，进度暂不评价）"
     if kind in ("annual_flow", "ytd_ratio"):
         y = _yoy(row)
         if y:
@@ -249,4 +254,11 @@ def group_paragraphs(city_rows: list[Row], period: str, group: str,
 
 def overview_sentence(city_rows: list[Row], period: str) -> str:
     lights = [str(_get(r, "light", "none")) for r in city_rows]
-    return f"{period_label(period)}，" + light_counts_sentence(lights, "全市")
+    text = f"{period_label(period)}，" + light_counts_sentence(lights, "全市")
+    partial = [r for r in city_rows if bool(_get(r, "partial", False))]
+    if partial:
+        rep = max(int(_get(r, "reporting", 0) or 0) for r in partial)
+        exp = max(int(_get(r, "expected_reporting", 0) or 0) for r in partial)
+        text += (f"本期仍有区县未报送（{len(partial)}项指标的全市数据只汇总了最多{rep}/{exp}个区县），"
+                 "相关亮灯偏低，仅供参考，待报送齐全后以更新的通报为准。")
+    return text
