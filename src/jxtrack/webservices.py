@@ -20,6 +20,8 @@ from metrics.derive import derive
 from metrics.periods import needed_periods, period_from_index, period_index
 from metrics.progress import compute_status, group_light
 
+from .ingest.problems import FileRefused
+from .ingest.reader import read_workbook
 from . import auth, services
 from .auth import PermissionDenied, User
 from .store import NotFoundError, Store, StoreError, now
@@ -460,14 +462,21 @@ def decomposition_template(store: Store, year: int) -> bytes:
 
 
 def read_decomposition(data: bytes, file_name: str) -> pd.DataFrame:
-    """Read an uploaded 任务分解表 (xlsx or csv) into the figures table ``add_source`` takes."""
+    """Read an uploaded 任务分解表 (xlsx, xls or csv) into the figures table ``add_source`` takes.
+
+    The file goes through the importer's guarded reader (size and unpacked-size limits, no DTDs,
+    no macros, format told from the bytes): an uploaded file is hostile until proven otherwise."""
     try:
-        if file_name.lower().endswith(".csv"):
-            df = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig")
-        else:
-            df = pd.read_excel(io.BytesIO(data), dtype=str)
-    except Exception as exc:  # a broken file is the user's to fix; say which and why
-        raise WebError(f"无法读取文件 “{file_name}”：{exc}。请上传 xlsx 或 csv 格式的任务分解表。") from None
+        book = read_workbook(data)
+    except FileRefused as exc:
+        raise WebError(f"无法读取文件 “{file_name}”：{exc.problem.message}") from None
+    sheets = [sh for sh in book.sheets if not sh.hidden and any(any(v is not None for v in r) for r in sh.rows)]
+    if not sheets:
+        raise WebError(f"文件 “{file_name}” 里没有数据。请用本页下载的模板填写任务分解表。")
+    rows = [r for r in sheets[0].rows if any(v is not None and str(v).strip() for v in r)]
+    width = max(len(r) for r in rows)
+    grid = [[None if v is None else str(v).strip() for v in r] + [None] * (width - len(r)) for r in rows]
+    df = pd.DataFrame(grid[1:], columns=[c or f"列{i + 1}" for i, c in enumerate(grid[0])])
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in ("指标", "年份", "目标值") if c not in df.columns]
     if missing or not ({"地区", "区县"} & set(df.columns)):

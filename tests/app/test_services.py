@@ -151,3 +151,15 @@ def test_submission_matrix_states(demo_ro):
     assert m.loc["嘉善县", "1月"] == "merged"      # 1–2月合并报送
     assert m.loc["嘉善县", "10月"] == "reported"
     assert m.loc["嘉善县", "12月"] in ("open", "missing")
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "文件是空的"),
+    (b"PK\x03\x04garbage-that-is-not-a-zip", "无法读取文件"),
+    (b"x" * (21 * 1024 * 1024), "超过上限"),
+])
+def test_decomposition_upload_is_read_as_hostile(data, message):
+    """The 任务分解表 goes through the importer's guarded reader: a clear Chinese refusal."""
+    with pytest.raises(ws.WebError, match=message) as e:
+        ws.read_decomposition(data, "分解表.xlsx")
+    assert "Traceback" not in str(e.value) and "Error" not in str(e.value)
