@@ -43,7 +43,7 @@ if len(row):
                 delta=None if pd.isna(r["gap_pp"]) else f"{r['gap_pp']:+.1f} 个百分点（对序时）")
     m[3].metric("年末预测", fmt.number(r["forecast"], unit), help=fmt.will_meet(r["will_meet"]))
     n = st.columns(4)
-    n[0].metric("序时进度", fmt.pct(r["time_progress"]) if r["kind_x"] in ("annual_flow", "ytd_ratio")
+    n[0].metric("序时进度", fmt.pct(r["time_progress"]) if r["kind"] in ("annual_flow", "ytd_ratio")
                 else fmt.number(r["expected"], unit))
     n[1].metric("今后每月需完成", fmt.number(r["required_pace"], unit),
                 help=f"剩余 {r['remaining_months']} 个月")

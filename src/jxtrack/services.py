@@ -101,7 +101,7 @@ def status(store: Store, period: str | None = None, region: str | None = None,
     st = _complete_grid(st, regions, ind, period)
     names = regions.set_index("code")["name"]
     st = st.merge(
-        ind[["code", "name", "group", "section", "kind", "sort", "key"]].rename(
+        ind[["code", "name", "group", "section", "sort", "key"]].rename(
             columns={"code": "indicator", "name": "indicator_name"}),
         on="indicator", how="left",
     )
@@ -112,8 +112,11 @@ def status(store: Store, period: str | None = None, region: str | None = None,
     st["indicator_code"] = st["indicator"]
     notes = obs.loc[obs["note"].notna() & (obs["period"] == period), ["region", "measure", "note"]]
     if len(notes):
-        notes = notes.assign(indicator=notes["measure"].map(_measure_indicator_map(ind))).dropna(
-            subset=["indicator"])
+        # a note on a figure explains every indicator built from it (数字化改造项目数 explains both
+        # 数字化改造项目 and “两化”改造项目)
+        notes = notes.astype({"region": "str", "measure": "str", "note": "str"}).merge(
+            _measure_indicator_pairs(ind), on="measure")
+        notes = notes.drop_duplicates(["region", "indicator", "note"])
         notes = notes.groupby(["region", "indicator"], as_index=False)["note"].agg("；".join)
         st = st.merge(notes.rename(columns={"region": "region_code", "note": "explanation"}),
                       on=["region_code", "indicator"], how="left")
@@ -144,12 +147,15 @@ def _complete_grid(st: pd.DataFrame, regions: pd.DataFrame, ind: pd.DataFrame, p
     return pd.concat([st, missing], ignore_index=True)
 
 
-def _measure_indicator_map(ind: pd.DataFrame) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for r in ind.itertuples():
-        for m in r.numerator_measures:
-            out.setdefault(m, r.code)
-    return out
+def _measure_indicator_pairs(ind: pd.DataFrame) -> pd.DataFrame:
+    """(measure, indicator) for every measure an indicator is built from, its rate included."""
+    pairs = ind[["code", "numerator_measures"]].explode("numerator_measures").rename(
+        columns={"code": "indicator", "numerator_measures": "measure"})
+    extra = [ind[["code", c]].rename(columns={"code": "indicator", c: "measure"})
+             for c in ("denominator", "reported_rate")]
+    out = pd.concat([pairs, *extra], ignore_index=True).dropna()
+    out = out[out["measure"].astype(str) != ""]
+    return out.astype(str).drop_duplicates()[["measure", "indicator"]]
 
 
 def targets_table(store: Store) -> pd.DataFrame:

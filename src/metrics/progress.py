@@ -34,6 +34,7 @@ DEADLINE_KINDS = ("cumulative", "milestone")  # the target is the one for the de
 
 NOTE_CITY_TARGET = "参照全市目标"
 NOTE_NOT_DECOMPOSED = "目标未分解"
+NOTE_PARTIAL = "部分区县未汇总，暂不评价"
 
 LIGHTS = ("red", "yellow", "green", "done", "none")
 # group_light: the worst member shows; 'none' (no data / no target) counts only if all are none
@@ -295,6 +296,13 @@ def compute_status(
     )
     ms_light = np.select([missing, actual >= 1, p_idx < deadline_idx], ["none", "done", "yellow"], "red")
     light = np.where(is_ms, ms_light, light)
+    # A city total built from only some counties (late reports, ratio-only counties) is shown but
+    # not judged: it would look further behind than the city is.  An additive total that already
+    # meets the target stays 已完成 — the missing counties can only add to it.
+    partial = rows["partial"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    unjudged = partial & ~(met & np.isin(kind, ADDITIVE_KINDS)) & (light != "none")
+    light = np.where(unjudged, "none", light)
+    rows.loc[unjudged, "target_note"] = NOTE_PARTIAL
 
     # forecast to year end (to the deadline for cumulative)
     seasonal_ok = is_flow & (ly > 0) & ~np.isnan(ly_dec)

@@ -397,6 +397,23 @@ def test_ratio_only_and_partial_flags_pass_through():
     assert row(st, "B", "va_mu")["ratio_only"] and not row(st, "A", "va_mu")["ratio_only"]
     c = row(st, "C", "va_mu")
     assert c["partial"] and c["not_rolled_up"] == "B" and c["actual"] == pytest.approx(30.0)
+    # a city figure from some counties only is shown, but not judged
+    assert c["light"] == "none" and c["target_note"] == "部分区县未汇总，暂不评价"
+
+
+def test_partial_city_total_is_not_judged_unless_already_met():
+    o = obs(("A", P, "proj", 100.0), ("B", P, "proj", 80.0))  # D has not reported
+    st = status(derive(o, FLOW, REG), tgts(("proj", "C", 2024, 1500.0)), FLOW)
+    c = row(st, "C", "proj")
+    # 180 of 1500 at June would be red (12% vs 50%), but two of three counties are no city
+    assert c["partial"] and c["actual"] == 180.0 and c["light"] == "none"
+    # with the target already met by the counties that reported, 已完成 is true whatever D adds
+    st = status(derive(o, FLOW, REG), tgts(("proj", "C", 2024, 150.0)), FLOW)
+    assert row(st, "C", "proj")["light"] == "done"
+    # once every county has reported, the city is judged: 180+20 = 200 of 1500 -> red
+    o = obs(("A", P, "proj", 100.0), ("B", P, "proj", 80.0), ("D", P, "proj", 20.0))
+    st = status(derive(o, FLOW, REG), tgts(("proj", "C", 2024, 1500.0)), FLOW)
+    assert row(st, "C", "proj")["light"] == "red"
 
 
 def test_empty_inputs_give_empty_or_grey_tables():

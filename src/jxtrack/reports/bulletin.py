@@ -71,7 +71,7 @@ class Bulletin:
 
 
 def _kind_col(st: pd.DataFrame) -> pd.Series:
-    return st["kind"] if "kind" in st.columns else st["kind_x"]
+    return st["kind"]
 
 
 def build(store: Store, period: str | None = None, user: auth.User | None = None,

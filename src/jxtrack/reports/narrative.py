@@ -29,7 +29,7 @@ def _get(row: Row, key: str, default=None):
 
 
 def _kind(row: Row) -> str:
-    return str(_get(row, "kind", None) or _get(row, "kind_x", "") or "")
+    return str(_get(row, "kind", "") or "")
 
 
 def plain(v, unit: str | None) -> str:

@@ -76,7 +76,7 @@ def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
     out["目标"] = [("" if pd.isna(v) else fmt.comparator(c)) + fmt.number(v, u)
                    for v, u, c in zip(rows["target"], units, rows["comparator"], strict=False)]
     out["序时进度"] = [fmt.pct(t) if k in ("annual_flow", "ytd_ratio") else fmt.number(e, u)
-                   for t, e, u, k in zip(rows["time_progress"], rows["expected"], units, rows["kind_x"], strict=False)]
+                   for t, e, u, k in zip(rows["time_progress"], rows["expected"], units, rows["kind"], strict=False)]
     out["差距"] = rows["gap_pp"].map(fmt.pp).to_numpy()
     out["年末预测"] = [fmt.number(v, u) for v, u in zip(rows["forecast"], units, strict=False)]
     out["能否完成"] = rows["will_meet"].map(fmt.will_meet).to_numpy()
