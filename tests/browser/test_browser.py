@@ -66,7 +66,9 @@ def server(demo_db_template, tmp_path_factory):
 
 def _idle(page) -> None:
     time.sleep(0.4)
-    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60000)
+    # the run is over when Streamlit's status widget and every spinner are gone
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')"
+                           " && !document.querySelector('[data-testid=stSpinner]')", timeout=60000)
     time.sleep(0.8)
 
 

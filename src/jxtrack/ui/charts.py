@@ -67,10 +67,12 @@ def progress_line(series: pd.DataFrame, unit: str, target_label: str) -> go.Figu
 def county_bars(rows: pd.DataFrame, unit: str, average: float | None) -> go.Figure:
     """Each county's value with its light in the label and the county average as a line."""
     r = rows.sort_values("actual", ascending=True)
-    labels = [f"{fmt.light_badge(lt)}" for lt in r["light"]]
+    shown = [fmt.shown_light(lt, tn) for lt, tn in zip(r["light"], r.get("target_note", [None] * len(r)),
+                                                         strict=False)]
+    labels = [fmt.light_badge(lt) for lt in shown]
     fig = go.Figure(go.Bar(
         x=r["actual"], y=r["region"], orientation="h", text=labels, textposition="auto",
-        marker={"color": [fmt.light_color(lt) for lt in r["light"]]},
+        marker={"color": [fmt.light_color(lt) for lt in shown]},
         customdata=[[fmt.number(a, unit), fmt.number(t, unit), fmt.pct(c)]
                     for a, t, c in zip(r["actual"], r["target"], r["completion"], strict=False)],
         hovertemplate="%{y}<br>实际：%{customdata[0]}<br>目标：%{customdata[1]}<br>完成率：%{customdata[2]}<extra></extra>",

@@ -62,7 +62,8 @@ def light_counts(counts: dict[str, int]) -> None:
 
 def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
     """The status rows formatted for reading: every figure with its unit."""
-    out = pd.DataFrame({"灯": rows["light"].map(fmt.light_badge)})
+    shown = [fmt.shown_light(lt, tn) for lt, tn in zip(rows["light"], rows["target_note"], strict=False)]
+    out = pd.DataFrame({"灯": [fmt.light_badge(v) for v in shown]})
     if region_col:
         out["地区"] = rows["region"].to_numpy()
     else:
@@ -120,6 +121,7 @@ def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFram
     if extra is not None:
         for i, col in enumerate(extra.columns):
             table.insert(2 + i, col, extra[col].to_numpy())
-    st.dataframe(styled(table, rows["light"].to_numpy()), hide_index=True, width="stretch",
+    shown = [fmt.shown_light(lt, tn) for lt, tn in zip(rows["light"], rows["target_note"], strict=False)]
+    st.dataframe(styled(table, shown), hide_index=True, width="stretch",
                  height=table_height(len(table), cap), key=key, column_config=column_config)
     return table

@@ -20,16 +20,18 @@ LIGHTS = {
     "green": ("●", "绿", "#2ca02c"),
     "done": ("✔", "已完成", "#1f77b4"),
     "untargeted": ("–", "未分解", "#c7c7c7"),
+    "unjudged": ("…", "暂不评价", "#c7c7c7"),
     "none": ("○", "无数据", "#e5e5e5"),
     "n/a": ("", "不适用（仅全市）", "#ffffff"),
 }
 # pale backgrounds for table cells (text stays dark and readable)
 LIGHT_BG = {"red": "#f8d0d0", "yellow": "#fbecb5", "green": "#cfeccf", "done": "#cfe0f3",
-            "untargeted": "#eeeeee", "none": "#f5f5f5"}
+            "untargeted": "#eeeeee", "unjudged": "#eeeeee", "none": "#f5f5f5"}
 # streamlit markdown colour names for headings and metric labels
 LIGHT_MD = {"red": "red", "yellow": "orange", "green": "green", "done": "blue", "untargeted": "gray",
+            "unjudged": "gray",
             "none": "gray"}
-LIGHT_ORDER = ["red", "yellow", "green", "done", "untargeted", "none", "n/a"]
+LIGHT_ORDER = ["red", "yellow", "green", "done", "untargeted", "unjudged", "none", "n/a"]
 COUNT_UNITS = {"个", "家", "人", "亩", "项"}
 REPORT_STATES = {
     "reported": "✔ 已报",
@@ -45,6 +47,17 @@ REPORT_BG = {"reported": "#cfeccf", "late": "#fbecb5", "missing": "#f8d0d0", "me
 
 def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def shown_light(light: str | None, target_note: str | None = None) -> str:
+    """The grey light says why it is grey: 未分解 (a county with figures but no target of its own),
+    暂不评价 (a city total from some counties only), else 无数据."""
+    if light == "none" and isinstance(target_note, str):
+        if target_note == "目标未分解":
+            return "untargeted"
+        if target_note.startswith("部分区县未汇总"):
+            return "unjudged"
+    return light or "none"
 
 
 def light_badge(light: str | None) -> str:
