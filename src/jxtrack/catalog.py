@@ -58,7 +58,7 @@ class CatalogError(Exception):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("目录数据有 %d 处错误：\n" % len(problems) + "\n".join(problems))
+        super().__init__(f"目录数据有 {len(problems)} 处错误：\n" + "\n".join(problems))
 
 
 @dataclass
@@ -94,7 +94,7 @@ class _Reader:
                     f"{name}:{lineno}: 应有 {len(header)} 列，实有 {len(row)} 列（逗号是否多了或少了？）"
                 )
                 continue
-            out.append((lineno, {h: c.strip() for h, c in zip(header, row)}))
+            out.append((lineno, {h: c.strip() for h, c in zip(header, row, strict=True)}))
         return out
 
     def err(self, name: str, line: int, msg: str) -> None:

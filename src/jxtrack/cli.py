@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import sys
 import traceback
@@ -253,7 +252,7 @@ def _emit(df: pd.DataFrame, fmt: str) -> None:
         ]
         widths = [max(_width(r[i]) for r in cells) for i in range(len(df.columns))]
         for r in cells:
-            sys.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip() + "\n")
+            sys.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
 
 
 if __name__ == "__main__":

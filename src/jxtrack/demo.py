@@ -263,7 +263,7 @@ def _decompose(catalog: Catalog, counties: list[str], weights: np.ndarray, first
             shares[np.argsort(-(raw - shares))[:short]] += 1
         else:
             shares = np.round(r.value * weights, 1)
-        for code, v in zip(counties, shares):
+        for code, v in zip(counties, shares, strict=True):
             rows.append((r.indicator, code, r.year, float(v), r.comparator, DEMO_SOURCE,
                          "示例任务分解表（示例数据）", "示例数据"))
     return pd.DataFrame(rows, columns=["indicator", "region", "year", "value", "comparator", "source",

@@ -66,8 +66,8 @@ def load_demo(store: Store, catalog: Catalog, regions: pd.DataFrame | None = Non
         con.execute("INSERT INTO targets BY NAME SELECT * FROM ct_in")
         con.unregister("ct_in")
         store.set_meta(con, "demo", "true")
-        store.set_meta(con, "demo_shape", "default:%d:%s" % (years, end) if regions is None
-                       else "synthetic:%d:%d:%s" % (len(regions), years, end))
+        store.set_meta(con, "demo_shape", f"default:{years}:{end}" if regions is None
+                       else f"synthetic:{len(regions)}:{years}:{end}")
         store.audit(con, "system", "demo.load", f"upload:{upload_id}",
                     {"observations": len(obs), "county_targets": len(county_targets)})
     for username, role, region, display, password in DEMO_ACCOUNTS:

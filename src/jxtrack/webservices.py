@@ -20,10 +20,10 @@ from metrics.derive import derive
 from metrics.periods import needed_periods, period_from_index, period_index
 from metrics.progress import compute_status, group_light
 
-from .ingest.problems import FileRefused
-from .ingest.reader import read_workbook
 from . import auth, services
 from .auth import PermissionDenied, User
+from .ingest.problems import FileRefused
+from .ingest.reader import read_workbook
 from .store import NotFoundError, Store, StoreError, now
 from .store import admin as sql
 
@@ -405,7 +405,7 @@ def _validate_figures(store: Store, figures: pd.DataFrame) -> pd.DataFrame:
                         clause=None if clause is None or pd.isna(clause) else str(clause),
                         note=None if note is None or pd.isna(note) else str(note)))
     if problems:
-        raise WebError("目标数据有 %d 处问题：\n" % len(problems) + "\n".join(problems))
+        raise WebError(f"目标数据有 {len(problems)} 处问题：\n" + "\n".join(problems))
     if not out:
         raise WebError("请至少填写一个目标值。")
     df = pd.DataFrame(out)

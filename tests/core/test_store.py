@@ -145,7 +145,7 @@ def test_two_processes_share_one_database(empty_store):
         for name in ("app", "cli")
     ]
     outs = [p.communicate(timeout=180) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err[-2000:]
         assert out.startswith("ok")
     up = empty_store.df("SELECT username, count(*) n FROM uploads GROUP BY username ORDER BY username")

@@ -346,7 +346,7 @@ class Store:
             row = cur.fetchone()
             if row is None:
                 return None
-            return dict(zip([d[0] for d in cur.description], row))
+            return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def withdraw_upload(self, upload_id: int, actor: str, reason: str = "") -> None:
         """Rollback: the upload stops counting; earlier figures apply again. Nothing is deleted."""
@@ -388,7 +388,7 @@ class Store:
             row = cur.fetchone()
             if row is None:
                 return None
-            return dict(zip([d[0] for d in cur.description], row))
+            return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def users(self) -> pd.DataFrame:
         return self.df(
