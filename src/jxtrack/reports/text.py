@@ -9,6 +9,8 @@ import pandas as pd
 
 from metrics.periods import parse_period
 
+from ..ui.fmt import LIGHTS as _APP_LIGHTS
+
 # light -> (word, fill colour RRGGBB, font colour).  Colour is never the only signal: the word
 # travels with it (grey print, colour-blind readers).
 LIGHTS = {
@@ -18,7 +20,8 @@ LIGHTS = {
     "done": ("已完成", "BDD7EE", "1F4E78"),
     "none": ("无数据", "E7E6E6", "595959"),
 }
-LIGHT_SYMBOLS = {"green": "●", "yellow": "▲", "red": "■", "done": "✓", "none": "○"}
+# the same shapes as the web app (one vocabulary for leaders, on screen and on paper)
+LIGHT_SYMBOLS = {k: _APP_LIGHTS[k][0] for k in LIGHTS}
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
 COUNT_UNITS = {"个", "家"}
 
@@ -33,7 +36,7 @@ def light_word(light: str | None) -> str:
 
 
 def light_text(light: str | None) -> str:
-    """Symbol plus word, e.g. '■ 红灯' — readable without colour."""
+    """Symbol plus word, e.g. '▲ 红灯' — readable without colour."""
     key = light if light in LIGHTS else "none"
     return f"{LIGHT_SYMBOLS[key]} {LIGHTS[key][0]}"
 
