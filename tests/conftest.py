@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -11,10 +12,13 @@ from jxtrack import services, setup_db
 from jxtrack.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples"
+SAMPLES = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.exists()),
+               ROOT.parent / "shared" / "samples")
 
 # tests see unexpected errors as tracebacks, never as the friendly one-liner
 os.environ["JXTRACK_DEBUG"] = "1"
+# st.cache_data used outside a Streamlit runtime (service tests) logs a warning per call: noise
+logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
-SAMPLE = ROOT.parent / "shared" / "samples" / "sample_jiashan_2025-09.xlsx"
+SAMPLE = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.exists()),
+              ROOT.parent / "shared" / "samples") / "sample_jiashan_2025-09.xlsx"
 
 
 def _free_port() -> int:

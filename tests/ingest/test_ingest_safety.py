@@ -25,7 +25,8 @@ from jxtrack.importing import commit_import, preview_import
 from jxtrack.ingest import CODES
 from jxtrack.store import Store
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "samples",
+                             Path("/work/shared/samples")) if p.exists()), Path("/work/shared/samples"))
 ROOT = Path(__file__).resolve().parents[2]
 
 
