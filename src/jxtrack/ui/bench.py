@@ -53,7 +53,9 @@ def _bench_db(db: Path, label: str, goal: float) -> list[tuple[str, str]]:
         for p in nav.PAGES:
             user = ADMIN if "admin" in p.roles and len(p.roles) == 1 else STAFF
             cold, warm, ok = _page_times(p.path, user)
-            verdict = "✓" if warm <= goal else "✗ over goal"
+            # the first run after a data change is what a user meets after every upload: judge both
+            verdict = ("✓" if warm <= goal else "✗ warm over goal") + (
+                "" if cold <= goal else "; first run over goal")
             lines.append((f"{label} · {p.title}",
                           f"warm {warm * 1000:.0f} ms (median of {WARM}), first run {cold * 1000:.0f} ms "
                           f"{verdict}{'' if ok else ' (page raised!)'}"))
