@@ -70,7 +70,8 @@ if user.role in ("staff", "admin"):
                 choice = st.radio(
                     "约束性目标采用", list(src_codes["source"]),
                     format_func=lambda s: "{:g} —— {}（{}）{}".format(
-                        *src_codes.set_index("source").loc[s, ["value", "source_title", "source_status"]],
+                        *src_codes.set_index("source").loc[s, ["value", "source_title"]],
+                        ws.SOURCE_STATUSES.get(src_codes.set_index("source").loc[s, "source_status"], ""),
                         " ✔当前约束性" if bool(src_codes.set_index("source").loc[s, "binding"]) else ""),
                     key="bind_source")
                 reason = st.text_input("切换原因（必填，记入变更记录）", key="bind_reason")
