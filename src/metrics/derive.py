@@ -54,7 +54,7 @@ def formula_terms(indicators: pd.DataFrame) -> pd.DataFrame:
     )
     cols = ["indicator", "measure", "role", "sign"]
     out = pd.concat([num[cols], den[cols], rate[cols]], ignore_index=True)
-    return out.dropna(subset=["measure"]).astype({"measure": "str", "indicator": "str", "role": "str"})
+    return out.dropna(subset=["measure"]).astype({"measure": "str", "role": "str"})
 
 
 def _own_rows(
@@ -163,9 +163,11 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
     ind = indicators.rename(columns={"code": "indicator"}).copy()
     ind["n_terms"] = ind["numerator_measures"].map(len)
     ind["scale"] = ind["scale"].astype(float)
-    regs = regions.astype({"code": "str"})
+    regs = regions
     terms = formula_terms(indicators)
 
+    # Region and indicator keys may be text or integer codes (the service layer passes integer
+    # codes: joins on them are several times faster); the output keeps the caller's key type.
     # Key columns become categoricals sharing one set of categories, so merges and groupbys work
     # on integer codes instead of pandas' Arrow-backed strings (several times faster at scale).
     # Inputs may be strings or categoricals already (the store hands over dictionary-encoded keys).
@@ -173,7 +175,7 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
         seen: dict[str, None] = {}
         for c in cols:
             values = c.cat.categories if isinstance(c.dtype, pd.CategoricalDtype) else pd.unique(c.dropna())
-            seen.update((str(v), None) for v in values)
+            seen.update((v, None) for v in values)
         return list(seen)
 
     region_cat = pd.CategoricalDtype(levels(regs["code"], o["region"]))
@@ -181,9 +183,11 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
     ind_cat = pd.CategoricalDtype(levels(ind["indicator"]))
     period_cat = pd.CategoricalDtype(sorted(levels(o["period"])))
     o = o.astype({"region": region_cat, "period": period_cat, "measure": measure_cat})
-    terms = terms.astype({"measure": measure_cat, "indicator": ind_cat})
+    terms = terms.astype({"measure": measure_cat, "indicator": ind_cat, "role": "category"})
+    # small text columns that ride along through the joins: categoricals avoid Arrow string copies
+    ind = ind.astype({"formula": "category", "scope": "category"})
     ind = ind.astype({"indicator": ind_cat})
-    regs = regs.astype({"code": region_cat})
+    regs = regs.astype({"code": region_cat, "level": "category"})
 
     own = _own_rows(o, ind, terms, regs)
     city = _rollup_rows(own, ind, regs)
@@ -196,9 +200,9 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
     out = out.reset_index(drop=True)
     return out.astype(
         {
-            "region": "str",
+            "region": regions["code"].dtype,
             "period": "str",
-            "indicator": "str",
+            "indicator": indicators["code"].dtype,
             "value": "float64",
             "numerator": "float64",
             "denominator": "float64",

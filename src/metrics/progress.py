@@ -123,7 +123,7 @@ def _prepare_targets(targets: pd.DataFrame) -> pd.DataFrame:
     if "comparator" not in t.columns:
         t["comparator"] = ""
     t = t[["indicator", "region", "year", "value", "comparator", "source", "note"]]
-    return t.astype({"year": "int64", "value": "float64", "region": "str", "indicator": "str"})
+    return t.astype({"year": "int64", "value": "float64"})
 
 
 _DERIVE_DEFAULTS = {
@@ -160,6 +160,9 @@ def compute_status(
 ) -> pd.DataFrame:
     """Status table for ``period``: one row per (region, indicator), columns STATUS_COLUMNS.
 
+    Region and indicator keys may be text or integer codes, consistently across the inputs (the
+    service layer passes integer codes for speed); the output keeps them as given.
+
     ``values`` is ``derive``'s output (any number of periods; only ``needed_periods`` are read);
     ``targets`` the binding targets (indicator, region, year, value, comparator, source[, note]).
     A row exists where the region has a value row at ``period`` or its own applicable target, for
@@ -171,8 +174,8 @@ def compute_status(
 
     # --- regions × indicators allowed by scope ------------------------------------------------
     reg = regions.loc[regions["level"].isin(["city", "county", "zone"]), ["code", "level", "parent"]]
-    reg = reg.rename(columns={"code": "region"}).astype({"region": "str"})
-    reg["city"] = reg["region"].where(reg["level"] == "city", reg["parent"]).astype(str)
+    reg = reg.rename(columns={"code": "region"})
+    reg["city"] = reg["region"].where(reg["level"] == "city", reg["parent"])
     reg["_r"] = np.arange(len(reg))
     ind = indicators.rename(columns={"code": "indicator"})[
         ["indicator", "kind", "direction", "green_min_pp", "yellow_min_pp", "scope", "unit"]

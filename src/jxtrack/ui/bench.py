@@ -45,7 +45,6 @@ def _page_times(page: str, user: User) -> tuple[float, float, bool]:
 
 
 def _bench_db(db: Path, label: str, goal: float) -> list[tuple[str, str]]:
-    from . import cache
 
     old = os.environ.get("JXTRACK_DB")
     os.environ["JXTRACK_DB"] = str(db)
