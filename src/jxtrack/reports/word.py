@@ -41,7 +41,11 @@ def _fonts(rpr_owner, east_asia: str, size: float | None = None, bold: bool | No
     if bold is not None:
         font.bold = bold
     font.color.rgb = RGBColor.from_string(color or "000000")
-    rpr = rpr_owner.element.get_or_add_rPr()
+    _rfonts(rpr_owner.element.get_or_add_rPr(), east_asia).set(qn("w:cs"), LATIN_FONT)
+
+
+def _rfonts(rpr, east_asia: str):
+    """The w:rFonts of a run-properties element, theme fonts removed, Latin and East-Asian set."""
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
@@ -51,7 +55,7 @@ def _fonts(rpr_owner, east_asia: str, size: float | None = None, bold: bool | No
     rfonts.set(qn("w:ascii"), LATIN_FONT)
     rfonts.set(qn("w:hAnsi"), LATIN_FONT)
     rfonts.set(qn("w:eastAsia"), east_asia)
-    rfonts.set(qn("w:cs"), LATIN_FONT)
+    return rfonts
 
 
 def _setup(doc) -> None:
@@ -66,15 +70,7 @@ def _setup(doc) -> None:
     if defaults is not None:
         rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
         if rpr is not None:
-            rf = rpr.find(qn("w:rFonts"))
-            if rf is None:
-                rf = OxmlElement("w:rFonts")
-                rpr.insert(0, rf)
-            for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-                rf.attrib.pop(qn(attr), None)
-            rf.set(qn("w:ascii"), LATIN_FONT)
-            rf.set(qn("w:hAnsi"), LATIN_FONT)
-            rf.set(qn("w:eastAsia"), BODY_FONT)
+            _rfonts(rpr, BODY_FONT)
             lang = rpr.find(qn("w:lang"))
             if lang is None:
                 lang = OxmlElement("w:lang")
