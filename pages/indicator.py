@@ -51,7 +51,7 @@ if len(row):
     n[3].metric("环比（较上月）", fmt.number(r["mom"], unit))
     note = common._note(r)
     if note:
-        st.info(note)
+        st.info(fmt.plain(note))
 
 st.subheader("目标出处")
 src = d.sources
@@ -63,8 +63,8 @@ if len(src):
         mark = "**约束性目标**" if s.binding else "参考（非约束）"
         status = "正式文件" if s.status == "official" else "征求意见稿/草案"
         st.markdown(f"- {s.year}年 {fmt.comparator(s.comparator)}{fmt.number(s.target_value, unit)} —— "
-                    f"{s.source}（{status}）{('，' + s.clause) if isinstance(s.clause, str) and s.clause else ''} · {mark}"
-                    + (f"  \n  ⚠ 另一出处的数字：{s.other_figures}" if getattr(s, "other_figures", "") else ""))
+                    f"{fmt.plain(s.source)}（{status}）{('，' + fmt.plain(s.clause)) if isinstance(s.clause, str) and s.clause else ''} · {mark}"
+                    + (f"  \n  ⚠ 另一出处的数字：{fmt.plain(s.other_figures)}" if getattr(s, "other_figures", "") else ""))
     if len(this_year) and len(here) > len(this_year):
         st.caption("其他年份：" + "；".join(f"{r.year}年 {fmt.comparator(r.comparator)}{fmt.number(r.target_value, unit)}"
                                          + ("" if r.binding else "（参考）")

@@ -3,6 +3,7 @@ rollback (撤回) for the working group."""
 
 import streamlit as st
 
+from jxtrack import access
 from jxtrack import webservices as ws
 from jxtrack.ui import cache, common, fmt, session
 
@@ -37,9 +38,9 @@ else:
     view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因"]
     st.dataframe(view, hide_index=True, width="stretch")
     common.downloads(view, f"上传记录_{year}", "reporting_dl")
-    if user.role in ("staff", "admin"):
+    if access.can(user, "withdraw"):
         accepted = hist[hist["status"] == "accepted"]
-        with st.expander("撤回一次上传（工作专班）"):
+        with st.expander("撤回一次上传"):
             if not len(accepted):
                 st.caption("没有可撤回的上传。")
             else:

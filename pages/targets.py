@@ -5,6 +5,8 @@ which one binds, and uploads county decompositions (任务分解表); every chan
 import pandas as pd
 import streamlit as st
 
+from jxtrack import access
+
 from jxtrack import webservices as ws
 from jxtrack.ui import cache, common, fmt, session
 
@@ -49,7 +51,7 @@ st.dataframe(table, hide_index=True, width="stretch")
 st.caption(f"共 {len(table)} 条。多个出处给出同一指标同一年的目标时，默认以正式文件为约束性目标，另一数字并列显示。")
 common.downloads(table, "目标及出处", "targets_dl")
 
-if user.role in ("staff", "admin"):
+if access.can(user, "edit_targets"):
     st.divider()
     tab_bind, tab_src, tab_dec = st.tabs(["切换约束性目标", "新增目标出处", "上传任务分解表"])
     with tab_bind:

@@ -17,7 +17,7 @@ from metrics.periods import needed_periods
 from metrics.progress import compute_status
 from metrics.targets import select_binding
 
-from . import auth
+from . import access, auth
 from .catalog import Catalog, load_catalog
 from .store import Store
 
@@ -86,12 +86,8 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         if region is not None and region not in set(regions["code"]):
             region = resolve_region(store, region)
         city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
-        if user is not None and region is not None and not user.can_read_region(region, city):
-            rn = regions.set_index("code")["name"]
-            own = rn.get(user.region, user.region)
-            raise auth.PermissionDenied(
-                f"您是{own}的填报员，只能查看{own}和全市的数据，不能查看{rn[region]}的数据。"
-            )
+        if user is not None and region is not None:
+            access.ensure(user, "read", region, city=city, names=regions.set_index("code")["name"].to_dict())
         obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
         targets = binding_targets(store)
     targets = targets[targets["binding"]]
@@ -122,8 +118,8 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         st["explanation"] = None
     if region is not None:
         st = st[st["region_code"] == region]
-    elif user is not None and user.role == "county":
-        st = st[st["region_code"].isin([city, user.region])]
+    elif user is not None:
+        st = st[st["region_code"].isin(access.readable(user, regions["code"], city=city))]
     st = st.sort_values(["region_sort", "sort"]).reset_index(drop=True)
     rest = [c for c in st.columns if c not in STATUS_COLUMNS]
     return st[STATUS_COLUMNS + rest]

@@ -9,7 +9,7 @@ from jxtrack.ui import nav
 
 from .conftest import USERS, run_app, run_page, texts
 
-CASES = [(role, p.path) for role in USERS for p in nav.pages_for(role)]
+CASES = [(role, p.path) for role in USERS for p in nav.pages_for(USERS[role])]
 
 
 @pytest.mark.parametrize("role,page", CASES, ids=[f"{r}-{p.split('/')[-1][:-3]}" for r, p in CASES])
@@ -24,7 +24,7 @@ def test_page_renders_for_role(demo_ro, role, page):
 
 
 def test_menu_per_role():
-    titles = {r: [p.title for p in nav.pages_for(r)] for r in USERS}
+    titles = {r: [p.title for p in nav.pages_for(USERS[r])] for r in USERS}
     assert "用户管理" in titles["admin"]
     for r in ("staff", "county", "leader"):
         assert "用户管理" not in titles[r]

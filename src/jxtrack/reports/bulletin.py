@@ -16,7 +16,7 @@ import pandas as pd
 
 from metrics.periods import parse_period, previous_month
 
-from .. import auth, quality, services
+from .. import access, auth, quality, services
 from ..store import Store
 from ..store import quality as store_quality
 from . import narrative
@@ -326,7 +326,7 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
     f = firsts.set_index("region")
     city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
     for r in regions.itertuples():
-        if user is not None and user.role == "county" and r.code not in (city, user.region):
+        if user is not None and not access.allowed(user, "read", r.code, city=city):
             continue
         reported = r.code in s.index
         if r.level == "zone" and not reported:

@@ -338,6 +338,14 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows]
 
+    def upload_region_sets(self) -> dict[int, list[str]]:
+        """upload_id -> the regions of its figures (uploads without figures are absent)."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT upload_id, list(DISTINCT region ORDER BY region) FROM observations GROUP BY upload_id"
+            ).fetchall()
+        return {int(u): list(r) for u, r in rows}
+
     def get_upload(self, upload_id: int) -> dict | None:
         with self.connect() as con:
             cur = con.execute(

@@ -26,10 +26,10 @@ def guard() -> Iterator[None]:
     try:
         yield
     except auth.PermissionDenied as exc:
-        st.error(f"无权访问：{exc}", icon=":material/block:")
+        st.error(f"无权访问：{fmt.plain(exc)}", icon=":material/block:")
         st.stop()
     except (services.ServiceError, StoreError, auth.AuthError) as exc:
-        st.error(str(exc))
+        st.error(fmt.plain(exc))
         st.stop()
 
 

@@ -125,5 +125,28 @@ def period_label(period: str) -> str:
     return f"{y}年1月" if m == 1 else f"{y}年1–{m}月"
 
 
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=\"'")
+
+
+def plain(text) -> str:
+    """Text that users control (偏差说明, file names, source titles, names, messages quoting them)
+    made safe for Streamlit's Markdown: every punctuation character that Markdown, HTML or
+    Streamlit's directives (``:red[…]``, ``:material/…:``, ``$…$``) could read is backslash-escaped,
+    so it shows exactly as typed — no link, no image fetched, no formatting.  Line breaks stay."""
+    if _missing(text):
+        return ""
+    out = []
+    for ch in str(text):
+        if ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("  \n")
+        elif ch == "\r" or (ord(ch) < 32 and ch != "\t"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def comparator(c: str | None) -> str:
     return {">=": "≥", "<=": "≤", "=": "="}.get(c or "", c or "")
