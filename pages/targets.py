@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from jxtrack import access
-
 from jxtrack import webservices as ws
 from jxtrack.ui import cache, common, fmt, session
 

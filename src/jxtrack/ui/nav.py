@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .. import access
 from ..auth import User
 
+
 @dataclass(frozen=True)
 class PageDef:
     path: str
