@@ -27,7 +27,6 @@ STATUS_COLUMNS = [
     "indicator_code", "indicator_name", "region", "period", "actual", "unit", "target",
     "completion", "expected", "gap", "light", "forecast", "required_pace", "yoy", "rank",
 ]
-LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "done": "已完成", "none": "无数据"}
 
 
 class ServiceError(Exception):
@@ -175,7 +174,7 @@ def _complete_grid(st: pd.DataFrame, regions: pd.DataFrame, ind: pd.DataFrame, p
         return st
     missing = pd.DataFrame({
         "region": r[gap], "indicator": i[gap], "level": lv[gap], "period": period, "light": "none",
-        "target_note": "未报送", "ratio_only": False, "partial": False, "not_rolled_up": "",
+        "light_reason": "no_data", "target_note": "未报送", "ratio_only": False, "partial": False, "not_rolled_up": "",
         "unit": ind["unit"].to_numpy()[i[gap]], "kind": ind["kind"].to_numpy()[i[gap]],
     })
     return pd.concat([st, missing], ignore_index=True)
