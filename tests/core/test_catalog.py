@@ -13,10 +13,11 @@ from jxtrack.catalog import DATA_DIR, CatalogError, load_catalog
 def test_real_catalog_loads_every_target_of_both_documents():
     c = load_catalog()
     t = c.targets
-    # 36 indicators; both 2026 figures for 规上亩均税收 are there, with their sources
-    assert len(c.indicators) == 36
+    # 37 indicators (36 + 生产性服务业增加值 of 嘉政发〔2024〕14号); all three 2026 figures for
+    # 规上亩均税收 are there, with their sources
+    assert len(c.indicators) == 37
     tax26 = t[(t.indicator == "tax_per_mu") & (t.year == 2026)].set_index("source")["value"]
-    assert tax26.to_dict() == {"JZF-2024-6": 40.0, "LYRH-2024-ZQYJ": 42.0}
+    assert tax26.to_dict() == {"JZF-2024-6": 40.0, "LYRH-2024-ZQYJ": 42.0, "JZF-2024-14": 41.0}
     # the annual table of 嘉政发〔2024〕6号: 9 rows × 3 years, + 2000 两化 projects
     off = t[t.source == "JZF-2024-6"]
     assert set(off[off.indicator == "digital2_coverage"].sort_values("year")["value"]) == {60, 80}
@@ -27,11 +28,12 @@ def test_real_catalog_loads_every_target_of_both_documents():
     assert t[(t.indicator == "service_design")]["value"].tolist() == [160]
     draft = t[t.source == "LYRH-2024-ZQYJ"]
     assert sorted(draft[draft.indicator == "design_marketing_firms"]["year"]) == [2024, 2025, 2026]
-    assert t[t.indicator == "industrial_va"]["value"].tolist() == [4000]
+    assert t[t.indicator == "industrial_va"]["value"].tolist() == [4000, 4000]  # draft and 14号
     # every target carries a clause
     assert (t["clause"].str.len() > 0).all()
     src = c.sources.set_index("code")["status"]
     assert src["JZF-2024-6"] == "official" and src["LYRH-2024-ZQYJ"] == "draft"
+    assert src["JZF-2024-14"] == "official"
 
 
 def test_unit_conversion_factors_are_derived_from_units():
