@@ -97,6 +97,10 @@ def _line_of(path: Path, needle: str) -> int:
          "behaviour 的值 “stok”"),
         ("aliases.csv", "measure,技改投资,tech_investment", "measure,技改投资,tech_invest", "别名指向未知的 measure"),
         ("sources.csv", "2024-01-15,official", "2024-01-15,final", "status 的值 “final”"),
+        ("bindings.csv", "tax_per_mu,330400,2026,JZF-2024-6,", "tax_per_mu,330400,2025,JZF-2024-14,",
+         "没有 tax_per_mu / 330400 / 2025 出处 “JZF-2024-14” 的目标"),
+        ("bindings.csv", "va_per_mu,330400,2026,JZF-2024-6,两份", "va_per_mu,330400,2026,JZF-2024-6,,两份",
+         "应有 5 列"),
     ],
 )
 def test_each_rule_reports_file_and_line(data_copy, file, old, expected, new):
@@ -126,3 +130,16 @@ def test_duplicate_target_is_reported_with_both_lines(data_copy):
     path.write_text(text + first + "\n", encoding="utf-8")
     problems = _problems(data_copy)
     assert any("与第 2 行重复" in p for p in problems), problems
+
+
+def test_default_binding_needs_a_reason_and_one_per_target(data_copy):
+    path = data_copy / "bindings.csv"
+    line = _line_of(path, "labour_productivity,330400,2026,JZF-2024-6,")
+    text = path.read_text(encoding="utf-8").splitlines()
+    reason_less = text[line - 1].split(",")[:4]
+    text[line - 1] = ",".join(reason_less) + ","
+    text.append("labour_productivity,330400,2026,JZF-2024-14,另一个决定")
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    problems = _problems(data_copy)
+    assert f"bindings.csv:{line}: reason 不能为空：默认约束性目标须写明理由" in problems, problems
+    assert any(p.startswith(f"bindings.csv:{len(text)}:") and f"与第 {line} 行重复" in p for p in problems), problems
