@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     if cmd == "targets":
         t = services.targets_table(_store())
         _emit(t[["indicator_code", "indicator_name", "region", "year", "target_value", "comparator",
-                 "source", "status", "binding"]], args.format)
+                 "source", "status", "binding", "binding_reason"]], args.format)
         return 0
     if cmd == "status":
         store = _store()
