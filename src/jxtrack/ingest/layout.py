@@ -236,8 +236,8 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         pos = (r, value_col)
         formula_nv = pos in sheet.formulas_without_value
         if code is None:
-            if nz.is_blank(raw) and not formula_nv:
-                continue  # a section or heading row
+            if (nz.is_blank(raw) and not formula_nv) or r > end:
+                continue  # a section or heading row; below the footer, a signing date or a note
             res.problems.append(problem(
                 "unknown_name",
                 "指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"

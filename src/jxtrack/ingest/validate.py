@@ -141,7 +141,7 @@ def _agree(probs: list[Problem], m: Matcher, res: SheetResult, what: str, given:
         sheet, _, cell = where.partition("!")
         probs.append(problem(
             code, f"表中同时出现了多个{'地区' if what == 'region' else '报告期'}："
-            f"{'、'.join(label(s) for s in stated)}，无法确定是哪一个。"
+            f"{'、'.join(f'{label(s)}（{_place(w)}）' for s, w in stated.items())}，无法确定是哪一个。"
             f"请改正表头，或导入时指定{'地区（--region）' if what == 'region' else '报告期（--period）'}。",
             sheet, cell, "、".join(label(s) for s in stated)))
         return None
@@ -163,6 +163,12 @@ class _AskedMeasures:
 
             self._by_level[level] = asked_measures(self.m.catalog, level)
         return self._by_level[level]
+
+
+def _place(where: str) -> str:
+    """'9月!C2' as written in a message; a period from a sheet's name has no cell."""
+    sheet, _, cell = where.partition("!")
+    return where if cell else f"工作表名“{sheet}”"
 
 
 def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
