@@ -154,3 +154,12 @@ def test_a_word_is_still_not_a_number(tmp_path, empty_store):
     path = mf.office_xlsx(tmp_path / "x.xlsx", [["节约用能", "万吨标煤", "待统计后补报", None]])
     res = preview_import(empty_store, path.read_bytes(), "x.xlsx", STAFF)
     assert [(p.code, p.cell, p.severity) for p in res.problems] == [("not_a_number", "C4", "error")]
+
+
+def test_below_the_footer_a_date_is_no_figure_but_a_number_still_is(tmp_path, empty_store):
+    """Under '填表人：' a signing date in the figure column is the footer; a figure with a name the
+    catalog does not know is still reported, never dropped."""
+    path = mf.office_xlsx(tmp_path / "x.xlsx", bottom=[["填表人：王某"], [None, None, "2025年11月5日"],
+                                                        ["其他项目数", "个", 7]])
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", STAFF)
+    assert [(p.code, p.cell, p.value) for p in res.problems] == [("unknown_name", "A10", "其他项目数")]

@@ -236,7 +236,7 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         pos = (r, value_col)
         formula_nv = pos in sheet.formulas_without_value
         if code is None:
-            if (nz.is_blank(raw) and not formula_nv) or r > end:
+            if (nz.is_blank(raw) and not formula_nv) or (r > end and nz.parse_number(raw) is None):
                 continue  # a section or heading row; below the footer, a signing date or a note
             res.problems.append(problem(
                 "unknown_name",
