@@ -11,7 +11,7 @@ from jxtrack.ui import cache, charts, common, fmt, session
 user = session.require_user()
 store = cache.store()
 common.demo_banner(store)
-ind = cache.catalog().indicators.sort_values("sort")
+ind = cache.catalog(store).indicators.sort_values("sort")
 codes = list(ind["code"])
 names = ind.set_index("code")["name"]
 default = st.query_params.get("indicator", codes[0])

@@ -176,7 +176,7 @@ _names: dict[str, str] = {}
 
 def _region_name(code: str) -> str:
     if not _names:
-        _names.update(services.catalog().regions.set_index("code")["name"].to_dict())
+        _names.update(services.catalog(_store()).regions.set_index("code")["name"].to_dict())
     return _names.get(code, code)
 
 

@@ -90,7 +90,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     """Validate a file as ``user`` would import it; never writes.  ``region`` (name, short name,
     alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
     region_code, period = _resolve_args(store, region, period)
-    cat = services.catalog()
+    cat = services.catalog(store)
     m = matcher(cat)
     parsed = parse(data, m, region=region_code, period=period)
     if region_code is None and user.region and any(
@@ -280,7 +280,7 @@ def make_template(store: Store, region: str, period: str, user: User | None = No
     prev_period = str(prev["period"].max()) if len(prev) else None
     if prev_period:
         prev = prev[prev["period"] == prev_period]
-    cat = services.catalog()
+    cat = services.catalog(store)
     data = write_template(cat, code, period, prev[["measure", "value"]], prev_period)
     name = cat.regions.set_index("code").loc[code, "name"]
     return data, f"{name}_{period}_月报模板.xlsx"

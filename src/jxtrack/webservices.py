@@ -92,7 +92,7 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     heat = cells.pivot_table(index=["region_sort", "region"], columns=["sort", "indicator_name"], values="shown",
                              aggfunc="first")
     # city-scope indicators (市本级资金, 争创…) have no county figures at all: blank, not 无数据
-    scope = services.catalog().indicators.set_index("name")["scope"]
+    scope = services.catalog(store).indicators.set_index("name")["scope"]
     city_only = [scope.get(c[1]) == "city" for c in heat.columns]
     not_city = heat.index.get_level_values(0) != 0
     heat.loc[not_city, city_only] = "n/a"
@@ -116,7 +116,7 @@ class IndicatorDetail:
 
 def indicator_detail(store: Store, indicator: str, period: str | None, region: str | None,
                      user: User) -> IndicatorDetail:
-    cat = services.catalog()
+    cat = services.catalog(store)
     ind = cat.indicators
     if indicator not in set(ind["code"]):
         raise WebError(f"没有指标 “{indicator}”。")
@@ -146,11 +146,9 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
     year = int(period[:4])
     months = [f"{year}-{m:02d}" for m in range(1, int(period[5:7]) + 1)]
     need = sorted({q for m in months for q in needed_periods(m, services.BASELINE)})
-    ind = services.catalog().indicators
-    one = ind[ind["code"] == indicator]
-    measures = sorted({m for r in one.itertuples()
-                       for m in list(r.numerator_measures) + re.split(r"[+\s]+", str(r.denominator or ""))
-                       if m and m != "nan"})
+    cat = services.catalog(store)
+    one = cat.indicators[cat.indicators["code"] == indicator]
+    measures = sorted(cat.indicator(indicator).parts)
     with store.connect():
         obs = store.observations(periods=need, measures=measures or None)
         targets = services.binding_targets(store)
@@ -191,7 +189,7 @@ def county_scorecard(store: Store, region: str, period: str | None, user: User) 
     # trend: the indicator's value at each month end over the last 12 months (YTD within a year)
     last = period_index(p)
     months = [period_from_index(i) for i in range(last - 11, last + 1)]
-    ind = services.catalog().indicators
+    ind = services.catalog(store).indicators
     obs = store.observations(periods=months, regions=None if regions.loc[regions["code"] == region, "level"].iloc[0] == "city" else [region])
     vals = derive(obs[["region", "period", "measure", "value"]], ind, regions)
     vals = vals[vals["region"] == region]
@@ -295,8 +293,8 @@ def target_changes(store: Store, user: User) -> pd.DataFrame:
     return ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))]
 
 
-def _indicator_code(text: str) -> str | None:
-    ind = services.catalog().indicators
+def _indicator_code(store: Store, text: str) -> str | None:
+    ind = services.catalog(store).indicators
     t = str(text).strip()
     for col in ("code", "name", "short_name"):
         hit = ind.loc[ind[col] == t, "code"]
@@ -354,7 +352,7 @@ def _validate_figures(store: Store, figures: pd.DataFrame) -> pd.DataFrame:
     for i, r in enumerate(figures.to_dict("records"), start=1):
         if all(pd.isna(v) or str(v).strip() == "" for v in r.values()):
             continue
-        code = _indicator_code(r.get("indicator", ""))
+        code = _indicator_code(store, r.get("indicator", ""))
         if code is None:
             problems.append(f"第 {i} 行：指标 “{r.get('indicator')}” 不在指标目录中。")
         reg_text = str(r.get("region") or "").strip() or city_code(regions)
@@ -431,7 +429,7 @@ DECOMP_COLUMNS = {"指标": "indicator", "地区": "region", "区县": "region",
 
 def decomposition_template(store: Store, year: int) -> bytes:
     """A 任务分解表 template (xlsx): one row per county and county-scope indicator."""
-    ind = services.catalog().indicators
+    ind = services.catalog(store).indicators
     ind = ind[ind["scope"] == "county"].sort_values("sort")
     counties = store.regions()
     counties = counties[counties["level"] == "county"]

@@ -187,6 +187,7 @@ class Store:
                 ("measures", catalog.measures),
                 ("indicators", ind),
                 ("aliases", catalog.aliases),
+                ("units", catalog.units[["unit", "dimension", "factor"]]),
             ):
                 con.execute(f"DELETE FROM {table}")
                 con.register("frame_in", frame)
@@ -208,6 +209,9 @@ class Store:
             )
             con.unregister("tg_in")
             changed = self._sync_default_bindings(con, catalog)
+            version = con.execute("SELECT coalesce(max(TRY_CAST(value AS BIGINT)), 0) + 1 FROM meta "
+                                  "WHERE key = 'catalog_version'").fetchone()[0]
+            self.set_meta(con, "catalog_version", str(version))
             self.audit(con, actor, "catalog.sync", "catalog",
                        {"indicators": len(ind), "targets": len(tg), "default_bindings": changed})
 
@@ -239,6 +243,22 @@ class Store:
                     [at, setter, *key, b.source, float(values.loc[(*key, b.source)]), b.reason])
                 logged += 1
         return logged
+
+    def catalog_tables(self) -> dict[str, pd.DataFrame]:
+        """The catalog as the database holds it, one frame per table (see ``catalog.from_tables``)."""
+        with self.connect():
+            return {
+                "regions": self.df("SELECT code, name, short_name, level, parent, summable, sort FROM regions"),
+                "units": self.df("SELECT unit, dimension, factor FROM units"),
+                "measures": self.df("SELECT code, name, unit, behaviour, scope, description FROM measures"),
+                "indicators": self.df("SELECT * FROM indicators"),
+                "sources": self.df("SELECT code, doc_number, title, issuer, issued, status, note AS url_note "
+                                   "FROM target_sources ORDER BY issued, code"),
+                "targets": self.df("SELECT indicator, region, year, value, comparator, source, clause, note "
+                                   "FROM targets"),
+                "aliases": self.df("SELECT kind, alias, code FROM aliases"),
+                "bindings": self.df("SELECT indicator, region, year, source FROM target_bindings"),
+            }
 
     # ---- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:

@@ -93,8 +93,14 @@ def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m002_units(con: duckdb.DuckDBPyConnection) -> None:
+    """Units in the database too, so the runtime catalog is the database's alone."""
+    con.execute("CREATE TABLE units (unit VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, factor DOUBLE NOT NULL)")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
+    (2, "units in the database", m002_units),
 ]
 
 

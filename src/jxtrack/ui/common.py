@@ -72,8 +72,7 @@ def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
         out["地区"] = rows["region"].to_numpy()
     else:
         # the catalog's short names keep the table readable on a phone; full names on 指标详情
-        short = services.catalog().indicators.set_index("code")["short_name"]
-        out["指标"] = [short.get(c) or n for c, n in zip(rows["indicator_code"], rows["indicator_name"], strict=False)]
+        out["指标"] = [s or n for s, n in zip(rows["short_name"], rows["indicator_name"], strict=True)]
     units = rows["unit"].to_numpy()
     # what a leader reads first comes first (a phone shows only the left columns)
     out["完成率"] = rows["completion"].map(fmt.pct).to_numpy()
