@@ -12,6 +12,8 @@ and the exit code is 3.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -100,19 +102,36 @@ def _template(args) -> int:
 
 
 def _read_file(path: str) -> bytes:
-    p = Path(path)
+    """The bytes of a regular file, read with a size bound.  Devices (/dev/zero), FIFOs, sockets
+    and folders are refused at once: the file is opened without blocking and checked with fstat
+    (the same object that is read, so it cannot be swapped between the check and the read)."""
+    from .ingest.reader import MAX_FILE_BYTES
+
     try:
-        size = p.stat().st_size
-        if size > 4 * 20 * 1024 * 1024:
-            # far over the limit: don't read it into memory; the importer would refuse it anyway
-            raise IngestCliError(f"文件 {p.name} 有 {size / 1048576:.0f} MB，远超上限 20 MB，未导入。")
-        return p.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise IngestCliError(f"找不到文件 {path}。请检查路径。") from None
     except IsADirectoryError:
         raise IngestCliError(f"{path} 是文件夹，不是文件。") from None
     except OSError as exc:
         raise IngestCliError(f"无法读取文件 {path}：{exc.strerror}。") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IngestCliError(f"{path} 是文件夹，不是文件。")
+        raise IngestCliError(f"{path} 不是普通文件（设备、管道或套接字），未导入。请指定一个报表文件（.xlsx/.xls/.csv）。")
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise IngestCliError(f"无法读取文件 {path}：{exc.strerror}。") from None
+    if len(data) > MAX_FILE_BYTES:
+        # not read further: the importer would refuse it anyway
+        raise IngestCliError(f"文件 {Path(path).name} 超过上限 {MAX_FILE_BYTES / 1048576:.0f} MB，未导入。"
+                             "月报通常只有几十 KB，请检查是否选错了文件。")
+    return data
 
 
 def _import(args) -> int:
