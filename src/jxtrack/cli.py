@@ -4,7 +4,6 @@ no traceback reaches the user.  Set JXTRACK_DEBUG=1 to see tracebacks of unexpec
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import traceback
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import auth, services, setup_db
+from . import auth, outputs, services, setup_db
 from .catalog import CatalogError
 from .store import Store, StoreError, db_path_from_env
 
@@ -115,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_USER
     except CatalogError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{exc}", file=sys.stderr)  # may list several problems, one per line
         return EXIT_USER
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -238,16 +237,19 @@ def _width(s: str) -> int:
 
 
 def _emit(df: pd.DataFrame, fmt: str) -> None:
+    """Print a table as csv, json or an aligned text table.  User-controlled text is made safe in
+    one place (jxtrack.outputs): csv cells are neutralised against formula injection and, like
+    table cells, have control characters escaped; json keeps every value exactly, with the
+    characters a terminal must not receive written as \\u escapes."""
     if fmt == "csv":
-        buf = io.StringIO()
-        df.to_csv(buf, index=False)
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(outputs.csv_text(outputs.printable_frame(df)))
     elif fmt == "json":
-        sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1, date_format="iso"))
+        text = df.to_json(orient="records", force_ascii=False, indent=1, date_format="iso")
+        sys.stdout.write(outputs.printable_json(text))
         sys.stdout.write("\n")
     else:
-        cells = [[str(c) for c in df.columns]] + [
-            ["" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row]
+        cells = [[outputs.printable(c) for c in df.columns]] + [
+            ["" if (not isinstance(v, str) and pd.isna(v)) else outputs.printable(v) for v in row]
             for row in df.itertuples(index=False)
         ]
         widths = [max(_width(r[i]) for r in cells) for i in range(len(df.columns))]

@@ -17,7 +17,7 @@ import stat
 import sys
 from pathlib import Path
 
-from . import auth, importing, services
+from . import auth, importing, outputs, services
 from .store import Store
 
 COMMANDS = {"template", "import", "uploads", "rollback"}
@@ -34,6 +34,12 @@ def _period(text: str) -> str:
         return services.parse_period(text)
     except services.ServiceError as exc:
         raise argparse.ArgumentTypeError(str(exc).rstrip("。")) from None
+
+
+def _positive_int(text: str) -> int:
+    from .cli import _positive_int as parse  # the CLI's own parser: the same message everywhere
+
+    return parse(text)
 
 
 def register(sub) -> None:
@@ -54,7 +60,7 @@ def register(sub) -> None:
     s = sub.add_parser("uploads", help="列出上传记录（最新在前）")
     s.add_argument("--format", choices=["csv", "json", "table"], default="table")
     s.add_argument("--region", help="只看某地区")
-    s.add_argument("--limit", type=int, help="最多显示条数")
+    s.add_argument("--limit", type=_positive_int, help="最多显示条数（正整数）")
 
     s = sub.add_parser("rollback", help="撤回一次上传，恢复此前的数据（不删除任何记录）")
     s.add_argument("upload_id", type=int, help="上传编号（见 jxtrack uploads）")
@@ -165,7 +171,7 @@ def _report(res: importing.ImportResult, header: bool = True) -> None:
         where = res.region and _region_name(res.region) or "多个地区"
         if res.values.empty:
             where = "—"
-        out.write(f"文件：{res.file_name}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
+        out.write(f"文件：{outputs.printable(res.file_name)}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
         if not res.values.empty:
             out.write(f"地区：{where}　报告期：{importing.period_label(res.period)}　指标数：{len(res.values)}\n")
             if res.status != "rejected":
@@ -175,7 +181,7 @@ def _report(res: importing.ImportResult, header: bool = True) -> None:
                     mark = "" if r.change == "same" else " *"
                     out.write(f"  {r.region_name} {r.period} {r.measure_name}：{old} → {r.new:g} {r.unit}{mark}\n")
         for p in res.problems:
-            out.write(p.line() + "\n")
+            out.write(outputs.printable(p.line()) + "\n")  # quotes cells of the file
     msgs = {
         "rejected": f"未导入：发现 {len(res.errors)} 处错误（另有 {len(res.warnings)} 条提醒）。请按上面的提示改正后重新上传。"
                     + (f"（上传记录编号 {res.upload_id}，状态 rejected）" if res.upload_id else ""),
@@ -214,5 +220,6 @@ def _rollback(args) -> int:
     store = _store()
     user = _user(store, args.as_user)
     up = importing.rollback(store, args.upload_id, user, args.reason)
-    print(f"已撤回上传 {args.upload_id}（{up['file_name'] or ''}），此前的数据恢复生效。操作人：{user.username}。")
+    print(f"已撤回上传 {args.upload_id}（{outputs.printable(up['file_name'] or '')}），此前的数据恢复生效。"
+          f"操作人：{user.username}。")
     return 0
