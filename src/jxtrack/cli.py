@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import auth, outputs, services, setup_db
 from .catalog import CatalogError
-from .store import Store, StoreError, db_path_from_env
+from .store import Store, StoreError, audit_origin, db_path_from_env
 
 EXIT_USER = 2
 EXIT_BUG = 70
@@ -110,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("JXTRACK_DEBUG") == "1"
     try:
         args = build_parser().parse_args(argv)
-        return run(args)
+        # The CLI is the server operator's tool (README: trust model): whoever can write the
+        # database file can act as anyone with --as.  So every change it makes records who ran it.
+        with audit_origin(via="cli", os_user=_os_user(), os_uid=os.getuid(),
+                          as_user=getattr(args, "as_user", None)):
+            return run(args)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
@@ -131,11 +135,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def _os_user() -> str:
+    """The operating-system account running the command (the uid when it has no name)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return str(os.getuid())
+
+
 def _log_bug() -> Path:
     path = db_path_from_env().parent / "jxtrack-errors.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
+        # tracebacks can quote data: owner only, like the database beside it
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
             f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
             f.write(traceback.format_exc())
     except OSError:
@@ -160,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         store = Store()
         new = not store.exists()
         res = setup_db.init(store, services.catalog(), with_demo=args.demo or (args.demo_if_new and new))
+        store.restrict_access()
         msg = f"数据库 {store.path} 已就绪（架构版本 {store.schema_version()}）"
         if res["migrations"]:
             msg += f"，执行迁移 {res['migrations']}"

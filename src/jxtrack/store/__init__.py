@@ -16,6 +16,9 @@ officials upload) must share one file, so neither may hold it open.  Every unit 
 
 Opening costs ~10 ms, which is why services batch their reads into one unit of work and pages
 cache results (cleared when an upload or target change lands).
+
+The file holds password hashes and every stored upload, so it is readable by its owner only: a
+folder the store creates is 0700, a database file it creates 0600, and so is the write-ahead log.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ import hashlib
 import json
 import os
 import random
+import stat
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +59,32 @@ class StoreBusyError(StoreError):
 
 class NotFoundError(StoreError):
     pass
+
+
+# who is acting, beyond the user the change is made as: the CLI sets it (OS user, --as) for the
+# duration of one command; the app never does.  Recorded in every audit entry written meanwhile.
+_audit_origin: ContextVar[dict[str, Any] | None] = ContextVar("jxtrack_audit_origin", default=None)
+
+
+@contextmanager
+def audit_origin(**fields: Any) -> Iterator[None]:
+    """Add ``fields`` (e.g. via='cli', os_user='alice', as_user='jiashan') as ``origin`` to the
+    detail of every audit entry written in this context."""
+    token = _audit_origin.set(fields)
+    try:
+        yield
+    finally:
+        _audit_origin.reset(token)
+
+
+def _owner_only(path: Path, mode: int = 0o600) -> None:
+    """Make a file (or, with mode 0o700, a folder) we own accessible to its owner only."""
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            path.chmod(mode)
+    except FileNotFoundError:
+        pass
 
 
 def db_path_from_env() -> Path:
@@ -91,6 +122,12 @@ class Store:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def restrict_access(self) -> None:
+        """Make the database file (and its write-ahead log) readable by the owner only -- for a
+        database created before the store did so (``jxtrack init`` calls it)."""
+        _owner_only(self.path)
+        _owner_only(self.path.with_name(self.path.name + ".wal"))
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One unit of work.  Re-entrant within a thread: nested calls share the connection."""
@@ -107,14 +144,22 @@ class Store:
             finally:
                 self._local.con = None
                 con.close()
+                _owner_only(self.path.with_name(self.path.name + ".wal"))
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            _owner_only(folder, 0o700)
+        new = not self.path.exists()
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.01
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path))
+                if new:
+                    _owner_only(self.path)
+                return con
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc):
                     raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
@@ -225,7 +270,11 @@ class Store:
     @staticmethod
     def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, obj: str | None,
               detail: dict[str, Any] | None = None) -> None:
-        """Append to the audit log.  Call inside the transaction of the change it records."""
+        """Append to the audit log.  Call inside the transaction of the change it records.  Inside
+        ``audit_origin(...)`` (a CLI command) the origin is added to the detail."""
+        origin = _audit_origin.get()
+        if origin:
+            detail = {**(detail or {}), "origin": origin}
         con.execute(
             "INSERT INTO audit_log (logged_at, actor, action, object, detail) VALUES (?, ?, ?, ?, ?)",
             [now(), actor, action, obj, json.dumps(detail or {}, ensure_ascii=False, default=str)],
