@@ -7,8 +7,10 @@
 figures with the previous period and builds the diff old -> new.  ``commit_import`` does the same
 and then writes:
 
-* errors   -> the file is refused; the upload is kept (bytes, hash, problems, status 'rejected')
-              in its own transaction, with its audit record; no figure is written;
+* errors   -> the file is refused; the upload is recorded (hash, size, problems, status 'rejected')
+              in its own transaction, with its audit record; no figure is written.  The bytes of
+              a refused file are kept only when small (``REJECTED_BYTES_KEPT``) and only once per
+              distinct file (a second refusal of the same bytes refers to the first copy by hash);
 * warnings -> nothing is written unless ``accept_warnings`` (the page shows the warnings and a
               confirm button; the CLI asks, or takes ``--accept-warnings``); ``status`` is then
               'needs_confirmation';
@@ -17,6 +19,10 @@ and then writes:
               already in force) writes nothing (``identical``).
 
 ``dry_run=True`` validates and reports exactly as a commit would, but writes nothing at all.
+
+The upload page previews first; when the preview refuses the file it calls ``record_rejection``,
+so refusals in the app are on record as the CLI's are (once per file and user, however often
+Streamlit reruns the page).
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from .ingest import normalise as nz
 from .store import Store
 
 KIND = "upload"
+# a refused file's bytes are kept (to show the reporter what was sent, to diagnose the importer)
+# only up to this size; a monthly report is a few dozen KB
+REJECTED_BYTES_KEPT = 1024 * 1024
 
 
 @dataclass
@@ -138,15 +147,7 @@ def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
             res.status = "dry_run"
         return res
     if res.errors:
-        with store.transaction() as con:
-            res.upload_id = store.record_upload(
-                con, kind=KIND, username=user.username, status="rejected", file_name=file_name,
-                file_bytes=data, region=res.region, period=res.period,
-                problems=[p.to_dict() for p in res.problems])
-            store.audit(con, user.username, "upload.reject", f"upload:{res.upload_id}", {
-                "file_name": file_name, "file_hash": res.file_hash,
-                "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})
-        res.status = "rejected"
+        _record_rejection(store, data, res, user)
         return res
     if res.warnings and not accept_warnings:
         res.status = "needs_confirmation"
@@ -168,6 +169,33 @@ def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
             "changed": int((res.diff["change"] != "same").sum()) if len(res.diff) else 0})
     res.status = "accepted"
     return res
+
+
+def record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -> int | None:
+    """Record a file that ``preview_import`` refused (the upload page calls this), unless the
+    user's latest upload record is already the refusal of these same bytes -- a Streamlit rerun of
+    the page, not a new attempt.  Returns the upload id of the record, or None if nothing to do."""
+    if not res.errors:
+        return None
+    last = store.last_upload_of(user.username)
+    if last and last["status"] == "rejected" and last["file_hash"] == res.file_hash:
+        res.upload_id, res.status = last["upload_id"], "rejected"
+        return res.upload_id
+    return _record_rejection(store, data, res, user)
+
+
+def _record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -> int:
+    with store.transaction() as con:
+        keep = len(data) <= REJECTED_BYTES_KEPT and not store.file_bytes_kept(con, res.file_hash)
+        res.upload_id = store.record_upload(
+            con, kind=KIND, username=user.username, status="rejected", file_name=res.file_name,
+            file_bytes=data, region=res.region, period=res.period,
+            problems=[p.to_dict() for p in res.problems], keep_bytes=keep)
+        store.audit(con, user.username, "upload.reject", f"upload:{res.upload_id}", {
+            "file_name": res.file_name, "file_hash": res.file_hash, "file_size": len(data),
+            "bytes_kept": keep, "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})
+    res.status = "rejected"
+    return res.upload_id
 
 
 def _history(store: Store, values: pd.DataFrame) -> pd.DataFrame:

@@ -337,11 +337,13 @@ class Store:
         period: str | None = None,
         values: pd.DataFrame | None = None,
         problems: list[dict] | None = None,
+        keep_bytes: bool = True,
     ) -> int:
         """Insert an upload and (when accepted) its observations; returns upload_id.
 
         Must run inside a transaction that also writes the audit record.  ``values`` has columns
-        region, period, measure, value and optionally raw_value, sheet, cell, note."""
+        region, period, measure, value and optionally raw_value, sheet, cell, note.  The file's
+        hash and size are always recorded; its bytes only when ``keep_bytes``."""
         digest = hashlib.sha256(file_bytes).hexdigest() if file_bytes is not None else None
         n = 0 if values is None else len(values)
         upload_id = con.execute(
@@ -349,7 +351,7 @@ class Store:
             "username, uploaded_at, status, n_values, problems) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id",
             [kind, file_name, digest, len(file_bytes) if file_bytes is not None else None,
-             file_bytes, region, period, username, now(), status, n,
+             file_bytes if keep_bytes else None, region, period, username, now(), status, n,
              json.dumps(problems or [], ensure_ascii=False, default=str)],
         ).fetchone()[0]
         if values is not None and len(values) and status == "accepted":
@@ -476,6 +478,19 @@ class Store:
                 self.audit(con, actor, action, f"user:{username}", detail)
 
     # ---- import support (jxtrack.importing) ---------------------------------------------------
+    @staticmethod
+    def file_bytes_kept(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
+        """Whether some upload already keeps the bytes of the file with this SHA-256."""
+        return con.execute("SELECT 1 FROM uploads WHERE file_hash = ? AND file_bytes IS NOT NULL LIMIT 1",
+                           [file_hash]).fetchone() is not None
+
+    def last_upload_of(self, username: str) -> dict | None:
+        """The user's most recent upload record (id, status, file hash), if any."""
+        with self.connect() as con:
+            row = con.execute("SELECT upload_id, status, file_hash FROM uploads WHERE username = ? AND kind <> 'demo' "
+                              "ORDER BY upload_id DESC LIMIT 1", [username]).fetchone()
+        return None if row is None else {"upload_id": int(row[0]), "status": row[1], "file_hash": row[2]}
+
     def accepted_uploads_with_hash(self, file_hash: str) -> list[int]:
         """Accepted (not withdrawn) uploads of a file with this SHA-256, newest first."""
         with self.connect() as con:
