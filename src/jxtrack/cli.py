@@ -15,10 +15,11 @@ import pandas as pd
 
 from . import auth, outputs, services, setup_db
 from .catalog import CatalogError
-from .store import Store, StoreError, audit_origin, db_path_from_env
+from .store import Store, StoreBusyError, StoreError, audit_origin, db_path_from_env
 
 EXIT_USER = 2
 EXIT_BUG = 70
+EXIT_BUSY = 75  # EX_TEMPFAIL: the database stayed busy; nothing was done, try again
 
 
 class UsageError(Exception):
@@ -117,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             return run(args)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    except StoreBusyError as exc:
+        print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
+        return EXIT_BUSY
     except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_USER

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from . import auth, importing, outputs, services
-from .store import Store
+from .store import Store, StoreBusyError
 
 COMMANDS = {"template", "import", "uploads", "rollback"}
 EXIT_REFUSED = 2
@@ -141,10 +141,14 @@ def _read_file(path: str) -> bytes:
 
 
 def _import(args) -> int:
-    store = _store()
-    user = _user(store, args.as_user)
     data = _read_file(args.file)
     name = Path(args.file).name
+    store = Store()
+    try:
+        store = _store()
+        user = _user(store, args.as_user)
+    except StoreBusyError:
+        raise importing.busy_not_imported(store, data, name, args.as_user or auth.OPERATOR.username) from None
     res = importing.commit_import(store, data, name, user, args.region, args.period,
                                   accept_warnings=args.accept_warnings, dry_run=args.dry_run)
     if res.status == "needs_confirmation" and sys.stdin.isatty() and sys.stdout.isatty():

@@ -36,7 +36,7 @@ from . import services
 from .auth import User
 from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
 from .ingest import normalise as nz
-from .store import Store
+from .store import Store, StoreBusyError, log_event
 
 KIND = "upload"
 # a refused file's bytes are kept (to show the reporter what was sent, to diagnose the importer)
@@ -140,7 +140,28 @@ def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
                   region: str | None = None, period: str | None = None, *,
                   accept_warnings: bool = False, dry_run: bool = False) -> ImportResult:
     """Validate and, if the file has no errors (and its warnings are accepted), write it.
-    See the module docstring for what is written in each case."""
+    See the module docstring for what is written in each case.  If the database stays busy, the
+    import is not done (nothing written), logged beside the database, and StoreBusyError says to
+    retry."""
+    try:
+        return _commit_import(store, data, file_name, user, region, period,
+                              accept_warnings=accept_warnings, dry_run=dry_run)
+    except StoreBusyError:
+        raise busy_not_imported(store, data, file_name, user.username) from None
+
+
+def busy_not_imported(store: Store, data: bytes, file_name: str | None, username: str) -> StoreBusyError:
+    """An import the database was too busy for: logged beside the database (file, hash, user) and
+    returned as the error that tells the user nothing was written and to retry."""
+    log_event(store.path, f"import not done, database busy: file {file_name!r} ({len(data)} bytes, "
+                          f"sha256 {hashlib.sha256(data).hexdigest()}) by {username}")
+    return StoreBusyError(f"数据库正忙（另一个程序正在使用），文件“{file_name}”本次未导入，未写入任何数据。"
+                          "请稍后重新导入；如持续出现，请联系管理员。")
+
+
+def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
+                   region: str | None, period: str | None, *,
+                   accept_warnings: bool, dry_run: bool) -> ImportResult:
     res = preview_import(store, data, file_name, user, region, period)
     if dry_run:
         if res.ok:
