@@ -109,8 +109,8 @@ def _file_lock(path: Path) -> threading.RLock:
         return _locks.setdefault(key, threading.RLock())
 
 
-# a process that has just ended a unit of work waits this long before its next turn, so a process
-# waiting for the file (polling at most this often) gets in between
+# a process that has just ended a unit of work and finds another process waiting pauses this long
+# before its next turn, so the waiter (polling at least this often) gets in between
 _COURTESY = 0.005
 _last_release: dict[str, float] = {}
 _turns: dict[str, int] = {}   # resolved path -> descriptor holding its turn lock (under _file_lock)
