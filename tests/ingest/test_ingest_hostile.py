@@ -66,7 +66,7 @@ def _refused(store, data: bytes, name: str):
 
 
 def test_dense_workbook_over_the_cell_limit_is_refused_before_parsing(empty_store, no_parser):
-    rows, cols = 301, 1000          # 301 000 filled cells > 200 000, a few hundred KB
+    rows, cols = 301, 1000          # 301 000 filled cells > MAX_CELLS (120 000), a few hundred KB
     data = dense_workbook(rows, cols)
     assert len(data) < 1_000_000 and rows * cols > reader.MAX_CELLS
     p = _refused(empty_store, data, "dense.xlsx")
