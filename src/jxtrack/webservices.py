@@ -8,7 +8,6 @@ with its audit record.  No streamlit; caching is the ui layer's business.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from metrics.derive import derive
 from metrics.periods import needed_periods, period_from_index, period_index
 from metrics.progress import compute_status, group_light
 
-from . import access, auth, lights, services
+from . import access, auth, lights, outputs, services
 from .auth import PermissionDenied, User
 from .ingest.problems import FileRefused
 from .ingest.reader import read_workbook
@@ -435,9 +434,7 @@ def decomposition_template(store: Store, year: int) -> bytes:
     counties = counties[counties["level"] == "county"]
     rows = [{"指标": i.name, "地区": c.name, "年份": year, "目标值": None, "比较": ">=", "条款": "", "备注": ""}
             for i in ind.itertuples() for c in counties.itertuples()]
-    buf = io.BytesIO()
-    pd.DataFrame(rows).to_excel(buf, index=False, sheet_name="任务分解表")
-    return buf.getvalue()
+    return outputs.xlsx_bytes(pd.DataFrame(rows), "任务分解表")
 
 
 def read_decomposition(data: bytes, file_name: str) -> pd.DataFrame:

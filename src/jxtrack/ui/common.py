@@ -3,14 +3,13 @@ expected errors into a Chinese message (never a traceback), and downloads of wha
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
 
-from .. import auth, lights, services
+from .. import auth, lights, outputs, services
 from ..store import StoreError
 from . import cache, fmt
 
@@ -42,13 +41,11 @@ def period_select(store, key: str) -> str | None:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel of the table on screen."""
+    """CSV and Excel of the table on screen; text that users wrote cannot become a formula
+    (jxtrack.outputs: neutralised in the CSV, text cells in the workbook)."""
     c1, c2 = st.columns(2)
-    c1.download_button("下载 CSV", df.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv",
-                       "text/csv", key=f"{key}_csv")
-    buf = io.BytesIO()
-    df.to_excel(buf, index=False, sheet_name=name[:31])
-    c2.download_button("下载 Excel", buf.getvalue(), f"{name}.xlsx",
+    c1.download_button("下载 CSV", outputs.csv_bytes(df), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    c2.download_button("下载 Excel", outputs.xlsx_bytes(df, name), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
 
 
