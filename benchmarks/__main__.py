@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import demo, services, setup_db
-from .store import Store
+from jxtrack import demo, services, setup_db
+from jxtrack.store import Store
 
 SIZES = (7, 100, 1000)
 REPEATS = 7
@@ -62,9 +62,9 @@ def main() -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         sections = [("Core (goal: 1000 regions ≤ 0.5 s and ≤ 3× the 7-region time)", core_bench(workdir))]
         for mod, title in (
-            ("jxtrack.ingest.bench", "Import (goals: one-county sheet ≤ 0.3 s; 20 000-row workbook ≤ 10 s; parse ≤ 2× bare openpyxl)"),
-            ("jxtrack.ui.bench", "Web pages, server side (goals: ≤ 300 ms demo, ≤ 1 s with 100 regions)"),
-            ("jxtrack.reports.bench", "Monthly bulletin"),
+            ("benchmarks.ingest", "Import (goals: one-county sheet ≤ 0.3 s; 20 000-row workbook ≤ 10 s; parse ≤ 2× bare openpyxl)"),
+            ("benchmarks.web", "Web pages, server side (goals: ≤ 300 ms demo, ≤ 1 s with 100 regions)"),
+            ("benchmarks.reports", "Monthly bulletin"),
         ):
             try:
                 m = importlib.import_module(mod)
