@@ -186,6 +186,8 @@ def compute_status_periods(
     """
     b_idx = period_index(baseline)
     p_idx_list = sorted({period_index(p) for p in periods})
+    if not p_idx_list:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
     per = pd.DataFrame({"_pi": np.asarray(p_idx_list, dtype="int64")})
     per["period"] = [period_from_index(i) for i in p_idx_list]
     per["year"] = per["_pi"] // 12
