@@ -139,6 +139,18 @@ def _with_derive_defaults(values: pd.DataFrame) -> pd.DataFrame:
     return values.assign(**missing) if missing else values
 
 
+def _period_indexes(periods: pd.Series) -> np.ndarray:
+    """``period_index`` of each value's period (-1 where it is not a valid 'YYYY-MM': never read)."""
+    codes, uniques = pd.factorize(periods)
+    idx = []
+    for p in uniques:
+        try:
+            idx.append(period_index(p))
+        except ValueError:
+            idx.append(-1)
+    return np.append(np.asarray(idx, dtype="int64"), -1)[codes]  # code -1 (missing) -> -1
+
+
 def _int_array(a: np.ndarray) -> pd.arrays.IntegerArray:
     """Whole numbers with NaN as <NA> (ranks, years, month counts)."""
     return pd.array(np.asarray(a, dtype="float64"), dtype="Float64").astype("Int64")
@@ -206,6 +218,9 @@ def compute_status_periods(
     grid = grid[(grid["scope"] == "county") | (grid["level"] == "city")]
 
     # --- the values each period's status reads (one row per period and role) -------------------
+    # periods travel as integer month indexes (_pi): joins on them are far cheaper than on text
+    values = _with_derive_defaults(values)
+    v_pi = _period_indexes(values["period"])
     pi = per["_pi"].to_numpy()
     role_idx = {
         "actual": pi,
@@ -215,28 +230,23 @@ def compute_status_periods(
         "base": np.full(len(pi), b_idx),
     }
     roles = pd.concat(
-        [pd.DataFrame({"period": per["period"], "role": role, "_src": idx}) for role, idx in role_idx.items()],
+        [pd.DataFrame({"_pi": pi, "role": role, "_src": idx}) for role, idx in role_idx.items()],
         ignore_index=True,
     )
-    src_names = {i: period_from_index(int(i)) for i in np.unique(roles["_src"])}
-    roles["source_period"] = roles["_src"].map(src_names)
-    v = values.loc[
-        values["period"].isin(list(src_names.values())), ["region", "period", "indicator", "value"]
-    ]
-    v = v.rename(columns={"period": "source_period"}).astype({"source_period": "str"})
-    v = v.merge(roles[["source_period", "period", "role"]], on="source_period")
+    read = np.isin(v_pi, roles["_src"].to_numpy())
+    v = values.loc[read, _RK + ["value"]].assign(_src=v_pi[read])
+    v = v.merge(roles, on="_src")
     wide = (
-        v.pivot(index=_RK + ["period"], columns="role", values="value")
+        v.pivot(index=_RK + ["_pi"], columns="role", values="value")
         .reindex(columns=_VALUE_ROLES)
         .astype("float64")
         .reset_index()
     )
     wide.columns.name = None
-    values = _with_derive_defaults(values)
+    now = np.isin(v_pi, pi)
     cur = values.loc[
-        values["period"].isin(per["period"]),
-        _RK + ["period", "ratio_only", "partial", "reporting", "expected_reporting", "not_rolled_up"],
-    ].astype({"period": "str"})
+        now, _RK + ["ratio_only", "partial", "reporting", "expected_reporting", "not_rolled_up"]
+    ].assign(_pi=v_pi[now])
 
     # --- targets: own, else the city's for ratio kinds ----------------------------------------
     years = per["year"].tolist()
@@ -247,10 +257,10 @@ def compute_status_periods(
     own_prev = _targets_for_years(tg, kinds, [y - 1 for y in years])[_RK + ["year", "target"]]
     own_prev = own_prev.assign(year=own_prev["year"] + 1).rename(columns={"target": "ly_target"})
 
-    own_keys = own[_RK + ["year"]].merge(per[["year", "period"]], on="year")[_RK + ["period"]]
-    keys = pd.concat([cur[_RK + ["period"]], own_keys]).drop_duplicates()
-    rows = grid.merge(keys, on=_RK).merge(per, on="period")
-    _PK = _RK + ["period"]
+    own_keys = own[_RK + ["year"]].merge(per[["year", "_pi"]], on="year")[_RK + ["_pi"]]
+    keys = pd.concat([cur[_RK + ["_pi"]], own_keys]).drop_duplicates()
+    rows = grid.merge(keys, on=_RK).merge(per, on="_pi")
+    _PK = _RK + ["_pi"]
     rows = rows.merge(wide, on=_PK, how="left").merge(cur, on=_PK, how="left")
     rows = rows.merge(own, on=_RK + ["year"], how="left").merge(own_prev, on=_RK + ["year"], how="left")
     city_t = (
@@ -407,7 +417,7 @@ def compute_status_periods(
 
 def _add_rank_and_average(out: pd.DataFrame) -> pd.DataFrame:
     """Rank among counties, the county average and the gap to it (per city, indicator and period)."""
-    grp = ["city", "indicator", "period"]
+    grp = ["city", "indicator", "_pi"]
     is_cty = out["level"] == "county"
     cty = out[is_cty]
     # rank by completion when every county with a figure has a target, else by actual
@@ -421,7 +431,7 @@ def _add_rank_and_average(out: pd.DataFrame) -> pd.DataFrame:
     out["rank_of"] = _int_array(rank_of.reindex(out.index).to_numpy(dtype="float64", na_value=np.nan))
 
     # county_avg: additive -> city total / counties with a figure; ratio -> the city's own ratio
-    city_val = out.loc[out["level"] == "city", ["region", "indicator", "period", "actual"]].rename(
+    city_val = out.loc[out["level"] == "city", ["region", "indicator", "_pi", "actual"]].rename(
         columns={"region": "city", "actual": "city_actual"}
     )
     n = cty[cty["actual"].notna()].groupby(grp).size().rename("n_with_value").reset_index()
