@@ -99,8 +99,8 @@ def _import_via_cli(db: Path) -> str:
     out = subprocess.run([sys.executable, "-m", "jxtrack.cli", "import", str(SAMPLE), "-y"],
                          env=env, capture_output=True, text=True, timeout=120)
     lines = out.stdout.strip().splitlines()
-    said = [ln for ln in lines if "导入" in ln] or lines or [out.stderr.strip()[-200:]]
-    return said[0].strip()
+    said = [ln for ln in lines if ln.startswith(("已导入", "未导入"))] or lines or [out.stderr.strip()[-200:]]
+    return said[-1].strip()
 
 
 def run_bench() -> list[tuple[str, str]]:
