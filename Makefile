@@ -37,10 +37,10 @@ test: install browser-deps
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python -m jxtrack.bench
+	$(BIN)/python -m benchmarks
 
 lint: install
-	$(BIN)/ruff check src tests pages app.py
+	$(BIN)/ruff check src tests pages app.py benchmarks
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -8,16 +8,19 @@ with its audit record.  No streamlit; caching is the ui layer's business.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from metrics.derive import derive
 from metrics.periods import needed_periods, period_from_index, period_index
-from metrics.progress import compute_status, group_light
+from metrics.progress import compute_status_periods, group_light
 
 from . import access, auth, lights, outputs, services
 from .auth import PermissionDenied, User
@@ -30,10 +33,21 @@ from .store import admin as sql
 DUE_DAY = 10
 SOURCE_STATUSES = {"official": "正式文件", "draft": "征求意见稿/草案"}
 COMPARATORS = (">=", "<=", "=")
+T = TypeVar("T")
 
 
 class WebError(services.ServiceError):
     """A request the user can correct; ``str()`` is a Chinese message."""
+
+
+def one_connection(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run a view (first argument: the store) on one connection: it reads several tables and
+    opening a DuckDB connection costs tens of milliseconds each time."""
+    @functools.wraps(fn)
+    def wrapper(store: Store, *args, **kwargs) -> T:
+        with store.connect():
+            return fn(store, *args, **kwargs)
+    return wrapper
 
 
 # ---- roles: every decision is the access policy's -------------------------------------------------
@@ -113,6 +127,7 @@ class IndicatorDetail:
     sources: pd.DataFrame         # every target figure for this indicator (city and own county)
 
 
+@one_connection
 def indicator_detail(store: Store, indicator: str, period: str | None, region: str | None,
                      user: User) -> IndicatorDetail:
     cat = services.catalog(store)
@@ -136,8 +151,8 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
     """Month by month from January of ``period``'s year to ``period``: actual, 序时/expected and
     target for each requested region (default: every region the user may see).
 
-    Derives once over the months needed and judges only this indicator per month (the efficient
-    variant of calling ``services.status`` per month)."""
+    Derives once over the months needed and judges only this indicator, all months in one call of
+    ``compute_status_periods`` (months without any figure are left out)."""
     all_regions = store.regions()
     regions = regions or list(visible_regions(store, user)["code"])
     for r in regions:
@@ -153,16 +168,13 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
         targets = services.binding_targets(store)
     targets = targets[targets["binding"] & (targets["indicator"] == indicator)]
     values = derive(obs[["region", "period", "measure", "value"]], one, all_regions)
-    frames = []
-    for m in months:
-        if not ((values["period"] == m).any()):
-            continue
-        s = compute_status(values, targets, one, all_regions, m, baseline=services.BASELINE)
-        frames.append(s[s["region"].isin(regions)])
-    if not frames:
+    with_figures = [m for m in months if m in set(values["period"])]
+    if not with_figures:
         return pd.DataFrame(columns=["period", "region", "region_name", "actual", "expected", "target",
                                      "completion", "time_progress", "light"])
-    out = pd.concat(frames, ignore_index=True)
+    # every month in one pass (the period is a key of the metrics' joins), not a loop over months
+    out = compute_status_periods(values, targets, one, all_regions, with_figures, baseline=services.BASELINE)
+    out = out[out["region"].isin(regions)].reset_index(drop=True)
     out["region_name"] = out["region"].map(all_regions.set_index("code")["name"])
     return out[["period", "region", "region_name", "actual", "expected", "target", "completion",
                 "time_progress", "light", "forecast", "yoy", "mom"]].reset_index(drop=True)
@@ -178,6 +190,7 @@ class Scorecard:
     counts: dict[str, int]
 
 
+@one_connection
 def county_scorecard(store: Store, region: str, period: str | None, user: User) -> Scorecard:
     regions = store.regions()
     if region not in set(regions["code"]):
@@ -264,6 +277,7 @@ def withdraw_upload(store: Store, user: User, upload_id: int, reason: str) -> No
 
 
 # ---- targets ---------------------------------------------------------------------------------------
+@one_connection
 def targets_view(store: Store, user: User) -> pd.DataFrame:
     """Every target with its source, official/draft, binding flag and, where several sources give
     a figure for the same indicator/region/year, the other figures beside it."""

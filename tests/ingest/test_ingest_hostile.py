@@ -22,7 +22,7 @@ from conftest import ADMIN
 from jxtrack import cli
 from jxtrack.importing import commit_import
 from jxtrack.ingest import reader
-from jxtrack.ingest.bench import dense_workbook
+from benchmarks.ingest import dense_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SHEET = "xl/worksheets/sheet1.xml"

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import openpyxl
 
-from .. import services, setup_db
-from ..auth import OPERATOR
-from ..store import Store
+from jxtrack import services, setup_db
+from jxtrack.auth import OPERATOR
+from jxtrack.store import Store
 
 
 def _median_time(fn, runs: int) -> float:
@@ -42,7 +42,7 @@ def _median_time(fn, runs: int) -> float:
 
 
 def _filled_template(store: Store, region: str, period: str, bump: int = 0) -> bytes:
-    from ..importing import make_template
+    from jxtrack.importing import make_template
 
     data, _ = make_template(store, region, period)
     wb = openpyxl.load_workbook(io.BytesIO(data))
@@ -186,8 +186,8 @@ def hostile_bench(workdir: Path) -> list[tuple[str, str]]:
 
 
 def run_bench() -> list[tuple[str, str]]:
-    from ..importing import commit_import
-    from . import matcher, parse
+    from jxtrack.importing import commit_import
+    from jxtrack.ingest import matcher, parse
 
     out: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="jxtrack-bench-") as d:
