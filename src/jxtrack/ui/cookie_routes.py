@@ -22,6 +22,7 @@ When the app is started as ``streamlit run app.py`` (without ``serve.py``) the r
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -50,17 +51,14 @@ def mounted() -> bool:
     return _mounted
 
 
-def same_origin(headers: dict[str, str] | object) -> bool:
-    """A request the app's own page made: ``Sec-Fetch-Site: same-origin`` when the browser sends
-    it, and an ``Origin`` (if any) naming this host."""
-    get = headers.get  # type: ignore[attr-defined]
-    site = get("sec-fetch-site")
-    if site is not None and site != "same-origin":
-        return False
-    origin = get("origin")
-    if origin is None:
+def same_origin(headers: Mapping[str, str]) -> bool:
+    """A request the app's own page made.  Browsers say so in ``Sec-Fetch-Site`` (which no page
+    can forge); without it (old browsers) the ``Origin`` must name this host."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
         return site == "same-origin"
-    return urlsplit(origin).netloc == get("host")
+    origin = headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc == headers.get("host")
 
 
 def _secure(request: Request) -> bool:
