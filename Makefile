@@ -22,7 +22,7 @@ db: install
 
 run: db
 	@$(BIN)/jxtrack accounts
-	$(BIN)/streamlit run app.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
 
 # Debian's Chromium and a CJK font for the real-browser test (never downloaded at run time).
 browser-deps:
@@ -35,7 +35,7 @@ bench: install
 	$(BIN)/python -m jxtrack.bench
 
 lint: install
-	$(BIN)/ruff check src tests pages app.py
+	$(BIN)/ruff check src tests pages app.py serve.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
