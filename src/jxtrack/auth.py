@@ -123,15 +123,18 @@ def authenticate(store: Store, username: str, password: str, at: datetime | None
 
     Nothing a caller sees may tell whether a name has an account: a name with no account gets the
     same message, the same lock-out (its failures are counted too, in ``login_failures``) and the
-    same work (one argon2 verification and one write per wrong guess, none while locked).  That a
-    correct password belongs to a disabled account is said only after the password checked out."""
+    same work (the same reads, one argon2 verification and one write per wrong guess, none while
+    locked).  That a correct password belongs to a disabled account is said only after the
+    password checked out."""
     t = at or now()
     name = username.strip()
-    row = store.get_user(name) if name else None
+    with store.connect():   # one opening of the file and the same two reads for every name
+        row = store.get_user(name) if name else None
+        unknown_state = signin.unknown_name_failures(store, _digest(name))
     if row is not None:
         failures, locked_until = int(row["failed_attempts"] or 0), row["locked_until"]
     else:
-        failures, locked_until = signin.unknown_name_failures(store, _digest(name))
+        failures, locked_until = unknown_state
     if locked_until is not None and locked_until > t:
         raise AuthError(f"密码连续输错 {MAX_FAILURES} 次，账号已锁定至 {locked_until:%H:%M}，"
                         "请稍后再试或联系管理员。")

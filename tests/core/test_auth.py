@@ -120,8 +120,8 @@ def test_unknown_name_lock_passes_like_a_real_one(empty_store):
 
 
 def test_unknown_names_do_the_same_work(empty_store, monkeypatch):
-    """Same work for both: one argon2 check and one database write per wrong guess, none of either
-    while locked (so the time taken does not tell them apart either)."""
+    """Same work for both: one read, one argon2 check and one database write per wrong guess, only
+    the read while locked (so the time taken does not tell them apart either)."""
     from datetime import datetime
 
     from jxtrack.store import signin
@@ -134,13 +134,17 @@ def test_unknown_names_do_the_same_work(empty_store, monkeypatch):
     monkeypatch.setattr(empty_store, "update_user", lambda *a, **k: calls.append("write") or real_update(*a, **k))
     monkeypatch.setattr(signin, "set_unknown_name_failures",
                         lambda *a, **k: calls.append("write") or real_set(*a, **k))
+    real_open = empty_store._open
+    monkeypatch.setattr(empty_store, "_open", lambda: calls.append("open") or real_open())
     t = datetime(2025, 11, 5, 9, 30)
     traces = {}
     for name in ("li", "nobody"):
         calls.clear()
         _attempts(empty_store, name, ["wrong"] * (MAX_FAILURES + 2), t)
         traces[name] = list(calls)
-    assert traces["li"] == traces["nobody"] == ["argon2", "write"] * MAX_FAILURES
+    # per guess: open the file once to read, check the password, write (opening it again)
+    per_guess = ["open", "argon2", "write", "open"]
+    assert traces["li"] == traces["nobody"] == per_guess * MAX_FAILURES + ["open"] * 2
 
 
 def test_unknown_names_are_kept_hashed_and_do_not_pile_up(empty_store):
