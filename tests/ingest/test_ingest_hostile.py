@@ -17,12 +17,12 @@ import openpyxl
 import pytest
 import xlrd
 import xlwt
+from benchmarks.ingest import dense_workbook
 
 from conftest import ADMIN
 from jxtrack import cli
 from jxtrack.importing import commit_import
 from jxtrack.ingest import reader
-from benchmarks.ingest import dense_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SHEET = "xl/worksheets/sheet1.xml"

@@ -98,9 +98,35 @@ def m002_units(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE units (unit VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, factor DOUBLE NOT NULL)")
 
 
+def m003_web_sessions(con: duckdb.DuckDBPyConnection) -> None:
+    """Sign-in that survives a reload: server-side web sessions, and failed sign-ins for names that
+    have no account (so they lock out exactly like real ones; see ``auth.authenticate``)."""
+    con.execute(
+        """
+        -- one row per signed-in browser; the cookie token and the one-time hand-off nonce are kept
+        -- only as SHA-256 hashes (see jxtrack.auth, "Web sessions").  No index on the hashes:
+        -- DuckDB rewrites updates of indexed columns as delete + insert, and the table is small
+        CREATE SEQUENCE web_session_seq START 1;
+        CREATE TABLE web_sessions (
+            session_id BIGINT PRIMARY KEY DEFAULT nextval('web_session_seq'),
+            username VARCHAR NOT NULL,
+            token_hash VARCHAR,            -- NULL until the browser has redeemed the nonce
+            handoff_hash VARCHAR, handoff_expires_at TIMESTAMP,
+            created_at TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP, revoke_reason VARCHAR);
+
+        -- failed sign-ins under names with no account, keyed by the name's SHA-256
+        CREATE TABLE login_failures (
+            name_hash VARCHAR PRIMARY KEY, failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until TIMESTAMP);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
+    (3, "web sessions and failed sign-ins for unknown names", m003_web_sessions),
 ]
 
 
