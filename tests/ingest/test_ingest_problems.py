@@ -39,7 +39,9 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_every_error_code_has_a_test():
-    tested = set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "ytd_decrease"}
+    from jxtrack.ingest.ledger import PROBLEM_CODES as LEDGER_CODES  # tested in tests/ledger
+
+    tested = set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "ytd_decrease"} | set(LEDGER_CODES)
     assert tested == set(CODES)
 
 
