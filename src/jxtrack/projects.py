@@ -361,3 +361,73 @@ def totals(subs: pd.DataFrame) -> dict[str, pd.DataFrame]:
                                                                 amount=("amount", "sum"))
     return {"region": by_region.sort_values("amount", ascending=False),
             "rule": by_rule.sort_values("amount", ascending=False)}
+
+
+# ---- data quality: the ledger against the monthly reports ------------------------------------------
+# reported measure -> (what of the ledger it is compared with, tolerance as a share of the figure)
+LEDGER_MEASURES = {"digital_projects": ("digital", 0.0), "green_projects": ("green", 0.0),
+                   "tech_investment": ("investment", 0.005)}
+
+
+def ledger_counts(ledger: pd.DataFrame, period: str, types: pd.DataFrame) -> pd.DataFrame:
+    """Per region, the ledger's figures for the year to ``period`` (projects started in the year up
+    to the period's month end): digital, green (project counts by data/project_types.csv; a project
+    of two categories counts in both) and investment (Σ 总投资, 亿元)."""
+    cols = ["region", "digital", "green", "investment"]
+    if ledger.empty:
+        return pd.DataFrame(columns=cols)
+    start = pd.to_datetime(ledger["start_date"])
+    y, m = int(period[:4]), int(period[5:7])
+    end = pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)
+    inyear = ledger[(start >= pd.Timestamp(y, 1, 1)) & (start <= end)]
+    cat = types.set_index("type")["category"].to_dict()
+    cats = inyear["project_type"].fillna("").map(lambda t: {cat.get(x) for x in t.split("|") if x})
+    frame = pd.DataFrame({
+        "region": inyear["region"], "digital": cats.map(lambda c: "digital" in c).astype(int),
+        "green": cats.map(lambda c: "green" in c).astype(int),
+        "investment": inyear["total_investment"].fillna(0.0) / 10000.0,
+    })
+    out = frame.groupby("region", as_index=False).sum()
+    # a county whose ledger has no project this year still has a ledger: zero, not unknown
+    missing = sorted(set(ledger["region"]) - set(out["region"]))
+    if missing:
+        out = pd.concat([out, pd.DataFrame({"region": missing, "digital": 0, "green": 0, "investment": 0.0})])
+    return out[cols].reset_index(drop=True)
+
+
+def ledger_findings(store: Store, period: str, reported: pd.DataFrame,
+                    names: dict[str, str]) -> list[dict]:
+    """Data-quality findings for jxtrack.quality: a county's reported 数字化改造项目数 / 绿色化改造项目数 /
+    直接拉动技改投资 that differ from its ledger (``ledger_mismatch``), and projects listed by two
+    counties (``ledger_duplicate``).  ``reported`` has region, measure, value, upload_id.  Each finding
+    is a dict of the arguments of quality.check's ``add``."""
+    ledger = sp.current_projects(store)
+    out: list[dict] = []
+    if ledger.empty:
+        return out
+    counts = ledger_counts(ledger, period, rulebook().project_types).set_index("region")
+    labels = {"digital": "项目库中当年开工的数字化改造类项目", "green": "项目库中当年开工的绿色化改造类项目",
+              "investment": "项目库中当年开工项目的总投资"}
+    for r in reported[reported["measure"].isin(list(LEDGER_MEASURES))].itertuples():
+        if r.region not in counts.index:
+            continue
+        what, tol = LEDGER_MEASURES[r.measure]
+        mine = float(counts.loc[r.region, what])
+        if abs(float(r.value) - mine) <= max(tol * abs(float(r.value)), 1e-6):
+            continue
+        unit = "亿元" if what == "investment" else "个"
+        shown = f"{mine:,.2f}" if what == "investment" else f"{mine:,.0f}"
+        value = f"{float(r.value):,.2f}" if what == "investment" else f"{float(r.value):,.0f}"
+        out.append({
+            "chk": "ledger_mismatch", "region": r.region, "measure": r.measure, "upload_id": r.upload_id,
+            "value": r.value, "reference": f"项目库：{shown}{unit}",
+            "message": f"{names.get(r.region, r.region)}{period}报送{value}{unit}，而{labels[what]}为{shown}{unit}；"
+                       "请核对报表或补全项目库。"})
+    for d in duplicates(store).itertuples():
+        first = next(c for c, n in names.items() if n == d.regions.split("、")[0])
+        out.append({
+            "chk": "ledger_duplicate", "region": first, "measure": None, "upload_id": None, "value": None,
+            "reference": d.regions,
+            "message": f"{d.enterprise}的“{d.project_name}”同时列在{d.regions}的项目库中，可能重复统计，"
+                       "请相关区县核实项目所在地。"})
+    return out
