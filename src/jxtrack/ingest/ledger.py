@@ -122,6 +122,24 @@ class _Ctx:
     probs: list[Problem]
     type_keys: dict[str, str]
     honour_keys: dict[str, str]
+    letters: dict[str, str] = field(default_factory=dict)   # field -> column letter
+    memo: dict[str, str] = field(default_factory=dict)
+
+    def sq(self, text: str) -> str:
+        """nz.squash, memoised: a ledger repeats the same few words thousands of times."""
+        k = self.memo.get(text)
+        if k is None:
+            k = self.memo[text] = nz.squash(text)
+        return k
+
+    def blank(self, v: Any) -> bool:
+        """nz.is_blank with the memo."""
+        if v is None:
+            return True
+        if isinstance(v, str):
+            k = self.sq(v)
+            return k == "" or k in nz.BLANK_MARKS
+        return False
 
 
 def parse_ledger(data: bytes, m: Matcher, book: RuleBook, *, default_region: str | None = None) -> ParsedLedger:
@@ -150,13 +168,16 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
     for sheet in wb.sheets:
         if sheet.hidden or sheet.name == reader.META_SHEET or not sheet.rows:
             continue
-        grid = _filled(sheet)
+        # only the header can be merged across cells: fill the top rows, not the whole sheet
+        top = reader.Sheet(sheet.name, sheet.rows[:MAX_HEADER_SCAN], merged=sheet.merged)
+        grid = _filled(top)
         hdr = _find_header(grid)
         if hdr is None:
             continue
         found_any = True
         hr, cols = hdr
-        ctx = _Ctx(m, book, sheet.name, probs, type_keys, honour_keys)
+        ctx = _Ctx(m, book, sheet.name, probs, type_keys, honour_keys,
+                   {f: nz.col_letter(c) for c, (f, _) in cols.items()})
         fields = {f for f, _ in cols.values()}
         missing = [FIELDS[f][0] for f in REQUIRED if f not in fields]
         if missing:
@@ -170,11 +191,10 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
             row = sheet.rows[r]
             if not any(v is not None and str(v).strip() for v in row):
                 continue
-            texts = [v for v in row if isinstance(v, str)]
-            if any(nz.is_footer(t) for t in texts):
-                break
             first = next((v for v in row if v is not None and str(v).strip()), None)
-            if nz.is_total_label(first):
+            if isinstance(first, str) and (nz.is_footer(first) or nz.is_total_label(first)):
+                if nz.is_footer(first):
+                    break
                 continue
             rec = _row(ctx, row, r, cols, region)
             if rec is not None:
@@ -203,11 +223,10 @@ def _row(ctx: _Ctx, row: list[Any], r: int, cols: dict[int, tuple[str, str | Non
     rec: dict[str, Any] = {f: None for f in FIELDS}
     rec["sheet"], rec["row"] = ctx.sheet, r + 1
     n_before = len(ctx.probs)
-    where: dict[str, str] = {}
+    where = _Where(r, ctx.letters)
     for c, (f, unit) in cols.items():
         v = row[c] if c < len(row) else None
-        where[f] = a1(r, c)
-        rec[f] = _cell(ctx, f, v, unit, a1(r, c))
+        rec[f] = _cell(ctx, f, v, unit, where)
     for f in REQUIRED:
         if rec[f] in (None, "", ()):
             if any(p.cell == where.get(f) for p in ctx.probs[n_before:]):
@@ -245,14 +264,37 @@ def _blank(row, cols, f) -> bool:
     return True
 
 
-def _cell(ctx: _Ctx, f: str, v: Any, unit: str | None, cell: str) -> Any:
+class _Where:
+    """Field -> A1 cell of one row, built only when asked (most rows have no problem)."""
+
+    __slots__ = ("letters", "r")
+
+    def __init__(self, r: int, letters: dict[str, str]):
+        self.r, self.letters = r, letters
+
+    def get(self, f: str, default: str | None = None) -> str | None:
+        letter = self.letters.get(f)
+        return f"{letter}{self.r + 1}" if letter else default
+
+    def __getitem__(self, f: str) -> str:
+        return f"{self.letters[f]}{self.r + 1}"
+
+    def __contains__(self, f: str) -> bool:
+        return f in self.letters
+
+
+def _cell(ctx: _Ctx, f: str, v: Any, unit: str | None, where: _Where) -> Any:
     kind = FIELDS[f][2]
-    sheet = ctx.sheet
     if kind in ("text", "note"):
         t = nz.cell_text(v)
         return " ".join(nz.nfkc(t).split()) or None
-    if nz.is_blank(v):
+    if ctx.blank(v):
         return () if kind in ("types", "honours") else None
+    return _cell_value(ctx, f, kind, v, unit, where[f])
+
+
+def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: str) -> Any:
+    sheet = ctx.sheet
     if kind == "credit":
         code = credit_code.normalise(nz.cell_text(v))
         why = credit_code.problem_with(code)
@@ -279,7 +321,7 @@ def _cell(ctx: _Ctx, f: str, v: Any, unit: str | None, cell: str) -> Any:
         for part in _SPLIT.split(nz.cell_text(v)):
             if not part.strip():
                 continue
-            t = ctx.type_keys.get(nz.squash(part))
+            t = ctx.type_keys.get(ctx.sq(part))
             if t is None:
                 ctx.probs.append(problem(
                     "unknown_project_type", f"项目类型“{part.strip()}”不在目录中。可选："
@@ -293,7 +335,7 @@ def _cell(ctx: _Ctx, f: str, v: Any, unit: str | None, cell: str) -> Any:
         for part in _SPLIT.split(nz.cell_text(v)):
             if not part.strip():
                 continue
-            k = nz.squash(part)
+            k = ctx.sq(part)
             h = ctx.honour_keys.get(k) or ctx.honour_keys.get(re.sub(r"(企业|认定)$", "", k))
             if h is None:
                 ctx.probs.append(problem(
@@ -309,7 +351,7 @@ def _cell(ctx: _Ctx, f: str, v: Any, unit: str | None, cell: str) -> Any:
                 "bad_date", "日期无法识别。请写成“2025-03-15”或“2025年3月15日”。", sheet, cell, nz.cell_text(v)))
         return d
     if kind == "grade":
-        k = nz.squash(nz.cell_text(v)).rstrip("档类级")
+        k = ctx.sq(nz.cell_text(v)).rstrip("档类级")
         if k in GRADE_WORDS:
             return GRADE_WORDS[k]
         if k in UNRATED_WORDS:
@@ -318,7 +360,7 @@ def _cell(ctx: _Ctx, f: str, v: Any, unit: str | None, cell: str) -> Any:
             "bad_choice", "绩效综合评价只能填 A、B、C、D 或“未参评”。请改正。", sheet, cell, nz.cell_text(v)))
         return None
     if kind == "yesno":
-        k = nz.squash(nz.cell_text(v))
+        k = ctx.sq(nz.cell_text(v))
         if k in YES:
             return True
         if k in NO:
@@ -349,19 +391,19 @@ def _quantity(ctx: _Ctx, f: str, v: Any, header_unit: str | None, cell: str) -> 
     if not unit_text:
         return num.value
     if kind == "mass":
-        factor = MASS_UNITS.get(nz.squash(unit_text))
+        factor = MASS_UNITS.get(ctx.sq(unit_text))
         if factor is None:
             ctx.probs.append(problem(
                 "unknown_unit", f"单位“{unit_text}”无法识别；“{FIELDS[f][0]}”请用 吨 或 万吨。", ctx.sheet, cell, unit_text))
             return None
         return nz.tidy(num.value * factor / MASS_UNITS[target])
-    unit = ctx.m.unit(unit_text)
+    unit = ctx.m.units.get(ctx.sq(unit_text))
     if unit is None:
         ctx.probs.append(problem(
             "unknown_unit", f"单位“{unit_text}”无法识别。请用 {target} 或同类单位（如 元、万元、亿元）。",
             ctx.sheet, cell, unit_text))
         return None
-    canonical = ctx.m.unit(target) or target
+    canonical = ctx.m.units.get(ctx.sq(target), target)
     if ctx.m.unit_dim.get(unit) != ctx.m.unit_dim.get(canonical):
         ctx.probs.append(problem(
             "unit_not_convertible", f"单位“{unit_text}”不能换算为{target}（“{FIELDS[f][0]}”的单位）。请改正单位。",
