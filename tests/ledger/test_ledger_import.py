@@ -268,3 +268,17 @@ def test_version_1_database_gains_the_ledger(tmp_path):
     store = Store(db)
     assert store.migrate() == [2]
     assert store.df("SELECT count(*) AS n FROM projects")["n"][0] == 0
+
+
+def test_csv_ledger(empty_store):
+    from ledger_builders import HEADER as H
+
+    line = ["项目1", "企业1", code_for(1), "嘉善", "智能化技术改造、节能改造", "2024/3/1", "2025年6月30日",
+            "3,000", "2000", "1000", "未参评", "否", "600", "", "", "是", "", "否", "否"]
+    data = ("\ufeff" + ",".join(H) + "\n" + ",".join(f'"{v}"' for v in line) + "\n").encode("utf-8")
+    res = projects.commit_ledger(empty_store, data, "l.csv", STAFF)
+    assert res.status == "accepted" and res.format == "csv", [p.line() for p in res.problems]
+    subs = projects.subsidies(empty_store, STAFF, 2025).set_index("rule")
+    # 未参评 -> B 1000; 节能 600 吨: 1000 × 9 % = 90, superseded by the higher one
+    assert subs.loc["smart_upgrade", ["amount", "status"]].tolist() == [1000.0, "eligible"]
+    assert subs.loc["green_equipment", "status"] == "superseded"
