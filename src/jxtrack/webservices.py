@@ -20,7 +20,7 @@ from metrics.derive import derive
 from metrics.periods import needed_periods, period_from_index, period_index
 from metrics.progress import compute_status, group_light
 
-from . import access, auth, services
+from . import access, auth, lights, services
 from .auth import PermissionDenied, User
 from .ingest.problems import FileRefused
 from .ingest.reader import read_workbook
@@ -86,13 +86,11 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     counts = {k: int((city["light"] == k).sum()) for k in ("red", "yellow", "green", "done", "none")}
     groups = group_light(city, ["group"]) if len(city) else pd.DataFrame()
     sub = st[st["region_level"] != "city"]
-    heat = st[st["region_level"].isin(["city", "county"])].pivot_table(
-        index=["region_sort", "region"], columns=["sort", "indicator_name"], values="light", aggfunc="first"
-    )
-    heat_actual = st[st["region_level"].isin(["city", "county"])].pivot_table(
-        index=["region_sort", "region"], columns=["sort", "indicator_name"], values="actual", aggfunc="first"
-    )
-    heat = heat.where(heat != "none", np.where(heat_actual.reindex_like(heat).notna(), "untargeted", "none"))
+    # the light as shown (a grey one with its reason), decided by the metrics, not relabelled here
+    cells = st[st["region_level"].isin(["city", "county"])]
+    cells = cells.assign(shown=[lights.shown(lt, r) for lt, r in zip(cells["light"], cells["light_reason"], strict=True)])
+    heat = cells.pivot_table(index=["region_sort", "region"], columns=["sort", "indicator_name"], values="shown",
+                             aggfunc="first")
     # city-scope indicators (市本级资金, 争创…) have no county figures at all: blank, not 无数据
     scope = services.catalog().indicators.set_index("name")["scope"]
     city_only = [scope.get(c[1]) == "city" for c in heat.columns]

@@ -3,11 +3,12 @@
 
 
 def test_grey_light_says_why():
-    from jxtrack.ui import fmt
-    assert fmt.light_badge(fmt.shown_light("none", "目标未分解")) == "– 未分解"
-    assert fmt.light_badge(fmt.shown_light("none", "部分区县未汇总，暂不评价")) == "… 暂不评价"
-    assert fmt.light_badge(fmt.shown_light("none", "")) == "○ 无数据"
-    assert fmt.shown_light("red", "目标未分解") == "red"
+    from jxtrack import lights
+    assert lights.badge(lights.shown("none", "untargeted")) == "– 未分解"
+    assert lights.badge(lights.shown("none", "unjudged")) == "… 暂不评价"
+    assert lights.badge(lights.shown("none", "no_data")) == "○ 无数据"
+    assert lights.text(lights.shown("none", "no_target")) == "○ 无数据"
+    assert lights.shown("red", "") == "red" and lights.text("red") == "▲ 红灯"
 
 
 def _unescape(md: str) -> str:

@@ -138,7 +138,7 @@ class _Ctx:
             return True
         if isinstance(v, str):
             k = self.sq(v)
-            return k == "" or k in nz.BLANK_MARKS
+            return k == "" or k in nz.PLACEHOLDERS
         return False
 
 

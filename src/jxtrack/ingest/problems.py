@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "region_not_county": ERROR,
     # warnings the user may accept
     "ytd_decrease": WARNING,
+    "placeholder_not_reported": WARNING,
     "cross_county_duplicate": WARNING,
 }
 

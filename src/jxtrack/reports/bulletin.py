@@ -16,7 +16,7 @@ import pandas as pd
 
 from metrics.periods import parse_period, previous_month
 
-from .. import access, auth, quality, services
+from .. import access, auth, lights, quality, services
 from ..store import Store
 from ..store import quality as store_quality
 from . import narrative
@@ -265,10 +265,11 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         t.rows.append([
             n, r.indicator_name, r.unit, r.target, r.actual,
             None if is_ms else r.completion, None if is_ms else r.time_progress,
-            None if is_ms else shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None, r.light,
+            None if is_ms else shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None,
+            lights.shown(r.light, r.light_reason),
         ])
         t.units.append(r.unit)
-        t.lights.append(r.light)
+        t.lights.append(lights.shown(r.light, r.light_reason))
     return t
 
 
@@ -308,10 +309,10 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
         for r in c.itertuples():
             t.rows.append([
                 None if is_missing(r.rank) else int(r.rank), r.region, r.actual, r.target, r.completion,
-                shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), r.light,
+                shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), lights.shown(r.light, r.light_reason),
             ])
             t.units.append(r.unit)
-            t.lights.append(r.light)
+            t.lights.append(lights.shown(r.light, r.light_reason))
         out.append(t)
     return out
 

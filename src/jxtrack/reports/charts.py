@@ -20,7 +20,7 @@ import pandas as pd
 from .. import services
 from .bulletin import Bulletin
 from .narrative import GROUP_TITLES
-from .text import LIGHTS, light_word, period_label
+from .text import light_word, period_label
 
 log = logging.getLogger(__name__)
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -145,4 +145,4 @@ def render(b: Bulletin) -> list[tuple[str, bytes]]:
     return [(cap, png) for (cap, _), png in zip(pairs, result["png"], strict=True)]
 
 
-__all__ = ["LIGHTS", "available", "chromium_path", "figures", "render"]
+__all__ = ["available", "chromium_path", "figures", "render"]
