@@ -163,7 +163,6 @@ def test_highest_only_between_project_rules():
 
 
 def test_highest_only_when_green_is_higher():
-    # B 档 1000 vs 设备投资额 20000 × 9 % = 1800 -> capped 400: smart upgrade still higher
     # D 档 300 vs 4000 × 9 % = 360: the green rule wins
     out = run(proj(project_type="智能化技术改造|节能改造", grade="D", third_party=True,
                    equipment_investment=4000, energy_saving=600)).set_index("rule")
