@@ -123,10 +123,38 @@ def m003_web_sessions(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m004_project_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """The project ledger (项目库): rows of accepted ``uploads`` of kind 'projects' (per region the
+    newest accepted upload is in force, like monthly figures), and which subsidy rule binds per
+    topic when documents disagree, with the log of switches."""
+    con.execute(
+        """
+        CREATE TABLE projects (
+            upload_id BIGINT NOT NULL, sheet VARCHAR NOT NULL, row_no INTEGER NOT NULL,
+            region VARCHAR NOT NULL, project_name VARCHAR NOT NULL, enterprise VARCHAR NOT NULL,
+            credit_code VARCHAR NOT NULL, project_type VARCHAR, start_date DATE, acceptance_date DATE,
+            total_investment DOUBLE, productive_investment DOUBLE, equipment_investment DOUBLE,
+            grade VARCHAR, strategic BOOLEAN, energy_saving DOUBLE, co2_reduction DOUBLE,
+            water_saving DOUBLE, third_party BOOLEAN, honours VARCHAR, provincial_list BOOLEAN,
+            commitment BOOLEAN, note VARCHAR,
+            PRIMARY KEY (upload_id, sheet, row_no));
+        CREATE TABLE subsidy_rule_bindings (
+            topic VARCHAR PRIMARY KEY, rule VARCHAR NOT NULL, set_by VARCHAR, set_at TIMESTAMP,
+            reason VARCHAR);
+        CREATE SEQUENCE subsidy_rule_change_seq START 1;
+        CREATE TABLE subsidy_rule_changes (
+            change_id BIGINT PRIMARY KEY DEFAULT nextval('subsidy_rule_change_seq'),
+            changed_at TIMESTAMP NOT NULL, changed_by VARCHAR NOT NULL, topic VARCHAR NOT NULL,
+            old_rule VARCHAR, new_rule VARCHAR NOT NULL, reason VARCHAR NOT NULL);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
     (3, "web sessions and failed sign-ins for unknown names", m003_web_sessions),
+    (4, "project ledger and subsidy rule bindings", m004_project_ledger),
 ]
 
 
