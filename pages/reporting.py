@@ -54,5 +54,4 @@ else:
                     with common.guard():
                         ws.withdraw_upload(store, user, int(uid), reason)
                     cache.invalidate()
-                    st.success(f"已撤回上传 {uid}；之前的数据重新生效。")
-                    st.rerun()
+                    common.saved(f"已撤回上传 {uid}；之前的数据重新生效。")
