@@ -182,3 +182,21 @@ def test_board_and_heat_map_say_the_same_grey(demo_store):
     for r in ov.status[ov.status["region_level"].isin(["city", "county"])].itertuples():
         cell = ov.heat.loc[r.region, r.indicator_name]
         assert cell in ("n/a", lights.shown(r.light, r.light_reason)), (r.region, r.indicator_name)
+
+
+def test_status_is_computed_once_per_data_version_and_follows_writes(demo_store, monkeypatch):
+    """Pages after an import share one status computation; a write (new data version) is seen."""
+    calls = []
+    real = services.judge
+    monkeypatch.setattr(services, "judge", lambda *a, **k: calls.append(1) or real(*a, **k))
+    services.clear_status_cache()
+    ws.overview(demo_store, "2026-10", USERS["staff"])
+    ws.county_scorecard(demo_store, JIASHAN, "2026-10", USERS["county"])
+    services.status(demo_store, "2026-10", NANHU, USERS["leader"])
+    assert len(calls) == 1
+    before = services.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
+    sheet = "地区,报告期,指标,数值\n嘉善县,2026-10,数字化改造项目数,9999\n".encode()
+    assert importing.commit_import(demo_store, sheet, "js.csv", USERS["staff"], accept_warnings=True).status == "accepted"
+    after = services.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
+    assert len(calls) == 2
+    assert before.loc["digital_projects", "actual"] != 9999 and after.loc["digital_projects", "actual"] == 9999

@@ -47,6 +47,7 @@ def invalidate() -> None:
     """Call after any write that changes figures or targets."""
     _versions.clear()
     st.cache_data.clear()
+    services.clear_status_cache()
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
