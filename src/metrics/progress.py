@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from metrics.periods import (
-    DEFAULT_BASELINE,
+    BASELINE,
+    Period,
     last_december,
     parse_period,
     period_index,
@@ -156,7 +157,7 @@ def compute_status(
     indicators: pd.DataFrame,
     regions: pd.DataFrame,
     period: str,
-    baseline: str = DEFAULT_BASELINE,
+    baseline: str | Period = BASELINE,
 ) -> pd.DataFrame:
     """Status table for ``period``: one row per (region, indicator), columns STATUS_COLUMNS.
 
@@ -170,6 +171,7 @@ def compute_status(
     """
     year, month = parse_period(period)
     p_idx = period_index(period)
+    baseline = str(Period.parse(baseline))
     b_idx = period_index(baseline)
 
     # --- regions × indicators allowed by scope ------------------------------------------------

@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from .. import clock
 from ..catalog import Catalog
 from .migrations import migrate
 
@@ -61,7 +62,8 @@ def db_path_from_env() -> Path:
 
 
 def now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    """The current instant in the configured zone (``jxtrack.clock.now``)."""
+    return clock.now()
 
 
 def _file_lock(path: Path) -> threading.RLock:
@@ -114,7 +116,7 @@ class Store:
         delay = 0.01
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path))
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc):
                     raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
@@ -125,6 +127,10 @@ class Store:
                     ) from exc
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.25)
+                continue
+            # TIMESTAMPTZ values read back as aware datetimes in the users' zone (Beijing time)
+            con.execute(f"SET TimeZone = '{clock.zone_name()}'")
+            return con
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
