@@ -5,13 +5,14 @@ import streamlit as st
 
 from jxtrack import webservices as ws
 from jxtrack.ui import cache, common, fmt, session
+from metrics.periods import period_year
 
 user = session.require_user()
 store = cache.store()
 common.demo_banner(store)
 st.title("报送情况")
 periods = cache.periods(store)
-years = sorted({int(p[:4]) for p in periods}, reverse=True) or [2026]
+years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
 with common.guard():
     matrix = ws.submission_matrix(store, year, user)

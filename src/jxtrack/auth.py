@@ -14,6 +14,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import clock
 from .store import Store, now
 
 ROLES = {
@@ -105,7 +106,7 @@ def authenticate(store: Store, username: str, password: str) -> User:
         raise AuthError("该账号已停用，请联系管理员。")
     if row["locked_until"] is not None and row["locked_until"] > now():
         raise AuthError(
-            f"密码连续输错 {MAX_FAILURES} 次，账号已锁定至 {row['locked_until']:%H:%M}，请稍后再试或联系管理员。"
+            f"密码连续输错 {MAX_FAILURES} 次，账号已锁定至 {clock.show(row['locked_until'], '%H:%M')}，请稍后再试或联系管理员。"
         )
     try:
         _hasher.verify(row["password_hash"], password)

@@ -9,12 +9,11 @@ import os
 import sys
 import traceback
 import unicodedata
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from . import auth, services, setup_db
+from . import auth, clock, services, setup_db
 from .catalog import CatalogError
 from .store import Store, StoreError, db_path_from_env
 
@@ -117,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USER
-    except CatalogError as exc:
+    except (CatalogError, clock.ClockError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
@@ -137,7 +136,7 @@ def _log_bug() -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as f:
-            f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
+            f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
             f.write(traceback.format_exc())
     except OSError:
         pass

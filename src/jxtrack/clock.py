@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,7 +58,7 @@ def now() -> datetime:
     """The current instant, aware, in the configured zone, to the second."""
     if _fixed is not None:
         return local(_fixed)
-    return datetime.now(timezone.utc).replace(microsecond=0).astimezone(zone())
+    return datetime.now(UTC).replace(microsecond=0).astimezone(zone())
 
 
 def today() -> date:

@@ -200,6 +200,12 @@ def year_to_date(period: str | Period) -> list[str]:
     return [str(p) for p in Period.parse(period).months_of_year_to_date()]
 
 
+def periods_between(start: str | Period, end: str | Period) -> list[str]:
+    """Every period from ``start`` to ``end``, both included, ascending (empty if reversed)."""
+    a, b = Period.parse(start), Period.parse(end)
+    return [str(Period.from_index(i)) for i in range(a.index, b.index + 1)]
+
+
 def months_of_year(year: int) -> list[str]:
     """'YYYY-01' … 'YYYY-12'."""
     return [str(p) for p in Period.months_of_year(year)]

@@ -149,11 +149,6 @@ def _parse_period(value: object) -> str | None:
     return None
 
 
-def period_label(period: str) -> str:
-    y, m = period.split("-")
-    return f"{y}年{int(m)}月" if m != "02" else f"{y}年1-2月"
-
-
 # ---- catalog-driven matching ---------------------------------------------------------------------
 @dataclass
 class Matcher:

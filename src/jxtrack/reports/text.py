@@ -7,8 +7,7 @@ import re
 
 import pandas as pd
 
-from metrics.periods import parse_period
-
+from ..catalog import COUNT_UNITS
 from ..ui.fmt import LIGHTS as _APP_LIGHTS
 
 # light -> (word, fill colour RRGGBB, font colour).  Colour is never the only signal: the word
@@ -23,7 +22,6 @@ LIGHTS = {
 # the same shapes as the web app (one vocabulary for leaders, on screen and on paper)
 LIGHT_SYMBOLS = {k: _APP_LIGHTS[k][0] for k in LIGHTS}
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
-COUNT_UNITS = {"个", "家"}
 
 # characters XML 1.0 (and so .docx/.xlsx) cannot hold
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -39,17 +37,6 @@ def light_text(light: str | None) -> str:
     """Symbol plus word, e.g. '▲ 红灯' — readable without colour."""
     key = light if light in LIGHTS else "none"
     return f"{LIGHT_SYMBOLS[key]} {LIGHTS[key][0]}"
-
-
-def period_label(period: str) -> str:
-    """'2026-10' -> '1-10月'; '2026-01' -> '1月' (year-to-date wording of Chinese statistics)."""
-    _, month = parse_period(period)
-    return "1月" if month == 1 else f"1-{month}月"
-
-
-def period_title(period: str) -> str:
-    year, _ = parse_period(period)
-    return f"{year}年{period_label(period)}"
 
 
 def is_missing(v) -> bool:

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
+from metrics.periods import label_ytd
+
 from .. import auth, services
 from ..store import StoreError
 from . import cache, fmt
@@ -38,7 +40,7 @@ def period_select(store, key: str) -> str | None:
     if not periods:
         st.info("数据库里还没有数据。请先在“数据上传”页上传报表。")
         st.stop()
-    return st.selectbox("报告期", periods, index=0, key=key, format_func=fmt.period_label)
+    return st.selectbox("报告期", periods, index=0, key=key, format_func=label_ytd)
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:

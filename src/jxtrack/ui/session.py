@@ -7,11 +7,11 @@ e-mail is mapped to an account (its role and county) in the users table."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
-from .. import auth, setup_db
+from .. import auth, clock, setup_db
 from .. import webservices as ws
 from ..auth import User
 from . import cache
@@ -31,7 +31,7 @@ def oidc_configured() -> bool:
 
 
 def sign_in(user: User) -> None:
-    t = datetime.now()
+    t = clock.now()
     st.session_state[USER_KEY] = user
     st.session_state[SIGNED_IN_KEY] = t
     st.session_state[SEEN_KEY] = t
@@ -59,7 +59,7 @@ def current_user() -> User | None:
         sign_in(user)
     if user is None:
         return None
-    t = datetime.now()
+    t = clock.now()
     seen = st.session_state.get(SEEN_KEY) or t
     started = st.session_state.get(SIGNED_IN_KEY) or t
     if t - seen > timedelta(minutes=IDLE_MINUTES):
