@@ -54,6 +54,12 @@ def zone() -> ZoneInfo:
     return _zone(zone_name())
 
 
+def zone_label() -> str:
+    """How messages name the zone: 北京时间 for China's zone, else its IANA name."""
+    name = zone_name()
+    return "北京时间" if name in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") else name
+
+
 def now() -> datetime:
     """The current instant, aware, in the configured zone, to the second."""
     if _fixed is not None:
