@@ -120,3 +120,13 @@ def show_series(s: pd.Series, pattern: str = SHOWN) -> pd.Series:
     """A datetime column as text in the configured zone ('' where missing): for tables and CSV."""
     out = local_series(s).dt.strftime(pattern)
     return out.where(s.notna(), "").astype(object)
+
+
+def wall_clock(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every zone-aware datetime column as local wall-clock time without a zone: what
+    a spreadsheet can hold (Excel has no time zones) and what people read."""
+    out = df.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_convert(zone()).dt.tz_localize(None)
+    return out

@@ -150,3 +150,10 @@ def test_submission_matrix_and_quality_judge_late_in_beijing_time(empty_store):
     late = w[w["check"] == "late_report"]
     assert late["region"].tolist() == ["南湖区"]
     assert "2026-11-11 00:10" in late["message"].iloc[0]
+
+
+def test_wall_clock_makes_tables_spreadsheet_safe():
+    df = pd.DataFrame({"at": pd.Series([pd.Timestamp("2026-11-10 10:45", tz="UTC")]), "n": [1]})
+    out = clock.wall_clock(df)
+    assert out["at"].iloc[0] == pd.Timestamp("2026-11-10 18:45") and out["at"].dt.tz is None
+    assert out["n"].tolist() == [1] and df["at"].dt.tz is not None  # the input is left alone

@@ -12,7 +12,7 @@ import streamlit as st
 
 from metrics.periods import label_ytd
 
-from .. import auth, services
+from .. import auth, clock, services
 from ..store import StoreError
 from . import cache, fmt
 
@@ -44,7 +44,8 @@ def period_select(store, key: str) -> str | None:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel of the table on screen."""
+    """CSV and Excel of the table on screen (times as Beijing wall-clock time)."""
+    df = clock.wall_clock(df)
     c1, c2 = st.columns(2)
     c1.download_button("下载 CSV", df.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv",
                        "text/csv", key=f"{key}_csv")
