@@ -5,7 +5,7 @@ County reporters are fixed to their own county (the import service checks it aga
 import pandas as pd
 import streamlit as st
 
-from jxtrack import importing
+from jxtrack import cycle, importing
 from jxtrack.ui import cache, common, fmt, session
 from metrics.periods import label_ytd, shift_period
 
@@ -18,7 +18,7 @@ regions = cache.regions(store, user)
 writable = regions[[user.can_write_region(c) for c in regions["code"]]]
 names = writable.set_index("code")["name"]
 periods = cache.periods(store)
-latest = periods[0] if periods else "2026-01"
+latest = periods[0] if periods else shift_period(cycle.collecting_period(), -1)
 next_p = shift_period(latest, 1)
 choices = [next_p] + periods[:12]
 

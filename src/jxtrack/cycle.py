@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from metrics.periods import Period, label_month
+from metrics.periods import Period
 
 from . import clock, services
 from .auth import PermissionDenied, User
@@ -112,7 +112,9 @@ def is_overdue(period: str | Period, day: int, at: datetime | date | None = None
     return today > due_date(period, day)
 
 
-def due_text(period: str | Period, day: int) -> str:
-    """'2026年10月数据的报送期限为2026年11月10日'."""
-    d = due_date(period, day)
-    return f"{label_month(period)}数据的报送期限为{d.year}年{d.month}月{d.day}日"
+def collecting_period(at: datetime | None = None) -> str:
+    """The month whose report is being collected at ``at`` (default now): the month before the
+    Beijing date's month (on 2026-11-05 it is 2026-10)."""
+    today = clock.local_date(at) if at is not None else clock.today()
+    return str(Period(today.year, today.month).previous())
+

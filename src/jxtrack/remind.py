@@ -2,7 +2,7 @@
 late, and which indicators turned red since the last bulletin — as one Chinese message for a
 DingTalk group robot and/or e-mail (``jxtrack.notify``).
 
-- **Period**: by default the month before today's Beijing month (the report being collected now:
+- **Period**: by default ``cycle.collecting_period``, the month before today's Beijing month (the report being collected now:
   on 2026-11-05 it is 2026-10, due 2026-11-10).
 - **Up to the due date** (the due day itself included): the counties that have not reported.
   **After it**: the counties still missing (未报) and those that reported late (迟报).  Due day and
@@ -57,16 +57,10 @@ class Reminder:
         return f"报送提醒：{label_month(self.period)}数据" + ("（示例数据）" if self.is_demo else "")
 
 
-def default_period(at: datetime | None = None) -> str:
-    """The month whose report is being collected: the month before the Beijing date of ``at``."""
-    today = clock.local_date(at) if at is not None else clock.today()
-    return str(Period(today.year, today.month).previous())
-
-
 def build(store: Store, period: str | None = None, at: datetime | None = None) -> Reminder:
     """What to remind about for ``period`` (default ``default_period``) at ``at`` (default now)."""
     at = clock.local(at) if at is not None else clock.now()
-    period = services.parse_period(period) if period else default_period(at)
+    period = services.parse_period(period) if period else cycle.collecting_period(at)
     with store.connect():
         day = cycle.due_day(store)
         regions = store.regions()

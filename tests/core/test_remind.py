@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
-from jxtrack import cli, clock, notify, remind, services
+from jxtrack import cli, clock, cycle, notify, remind, services
 from jxtrack.store import cycle as cycle_sql
 
 JIASHAN, NANHU = "330421", "330402"
@@ -152,8 +152,9 @@ def test_before_the_due_date_lists_who_has_not_reported(empty_store):
 
 def test_the_default_period_follows_the_beijing_calendar():
     # 2026-11-30 16:30 UTC is already 1 December in Beijing: the report being collected is November's
-    assert remind.default_period(datetime(2026, 11, 30, 16, 30, tzinfo=UTC)) == "2026-11"
-    assert remind.default_period(datetime(2026, 11, 30, 15, 30, tzinfo=UTC)) == "2026-10"
+    assert cycle.collecting_period(datetime(2026, 11, 30, 16, 30, tzinfo=UTC)) == "2026-11"
+    assert cycle.collecting_period(datetime(2026, 11, 30, 15, 30, tzinfo=UTC)) == "2026-10"
+    assert cycle.collecting_period(datetime(2026, 1, 5, 1, 0, tzinfo=UTC)) == "2025-12"
 
 
 def test_after_the_due_date_lists_missing_and_late(empty_store):
