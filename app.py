@@ -19,7 +19,7 @@ if user is None:
 else:
     page = st.navigation([
         st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url, default=(i == 0))
-        for i, p in enumerate(nav.pages_for(user.role))
+        for i, p in enumerate(nav.pages_for(user))
     ])
     regions = cache.regions(cache.store(), user).set_index("code")["name"]
     session.sidebar(user, regions.get(user.region) if user.region else None)

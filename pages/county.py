@@ -13,7 +13,7 @@ regions = cache.regions(store, user)
 choices = regions[regions["level"].isin(["county", "zone", "city"])]
 codes = list(choices["code"])
 names = choices.set_index("code")["name"]
-default = user.region if user.role == "county" and user.region in codes else (codes[1] if len(codes) > 1 else codes[0])
+default = user.region if user.region in codes else (codes[1] if len(codes) > 1 else codes[0])
 c1, c2 = st.columns([2, 1])
 region = c1.selectbox("地区", codes, index=codes.index(default), format_func=lambda c: names[c],
                       key="county_region")

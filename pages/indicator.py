@@ -5,6 +5,7 @@ source (with the other figure where sources conflict)."""
 import pandas as pd
 import streamlit as st
 
+from jxtrack import lights
 from jxtrack.ui import cache, charts, common, fmt, session
 from metrics.periods import label_ytd, period_year
 
@@ -37,7 +38,7 @@ row = d.rows[d.rows["region_code"] == region]
 if len(row):
     r = row.iloc[0]
     m = st.columns(4)
-    m[0].metric(f"{region_names[region]} · {fmt.light_md(r['light'])}", fmt.number(r["actual"], unit),
+    m[0].metric(f"{region_names[region]} · {lights.md(lights.shown(r['light'], r['light_reason']))}", fmt.number(r["actual"], unit),
                 help="年初至本月累计")
     m[1].metric("目标", fmt.comparator(r["comparator"]) + fmt.number(r["target"], unit))
     m[2].metric("完成率", fmt.pct(r["completion"]),
@@ -52,7 +53,7 @@ if len(row):
     n[3].metric("环比（较上月）", fmt.number(r["mom"], unit))
     note = common._note(r)
     if note:
-        st.info(note)
+        st.info(fmt.plain(note))
 
 st.subheader("目标出处")
 src = d.sources
@@ -62,10 +63,12 @@ if len(src):
     this_year = here[here["year"] == year]
     for s in (this_year if len(this_year) else here).itertuples():
         mark = "**约束性目标**" if s.binding else "参考（非约束）"
+        if s.binding and isinstance(getattr(s, "binding_reason", ""), str) and s.binding_reason:
+            mark += f"（依据：{s.binding_reason}）"
         status = "正式文件" if s.status == "official" else "征求意见稿/草案"
         st.markdown(f"- {s.year}年 {fmt.comparator(s.comparator)}{fmt.number(s.target_value, unit)} —— "
-                    f"{s.source}（{status}）{('，' + s.clause) if isinstance(s.clause, str) and s.clause else ''} · {mark}"
-                    + (f"  \n  ⚠ 另一出处的数字：{s.other_figures}" if getattr(s, "other_figures", "") else ""))
+                    f"{fmt.plain(s.source)}（{status}）{('，' + fmt.plain(s.clause)) if isinstance(s.clause, str) and s.clause else ''} · {mark}"
+                    + (f"  \n  ⚠ 另一出处的数字：{fmt.plain(s.other_figures)}" if getattr(s, "other_figures", "") else ""))
     if len(this_year) and len(here) > len(this_year):
         st.caption("其他年份：" + "；".join(f"{r.year}年 {fmt.comparator(r.comparator)}{fmt.number(r.target_value, unit)}"
                                          + ("" if r.binding else "（参考）")

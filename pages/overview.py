@@ -3,6 +3,7 @@ the red list with each county's 偏差说明."""
 
 import streamlit as st
 
+from jxtrack import lights
 from jxtrack.ui import cache, charts, common, fmt, session
 from metrics.periods import label_ytd
 
@@ -24,17 +25,17 @@ for g in ("两化", "两业"):
     if not len(rows):
         continue
     gl = ov.groups.set_index("group").loc[g] if len(ov.groups) else None
-    head = f"{'“两化”改造' if g == '两化' else '两业融合'}　总体 {fmt.light_md(gl['light'])}" if gl is not None else g
+    head = f"{'“两化”改造' if g == '两化' else '两业融合'}　总体 {lights.md(gl['light'])}" if gl is not None else g
     st.subheader(head)
     if gl is not None:
-        st.caption("　".join(f"{fmt.light_badge(k)} {int(gl['n_' + k])} 项" for k in ("red", "yellow", "green", "done")))
+        st.caption("　".join(f"{lights.badge(k)} {int(gl['n_' + k])} 项" for k in ("red", "yellow", "green", "done")))
     common.show_status(rows, key=f"overview_board_{g}")
 
 st.subheader("区县 × 指标 亮灯")
 if len(ov.heat.columns) and len(ov.heat.index):
     short = cache.catalog().indicators.set_index("name")["short_name"].to_dict()
     st.plotly_chart(charts.light_heatmap(ov.heat, short), width="stretch", key="overview_heat")
-    st.caption("➖未分解：区县有数据但没有分解到区县的目标（只看排名和占比）。⚪无数据：未报送。")
+    st.caption("　".join(f"{lights.badge(k)}：{lights.get(k).meaning}" for k in ("untargeted", "unjudged", "none")))
 
 st.subheader(f":red[▲] 红灯清单（{len(ov.red_list)} 项）")
 if len(ov.red_list):

@@ -3,7 +3,7 @@ rollback (撤回) for the working group."""
 
 import streamlit as st
 
-from jxtrack import clock, cycle
+from jxtrack import access, clock, cycle
 from jxtrack import webservices as ws
 from jxtrack.ui import cache, common, fmt, session
 from metrics.periods import period_year
@@ -26,7 +26,7 @@ st.caption(f"{due.caption}。" + "　".join(fmt.REPORT_STATES.values()))
 st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
                                              for v in matrix[col.name]], axis=0),
              width="stretch", height=common.table_height(len(shown)))
-if user.role in cycle.SETTING_ROLES:
+if access.can(user, "settings"):
     with st.expander(f"修改报送截止日（工作专班；当前：次月 {due.day} 日）"):
         if due.set_by:
             st.caption(f"上次由 {due.set_by} 于 {clock.show(due.set_at)} 修改，原因：{due.reason}")
@@ -57,9 +57,9 @@ else:
     view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因"]
     st.dataframe(view, hide_index=True, width="stretch")
     common.downloads(view, f"上传记录_{year}", "reporting_dl")
-    if user.role in ("staff", "admin"):
+    if access.can(user, "withdraw"):
         accepted = hist[hist["status"] == "accepted"]
-        with st.expander("撤回一次上传（工作专班）"):
+        with st.expander("撤回一次上传"):
             if not len(accepted):
                 st.caption("没有可撤回的上传。")
             else:

@@ -5,6 +5,7 @@ which one binds, and uploads county decompositions (任务分解表); every chan
 import pandas as pd
 import streamlit as st
 
+from jxtrack import access
 from jxtrack import webservices as ws
 from jxtrack.ui import cache, common, fmt, session
 
@@ -40,16 +41,18 @@ table = pd.DataFrame({
     "目标值": [fmt.comparator(c) + fmt.number(v, units.get(i)) for c, v, i in
             zip(view["comparator"], view["target_value"], view["indicator_code"], strict=False)],
     "约束性": view["binding"].map({True: "✔ 约束性", False: "参考"}),
+    "约束性依据": view["binding_reason"].fillna(""),
     "出处": view["source"].str.strip(),
     "文件状态": view["status_label"],
     "条款": view["clause"].fillna(""),
     "另一出处的数字": view["other_figures"],
 })
 st.dataframe(table, hide_index=True, width="stretch")
-st.caption(f"共 {len(table)} 条。多个出处给出同一指标同一年的目标时，默认以正式文件为约束性目标，另一数字并列显示。")
+st.caption(f"共 {len(table)} 条。多个出处给出同一指标同一年的目标时，默认以正式文件为约束性目标（两份正式文件不一致时，"
+           "按目录记录的默认决定，见“约束性依据”），其他数字并列显示。")
 common.downloads(table, "目标及出处", "targets_dl")
 
-if user.role in ("staff", "admin"):
+if access.can(user, "edit_targets"):
     st.divider()
     tab_bind, tab_src, tab_dec = st.tabs(["切换约束性目标", "新增目标出处", "上传任务分解表"])
     with tab_bind:
@@ -141,7 +144,8 @@ st.subheader("变更记录")
 with common.guard():
     ch = ws.target_changes(store, user)
 if len(ch):
-    actions = {"source.add": "新增出处", "target.add": "新增目标值", "binding.switch": "切换约束性目标"}
+    actions = {"source.add": "新增出处", "target.add": "新增目标值", "binding.switch": "切换约束性目标",
+               "binding.default": "目录默认约束性目标"}
     st.dataframe(pd.DataFrame({
         "时间": ch["changed_at"], "操作人": ch["changed_by"], "操作": ch["action"].map(actions).fillna(ch["action"]),
         "指标": ch["indicator"].map(names).fillna(""), "地区": ch["region"].fillna(""), "年份": ch["year"],

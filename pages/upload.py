@@ -5,17 +5,17 @@ County reporters are fixed to their own county (the import service checks it aga
 import pandas as pd
 import streamlit as st
 
-from jxtrack import cycle, importing
+from jxtrack import access, cycle, importing
 from jxtrack.ui import cache, common, fmt, session
 from metrics.periods import label_ytd, shift_period
 
-user = session.require_user("admin", "staff", "county")
+user = session.require_user("import")
 store = cache.store()
 common.demo_banner(store)
 st.title("数据上传")
 
 regions = cache.regions(store, user)
-writable = regions[[user.can_write_region(c) for c in regions["code"]]]
+writable = regions[regions["code"].isin(access.writable(user, regions["code"]))]
 names = writable.set_index("code")["name"]
 periods = cache.periods(store)
 latest = periods[0] if periods else shift_period(cycle.collecting_period(), -1)
@@ -24,8 +24,8 @@ choices = [next_p] + periods[:12]
 
 st.subheader("① 下载本月模板")
 c1, c2 = st.columns(2)
-if user.role == "county":
-    region = user.region
+if len(writable) == 1:
+    region = str(writable["code"].iloc[0])
     c1.text_input("填报单位", names.get(region, region), disabled=True, key="upload_region_fixed")
 else:
     region = c1.selectbox("填报单位", list(names.index), format_func=lambda c: names[c], key="upload_region")
@@ -93,4 +93,4 @@ if res.ok:
         elif done.status == "identical":
             st.info(f"同一文件已导入过（上传编号 {done.upload_id}），数据未变化，未重复写入。")
         else:
-            st.error("导入未完成：" + "；".join(p.message for p in done.errors[:5]))
+            st.error("导入未完成：" + fmt.plain("；".join(p.message for p in done.errors[:5])))

@@ -4,9 +4,9 @@ import streamlit as st
 
 from jxtrack import auth
 from jxtrack import webservices as ws
-from jxtrack.ui import cache, common, session
+from jxtrack.ui import cache, common, fmt, session
 
-user = session.require_user("admin")
+user = session.require_user("manage_users")
 store = cache.store()
 st.title("用户管理")
 with common.guard():
@@ -35,7 +35,7 @@ with tab_add, st.form("user_add", clear_on_submit=True):
         with common.guard():
             ws.add_user(store, user, username=username, password=password, role=role,
                         region=region or None, display_name=display, email=email)
-        st.success(f"已新增用户 {username}。")
+        st.success(f"已新增用户 {fmt.plain(username)}。")
         st.rerun()
 
 with tab_edit:
@@ -59,7 +59,7 @@ with tab_edit:
         if st.form_submit_button("重置密码（同时解除锁定）"):
             with common.guard():
                 ws.reset_password(store, user, target, pw)
-            st.success(f"已重置 {target} 的密码。")
+            st.success(f"已重置 {fmt.plain(target)} 的密码。")
     if row["active"]:
         if st.button("停用该账号", key="ue_disable"):
             with common.guard():

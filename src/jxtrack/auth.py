@@ -1,9 +1,7 @@
 """Accounts and roles: argon2 password hashes, lock-out after repeated failures, role checks.
 
-Roles (see DOMAIN.md): ``leader`` reads; ``county`` reads and writes only its own county;
-``staff`` (市工作专班) reads and writes every county and the targets; ``admin`` manages users and
-may do everything staff may.  Checks live here and are called where data is read and written
-(services), not only by the menu.
+Roles (see DOMAIN.md): ``leader``, ``county``, ``staff`` (市工作专班), ``admin``.  What each role
+may do is decided in one place, the access policy ``jxtrack.access``.
 """
 
 from __future__ import annotations
@@ -48,20 +46,6 @@ class User:
     @property
     def role_label(self) -> str:
         return ROLES.get(self.role, self.role)
-
-    @property
-    def can_write_all(self) -> bool:
-        return self.role in ("staff", "admin")
-
-    def can_read_region(self, region: str, city_code: str) -> bool:
-        if self.role == "county":
-            return region in (self.region, city_code)
-        return True
-
-    def can_write_region(self, region: str) -> bool:
-        if self.role == "county":
-            return region == self.region
-        return self.can_write_all
 
 
 OPERATOR = User("operator", "admin", None, "命令行操作员")

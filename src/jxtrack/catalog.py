@@ -53,6 +53,7 @@ SCHEMAS: dict[str, tuple[list[str], list[str]]] = {
         ["indicator", "region", "year", "value", "comparator", "source", "clause", "note"], []
     ),
     "aliases.csv": (["kind", "alias", "code"], []),
+    "bindings.csv": (["indicator", "region", "year", "source", "reason"], []),
 }
 
 
@@ -140,6 +141,9 @@ class Catalog:
     sources: pd.DataFrame
     targets: pd.DataFrame
     aliases: pd.DataFrame
+    # documented default decisions: which source binds where two documents of the same standing
+    # disagree (the general rule, official before draft, cannot choose between two officials)
+    bindings: pd.DataFrame
 
     @property
     def city_code(self) -> str:
@@ -181,6 +185,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     sources = r.read(d, "sources.csv")
     targets = r.read(d, "targets.csv")
     aliases = r.read(d, "aliases.csv")
+    bindings = r.read(d, "bindings.csv")
 
     # regions
     r.unique("regions.csv", regions, "code")
@@ -297,6 +302,17 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         if not row["clause"]:
             r.err(name, line, "clause 不能为空：每个目标都要注明出处条款")
 
+    # default bindings: each names a target row that exists, and says why
+    target_keys = {(row["indicator"], row["region"], row["year"], row["source"]) for _, row in targets}
+    r.unique("bindings.csv", bindings, ("indicator", "region", "year"))
+    for line, row in bindings:
+        key = (row["indicator"], row["region"], row["year"], row["source"])
+        if key not in target_keys:
+            r.err("bindings.csv", line, f"targets.csv 中没有 {row['indicator']} / {row['region']} / {row['year']} "
+                                        f"出处 “{row['source']}” 的目标，无法设为约束性")
+        if not row["reason"]:
+            r.err("bindings.csv", line, "reason 不能为空：默认约束性目标须写明理由")
+
     # aliases
     r.unique("aliases.csv", aliases, ("kind", "alias"))
     for line, row in aliases:
@@ -326,6 +342,8 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     tg = frame(targets, SCHEMAS["targets.csv"][0])
     tg["year"] = tg["year"].astype(int)
     tg["value"] = tg["value"].astype(float)
+    bd = frame(bindings, SCHEMAS["bindings.csv"][0])
+    bd["year"] = bd["year"].astype(int)
     return Catalog(
         regions=reg,
         units=un,
@@ -334,6 +352,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
         sources=frame(sources, SCHEMAS["sources.csv"][0]),
         targets=tg,
         aliases=frame(aliases, SCHEMAS["aliases.csv"][0]),
+        bindings=bd,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import auth, clock, services, setup_db
+from . import auth, clock, lights, services, setup_db
 from .catalog import CatalogError
 from .store import Store, StoreError, db_path_from_env
 
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     if cmd == "targets":
         t = services.targets_table(_store())
         _emit(t[["indicator_code", "indicator_name", "region", "year", "target_value", "comparator",
-                 "source", "status", "binding"]], args.format)
+                 "source", "status", "binding", "binding_reason"]], args.format)
         return 0
     if cmd == "status":
         store = _store()
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "table":
             if store.is_demo():
                 print("【示例数据】以下为系统生成的示例数据，不是真实统计数字。")
-            _emit(_format_for_table(out, st["target_note"]), "table")
+            _emit(_format_for_table(out, st["light_reason"].to_numpy()), "table")
         else:
             _emit(out, args.format)
         return 0
@@ -218,17 +218,15 @@ def run(args: argparse.Namespace) -> int:
     raise UsageError(f"未知命令 {cmd}")
 
 
-def _format_for_table(df: pd.DataFrame, target_note: pd.Series) -> pd.DataFrame:
+def _format_for_table(df: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
     out = df.copy()
     for col in ("actual", "target", "expected", "gap", "forecast", "required_pace"):
         out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     for col in ("completion", "yoy"):
         out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v * 100:.1f}%")
     out["rank"] = out["rank"].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    label = out["light"].map(services.LIGHT_LABELS)
-    # a grey light means either nothing reported or no target for this county: say which
-    label = label.where(~((out["light"] == "none") & (target_note == "目标未分解")), "目标未分解")
-    out["light"] = out["light"] + "(" + label + ")"
+    # the light with its word, a grey one saying why (the one vocabulary of jxtrack.lights)
+    out["light"] = [f"{lt}({lights.get(lights.shown(lt, r)).label})" for lt, r in zip(out["light"], reason, strict=True)]
     return out
 
 

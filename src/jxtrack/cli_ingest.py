@@ -59,7 +59,7 @@ def register(sub) -> None:
     s = sub.add_parser("rollback", help="撤回一次上传，恢复此前的数据（不删除任何记录）")
     s.add_argument("upload_id", type=int, help="上传编号（见 jxtrack uploads）")
     s.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份（默认命令行操作员）")
-    s.add_argument("--reason", default="", help="撤回原因")
+    s.add_argument("--reason", default="", help="撤回原因（必填）")
 
 
 def _store() -> Store:
@@ -198,6 +198,6 @@ def _uploads(args) -> int:
 def _rollback(args) -> int:
     store = _store()
     user = _user(store, args.as_user)
-    up = importing.rollback(store, args.upload_id, user, args.reason)
+    up = importing.withdraw(store, args.upload_id, user, args.reason)
     print(f"已撤回上传 {args.upload_id}（{up['file_name'] or ''}），此前的数据恢复生效。操作人：{user.username}。")
     return 0

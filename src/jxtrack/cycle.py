@@ -18,15 +18,14 @@ from datetime import date, datetime
 
 from metrics.periods import Period
 
-from . import clock, services
-from .auth import PermissionDenied, User
+from . import access, clock, services
+from .auth import User
 from .store import Store
 from .store import cycle as sql
 
 DUE_DAY_KEY = "due_day"
 DEFAULT_DUE_DAY = 10
 DUE_DAY_MIN, DUE_DAY_MAX = 1, 28  # every month has a 28th
-SETTING_ROLES = ("staff", "admin")
 
 
 class CycleError(services.ServiceError):
@@ -78,10 +77,7 @@ def parse_due_day(value: int | str) -> int:
 
 def set_due_day(store: Store, user: User | None, value: int | str, reason: str) -> DueDay:
     """Change the due day (市工作专班 and 管理员 only); the reason is required and audited."""
-    if user is None:
-        raise PermissionDenied("请先登录。")
-    if user.role not in SETTING_ROLES:
-        raise PermissionDenied(f"修改报送截止日仅限市工作专班、管理员操作；您的角色是{user.role_label}。")
+    access.ensure(user, "settings")
     day = parse_due_day(value)
     reason = (reason or "").strip()
     if not reason:

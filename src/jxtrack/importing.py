@@ -28,7 +28,7 @@ import pandas as pd
 
 from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
 
-from . import services
+from . import access, services
 from .auth import User
 from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
 from .store import Store
@@ -94,7 +94,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     cat = services.catalog()
     m = matcher(cat)
     parsed = parse(data, m, region=region_code, period=period)
-    if region_code is None and user.role == "county" and any(
+    if region_code is None and user.region and any(
             p.code == "region_unknown" for p in parsed.problems):
         # a county reporter's sheet that does not say whose it is: it is their own county's
         parsed = parse(data, m, region=user.region, period=period)
@@ -102,10 +102,13 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     problems = list(parsed.problems)
     with store.connect():
         regions = store.regions()
-        history = _history(store, values)
-    names = regions.set_index("code")["name"].to_dict()
-    problems += _permission_problems(user, values, region_code, names)
-    if not values.empty:
+        names = regions.set_index("code")["name"].to_dict()
+        refused = _permission_problems(user, values, region_code, names)
+        # figures in force are read only for regions this user may import for: a refused file
+        # must not reveal another county's stored figures (in the diff or a year-to-date message)
+        history = _history(store, values) if not refused else None
+    problems += refused
+    if history is not None and not values.empty:
         from .ingest.validate import check_ytd
 
         problems += check_ytd(values, history, m)
@@ -113,6 +116,10 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     pers = sorted(values["period"].unique()) if len(values) else ([period] if period else [])
     has_err = any(p.severity == ERROR for p in problems)
     has_warn = any(p.severity == WARNING for p in problems)
+    if refused:
+        # nothing of a file the user may not import reaches them but the refusal itself
+        problems = refused
+        values = values.iloc[0:0]
     return ImportResult(
         file_name=file_name,
         file_hash=hashlib.sha256(data).hexdigest(),
@@ -121,7 +128,8 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         period=pers[0] if len(pers) == 1 else None,
         values=values.reset_index(drop=True),
         problems=problems,
-        diff=_diff(values, history, cat, names),
+        # what would change is shown only for a file that can go in
+        diff=_diff(values, history, cat, names) if not has_err else _diff(values.iloc[0:0], None, cat, names),
         format=parsed.format,
         layouts=parsed.layouts,
         status="rejected" if has_err else "needs_confirmation" if has_warn else "ok",
@@ -183,29 +191,28 @@ def _history(store: Store, values: pd.DataFrame) -> pd.DataFrame:
 
 def _permission_problems(user: User, values: pd.DataFrame, region: str | None,
                          names: dict[str, str]) -> list[Problem]:
+    """One refusal per region of the file the user may not import for (the access policy decides)."""
     regions = set(values["region"]) if len(values) else ({region} if region else set())
+    if not access.can(user, "import"):
+        return [problem("not_permitted", access.refusal(user, "import") + "如需填报，请联系管理员开通填报权限。")]
     out = []
-    if user.role not in ("county", "staff", "admin"):
-        return [problem("not_permitted", f"您的角色（{user.role_label}）只能查看数据，不能导入报表。"
-                        "如需填报，请联系管理员开通填报权限。")]
-    own = names.get(user.region, user.region or "")
     for r in sorted(regions):
-        if not user.can_write_region(r):
+        if not access.allowed(user, "import", r):
             first = values[values["region"] == r].head(1) if len(values) else None
             sheet = cell = None
             if first is not None and len(first):
                 sheet, cell = first["sheet"].iloc[0], first["cell"].iloc[0]
-            out.append(problem(
-                "not_permitted", f"您是{own}的填报员，只能导入{own}的数据；这个文件是{names.get(r, r)}的数据，"
-                f"不能导入。请确认选对了文件；如需代报，请联系市工作专班。", sheet, cell, names.get(r, r)))
+            out.append(problem("not_permitted", access.refusal(user, "import", r, names=names),
+                               sheet, cell, names.get(r, r)))
     return out
 
 
-def _diff(values: pd.DataFrame, history: pd.DataFrame, cat, names: dict[str, str]) -> pd.DataFrame:
+def _diff(values: pd.DataFrame, history: pd.DataFrame | None, cat, names: dict[str, str]) -> pd.DataFrame:
     cols = ["region", "region_name", "period", "measure", "measure_name", "unit", "old", "new", "change"]
     if values.empty:
         return pd.DataFrame(columns=cols)
-    cur = history.set_index(["region", "period", "measure"])["value"] if len(history) else pd.Series(dtype=float)
+    cur = (history.set_index(["region", "period", "measure"])["value"] if history is not None and len(history)
+           else pd.Series(dtype=float))
     mi = cat.measures.set_index("code")
     old = [cur.get((r, p, m)) for r, p, m in zip(values["region"], values["period"], values["measure"], strict=False)]
     d = pd.DataFrame({
@@ -237,30 +244,21 @@ def _identical_upload(store: Store, res: ImportResult) -> int | None:
     return None
 
 
-def rollback(store: Store, upload_id: int, user: User, reason: str = "") -> dict:
-    """Withdraw an accepted upload (the previous figures apply again); records who did it.
-    A county user may withdraw only uploads of their own county."""
+def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
+    """Withdraw an accepted upload (the previous figures apply again); records who did it and why.
+
+    One rule on every surface (CLI and web): a reason is always required; a county user may
+    withdraw only uploads whose figures are all its own county's; staff and admin any."""
     up = store.get_upload(upload_id)
     if up is None:
         raise services.ServiceError(f"没有编号为 {upload_id} 的上传记录。请用 jxtrack uploads 查看编号。")
-    if user.role not in ("county", "staff", "admin"):
-        raise _denied(f"您的角色（{user.role_label}）不能撤回上传。")
     regions = store.upload_regions(upload_id) or ([up["region"]] if up["region"] else [])
-    if user.role == "county":
-        names = store.regions().set_index("code")["name"].to_dict()
-        bad = [r for r in regions if not user.can_write_region(r)]
-        if bad or not regions:
-            own = names.get(user.region, user.region)
-            other = "、".join(names.get(r, r) for r in bad) or "多个地区"
-            raise _denied(f"您是{own}的填报员，只能撤回{own}的上传；上传 {upload_id} 是{other}的数据。")
-    store.withdraw_upload(upload_id, user.username, reason)
+    names = store.regions().set_index("code")["name"].to_dict()
+    access.ensure(user, "withdraw", regions, names=names)
+    if not str(reason or "").strip():
+        raise services.ServiceError("请写明撤回原因（例如：数据填错，已重新上传）；命令行用 --reason 给出。")
+    store.withdraw_upload(upload_id, user.username, str(reason).strip())
     return up
-
-
-def _denied(msg: str):
-    from .auth import PermissionDenied
-
-    return PermissionDenied(msg)
 
 
 def periods_covered(period: str | None) -> str:
@@ -275,10 +273,8 @@ def make_template(store: Store, region: str, period: str, user: User | None = No
     from .ingest.template import write_template
 
     code, period = _resolve_args(store, region, period)
-    if user is not None and user.role == "county" and not user.can_write_region(code):
-        names = store.regions().set_index("code")["name"].to_dict()
-        own = names.get(user.region, user.region)
-        raise _denied(f"您是{own}的填报员，只能下载{own}的模板，不能下载{names.get(code, code)}的模板。")
+    if user is not None:
+        access.ensure(user, "import", code, names=store.regions().set_index("code")["name"].to_dict())
     earlier = year_to_date(period)[:-1]  # this year's months before ``period``
     prev = store.observations(periods=earlier, regions=[code]) if earlier else pd.DataFrame(
         columns=["region", "period", "measure", "value"])

@@ -27,7 +27,7 @@ import pandas as pd
 
 from metrics.periods import same_month_last_year, shift_period
 
-from . import auth, clock, cycle, services
+from . import access, auth, clock, cycle, services
 from .catalog import COUNT_UNITS
 from .store import Store
 from .store import quality as q
@@ -235,8 +235,8 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
                 f"{names[code]}{period}的报表缺少以前报过的{listed}{more}（上传 #{int(up)}）；"
                 "如为季度报送项目可忽略。")
     out = pd.DataFrame(rows, columns=WARNING_COLUMNS) if rows else _empty()
-    if user is not None and user.role == "county":
-        out = out[out["region_code"].isin([user.region, city])]
+    if user is not None:
+        out = out[out["region_code"].isin(access.readable(user, regions["code"], city=city))]
     if len(out):
         out = out.assign(_s=out["severity"].map(SEVERITY_ORDER),
                          _r=out["region_code"].map(regions.set_index("code")["sort"]))

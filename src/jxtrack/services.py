@@ -11,20 +11,27 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from metrics import targets as binding_rules
 from metrics.derive import derive
 from metrics.periods import BASELINE, Period, needed_periods
 from metrics.progress import compute_status
 from metrics.targets import select_binding
 
-from . import auth
+from . import access, auth
 from .catalog import Catalog, load_catalog
-from .store import Store
+from .store import CATALOG_BINDING_SETTER, Store
 
 STATUS_COLUMNS = [
     "indicator_code", "indicator_name", "region", "period", "actual", "unit", "target",
     "completion", "expected", "gap", "light", "forecast", "required_pace", "yoy", "rank",
 ]
-LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "done": "已完成", "none": "无数据"}
+# why a target binds, in words (an override's own reason is shown with who decided it)
+BINDING_BASIS_LABELS = {
+    binding_rules.BASIS_ONLY: "",
+    binding_rules.BASIS_STATUS: "正式文件优先于征求意见稿",
+    binding_rules.BASIS_ISSUED: "同为正式文件（或同为征求意见稿），以印发日期较新的为准",
+    binding_rules.BASIS_ORDER: "文件性质和印发日期相同，暂取第一条；请工作专班切换确定",
+}
 
 
 class ServiceError(Exception):
@@ -60,10 +67,22 @@ def resolve_region(store: Store, text: str) -> str:
 
 
 def binding_targets(store: Store) -> pd.DataFrame:
-    """Every target with its source and whether it is the binding one."""
+    """Every target with its source, whether it is the binding one and why (``binding_reason``)."""
     all_t = store.targets()
     sources = store.sources()
-    return select_binding(all_t, sources, store.binding_overrides())
+    decisions = store.binding_overrides()
+    out = select_binding(all_t, sources, decisions)
+    out["binding_reason"] = out["binding_basis"].map(BINDING_BASIS_LABELS).fillna("")
+    over = out["binding_basis"] == binding_rules.BASIS_OVERRIDE
+    if over.any():
+        d = decisions.astype({"year": "int64"}).set_index(["indicator", "region", "year"])
+        keys = pd.MultiIndex.from_frame(out.loc[over, ["indicator", "region", "year"]].astype({"year": "int64"}))
+        who = d["set_by"].reindex(keys).to_numpy()
+        why = d["reason"].reindex(keys).fillna("").to_numpy()
+        out.loc[over, "binding_reason"] = [
+            f"目录默认：{r}" if w == CATALOG_BINDING_SETTER else f"工作专班（{w}）切换：{r}"
+            for w, r in zip(who, why, strict=True)]
+    return out
 
 
 def _indicators() -> pd.DataFrame:
@@ -84,12 +103,8 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         if region is not None and region not in set(regions["code"]):
             region = resolve_region(store, region)
         city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
-        if user is not None and region is not None and not user.can_read_region(region, city):
-            rn = regions.set_index("code")["name"]
-            own = rn.get(user.region, user.region)
-            raise auth.PermissionDenied(
-                f"您是{own}的填报员，只能查看{own}和全市的数据，不能查看{rn[region]}的数据。"
-            )
+        if user is not None and region is not None:
+            access.ensure(user, "read", region, city=city, names=regions.set_index("code")["name"].to_dict())
         obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
         targets = binding_targets(store)
     targets = targets[targets["binding"]]
@@ -120,8 +135,8 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         st["explanation"] = None
     if region is not None:
         st = st[st["region_code"] == region]
-    elif user is not None and user.role == "county":
-        st = st[st["region_code"].isin([city, user.region])]
+    elif user is not None:
+        st = st[st["region_code"].isin(access.readable(user, regions["code"], city=city))]
     st = st.sort_values(["region_sort", "sort"]).reset_index(drop=True)
     rest = [c for c in st.columns if c not in STATUS_COLUMNS]
     return st[STATUS_COLUMNS + rest]
@@ -177,7 +192,7 @@ def _complete_grid(st: pd.DataFrame, regions: pd.DataFrame, ind: pd.DataFrame, p
         return st
     missing = pd.DataFrame({
         "region": r[gap], "indicator": i[gap], "level": lv[gap], "period": period, "light": "none",
-        "target_note": "未报送", "ratio_only": False, "partial": False, "not_rolled_up": "",
+        "light_reason": "no_data", "target_note": "未报送", "ratio_only": False, "partial": False, "not_rolled_up": "",
         "unit": ind["unit"].to_numpy()[i[gap]], "kind": ind["kind"].to_numpy()[i[gap]],
     })
     return pd.concat([st, missing], ignore_index=True)
@@ -196,7 +211,7 @@ def _measure_indicator_pairs(ind: pd.DataFrame) -> pd.DataFrame:
 
 def targets_table(store: Store) -> pd.DataFrame:
     """Targets with sources: indicator_code, indicator_name, region, year, target_value,
-    comparator, source, status, binding (plus clause and note)."""
+    comparator, source, status, binding, binding_reason (plus clause and note)."""
     t = binding_targets(store)
     ind = _indicators().set_index("code")["name"]
     regions = store.regions().set_index("code")["name"]
@@ -212,6 +227,7 @@ def targets_table(store: Store) -> pd.DataFrame:
                            t["source_title"].fillna("")),
         "status": t["source_status"],
         "binding": t["binding"].astype(bool),
+        "binding_reason": t["binding_reason"],
         "clause": t["clause"],
         "note": t["note"],
     })

@@ -30,7 +30,7 @@ from metrics.periods import (
 )
 from metrics.progress import compute_status, group_light
 
-from . import auth, cycle, services
+from . import access, auth, cycle, lights, services
 from .auth import PermissionDenied, User
 from .ingest.problems import FileRefused
 from .ingest.reader import read_workbook
@@ -45,14 +45,10 @@ class WebError(services.ServiceError):
     """A request the user can correct; ``str()`` is a Chinese message."""
 
 
-# ---- roles ---------------------------------------------------------------------------------------
-def require(user: User | None, roles: tuple[str, ...], what: str) -> User:
-    if user is None:
-        raise PermissionDenied("请先登录。")
-    if user.role not in roles:
-        allowed = "、".join(auth.ROLES[r] for r in roles)
-        raise PermissionDenied(f"{what}仅限{allowed}操作；您的角色是{user.role_label}。")
-    return user
+# ---- roles: every decision is the access policy's -------------------------------------------------
+def require(user: User | None, action: str) -> User:
+    """The user, when the access policy lets them do ``action`` (a role-level action)."""
+    return access.ensure(user, action)
 
 
 def city_code(regions: pd.DataFrame) -> str:
@@ -61,33 +57,15 @@ def city_code(regions: pd.DataFrame) -> str:
 
 def check_read(user: User | None, region: str, regions: pd.DataFrame) -> None:
     """Refuse a county reporter reading another county (city total and own county are fine)."""
-    if user is None:
-        raise PermissionDenied("请先登录。")
-    if not user.can_read_region(region, city_code(regions)):
-        names = regions.set_index("code")["name"]
-        own = names.get(user.region, user.region)
-        raise PermissionDenied(
-            f"您是{own}的填报员，只能查看{own}和全市的数据，不能查看{names.get(region, region)}的数据。"
-        )
-
-
-def check_write(user: User | None, region: str, regions: pd.DataFrame) -> None:
-    if user is None:
-        raise PermissionDenied("请先登录。")
-    if not user.can_write_region(region):
-        names = regions.set_index("code")["name"]
-        if user.role == "county":
-            own = names.get(user.region, user.region)
-            raise PermissionDenied(f"您是{own}的填报员，只能上报{own}的数据，不能上报{names.get(region, region)}的数据。")
-        raise PermissionDenied(f"{user.role_label}只能查看数据，不能上报或修改。")
+    access.ensure(user, "read", region, city=city_code(regions),
+                  names=regions.set_index("code")["name"].to_dict())
 
 
 def visible_regions(store: Store, user: User) -> pd.DataFrame:
     """Regions this user may read, in display order (city first)."""
     regions = store.regions()
-    city = city_code(regions)
-    keep = [user.can_read_region(c, city) for c in regions["code"]]
-    return regions[keep].reset_index(drop=True)
+    keep = set(access.readable(user, regions["code"], city=city_code(regions)))
+    return regions[regions["code"].isin(keep)].reset_index(drop=True)
 
 
 def periods(store: Store) -> list[str]:
@@ -116,13 +94,11 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     counts = {k: int((city["light"] == k).sum()) for k in ("red", "yellow", "green", "done", "none")}
     groups = group_light(city, ["group"]) if len(city) else pd.DataFrame()
     sub = st[st["region_level"] != "city"]
-    heat = st[st["region_level"].isin(["city", "county"])].pivot_table(
-        index=["region_sort", "region"], columns=["sort", "indicator_name"], values="light", aggfunc="first"
-    )
-    heat_actual = st[st["region_level"].isin(["city", "county"])].pivot_table(
-        index=["region_sort", "region"], columns=["sort", "indicator_name"], values="actual", aggfunc="first"
-    )
-    heat = heat.where(heat != "none", np.where(heat_actual.reindex_like(heat).notna(), "untargeted", "none"))
+    # the light as shown (a grey one with its reason), decided by the metrics, not relabelled here
+    cells = st[st["region_level"].isin(["city", "county"])]
+    cells = cells.assign(shown=[lights.shown(lt, r) for lt, r in zip(cells["light"], cells["light_reason"], strict=True)])
+    heat = cells.pivot_table(index=["region_sort", "region"], columns=["sort", "indicator_name"], values="shown",
+                             aggfunc="first")
     # city-scope indicators (市本级资金, 争创…) have no county figures at all: blank, not 无数据
     scope = services.catalog().indicators.set_index("name")["scope"]
     city_only = [scope.get(c[1]) == "city" for c in heat.columns]
@@ -271,16 +247,24 @@ def submission_matrix(store: Store, year: int, user: User, today: datetime | Non
 
 
 def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
-    region = user.region if user.role == "county" else None
-    return store.uploads(region=region, limit=limit)
+    up = store.uploads(limit=limit)
+    regions = store.regions()
+    city = city_code(regions)
+    # an upload is listed to its uploader and to a user who may read every region it touched
+    per = store.upload_region_sets()
+    keep = []
+    for i, rc, who in zip(up["upload_id"], up["region_code"], up["user"], strict=True):
+        touched = per.get(int(i)) or ([rc] if isinstance(rc, str) and rc else [])
+        keep.append(who == user.username or (bool(touched) or access.can(user, "edit_targets"))
+                    and access.allowed(user, "read", touched, city=city))
+    return up[keep].reset_index(drop=True)
 
 
 def withdraw_upload(store: Store, user: User, upload_id: int, reason: str) -> None:
-    """Rollback of an accepted upload (working group / admin only); audited by the store."""
-    require(user, ("staff", "admin"), "撤回上传")
-    if not reason.strip():
-        raise WebError("请写明撤回原因。")
-    store.withdraw_upload(int(upload_id), user.username, reason.strip())
+    """Rollback of an accepted upload: the one withdrawal rule of ``importing.withdraw``."""
+    from .importing import withdraw
+
+    withdraw(store, int(upload_id), user, reason)
 
 
 # ---- targets ---------------------------------------------------------------------------------------
@@ -289,8 +273,8 @@ def targets_view(store: Store, user: User) -> pd.DataFrame:
     a figure for the same indicator/region/year, the other figures beside it."""
     t = services.targets_table(store)
     regions = store.regions()
-    allowed = set(visible_regions(store, user)["name"]) if user.role == "county" else set(regions["name"])
-    t = t[t["region"].isin(allowed)].copy()
+    del regions
+    t = t[t["region"].isin(set(visible_regions(store, user)["name"]))].copy()
     key = ["indicator_code", "region", "year"]
     t["status_label"] = t["status"].map(SOURCE_STATUSES).fillna(t["status"])
 
@@ -309,10 +293,7 @@ def targets_view(store: Store, user: User) -> pd.DataFrame:
 
 def target_changes(store: Store, user: User) -> pd.DataFrame:
     ch = store.target_changes()
-    if user.role == "county":
-        regions = store.regions()
-        ch = ch[ch["region"].isna() | ch["region"].isin([user.region, city_code(regions)])]
-    return ch
+    return ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))]
 
 
 def _indicator_code(text: str) -> str | None:
@@ -331,7 +312,7 @@ def add_source(store: Store, user: User, *, doc_number: str, title: str, issuer:
     """Add a target source document with its figures (indicator, region, year, value,
     comparator[, clause, note]).  Old figures of other sources stay; the binding one is unchanged
     unless switched with ``set_binding`` (an official source outranks a draft by default)."""
-    require(user, ("staff", "admin"), "新增目标出处")
+    require(user, "edit_targets")
     if not title.strip():
         raise WebError("请填写文件标题。")
     if status not in SOURCE_STATUSES:
@@ -420,7 +401,7 @@ def _validate_figures(store: Store, figures: pd.DataFrame) -> pd.DataFrame:
 def set_binding(store: Store, user: User, *, indicator: str, region: str, year: int, source: str,
                 reason: str) -> None:
     """Make ``source``'s figure the binding one for (indicator, region, year); logged with why."""
-    require(user, ("staff", "admin"), "切换约束性目标")
+    require(user, "switch_binding")
     if not reason.strip():
         raise WebError("请写明切换原因。")
     bt = services.binding_targets(store)
@@ -490,20 +471,20 @@ def read_decomposition(data: bytes, file_name: str) -> pd.DataFrame:
 
 # ---- users ---------------------------------------------------------------------------------------
 def list_users(store: Store, user: User) -> pd.DataFrame:
-    require(user, ("admin",), "用户管理")
+    require(user, "manage_users")
     return store.users()
 
 
 def add_user(store: Store, user: User, *, username: str, password: str, role: str, region: str | None,
              display_name: str | None = None, email: str | None = None) -> None:
-    require(user, ("admin",), "新增用户")
+    require(user, "manage_users")
     auth.add_user(store, username, password, role, region if role == "county" else None, actor=user.username,
                   display_name=display_name or None, email=email or None,
                   region_codes=set(store.regions()["code"]))
 
 
 def set_role(store: Store, user: User, username: str, role: str, region: str | None) -> None:
-    require(user, ("admin",), "修改角色")
+    require(user, "manage_users")
     if role not in auth.ROLES:
         raise WebError(f"角色 “{role}” 无效。")
     if role == "county" and not region:
@@ -517,14 +498,14 @@ def set_role(store: Store, user: User, username: str, role: str, region: str | N
 
 
 def reset_password(store: Store, user: User, username: str, new_password: str) -> None:
-    require(user, ("admin",), "重置密码")
+    require(user, "manage_users")
     store.update_user(username, user.username, "user.reset_password",
                       password_hash=auth.hash_password(new_password), password_changed_at=now(),
                       failed_attempts=0, locked_until=None)
 
 
 def set_active(store: Store, user: User, username: str, active: bool) -> None:
-    require(user, ("admin",), "停用/启用账号")
+    require(user, "manage_users")
     if username == user.username and not active:
         raise WebError("不能停用自己的账号。")
     store.update_user(username, user.username, "user.enable" if active else "user.disable", active=bool(active))

@@ -61,6 +61,7 @@ STATUS_COLUMNS = [
     "gap",
     "gap_pp",
     "light",
+    "light_reason",
     "forecast",
     "forecast_method",
     "will_meet",
@@ -308,6 +309,13 @@ def compute_status(
     unjudged = partial & ~(met & np.isin(kind, ADDITIVE_KINDS)) & (light != "none")
     light = np.where(unjudged, "none", light)
     rows.loc[unjudged, "target_note"] = NOTE_PARTIAL
+    # a grey light carries its reason (shown as 暂不评价 / 未分解 / 无数据, see jxtrack.lights)
+    untargeted = ~np.isnan(actual) & np.isnan(target) & (rows["target_note"] == NOTE_NOT_DECOMPOSED).to_numpy()
+    light_reason = np.select(
+        [light != "none", unjudged, untargeted, np.isnan(actual)],
+        ["", "unjudged", "untargeted", "no_data"],
+        "no_target",
+    )
 
     # forecast to year end (to the deadline for cumulative)
     seasonal_ok = is_flow & (ly > 0) & ~np.isnan(ly_dec)
@@ -354,6 +362,7 @@ def compute_status(
         gap=gap,
         gap_pp=gap_pp,
         light=light,
+        light_reason=light_reason,
         forecast=forecast,
         forecast_method=method,
         will_meet=will_meet,

@@ -128,3 +128,55 @@ def test_binding_switch_through_page_updates_board(demo_store):
     assert not at.error, [e.value for e in at.error]
     at = run_app(USERS["leader"])
     assert "≥42.0 万元/亩" in texts(at)
+
+
+def test_refused_upload_reveals_nothing_of_other_counties(demo_store):
+    """The leak of issue 9: 嘉善县's reporter uploads 海宁市's sheet.  Only the refusal reaches the
+    page — no ④ preview, none of 海宁's stored figures (old values) in any table or message."""
+    haining = "330481"
+    stored = demo_store.observations(regions=[haining], periods=["2026-09", "2026-10"])
+    old = stored.set_index(["period", "measure"])["value"]
+    sheet = ("地区,报告期,指标,数值\n"
+             "海宁市,2026-10,数字化改造项目数,3\n"          # far below the stored YTD: would warn
+             "海宁市,2026-10,规上工业企业数,9999\n").encode()
+    at = run_app(USERS["county"], "pages/upload.py")
+    at.get("file_uploader")[0].set_value(("haining.csv", sheet, "text/csv")).run()
+    assert not at.exception
+    assert any("不能导入" in e.value for e in at.error)
+    assert not any("将要变化" in h.value for h in at.subheader)
+    assert not [b for b in at.button if b.key == "upload_commit"]
+    table = at.dataframe[0].value
+    assert set(table["代码"]) == {"not_permitted"}
+    shown = texts(at)
+    from jxtrack.ui import fmt
+    for (_period, measure), v in old.items():
+        if measure in ("digital_projects", "industrial_firms"):
+            for text in (fmt.number(v, "个"), fmt.number(v, "家"), f"{v:g}"):
+                assert text not in shown, f"stored {measure}={v} of 海宁市 shown as {text!r}"
+    # the same through the service every surface uses
+    from jxtrack.importing import preview_import
+
+    res = preview_import(demo_store, sheet, "haining.csv", USERS["county"])
+    assert res.status == "rejected" and res.diff.empty and res.values.empty
+    assert [p.code for p in res.problems] == ["not_permitted"]
+
+
+def test_explanation_with_links_and_images_is_plain_text(demo_store):
+    """Issue 12 item 3: a 偏差说明 with a link and a tracking image shows as text on 指标详情."""
+    import pandas as pd
+
+    evil = "[点此查看整改说明](http://evil.example/phish) ![t](http://127.0.0.1:9/track.png)"
+    period = demo_store.latest_period()
+    with demo_store.transaction() as con:
+        demo_store.record_upload(con, kind="upload", username="jiashan", status="accepted", file_name="n.csv",
+                                 file_bytes=b"x", region="330421", period=period,
+                                 values=pd.DataFrame([{"region": "330421", "period": period,
+                                                       "measure": "digital_projects", "value": 150.0, "note": evil}]))
+    at = run_app(USERS["county"], "pages/indicator.py")
+    at.selectbox(key="indicator_code").set_value("digital_projects").run()
+    at.selectbox(key="indicator_region").set_value("330421").run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "点此查看整改说明" in i.value]
+    assert notes, [i.value for i in at.info]
+    for v in notes:
+        assert "](http" not in v and "![" not in v and "http://" not in v

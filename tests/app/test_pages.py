@@ -9,7 +9,7 @@ from jxtrack.ui import nav
 
 from .conftest import USERS, run_app, run_page, texts
 
-CASES = [(role, p.path) for role in USERS for p in nav.pages_for(role)]
+CASES = [(role, p.path) for role in USERS for p in nav.pages_for(USERS[role])]
 
 
 @pytest.mark.parametrize("role,page", CASES, ids=[f"{r}-{p.split('/')[-1][:-3]}" for r, p in CASES])
@@ -24,7 +24,7 @@ def test_page_renders_for_role(demo_ro, role, page):
 
 
 def test_menu_per_role():
-    titles = {r: [p.title for p in nav.pages_for(r)] for r in USERS}
+    titles = {r: [p.title for p in nav.pages_for(USERS[r])] for r in USERS}
     assert "用户管理" in titles["admin"]
     for r in ("staff", "county", "leader"):
         assert "用户管理" not in titles[r]
@@ -65,6 +65,9 @@ def test_write_controls_hidden_from_leader_and_county(demo_ro):
         assert not any("撤回" in (e.label or "") for e in at.expander)
     at = run_app(USERS["staff"], "pages/targets.py")
     assert [t.label for t in at.tabs] == ["切换约束性目标", "新增目标出处", "上传任务分解表"]
+    # the table says why each target binds
+    shown = texts(at)
+    assert "约束性依据" in shown and "正式文件优先于征求意见稿" in shown and "目录默认：" in shown
 
 
 def test_overview_board(demo_ro):
@@ -87,6 +90,9 @@ def test_indicator_page_shows_conflicting_sources(demo_ro):
     assert "嘉政发〔2024〕6号" in t and "征求意见稿" in t
     assert "另一出处的数字" in t and "42" in t
     assert "约束性目标" in t
+    # 2026: 嘉政发〔2024〕14号's 41 beside 6号's binding 40, and why 6号 binds
+    assert "嘉政发〔2024〕14号" in t and "41" in t
+    assert "依据：目录默认：两份正式文件不一致" in t
 
 
 def test_county_user_confined_to_own_county_in_pages(demo_ro):

@@ -103,7 +103,8 @@ def test_add_source_and_decomposition(demo_store):
                          reason="正式文件印发")
     t = ws.targets_view(demo_store, staff)
     new = t[(t["indicator_code"] == "tax_per_mu") & (t["year"] == 2026) & (t["region"] == "嘉兴市")]
-    assert len(new) == 3 and 41 in set(new["target_value"])   # old figures kept
+    # 6号 40, draft 42, 14号 41 (catalog) and the new source's 41: old figures kept
+    assert len(new) == 4 and new["source"].str.contains("嘉政办发〔2024〕99号").sum() == 1
     assert demo_store.target_changes()["source"].eq(code).any()
     # a 任务分解表 round trip through the template
     tpl = ws.decomposition_template(demo_store, 2026)
@@ -165,3 +166,19 @@ def test_decomposition_upload_is_read_as_hostile(data, message):
     with pytest.raises(ws.WebError, match=message) as e:
         ws.read_decomposition(data, "分解表.xlsx")
     assert "Traceback" not in str(e.value) and "Error" not in str(e.value)
+
+
+def test_board_and_heat_map_say_the_same_grey(demo_store):
+    """Issue 8: with the city total from some counties only, the board said 暂不评价 and the heat
+    map 未分解.  Now both show the light the metrics decided, with its reason."""
+    from jxtrack import lights
+
+    sheet = "地区,报告期,指标,数值\n嘉善县,2026-11,数字化改造项目数,200\n".encode()
+    assert importing.commit_import(demo_store, sheet, "js-11.csv", USERS["staff"]).status == "accepted"
+    ov = ws.overview(demo_store, "2026-11", USERS["staff"])
+    city = ov.city.set_index("indicator_code").loc["digital_projects"]
+    assert city["light"] == "none" and city["light_reason"] == "unjudged"    # 1 of 7 counties
+    assert ov.heat.loc["嘉兴市", city["indicator_name"]] == "unjudged"
+    for r in ov.status[ov.status["region_level"].isin(["city", "county"])].itertuples():
+        cell = ov.heat.loc[r.region, r.indicator_name]
+        assert cell in ("n/a", lights.shown(r.light, r.light_reason)), (r.region, r.indicator_name)

@@ -67,10 +67,29 @@ def test_short_password_and_duplicate_user(empty_store):
 
 
 def test_region_permissions():
+    """The access policy, worked by hand for each role (嘉善 330421, 平湖 330482, city 330400)."""
+    from jxtrack import access
+
     county = auth.User("js", "county", "330421")
     staff = auth.User("zb", "staff")
     leader = auth.User("ld", "leader")
-    assert county.can_read_region("330421", "330400") and county.can_read_region("330400", "330400")
-    assert not county.can_read_region("330482", "330400")
-    assert county.can_write_region("330421") and not county.can_write_region("330482")
-    assert staff.can_write_region("330482") and not leader.can_write_region("330421")
+    admin = auth.User("ad", "admin")
+    city = "330400"
+    assert access.allowed(county, "read", "330421", city=city) and access.allowed(county, "read", city, city=city)
+    assert not access.allowed(county, "read", "330482", city=city)
+    assert access.allowed(county, "import", "330421") and not access.allowed(county, "import", "330482")
+    assert not access.allowed(county, "import", city)            # reads the city total, never writes it
+    assert access.allowed(staff, "import", "330482") and not access.allowed(leader, "import", "330421")
+    assert access.allowed(leader, "read", "330482", city=city)
+    # withdrawal: a county only when every region of the upload is its own
+    assert access.allowed(county, "withdraw", ["330421"])
+    assert not access.allowed(county, "withdraw", ["330421", "330482"]) and not access.allowed(county, "withdraw", [])
+    assert access.allowed(staff, "withdraw", ["330421", "330482"]) and not access.allowed(leader, "withdraw", ["330421"])
+    for act in ("switch_binding", "edit_targets", "settings"):
+        assert [access.can(u, act) for u in (county, leader, staff, admin)] == [False, False, True, True]
+    assert [access.can(u, "manage_users") for u in (county, leader, staff, admin)] == [False, False, False, True]
+    assert not access.can(None, "read")
+    with pytest.raises(auth.PermissionDenied, match="您是嘉善县的填报员，只能查看嘉善县和全市的数据，不能查看平湖市的数据"):
+        access.ensure(county, "read", "330482", city=city, names={"330421": "嘉善县", "330482": "平湖市"})
+    with pytest.raises(auth.PermissionDenied, match="用户管理仅限管理员"):
+        access.ensure(staff, "manage_users")

@@ -13,10 +13,11 @@ from jxtrack.catalog import DATA_DIR, CatalogError, load_catalog
 def test_real_catalog_loads_every_target_of_both_documents():
     c = load_catalog()
     t = c.targets
-    # 36 indicators; both 2026 figures for 规上亩均税收 are there, with their sources
-    assert len(c.indicators) == 36
+    # 37 indicators (36 + 生产性服务业增加值 of 嘉政发〔2024〕14号); all three 2026 figures for
+    # 规上亩均税收 are there, with their sources
+    assert len(c.indicators) == 37
     tax26 = t[(t.indicator == "tax_per_mu") & (t.year == 2026)].set_index("source")["value"]
-    assert tax26.to_dict() == {"JZF-2024-6": 40.0, "LYRH-2024-ZQYJ": 42.0}
+    assert tax26.to_dict() == {"JZF-2024-6": 40.0, "LYRH-2024-ZQYJ": 42.0, "JZF-2024-14": 41.0}
     # the annual table of 嘉政发〔2024〕6号: 9 rows × 3 years, + 2000 两化 projects
     off = t[t.source == "JZF-2024-6"]
     assert set(off[off.indicator == "digital2_coverage"].sort_values("year")["value"]) == {60, 80}
@@ -27,11 +28,12 @@ def test_real_catalog_loads_every_target_of_both_documents():
     assert t[(t.indicator == "service_design")]["value"].tolist() == [160]
     draft = t[t.source == "LYRH-2024-ZQYJ"]
     assert sorted(draft[draft.indicator == "design_marketing_firms"]["year"]) == [2024, 2025, 2026]
-    assert t[t.indicator == "industrial_va"]["value"].tolist() == [4000]
+    assert t[t.indicator == "industrial_va"]["value"].tolist() == [4000, 4000]  # draft and 14号
     # every target carries a clause
     assert (t["clause"].str.len() > 0).all()
     src = c.sources.set_index("code")["status"]
     assert src["JZF-2024-6"] == "official" and src["LYRH-2024-ZQYJ"] == "draft"
+    assert src["JZF-2024-14"] == "official"
 
 
 def test_unit_conversion_factors_are_derived_from_units():
@@ -95,6 +97,10 @@ def _line_of(path: Path, needle: str) -> int:
          "behaviour 的值 “stok”"),
         ("aliases.csv", "measure,技改投资,tech_investment", "measure,技改投资,tech_invest", "别名指向未知的 measure"),
         ("sources.csv", "2024-01-15,official", "2024-01-15,final", "status 的值 “final”"),
+        ("bindings.csv", "tax_per_mu,330400,2026,JZF-2024-6,", "tax_per_mu,330400,2025,JZF-2024-14,",
+         "没有 tax_per_mu / 330400 / 2025 出处 “JZF-2024-14” 的目标"),
+        ("bindings.csv", "va_per_mu,330400,2026,JZF-2024-6,两份", "va_per_mu,330400,2026,JZF-2024-6,,两份",
+         "应有 5 列"),
     ],
 )
 def test_each_rule_reports_file_and_line(data_copy, file, old, expected, new):
@@ -124,3 +130,16 @@ def test_duplicate_target_is_reported_with_both_lines(data_copy):
     path.write_text(text + first + "\n", encoding="utf-8")
     problems = _problems(data_copy)
     assert any("与第 2 行重复" in p for p in problems), problems
+
+
+def test_default_binding_needs_a_reason_and_one_per_target(data_copy):
+    path = data_copy / "bindings.csv"
+    line = _line_of(path, "labour_productivity,330400,2026,JZF-2024-6,")
+    text = path.read_text(encoding="utf-8").splitlines()
+    reason_less = text[line - 1].split(",")[:4]
+    text[line - 1] = ",".join(reason_less) + ","
+    text.append("labour_productivity,330400,2026,JZF-2024-14,另一个决定")
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    problems = _problems(data_copy)
+    assert f"bindings.csv:{line}: reason 不能为空：默认约束性目标须写明理由" in problems, problems
+    assert any(p.startswith(f"bindings.csv:{len(text)}:") and f"与第 {line} 行重复" in p for p in problems), problems

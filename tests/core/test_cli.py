@@ -23,17 +23,19 @@ def run(capsys, *args):
     return code, out, err
 
 
-def test_targets_csv_columns_and_both_tax_figures(demo_store, capsys):
+def test_targets_csv_columns_and_every_tax_figure(demo_store, capsys):
     code, out, _ = run(capsys, "targets", "--format", "csv")
     assert code == 0
     df = pd.read_csv(io.StringIO(out))
     assert list(df.columns) == ["indicator_code", "indicator_name", "region", "year", "target_value",
-                                "comparator", "source", "status", "binding"]
+                                "comparator", "source", "status", "binding", "binding_reason"]
     tax = df[(df.indicator_code == "tax_per_mu") & (df.year == 2026) & (df.region == "嘉兴市")]
-    assert sorted(tax["target_value"]) == [40, 42]
+    # 6号 40, 14号 41 (both official), the draft's 42
+    assert sorted(tax["target_value"]) == [40, 41, 42]
     official = tax[tax.binding]
     assert official["target_value"].tolist() == [40] and official["status"].tolist() == ["official"]
     assert "嘉政发〔2024〕6号" in official["source"].iloc[0]
+    assert official["binding_reason"].iloc[0].startswith("目录默认：")
 
 
 def test_status_json_has_every_indicator_for_city_and_counties(demo_store, capsys):

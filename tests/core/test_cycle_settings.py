@@ -93,5 +93,5 @@ def test_cli_shows_and_sets(empty_store, capsys):
 
 def test_cli_refuses_a_leader(demo_store, capsys):
     assert cli.main(["settings", "due-day", "12", "--reason", "x", "--as", "lingdao"]) == 2
-    assert "仅限市工作专班、管理员" in capsys.readouterr().err
+    assert "修改系统设置仅限市工作专班、管理员" in capsys.readouterr().err
     assert cycle.due_day(demo_store) == 10

@@ -13,6 +13,7 @@ import io
 import sys
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -314,6 +315,99 @@ def ytd_decrease(d: Path) -> Path:
     """Lower than good.xlsx (2025-09) a month later: imported for 2025-10 after good.xlsx."""
     return county_xlsx(d / "ytd_decrease.xlsx", [["数字化改造项目数", "个", 120, None]],
                        title="嘉善县主要指标（2025年1-10月）", unit_row=["填报单位：嘉善县"])
+
+
+# ---- sheets as offices write them (issue 9): 海宁市, 2025年1-10月 -----------------------------------
+HAINING_TITLE = "海宁市“两化”改造主要指标完成情况（2025年1-10月）"
+HAINING_ROWS = [
+    ["数字化改造项目数", "个", 212, None],
+    ["绿色化改造项目数", "个", 40, None],
+    ["直接拉动技改投资", "万元", 58300, None],     # = 5.83 亿元
+]
+
+
+def office_xlsx(path: Path, rows=None, *, top=None, bottom=None, sheet="Sheet1",
+                header=("指标名称", "单位", "本期累计", "备注")) -> Path:
+    """A one-county sheet: the rows ``top`` (title, 填报单位 …), a header, the data rows, an empty
+    row and the rows ``bottom`` (footer).  Cells may be dates."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for r in [[HAINING_TITLE], ["填报单位：海宁市经信局"]] if top is None else top:
+        ws.append(list(r))
+    ws.append(list(header))
+    for r in HAINING_ROWS if rows is None else rows:
+        ws.append(list(r))
+    ws.append([])
+    for r in bottom or []:
+        ws.append(list(r))
+    wb.save(path)
+    return path
+
+
+@fixture
+def fill_date_footer(d: Path) -> Path:
+    """The footer dates the form: 填报日期 in its own cell, and a whole footer line in one cell."""
+    return office_xlsx(d / "fill_date_footer.xlsx", bottom=[
+        ["填表人：王某", None, "填报日期：2025年11月5日"],
+        ["填表人：王某    审核人：李某    报出日期：2025年11月6日"],
+    ])
+
+
+@fixture
+def fill_date_header(d: Path) -> Path:
+    """Header rows date the sending: '报送时间：2025-11-06' (a 时间 label), a lone '填报时间：' with
+    a date cell beside it, '制表日期 2025/11/04'; and a bare signing date under the table."""
+    return office_xlsx(d / "fill_date_header.xlsx", top=[
+        [HAINING_TITLE],
+        ["填报单位：海宁市经信局", None, "报送时间：2025-11-06"],
+        ["填报时间：", datetime(2025, 11, 5), "制表日期 2025/11/04"],
+    ], bottom=[["填表人：王某"], [None, None, "2025年11月5日"]])
+
+
+@fixture
+def period_conflict(d: Path) -> Path:
+    """A real conflict: the title says 1-10月, the 报告期 label says 9月 (and a fill date in 11月)."""
+    return office_xlsx(d / "period_conflict.xlsx", top=[
+        [HAINING_TITLE], ["填报单位：海宁市经信局", None, "报告期：2025年9月"],
+    ], bottom=[["填报日期：2025年11月5日"]])
+
+
+def year_title_sheet(d: Path, sheet: str, name: str = "year_title_sheet") -> Path:
+    """The year only in the title, the months only in the sheet's name."""
+    return office_xlsx(d / f"{name}.xlsx", sheet=sheet, top=[
+        ["海宁市2025年“两化”改造主要指标完成情况"], ["填报单位：海宁市经信局"],
+    ], bottom=[["填报日期：2025年11月5日"]])
+
+
+@fixture
+def year_title_month_sheet(d: Path) -> Path:
+    return year_title_sheet(d, "1-10月", "year_title_month_sheet")
+
+
+@fixture
+def placeholders(d: Path) -> Path:
+    """Placeholders where the template asks for a figure (重点技术改造项目数 'N/A', 节约用能 '无',
+    规上工业增加值 '—', 规上工业税收 '/', 服务业增加值 '暂无', 规上工业企业数 '－') and where it does not
+    (the rate-only 数字化改造2.0覆盖率 '—', the city-only 市本级资金 '/')."""
+    return office_xlsx(d / "placeholders.xlsx", HAINING_ROWS + [
+        ["重点技术改造项目数", "个", "N/A", None],
+        ["节约用能", "万吨标煤", "无", None],
+        ["规上工业增加值", "亿元", "—", None],
+        ["规上工业税收", "亿元", "/", None],
+        ["服务业增加值", "亿元", "暂无", "按季度报送"],
+        ["规上工业企业数", "家", "－", None],
+        ["数字化改造2.0覆盖率（仅报比率）", "%", "—", None],
+        ["市本级财政统筹安排“两化”改造资金", "亿元", "/", None],
+    ])
+
+
+@fixture
+def summary_placeholders(d: Path) -> Path:
+    """The working group's summary: 海盐县 writes '—' for the coverage rate (optional: the template
+    asks for the parts, never the rate), 秀洲区 writes '无' for its projects (asked for)."""
+    return summary_xlsx(d / "summary_placeholders.xlsx", [
+        ("南湖区", 690, 420, 60.9, 70), ("秀洲区", 790, 500, 63.3, "无"), ("海盐县", 590, 350, "—", 82)])
 
 
 def build(name: str, directory: Path) -> Path:

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ADMIN, JIASHAN, LEADER, PINGHU, STAFF
 from jxtrack import cli
-from jxtrack.importing import commit_import, make_template, preview_import, rollback
+from jxtrack.importing import commit_import, make_template, preview_import, withdraw
 from jxtrack.services import ServiceError
 
 GOOD = {"digital_projects": 136.0, "green_projects": 31.0, "tech_investment": 41.7}
@@ -87,7 +87,7 @@ def test_later_upload_supersedes_and_rollback_restores(fx, empty_store, tmp_path
     assert _current(empty_store) == {**GOOD, "digital_projects": 150.0}   # others still in force
     ups = empty_store.uploads()
     assert ups["upload_id"].tolist() == [second.upload_id, first.upload_id]   # newest first
-    rollback(empty_store, second.upload_id, JIASHAN, "填错了")
+    withdraw(empty_store, second.upload_id, JIASHAN, "填错了")
     assert _current(empty_store) == GOOD                                       # the earlier figures apply
     up = empty_store.uploads().set_index("upload_id").loc[second.upload_id]
     assert up["status"] == "withdrawn" and up["withdrawn_by"] == "jiashan"
@@ -138,9 +138,16 @@ def test_county_cannot_roll_back_another_county(fx, empty_store):
     from jxtrack.auth import PermissionDenied
 
     with pytest.raises(PermissionDenied, match="平湖市.*嘉善县"):
-        rollback(empty_store, res.upload_id, PINGHU)
+        withdraw(empty_store, res.upload_id, PINGHU, "填错了")
     with pytest.raises(ServiceError):
-        rollback(empty_store, 9999, ADMIN)
+        withdraw(empty_store, 9999, ADMIN, "填错了")
+    # the owner of the upload, and staff, still need a reason; nothing changes without one
+    for who in (JIASHAN, STAFF):
+        with pytest.raises(ServiceError, match="撤回原因"):
+            withdraw(empty_store, res.upload_id, who, "  ")
+    assert empty_store.get_upload(res.upload_id)["status"] == "accepted"
+    withdraw(empty_store, res.upload_id, STAFF, "区县要求撤回")
+    assert empty_store.get_upload(res.upload_id)["status"] == "withdrawn"
 
 
 # ---- template ------------------------------------------------------------------------------------
@@ -193,7 +200,7 @@ def test_template_for_another_period_is_refused_as_wrong_period(empty_store):
 
 
 # ---- CLI -----------------------------------------------------------------------------------------
-def test_cli_import_uploads_rollback(fx, empty_store, capsys, tmp_path):
+def test_cli_import_uploads_withdraw(fx, empty_store, capsys, tmp_path):
     assert cli.main(["import", str(fx["good_xlsx"]), "--dry-run"]) == 0
     assert "试运行" in capsys.readouterr().out
     assert cli.main(["import", str(fx["not_a_number"])]) == 2
@@ -210,10 +217,13 @@ def test_cli_import_uploads_rollback(fx, empty_store, capsys, tmp_path):
     assert df.columns.tolist() == ["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name"]
     assert df["upload_id"].tolist() == [3, 2, 1] and df["status"].tolist() == ["accepted", "accepted", "rejected"]
     assert df["user"].iloc[0] == "operator" and df["region"].iloc[0] == "嘉善县"
-    assert cli.main(["rollback", "3"]) == 0
+    assert cli.main(["rollback", "3"]) == 2                    # no reason: refused, as on the web
+    assert "撤回原因" in capsys.readouterr().err
+    assert empty_store.get_upload(3)["status"] == "accepted"
+    assert cli.main(["rollback", "3", "--reason", "填错了"]) == 0
     assert "operator" in capsys.readouterr().out
     assert empty_store.uploads().set_index("upload_id").loc[3, "withdrawn_by"] == "operator"
-    assert cli.main(["rollback", "3"]) == 2                    # already withdrawn: one Chinese line
+    assert cli.main(["rollback", "3", "--reason", "再撤一次"]) == 2   # already withdrawn: one Chinese line
     assert capsys.readouterr().err.startswith("错误：")
     out = tmp_path / "t.xlsx"
     assert cli.main(["template", "--region", "平湖市", "--period", "2026-02", "-o", str(out)]) == 0
@@ -227,3 +237,22 @@ def test_cli_as_user_and_missing_file(fx, demo_store, capsys):
     assert "没有用户" in capsys.readouterr().err
     assert cli.main(["import", "/nonexistent/file.xlsx"]) == 2
     assert "找不到文件" in capsys.readouterr().err
+
+
+def test_cli_rollback_follows_the_web_rule(fx, empty_store, capsys):
+    """The issue's case: `jxtrack rollback 1 --as <county user>` of another county's upload, and
+    of its own without a reason, are refused; its own with a reason goes through."""
+    from jxtrack import auth
+
+    for name, region in (("jiashan", "330421"), ("pinghu", "330482")):
+        auth.add_user(empty_store, name, "long enough 1", "county", region, actor="admin")
+    assert cli.main(["import", str(fx["good_xlsx"]), "--as", "jiashan"]) == 0     # 嘉善县's sheet
+    capsys.readouterr()
+    assert cli.main(["rollback", "1", "--as", "pinghu", "--reason", "试试"]) == 2
+    assert "只能撤回平湖市的上传" in capsys.readouterr().err
+    assert cli.main(["rollback", "1", "--as", "jiashan"]) == 2
+    assert "撤回原因" in capsys.readouterr().err
+    assert empty_store.get_upload(1)["status"] == "accepted"
+    assert cli.main(["rollback", "1", "--as", "jiashan", "--reason", "数字填错"]) == 0
+    up = empty_store.uploads().set_index("upload_id").loc[1]
+    assert up["status"] == "withdrawn" and up["withdrawn_by"] == "jiashan" and up["withdraw_reason"] == "数字填错"

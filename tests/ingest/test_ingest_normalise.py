@@ -8,6 +8,7 @@ import pytest
 
 from jxtrack import services
 from jxtrack.ingest import matcher
+from jxtrack.ingest import normalise as nz
 from jxtrack.ingest.normalise import a1, parse_number, parse_period_text
 
 M = matcher(services.catalog())
@@ -60,3 +61,40 @@ def test_periods(text, period):
 
 def test_a1():
     assert (a1(0, 0), a1(6, 2), a1(0, 26)) == ("A1", "C7", "AA1")
+
+
+@pytest.mark.parametrize("text", ["N/A", "n/a", "Ｎ／Ａ", "NA", "无", "暂无", "—", "——", "/", "／", "-", "－", "--",
+                                  "…", " 空 ", "不适用"])
+def test_placeholders(text):
+    assert nz.is_placeholder(text) and nz.is_blank(text) and not nz.is_empty(text)
+
+
+@pytest.mark.parametrize("text", ["#N/A", "0", "十二", "无效", "待统计", None, 0])
+def test_not_placeholders(text):
+    assert not nz.is_placeholder(text)
+
+
+@pytest.mark.parametrize("text, rest_period, dangling", [
+    ("填报日期：2025年11月5日", None, False), ("报送时间：2025-11-06", None, False),
+    ("填表人：王某    审核人：李某    报出日期：2025年11月6日", None, False),
+    ("制表日期 2025/11/04", None, False), ("日期：2025.11.5", None, False),
+    ("填报时间：", None, True), ("报告期：2025年10月    填报日期：2025年11月5日", "2025-10", False),
+    ("统计日期：2025年9月", "2025-09", False),      # says what the figures cover
+])
+def test_fill_dates_removed(text, rest_period, dangling):
+    rest, lone = nz.strip_fill_dates(text)
+    assert (parse_period_text(rest), lone) == (rest_period, dangling)
+
+
+@pytest.mark.parametrize("name, month", [
+    ("1-10月", 10), ("10月", 10), ("1-2月", 2), ("1～10月份", 10), ("一至十月", None), ("7-9月", None),
+    ("Sheet1", None), ("9月、10月", None), ("13月", None),
+])
+def test_sheet_months(name, month):
+    assert nz.sheet_months(name) == month
+
+
+def test_years_in_a_title():
+    assert nz.years_in("海宁市2025年“两化”改造主要指标") == {2025}
+    assert nz.years_in("“两化”改造攻坚行动（2024—2026年）") == set()
+    assert nz.years_in("2025年度") == {2025} and nz.years_in(None) == set()

@@ -66,12 +66,12 @@ def test_va_per_mu_units_from_real_catalog(catalog):
 def test_status_over_real_catalog(catalog):
     periods = needed_periods(PERIOD)
     values = derive(full_obs(catalog, catalog.regions, periods), catalog.indicators, catalog.regions)
-    t = select_binding(catalog.targets, catalog.sources)
+    t = select_binding(catalog.targets, catalog.sources, catalog.bindings)
     st = compute_status(values, t[t["binding"]], catalog.indicators, catalog.regions, PERIOD)
     assert set(st["light"]) <= set(LIGHTS)
     assert not st.duplicated(["region", "indicator"]).any()
     city = st[st["region"] == catalog.city_code].set_index("indicator")
-    # 规上亩均税收 2026 has 40 (official) and 42 (draft); only one binds and 2024's is 38
+    # 规上亩均税收 2026 has 40 (6号), 41 (14号) and 42 (draft); only one binds and 2024's is 38
     assert city.loc["tax_per_mu", "target"] == 38.0
     assert city.loc["future_factories", "target_year"] == 2026
 
@@ -85,7 +85,7 @@ def big_catalog(catalog, n_counties: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows += [{"code": f"Z{i}", "name": f"Z{i}", "level": "zone", "parent": city, "summable": False}
              for i in range(9)]  # fmt: skip
     regions = pd.DataFrame(rows)
-    t = select_binding(catalog.targets, catalog.sources)
+    t = select_binding(catalog.targets, catalog.sources, catalog.bindings)
     t = t[t["binding"]]
     county_targets = t[t["region"] == city].merge(
         pd.DataFrame({"r": [f"K{i}" for i in range(n_counties)]}), how="cross"

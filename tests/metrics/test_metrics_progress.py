@@ -90,7 +90,9 @@ def test_light_none_without_actual_or_target():
         vals(("C", P, "proj", float("nan")), ("A", P, "proj", 100.0)), tgts(("proj", "C", 2024, 1500.0)), FLOW
     )
     assert row(st, "C", "proj")["light"] == "none"  # no actual
+    assert row(st, "C", "proj")["light_reason"] == "no_data"
     assert row(st, "A", "proj")["light"] == "none"  # no target (目标未分解)
+    assert row(st, "A", "proj")["light_reason"] == "untargeted"
 
 
 def test_custom_thresholds_from_catalog():
@@ -407,13 +409,14 @@ def test_partial_city_total_is_not_judged_unless_already_met():
     c = row(st, "C", "proj")
     # 180 of 1500 at June would be red (12% vs 50%), but two of three counties are no city
     assert c["partial"] and c["actual"] == 180.0 and c["light"] == "none"
+    assert c["light_reason"] == "unjudged"          # the reason travels with the light
     # with the target already met by the counties that reported, 已完成 is true whatever D adds
     st = status(derive(o, FLOW, REG), tgts(("proj", "C", 2024, 150.0)), FLOW)
     assert row(st, "C", "proj")["light"] == "done"
     # once every county has reported, the city is judged: 180+20 = 200 of 1500 -> red
     o = obs(("A", P, "proj", 100.0), ("B", P, "proj", 80.0), ("D", P, "proj", 20.0))
     st = status(derive(o, FLOW, REG), tgts(("proj", "C", 2024, 1500.0)), FLOW)
-    assert row(st, "C", "proj")["light"] == "red"
+    assert row(st, "C", "proj")["light"] == "red" and row(st, "C", "proj")["light_reason"] == ""
 
 
 def test_empty_inputs_give_empty_or_grey_tables():

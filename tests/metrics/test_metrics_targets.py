@@ -80,3 +80,19 @@ def test_exactly_one_binding_per_key_and_rows_kept():
     assert out["binding"].tolist() == [True, True, True, False]
     per_key = out.groupby(["indicator", "region", "year"])["binding"].sum()
     assert (per_key == 1).all()
+
+
+def test_binding_basis_says_which_rule_chose():
+    sources = pd.concat([SOURCES, pd.DataFrame([("OFF3", "official", "2024-06-01")],
+                                               columns=["code", "status", "issued"])], ignore_index=True)
+    t = targets(
+        ("tax", "C", 2026, 40.0, "OFF"), ("tax", "C", 2026, 42.0, "DRF"),    # official beats draft
+        ("va", "C", 2026, 250.0, "OFF"), ("va", "C", 2026, 251.0, "OFF2"),   # two officials: newer
+        ("lp", "C", 2026, 36.0, "OFF2"), ("lp", "C", 2026, 37.0, "OFF3"),    # same standing and date
+        ("sv", "C", 2026, 4600.0, "DRF"),                                    # the only figure
+        ("pr", "C", 2026, 1.0, "OFF2"), ("pr", "C", 2026, 2.0, "OFF"),       # decided by an override
+    )
+    ov = pd.DataFrame([("pr", "C", 2026, "OFF")], columns=["indicator", "region", "year", "source"])
+    out = select_binding(t, sources, ov)
+    assert out["binding"].tolist() == [True, False, False, True, True, False, True, False, True]
+    assert out["binding_basis"].tolist() == ["status", "", "", "issued", "order", "", "only", "", "override"]

@@ -12,9 +12,9 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from report_helpers import add_upload
 
-from jxtrack import services
+from jxtrack import lights, services
 from jxtrack.reports import bulletin, render_bytes
-from jxtrack.reports.text import LIGHTS, light_text
+from jxtrack.reports.text import light_text
 
 PERIOD = "2026-10"
 GOLDEN = Path(__file__).parent / "golden" / "narrative.txt"
@@ -75,7 +75,7 @@ def test_excel_summary_matches_status(built):
     assert c_completion.number_format == "0.0%"
     light_cells = [ws.cell(row=i, column=hdr.index("亮灯") + 1) for i in range(5, ws.max_row + 1)]
     red = [c for c in light_cells if c.value == light_text("red")]
-    assert red and all(c.fill.fgColor.rgb.endswith(LIGHTS["red"][1]) for c in red)
+    assert red and all(c.fill.fgColor.rgb.endswith(lights.get("red").print_fill) for c in red)
 
 
 def test_excel_print_setup_is_a4_landscape(built):
@@ -171,7 +171,8 @@ def test_word_light_cells_are_coloured(built):
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "序号")
     for row in table.rows[1:]:
         cell = row.cells[-1]
-        for key, (_, fill, _) in LIGHTS.items():
+        for key, lt in lights.TABLE.items():
+            fill = lt.print_fill
             if cell.text == light_text(key):
                 shd = cell._tc.tcPr.find(qn("w:shd"))
                 assert shd is not None and shd.get(qn("w:fill")) == fill

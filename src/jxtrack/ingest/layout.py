@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from metrics.periods import format_period, period_year
+
 from . import normalise as nz
 from .normalise import Matcher, a1
 from .problems import Problem, problem
@@ -53,6 +55,7 @@ class RawValue:
     note: str | None = None
     percent_cell: bool = False
     formula_without_value: bool = False
+    placeholder: bool = False           # '无', '—', 'N/A' …: no figure given (validate decides)
 
 
 @dataclass
@@ -135,7 +138,7 @@ def analyse(sheet: Sheet, m: Matcher) -> SheetResult:
         res.layout = "measures_as_rows"
         c = best_m[0]
         start, end = _extract_measures_as_rows(sheet, grid, c, first_m[c], m, res)
-        _read_meta(sheet, m, res, list(range(0, start)) + list(range(end, len(rows))))
+        _read_meta(sheet, m, res, range(0, start), range(end, len(rows)))
     return res
 
 
@@ -235,8 +238,8 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         pos = (r, value_col)
         formula_nv = pos in sheet.formulas_without_value
         if code is None:
-            if nz.is_blank(raw) and not formula_nv:
-                continue  # a section or heading row
+            if (nz.is_blank(raw) and not formula_nv) or (r > end and nz.parse_number(raw) is None):
+                continue  # a section or heading row; below the footer, a signing date or a note
             res.problems.append(problem(
                 "unknown_name",
                 "指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
@@ -253,11 +256,12 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         note = None
         if note_col is not None and note_col < len(row) and nz.cell_text(row[note_col]):
             note = nz.cell_text(row[note_col])
-        if nz.is_blank(raw) and not formula_nv:
+        if nz.is_empty(raw) and not formula_nv:
             continue  # not reported this period
         res.values.append(RawValue(
             sheet.name, a1(r, value_col), code, raw, unit_text=unit_text, unit_cell=unit_cell,
-            note=note, percent_cell=pos in sheet.percent_cells, formula_without_value=formula_nv))
+            note=note, percent_cell=pos in sheet.percent_cells, formula_without_value=formula_nv,
+            placeholder=nz.is_placeholder(raw)))
     return start, end
 
 
@@ -332,13 +336,13 @@ def _extract_regions_as_rows(sheet: Sheet, grid, rc: int, first: int, m: Matcher
             raw = row[c] if c < len(row) else None
             pos = (r, c)
             fnv = pos in sheet.formulas_without_value
-            if nz.is_blank(raw) and not fnv:
+            if nz.is_empty(raw) and not fnv:
                 continue
             res.values.append(RawValue(
                 sheet.name, a1(r, c), code, raw, region=region, region_cell=a1(r, rc),
                 unit_text=unit, unit_cell=a1(hdr_cell_row, c) if unit else None,
                 note=note or None, percent_cell=pos in sheet.percent_cells,
-                formula_without_value=fnv))
+                formula_without_value=fnv, placeholder=nz.is_placeholder(raw)))
     return start
 
 
@@ -429,7 +433,7 @@ def _extract_long(sheet: Sheet, grid, found, m: Matcher, res: SheetResult) -> No
                 "period_unknown", "报告期无法识别。请写成“2025年9月”或“2025-09”。",
                 sheet.name, a1(r, roles["period"]), nz.cell_text(cell("period"))))
             continue
-        if nz.is_blank(raw) and not fnv:
+        if nz.is_empty(raw) and not fnv:
             continue
         unit_text = nz.cell_text(cell("unit")) or unit_in_name
         uc = get("unit") if nz.cell_text(cell("unit")) else None
@@ -437,7 +441,7 @@ def _extract_long(sheet: Sheet, grid, found, m: Matcher, res: SheetResult) -> No
             sheet.name, a1(r, vc), code, raw, region=region, region_cell=a1(r, roles["region"]),
             period=period, unit_text=unit_text or None, unit_cell=a1(r, uc) if uc is not None else None,
             note=nz.cell_text(cell("note")) or None, percent_cell=(r, vc) in sheet.percent_cells,
-            formula_without_value=fnv))
+            formula_without_value=fnv, placeholder=nz.is_placeholder(raw)))
 
 
 # ---- region and period stated in title, 填报单位, 报告期 -------------------------------------------
@@ -445,35 +449,81 @@ _UNIT_LABEL = re.compile(r"(?:填报|报送|填表|报告|统计)?单位[:：]")
 _PERIOD_LABEL = re.compile(r"(?:报告期|统计期|报表期|所属期|时间|期间)[:：]")
 
 
-def _read_meta(sheet: Sheet, m: Matcher, res: SheetResult, rows_to_scan) -> None:
+def _read_meta(sheet: Sheet, m: Matcher, res: SheetResult, above, below=()) -> None:
+    """The region and period the sheet states about itself, from the rows above the table (title,
+    填报单位, 报告期) and below it (footer).
+
+    Periods are taken from the strongest kind of statement present, weakest last:
+    a 报告期 label or a period in the rows above the table (title), which must agree with each
+    other (validate refuses two); else a period in the footer; else a bare date ('2025年11月5日',
+    as signed under a form); else the sheet's name ('1-10月') with the year of the title
+    ('海宁市2025年…').  A date labelled as the day of filling or sending (填报日期, 报送时间 …) is
+    never a period."""
     labelled_r: dict[str, str] = {}
     loose_r: dict[str, str] = {}
-    labelled_p: dict[str, str] = {}
-    loose_p: dict[str, str] = {}
-    for r in rows_to_scan:
+    labelled_p: dict[str, str] = {}     # 报告期：…
+    title_p: dict[str, str] = {}        # a period in the rows above the table
+    footer_p: dict[str, str] = {}
+    stamp_p: dict[str, str] = {}
+    years: dict[int, str] = {}
+    label_months: dict[int, str] = {}   # '报告期：1-10月' without a year
+    footer_rows = set(below)
+    for r in [*above, *below]:
         row = sheet.rows[r]
+        skip_next = False
         for c, v in enumerate(row):
             if v is None:
                 continue
-            t = nz.nfkc(v) if isinstance(v, str) else v
             where = a1(r, c)
-            if isinstance(t, str):
-                label_unit = bool(_UNIT_LABEL.search(t))
-                label_period = bool(_PERIOD_LABEL.search(t))
-                # a label alone in its cell: the value is in the next filled cell
-                nxt = next((x for x in row[c + 1:] if x is not None), None)
-                texts = [t] + ([nz.cell_text(nxt) if not hasattr(nxt, "year") else nxt]
-                               if (label_unit or label_period) and t.rstrip().endswith((":", "：")) else [])
-                for tx in texts:
-                    p = nz.parse_period_text(tx)
-                    if p:
-                        (labelled_p if label_period else loose_p).setdefault(p, where)
-                    if isinstance(tx, str):
-                        for code in m.regions_in(tx):
-                            (labelled_r if label_unit else loose_r).setdefault(code, where)
-            elif hasattr(t, "year"):
-                p = nz.parse_period_text(t)
+            if skip_next:               # the date after a lone '填报日期：' label
+                skip_next = False
+                continue
+            if not isinstance(v, str):
+                p = nz.parse_period_text(v) if hasattr(v, "year") else None
                 if p:
-                    loose_p.setdefault(p, where)
+                    stamp_p.setdefault(p, where)
+                continue
+            t, skip_next = nz.strip_fill_dates(v)
+            label_unit = bool(_UNIT_LABEL.search(t))
+            label_period = bool(_PERIOD_LABEL.search(t))
+            # a label alone in its cell: the value is in the next filled cell
+            nxt = next((x for x in row[c + 1:] if x is not None), None)
+            lone = (label_unit or label_period) and t.rstrip().endswith((":", "："))
+            texts = [t] + ([nz.cell_text(nxt) if not hasattr(nxt, "year") else nxt] if lone else [])
+            for tx in texts:
+                p = nz.parse_period_text(tx)
+                if p:
+                    kind = (labelled_p if label_period else stamp_p if nz.is_date_stamp(tx)
+                            else footer_p if r in footer_rows else title_p)
+                    kind.setdefault(p, where)
+                elif label_period and isinstance(tx, str):
+                    mo = nz.sheet_months(tx.split(":")[-1].split("：")[-1])
+                    if mo:
+                        label_months.setdefault(mo, where)
+                if isinstance(tx, str):
+                    if r not in footer_rows:
+                        for y in nz.years_in(tx):
+                            years.setdefault(y, where)
+                    for code in m.regions_in(tx):
+                        (labelled_r if label_unit else loose_r).setdefault(code, where)
     res.regions = labelled_r or loose_r
-    res.periods = labelled_p or loose_p
+    strong_p = labelled_p | {p: w for p, w in title_p.items() if p not in labelled_p}
+    res.periods = strong_p or footer_p or stamp_p or _period_from_year_and_months(
+        sheet.name, years, label_months)
+
+
+def _period_from_year_and_months(sheet_name: str, years: dict[int, str],
+                                 label_months: dict[int, str]) -> dict[str, str]:
+    """'海宁市2025年…' in the title and '1-10月' as the sheet's name (or '报告期：1-10月'): 2025-10.
+    Only when the title names exactly one year, and the months are given in one way."""
+    full = nz.parse_period_text(sheet_name)      # a sheet named '2025年10月'
+    if full:
+        year = period_year(full)
+        return {full: years.get(year, "")} if set(years) <= {year} else {}
+    if len(years) != 1:
+        return {}
+    (year, where), = years.items()
+    month = next(iter(label_months)) if len(label_months) == 1 else nz.sheet_months(sheet_name)
+    if not month:
+        return {}
+    return {format_period(year, month): where}

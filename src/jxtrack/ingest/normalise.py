@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from metrics.periods import format_period
+
 from ..catalog import Catalog
 
 _SPACE_RE = re.compile(r"\s+")
@@ -24,10 +26,23 @@ _PREFIX_RE = re.compile(
 )
 _BRACKET_RE = re.compile(r"\(([^()]*)\)$")
 _SECTION_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+部分)")
-BLANK_MARKS = {"-", "--", "—", "——", "/", "无", "空", "n/a", "na", "－", "…"}
+# What offices write in a figure cell for "no figure", in comparison form (squash: NFKC, so '－'
+# is '-', '／' is '/', '…' is '...', 'Ｎ／Ａ' is 'n/a').  Not "#N/A": that is a failed formula.
+PLACEHOLDERS = frozenset({
+    "-", "--", "---", "—", "——", "–", "――", "―", "/", "//", "\\", "...", "......",
+    "无", "暂无", "无数据", "暂无数据", "空", "空白", "不适用", "n/a", "na", "n.a.", "n.a",
+})
 TOTAL_RE = re.compile(r"^(?:合计|小计|总计|汇总|全市合计|总数)$")
+# A label that dates the filling or sending of the sheet (填报日期, 报送时间, 制表日期 ...).  The date
+# after it is when the form was written or sent, never the report period.  A bare 日期 counts too,
+# but not when it ends another word (统计日期, 截止日期 say what the figures cover).
+_FILL_WORDS = r"(?:填报|填表|报送|上报|报出|制表|编制|打印|审核|签发|导出)(?:日期|时间)|报告日期"
+_FILL_LABEL = rf"(?:{_FILL_WORDS}|(?<![\u4e00-\u9fff])日期)"
+_DATE = r"\d{4}\s*[年./-]\s*\d{1,2}\s*(?:[月./-]\s*(?:\d{1,2}\s*[日号]?)?)?"
+FILL_DATE_RE = re.compile(rf"{_FILL_LABEL}\s*[:：]?\s*({_DATE})?")
 FOOTER_RE = re.compile(
-    r"^(?:填表人|填报人|审核人|审核|负责人|单位负责人|统计负责人|制表人|制表|联系电话|联系人|电话|注|说明|备注|填报日期|报出日期)\s*[:：]"
+    r"^(?:填表人|填报人|审核人|审核|负责人|单位负责人|统计负责人|制表人|制表|联系电话|联系人|电话|注|说明|备注|"
+    rf"{_FILL_WORDS}|日期)\s*[:：]"
 )
 
 
@@ -49,13 +64,19 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def is_empty(value: object) -> bool:
+    """Nothing in the cell (or only spaces)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_placeholder(value: object) -> bool:
+    """A mark that stands for 'no figure' ('无', '—', '/', 'N/A', '暂无' ...)."""
+    return isinstance(value, str) and squash(value) in PLACEHOLDERS
+
+
 def is_blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        t = squash(value)
-        return t == "" or t in BLANK_MARKS
-    return False
+    """Empty or a placeholder: the cell holds no figure."""
+    return is_empty(value) or is_placeholder(value)
 
 
 # ---- numbers -------------------------------------------------------------------------------------
@@ -132,7 +153,7 @@ def _parse_period(value: object) -> str | None:
     """'2025年1-9月', '2025年9月', '2025-09', a date, '2025年上半年' -> 'YYYY-MM'; None if none.
     January-February reported together (1-2月) is period YYYY-02."""
     if isinstance(value, (datetime, date)):
-        return f"{value.year:04d}-{value.month:02d}"
+        return format_period(value.year, value.month)
     if not isinstance(value, str):
         return None
     t = nfkc(value)
@@ -141,12 +162,63 @@ def _parse_period(value: object) -> str | None:
         if m:
             y, mo = int(m.group(1)), int(m.group(2))
             if 2000 <= y <= 2100 and 1 <= mo <= 12:
-                return f"{y:04d}-{mo:02d}"
+                return format_period(y, mo)
     for rx, mo in _P_WORDS:
         m = rx.search(t)
         if m and 2000 <= int(m.group(1)) <= 2100:
-            return f"{int(m.group(1)):04d}-{mo:02d}"
+            return format_period(int(m.group(1)), mo)
     return None
+
+
+def strip_fill_dates(text: str) -> tuple[str, bool]:
+    """``text`` without its fill/sending dates ('填报日期：2025年11月5日' is removed), and whether it
+    ends with such a label whose date stands in the next cell ('报送时间：' | 2025-11-06)."""
+    t = nfkc(text)
+    dangling = False
+    for m in FILL_DATE_RE.finditer(t):
+        if m.group(1) is None and not t[m.end():].strip():
+            dangling = True
+    return FILL_DATE_RE.sub(" ", t), dangling
+
+
+_DATE_STAMP = re.compile(r"^\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2})$")
+
+
+def is_date_stamp(value: object) -> bool:
+    """A bare calendar day ('2025年11月5日', '2025-11-06' or a date cell) with no label: on a form
+    this is when it was signed, a weaker hint of the period than a title or a 报告期 label."""
+    if isinstance(value, (datetime, date)):
+        return True
+    return isinstance(value, str) and bool(_DATE_STAMP.match(nfkc(value).strip()))
+
+
+_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年(?:度)?")
+_YEAR_SPAN = re.compile(r"\d{4}\s*年?\s*[-~～至到—–―]\s*\d{4}\s*年")   # a plan's years: 2024—2026年
+_SHEET_MONTHS = re.compile(r"(?<!\d)(?:(\d{1,2}|一)\s*[-~～至到—–]\s*)?(\d{1,2})\s*月")
+
+
+def years_in(text: object) -> set[int]:
+    """Years written as '2025年' / '2025年度' in a text (a title without a month); a span of years
+    ('2024—2026年', the plan's life) names no single year."""
+    if not isinstance(text, str):
+        return set()
+    t = _YEAR_SPAN.sub(" ", nfkc(text))
+    return {int(y) for y in _YEAR.findall(t) if 2000 <= int(y) <= 2100}
+
+
+def sheet_months(name: str) -> int | None:
+    """The month a sheet's name gives without a year: '1-10月' -> 10, '10月' -> 10, '1-2月' -> 2.
+    None when the name gives no month, or more than one, or a range that does not start in January
+    (a year-to-date report always does)."""
+    found = set()
+    for m in _SHEET_MONTHS.finditer(nfkc(name)):
+        if m.group(1) not in (None, "1", "一"):
+            return None
+        found.add(int(m.group(2)))
+    if len(found) != 1:
+        return None
+    month = found.pop()
+    return month if 1 <= month <= 12 else None
 
 
 # ---- catalog-driven matching ---------------------------------------------------------------------

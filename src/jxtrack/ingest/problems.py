@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "measure_not_for_region": ERROR,
     # warnings the user may accept
     "ytd_decrease": WARNING,
+    "placeholder_not_reported": WARNING,
 }
 
 

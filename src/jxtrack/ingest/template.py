@@ -46,6 +46,13 @@ def template_measures(catalog: Catalog, region_level: str) -> pd.DataFrame:
     return ms.reset_index(drop=True)
 
 
+def asked_measures(catalog: Catalog, region_level: str) -> frozenset[str]:
+    """Codes of the measures the monthly template asks a region of this level to fill: the cells a
+    county must fill.  The catalog has no other notion of 'required'; a placeholder such as '无' or
+    '—' in one of these is a warning for the importer, anywhere else it just means blank."""
+    return frozenset(template_measures(catalog, region_level)["code"])
+
+
 def write_template(catalog: Catalog, region_code: str, period: str,
                    previous: pd.DataFrame | None = None, previous_period: str | None = None) -> bytes:
     """The template as .xlsx bytes.  ``previous`` has columns measure, value (last period's figures)."""

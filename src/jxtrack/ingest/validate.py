@@ -12,6 +12,9 @@ Rules (each problem code is listed in problems.CODES):
 * 合计/小计 rows are not stored but compared with the sum of the rows above;
 * a formula without a stored value is an error, except in a 合计 row (files written by programs
   often leave totals uncomputed);
+* a placeholder ('无', '—', '/', 'N/A', '暂无' …) means no figure: in a cell the monthly template
+  asks the region to fill it is a warning naming the cell (the figure stays unreported), in any
+  other cell it is simply blank;
 * a year-to-date (or cumulative) figure lower than the previous period's is a warning.
 """
 
@@ -55,6 +58,7 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
     out = Resolved(pd.DataFrame(columns=VALUE_COLUMNS))
     probs = out.problems
     rows: list[dict] = []
+    asked = _AskedMeasures(m)
     meta_region = meta.get("region")
     meta_period = meta.get("period")
     for res in results:
@@ -107,7 +111,7 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
                     "wrong_period", f"指定导入 {period} 的数据，但表中还有 {'、'.join(sorted(others))} 的数据。"
                     "多期历史数据请不要指定报告期。", res.sheet, v0.cell, v0.period))
         for v in res.values:
-            rows.append(_convert(v, m, v.region or sheet_region, v.period or sheet_period, probs))
+            rows.append(_convert(v, m, v.region or sheet_region, v.period or sheet_period, probs, asked))
         _check_totals(res, m, rows, probs)
     rows = [r for r in rows if r is not None]
     _check_duplicates(rows, probs)
@@ -139,19 +143,50 @@ def _agree(probs: list[Problem], m: Matcher, res: SheetResult, what: str, given:
         sheet, _, cell = where.partition("!")
         probs.append(problem(
             code, f"表中同时出现了多个{'地区' if what == 'region' else '报告期'}："
-            f"{'、'.join(label(s) for s in stated)}，无法确定是哪一个。"
+            f"{'、'.join(f'{label(s)}（{_place(w)}）' for s, w in stated.items())}，无法确定是哪一个。"
             f"请改正表头，或导入时指定{'地区（--region）' if what == 'region' else '报告期（--period）'}。",
             sheet, cell, "、".join(label(s) for s in stated)))
         return None
     return next(iter(stated), None)
 
 
+class _AskedMeasures:
+    """Which measures the monthly template asks a region to fill (template.asked_measures owns the
+    answer), per region level; a region not yet known is taken as a county."""
+
+    def __init__(self, m: Matcher):
+        self.m = m
+        self._by_level: dict[str, frozenset[str]] = {}
+
+    def __call__(self, region: str | None) -> frozenset[str]:
+        level = self.m.region_info.get(region, {}).get("level", "county") if region else "county"
+        if level not in self._by_level:
+            from .template import asked_measures  # openpyxl only when a placeholder is met
+
+            self._by_level[level] = asked_measures(self.m.catalog, level)
+        return self._by_level[level]
+
+
+def _place(where: str) -> str:
+    """'9月!C2' as written in a message; a period from a sheet's name has no cell."""
+    sheet, _, cell = where.partition("!")
+    return where if cell else f"工作表名“{sheet}”"
+
+
 def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
-             probs: list[Problem]) -> dict | None:
+             probs: list[Problem], asked: _AskedMeasures) -> dict | None:
     info = m.measure_info[v.measure]
     mu = info["unit"]
     mdim = m.unit_dim[mu]
     mname = info["name"]
+    if v.placeholder:
+        if v.measure in asked(region):
+            probs.append(problem(
+                "placeholder_not_reported", f"“{mname}”是月报模板要求填报的指标，这里填的是"
+                f"“{nz.cell_text(v.raw)}”而不是数字，本期按未填报处理（不导入数值）。"
+                f"如有数据，请填写数字（单位 {mu}）后重新上传；如本期确实没有数据，可确认后导入。",
+                v.sheet, v.cell, nz.cell_text(v.raw)))
+        return None
     if v.formula_without_value:
         probs.append(problem(
             "formula_no_value", f"“{mname}”这一格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from metrics.periods import label_ytd, label_ytd_short, parse_period, previous_month
 
-from .. import auth, clock, cycle, quality, services
+from .. import access, auth, clock, cycle, lights, quality, services
 from ..store import Store
 from ..store import quality as store_quality
 from . import narrative
@@ -238,10 +238,11 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         t.rows.append([
             n, r.indicator_name, r.unit, r.target, r.actual,
             None if is_ms else r.completion, None if is_ms else r.time_progress,
-            None if is_ms else shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None, r.light,
+            None if is_ms else shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None,
+            lights.shown(r.light, r.light_reason),
         ])
         t.units.append(r.unit)
-        t.lights.append(r.light)
+        t.lights.append(lights.shown(r.light, r.light_reason))
     return t
 
 
@@ -281,10 +282,10 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
         for r in c.itertuples():
             t.rows.append([
                 None if is_missing(r.rank) else int(r.rank), r.region, r.actual, r.target, r.completion,
-                shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), r.light,
+                shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), lights.shown(r.light, r.light_reason),
             ])
             t.units.append(r.unit)
-            t.lights.append(r.light)
+            t.lights.append(lights.shown(r.light, r.light_reason))
         out.append(t)
     return out
 
@@ -327,7 +328,7 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
     f = firsts.set_index("region")
     city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
     for r in regions.itertuples():
-        if user is not None and user.role == "county" and r.code not in (city, user.region):
+        if user is not None and not access.allowed(user, "read", r.code, city=city):
             continue
         reported = r.code in s.index
         if r.level == "zone" and not reported:

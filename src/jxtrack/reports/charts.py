@@ -22,7 +22,7 @@ from metrics.periods import label_ytd
 from .. import services
 from .bulletin import Bulletin
 from .narrative import GROUP_TITLES
-from .text import LIGHTS, light_word
+from .text import light_word
 
 log = logging.getLogger(__name__)
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -147,4 +147,4 @@ def render(b: Bulletin) -> list[tuple[str, bytes]]:
     return [(cap, png) for (cap, _), png in zip(pairs, result["png"], strict=True)]
 
 
-__all__ = ["LIGHTS", "available", "chromium_path", "figures", "render"]
+__all__ = ["available", "chromium_path", "figures", "render"]

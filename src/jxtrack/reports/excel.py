@@ -17,8 +17,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .. import lights
 from .bulletin import Bulletin, Column, Table
-from .text import LIGHTS, decimals_for, is_missing, light_text, neutralise, shown_gap
+from .text import decimals_for, is_missing, light_text, neutralise, shown_gap
 
 FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -138,10 +139,10 @@ def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
         values = ([lead_values[i]] if lead else []) + list(row)
         for j, (c, v) in enumerate(zip(cols, values, strict=False), start=1):
             if c.kind == "light":
-                key = v if v in LIGHTS else "none"
-                cell = put(ws, r, j, light_text(key))
-                cell.fill = PatternFill("solid", fgColor=LIGHTS[key][1])
-                cell.font = Font(name=FONT, color=LIGHTS[key][2], bold=key == "red")
+                lt = lights.get(v)
+                cell = put(ws, r, j, light_text(lt.key))
+                cell.fill = PatternFill("solid", fgColor=lt.print_fill)
+                cell.font = Font(name=FONT, color=lt.print_font, bold=lt.key == "red")
                 cell.alignment = Alignment(horizontal="center", vertical="center")
             else:
                 fmt = _num_format(unit, v) if c.kind == "num" else FORMATS.get(c.kind)

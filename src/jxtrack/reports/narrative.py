@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from metrics.periods import label_ytd_short
 
+from .. import lights as lights_vocab
 from ..catalog import COUNT_UNITS as COUNTS
 from .text import LIGHT_ORDER, is_missing, light_word, shown_gap
 
@@ -20,7 +21,6 @@ GROUP_TITLES = {"两化": "“两化”改造", "两业": "两业融合"}
 # verb before an indicator's name in a sentence, by catalog section (data labels stay in the
 # catalog; this is grammar)
 SECTION_VERBS = {"实施项目": "完成", "每年培育": "培育"}
-LIGHT_MEANING = {"done": "已完成目标", "green": "进度正常", "yellow": "略为滞后", "red": "明显滞后", "none": "无数据"}
 
 Row = Mapping[str, object]
 
@@ -220,7 +220,7 @@ def light_counts_sentence(lights: Iterable[str], what: str) -> str:
     for k in order:
         if counts[k]:
             label = "已完成" if k == "done" else light_word(k)
-            meaning = "" if k in ("done", "none") else f"（{LIGHT_MEANING[k]}）"
+            meaning = "" if k in ("done", "none") else f"（{lights_vocab.get(k).meaning}）"
             bits.append(f"{label}{counts[k]}项{meaning}")
     return f"{what}{len(lights)}项指标中，" + "，".join(bits) + "。"
 

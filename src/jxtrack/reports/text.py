@@ -7,20 +7,10 @@ import re
 
 import pandas as pd
 
+from .. import lights
 from ..catalog import COUNT_UNITS
-from ..ui.fmt import LIGHTS as _APP_LIGHTS
 
-# light -> (word, fill colour RRGGBB, font colour).  Colour is never the only signal: the word
-# travels with it (grey print, colour-blind readers).
-LIGHTS = {
-    "green": ("绿灯", "C6EFCE", "006100"),
-    "yellow": ("黄灯", "FFEB9C", "7F6000"),
-    "red": ("红灯", "FFC7CE", "9C0006"),
-    "done": ("已完成", "BDD7EE", "1F4E78"),
-    "none": ("无数据", "E7E6E6", "595959"),
-}
-# the same shapes as the web app (one vocabulary for leaders, on screen and on paper)
-LIGHT_SYMBOLS = {k: _APP_LIGHTS[k][0] for k in LIGHTS}
+# the lights' words, symbols and colours are jxtrack.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
 
 # characters XML 1.0 (and so .docx/.xlsx) cannot hold
@@ -30,13 +20,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "�
 
 
 def light_word(light: str | None) -> str:
-    return LIGHTS.get(light or "none", LIGHTS["none"])[0]
+    """'red' -> '红灯'."""
+    return lights.get(light).label
 
 
 def light_text(light: str | None) -> str:
     """Symbol plus word, e.g. '▲ 红灯' — readable without colour."""
-    key = light if light in LIGHTS else "none"
-    return f"{LIGHT_SYMBOLS[key]} {LIGHTS[key][0]}"
+    return lights.text(light)
 
 
 def is_missing(v) -> bool:

@@ -16,8 +16,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .. import lights
 from .bulletin import Bulletin, Table
-from .text import LIGHTS, clean, light_text, num, pct, pp
+from .text import clean, light_text, num, pct, pp
 
 BODY_FONT = "仿宋"  # FangSong: body text of Chinese official documents
 HEADING_FONT = "黑体"  # SimHei: first-level headings and the title
@@ -232,9 +233,9 @@ def _table(doc, t: Table, size: float = 9) -> None:
                 if col.kind in ("light", "rank_change", "int") else WD_ALIGN_PARAGRAPH.RIGHT
             color = None
             if col.kind == "light":
-                key = value if value in LIGHTS else "none"
-                _shade(cell, LIGHTS[key][1])
-                color = LIGHTS[key][2]
+                lt = lights.get(value)
+                _shade(cell, lt.print_fill)
+                color = lt.print_font
             if col.kind == "text" and text.startswith("【未提交"):
                 color = "C00000"
             _cell_text(cell, text, size, align=align, color=color)

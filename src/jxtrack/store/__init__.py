@@ -40,6 +40,9 @@ from ..catalog import Catalog
 from .migrations import migrate
 
 DEFAULT_DB = "var/jxtrack.duckdb"
+# set_by of a binding decided by the catalog (data/bindings.csv) rather than by a person; it holds
+# a space, which no user name may, so a working-group decision is never mistaken for it
+CATALOG_BINDING_SETTER = "系统 目录默认"
 
 _locks: dict[str, threading.RLock] = {}
 _locks_guard = threading.Lock()
@@ -210,8 +213,38 @@ class Store:
                 "AND x.year=t.year AND x.source=t.source)"
             )
             con.unregister("tg_in")
+            changed = self._sync_default_bindings(con, catalog)
             self.audit(con, actor, "catalog.sync", "catalog",
-                       {"indicators": len(ind), "targets": len(tg)})
+                       {"indicators": len(ind), "targets": len(tg), "default_bindings": changed})
+
+    @staticmethod
+    def _sync_default_bindings(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> int:
+        """Refresh the catalog's default binding decisions; a working-group decision on the same
+        target stands.  A default that is new or now names another source is logged in
+        target_changes with its reason.  Returns how many were logged."""
+        setter = CATALOG_BINDING_SETTER
+        before = {(i, r, int(y)): s for i, r, y, s in con.execute(
+            "SELECT indicator, region, year, source FROM target_bindings WHERE set_by = ?", [setter]
+        ).fetchall()}
+        con.execute("DELETE FROM target_bindings WHERE set_by = ?", [setter])
+        values = catalog.targets.set_index(["indicator", "region", "year", "source"])["value"]
+        logged = 0
+        for b in catalog.bindings.itertuples(index=False):
+            key = (b.indicator, b.region, int(b.year))
+            if con.execute("SELECT 1 FROM target_bindings WHERE indicator = ? AND region = ? AND year = ?",
+                           list(key)).fetchone():
+                continue  # the working group has decided this one
+            at = now()
+            con.execute(
+                "INSERT INTO target_bindings (indicator, region, year, source, set_by, set_at, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", [*key, b.source, setter, at, b.reason])
+            if before.get(key) != b.source:
+                con.execute(
+                    "INSERT INTO target_changes (changed_at, changed_by, action, indicator, region, year, "
+                    "source, old_value, new_value, reason) VALUES (?, ?, 'binding.default', ?, ?, ?, ?, NULL, ?, ?)",
+                    [at, setter, *key, b.source, float(values.loc[(*key, b.source)]), b.reason])
+                logged += 1
+        return logged
 
     # ---- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -344,6 +377,14 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows]
 
+    def upload_region_sets(self) -> dict[int, list[str]]:
+        """upload_id -> the regions of its figures (uploads without figures are absent)."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT upload_id, list(DISTINCT region ORDER BY region) FROM observations GROUP BY upload_id"
+            ).fetchall()
+        return {int(u): list(r) for u, r in rows}
+
     def get_upload(self, upload_id: int) -> dict | None:
         with self.connect() as con:
             cur = con.execute(
@@ -382,7 +423,8 @@ class Store:
         return self.df("SELECT * FROM target_sources ORDER BY issued, code")
 
     def binding_overrides(self) -> pd.DataFrame:
-        return self.df("SELECT indicator, region, year, source FROM target_bindings")
+        """Binding decisions (the working group's and the catalog's defaults), with who and why."""
+        return self.df("SELECT indicator, region, year, source, set_by, set_at, reason FROM target_bindings")
 
     def target_changes(self) -> pd.DataFrame:
         return self.df("SELECT * FROM target_changes ORDER BY change_id DESC")

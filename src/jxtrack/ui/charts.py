@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 
 from metrics.periods import label_ytd
 
+from .. import lights
 from . import fmt
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
@@ -26,14 +27,14 @@ def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
 def light_heatmap(heat: pd.DataFrame, short_names: dict[str, str] | None = None) -> go.Figure:
     """Indicators down (reads on a phone), regions across; each cell shows symbol and word."""
     h = heat.T  # rows = indicators, columns = regions
-    order = fmt.LIGHT_ORDER
+    order = lights.ORDER
     z = h.apply(lambda col: col.map(lambda v: order.index(v) if v in order else order.index("none")))
-    text = h.apply(lambda col: col.map(lambda v: fmt.LIGHTS.get(v, fmt.LIGHTS["none"])[0]))
-    words = h.apply(lambda col: col.map(lambda v: fmt.LIGHTS.get(v, fmt.LIGHTS["none"])[1]))
+    text = h.apply(lambda col: col.map(lambda v: lights.get(v).symbol))
+    words = h.apply(lambda col: col.map(lambda v: lights.get(v).word))
     n = len(order)
     scale = []
     for i, k in enumerate(order):
-        scale += [(i / n, fmt.light_color(k)), ((i + 1) / n, fmt.light_color(k))]
+        scale += [(i / n, lights.get(k).color), ((i + 1) / n, lights.get(k).color)]
     y = [short_names.get(i, i) if short_names else i for i in h.index]
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(dtype=float), x=list(h.columns), y=y, text=text.to_numpy(),
@@ -44,7 +45,7 @@ def light_heatmap(heat: pd.DataFrame, short_names: dict[str, str] | None = None)
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
-    legend = "　".join(f"{fmt.LIGHTS[k][0]}{fmt.LIGHTS[k][1]}" for k in order if k != "n/a")
+    legend = "　".join(f"{lights.get(k).symbol}{lights.get(k).word}" for k in order if k != "n/a")
     fig.add_annotation(text=legend, showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
                        xanchor="left", yanchor="top")
     return _layout(fig, None, max(320, 26 * len(h) + 90))
@@ -69,12 +70,11 @@ def progress_line(series: pd.DataFrame, unit: str, target_label: str) -> go.Figu
 def county_bars(rows: pd.DataFrame, unit: str, average: float | None) -> go.Figure:
     """Each county's value with its light in the label and the county average as a line."""
     r = rows.sort_values("actual", ascending=True)
-    shown = [fmt.shown_light(lt, tn) for lt, tn in zip(r["light"], r.get("target_note", [None] * len(r)),
-                                                         strict=False)]
-    labels = [fmt.light_badge(lt) for lt in shown]
+    shown = [lights.shown(lt, why) for lt, why in zip(r["light"], r["light_reason"], strict=True)]
+    labels = [lights.badge(lt) for lt in shown]
     fig = go.Figure(go.Bar(
         x=r["actual"], y=r["region"], orientation="h", text=labels, textposition="auto",
-        marker={"color": [fmt.light_color(lt) for lt in shown]},
+        marker={"color": [lights.get(lt).color for lt in shown]},
         customdata=[[fmt.number(a, unit), fmt.number(t, unit), fmt.pct(c)]
                     for a, t, c in zip(r["actual"], r["target"], r["completion"], strict=False)],
         hovertemplate="%{y}<br>实际：%{customdata[0]}<br>目标：%{customdata[1]}<br>完成率：%{customdata[2]}<extra></extra>",

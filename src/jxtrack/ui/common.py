@@ -12,7 +12,7 @@ import streamlit as st
 
 from metrics.periods import label_ytd
 
-from .. import auth, clock, services
+from .. import auth, clock, lights, services
 from ..store import StoreError
 from . import cache, fmt
 
@@ -28,10 +28,10 @@ def guard() -> Iterator[None]:
     try:
         yield
     except auth.PermissionDenied as exc:
-        st.error(f"无权访问：{exc}", icon=":material/block:")
+        st.error(f"无权访问：{fmt.plain(exc)}", icon=":material/block:")
         st.stop()
     except (services.ServiceError, StoreError, auth.AuthError) as exc:
-        st.error(str(exc))
+        st.error(fmt.plain(exc))
         st.stop()
 
 
@@ -58,15 +58,19 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
 def light_counts(counts: dict[str, int]) -> None:
     """Red / yellow / green / done counts on one line (word + symbol, not colour alone); stays one
     short line on a phone instead of four stacked metric boxes."""
-    parts = [f"{fmt.light_md(k)}{'灯' if k != 'done' else ''} **{counts.get(k, 0)}** 项"
+    parts = [f"{lights.md(k)}{'灯' if k != 'done' else ''} **{counts.get(k, 0)}** 项"
              for k in ("red", "yellow", "green", "done")]
     st.markdown("#### " + "　".join(parts))
 
 
+def shown_lights(rows: pd.DataFrame) -> list[str]:
+    """The light key to show for each status row (the metrics' light and its reason)."""
+    return [lights.shown(lt, r) for lt, r in zip(rows["light"], rows["light_reason"], strict=True)]
+
+
 def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
     """The status rows formatted for reading: every figure with its unit."""
-    shown = [fmt.shown_light(lt, tn) for lt, tn in zip(rows["light"], rows["target_note"], strict=False)]
-    out = pd.DataFrame({"灯": [fmt.light_badge(v) for v in shown]})
+    out = pd.DataFrame({"灯": [lights.badge(v) for v in shown_lights(rows)]})
     if region_col:
         out["地区"] = rows["region"].to_numpy()
     else:
@@ -109,11 +113,11 @@ def table_height(n: int, cap: int | None = None) -> int:
     return 35 * (rows + 1) + 3
 
 
-def styled(df: pd.DataFrame, lights: pd.Series | None = None, column: str = "灯"):
+def styled(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯"):
     """Pale light colour behind the light column; the cell still carries symbol and word."""
-    if lights is None or column not in df.columns:
+    if shown is None or column not in df.columns:
         return df
-    bg = [f"background-color: {fmt.LIGHT_BG.get(v, '#ffffff')}" for v in lights]
+    bg = [f"background-color: {lights.get(v).bg}" for v in shown]
     return df.style.apply(lambda _: bg, subset=[column], axis=0)
 
 
@@ -124,7 +128,6 @@ def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFram
     if extra is not None:
         for i, col in enumerate(extra.columns):
             table.insert(2 + i, col, extra[col].to_numpy())
-    shown = [fmt.shown_light(lt, tn) for lt, tn in zip(rows["light"], rows["target_note"], strict=False)]
-    st.dataframe(styled(table, shown), hide_index=True, width="stretch",
+    st.dataframe(styled(table, shown_lights(rows)), hide_index=True, width="stretch",
                  height=table_height(len(table), cap), key=key, column_config=column_config)
     return table

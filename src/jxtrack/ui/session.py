@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import streamlit as st
 
-from .. import auth, clock, setup_db
+from .. import access, auth, clock, setup_db
 from .. import webservices as ws
 from ..auth import User
-from . import cache
+from . import cache, fmt
 
 USER_KEY = "auth_user"
 SIGNED_IN_KEY = "auth_signed_in_at"
@@ -78,7 +78,7 @@ def login_page() -> None:
     st.title("嘉兴市制造业“两化”改造与两业融合目标跟踪")
     msg = st.session_state.pop("auth_message", None)
     if msg:
-        st.warning(msg)
+        st.warning(fmt.plain(msg))
     if not store.exists():
         st.error(f"数据库 {store.path} 不存在。请先运行 `make run`（或 `jxtrack init --demo`）。")
         return
@@ -93,7 +93,7 @@ def login_page() -> None:
         try:
             user = auth.authenticate(store, username, password)
         except auth.AuthError as exc:
-            st.error(str(exc))
+            st.error(fmt.plain(exc))
         else:
             sign_in(user)
             st.rerun()
@@ -112,18 +112,18 @@ def login_page() -> None:
 def sidebar(user: User, region_name: str | None) -> None:
     with st.sidebar:
         who = user.display_name or user.username
-        st.markdown(f"**{who}**  \n{user.role_label}" + (f" · {region_name}" if region_name else ""))
+        st.markdown(f"**{fmt.plain(who)}**  \n{user.role_label}" + (f" · {region_name}" if region_name else ""))
         st.button("退出登录", key="logout", on_click=sign_out, args=("您已退出登录。",))
 
 
-def require_user(*roles: str) -> User:
-    """The signed-in user for a page; stop with a message if absent or not allowed."""
+def require_user(action: str = "read") -> User:
+    """The signed-in user for a page; stop with a message if absent or if the access policy does
+    not give them the page's ``action``."""
     user = st.session_state.get(USER_KEY)
     if user is None:
         st.warning("请先登录。")
         st.stop()
-    if roles and user.role not in roles:
-        allowed = "、".join(auth.ROLES[r] for r in roles)
-        st.error(f"无权访问：本页仅限{allowed}使用；您的角色是{user.role_label}。", icon=":material/block:")
+    if not access.can(user, action):
+        st.error(f"无权访问：{access.refusal(user, action)}", icon=":material/block:")
         st.stop()
     return user

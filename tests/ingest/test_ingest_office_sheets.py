@@ -1,0 +1,165 @@
+"""Sheets as offices write them (issue 9): fill dates, the year in the title with the months in the
+sheet's name, and placeholders in figure cells.  Each goes end to end through the import service and
+is checked against figures worked out by hand."""
+
+from __future__ import annotations
+
+import make_fixtures as mf
+import pytest
+
+from conftest import ADMIN, STAFF, User
+from jxtrack.importing import commit_import, preview_import
+
+HAINING = "330481"
+# HAINING_ROWS by hand: 212 个, 40 个, 58 300 万元 = 5.83 亿元
+HAINING_FIGURES = {"digital_projects": 212.0, "green_projects": 40.0, "tech_investment": 5.83}
+HAINING_USER = User("haining", "county", HAINING, "海宁市填报员")
+
+
+def _stored(store, period: str, region: str = HAINING) -> dict[str, float]:
+    obs = store.observations(periods=[period], regions=[region])
+    return dict(zip(obs["measure"], obs["value"], strict=True))
+
+
+def _accept(store, path, user=ADMIN, **kw):
+    res = commit_import(store, path.read_bytes(), path.name, user, **kw)
+    assert res.status == "accepted", [p.line() for p in res.problems]
+    return res
+
+
+# ---- 1. a fill date is not a report period -----------------------------------------------------
+@pytest.mark.parametrize("name", ["fill_date_footer", "fill_date_header"])
+def test_fill_dates_are_not_the_period(name, fx, empty_store):
+    res = _accept(empty_store, fx[name], HAINING_USER)
+    assert res.problems == []
+    assert (res.region, res.period) == (HAINING, "2025-10")       # the title's 1-10月, not 11月
+    assert _stored(empty_store, "2025-10") == HAINING_FIGURES
+    assert empty_store.observations(periods=["2025-11"]).empty
+
+
+def test_fill_date_header_was_not_taken_as_a_labelled_period(fx, empty_store):
+    """'报送时间：2025-11-06' carries a 时间 label; it must not outrank the title (2025年1-10月)."""
+    res = preview_import(empty_store, fx["fill_date_header"].read_bytes(), "x.xlsx", STAFF)
+    assert set(res.values["period"]) == {"2025-10"}
+    # the same sheet checked against a given period: the fill dates never count as a disagreement
+    res = preview_import(empty_store, fx["fill_date_header"].read_bytes(), "x.xlsx", STAFF, period="2025-10")
+    assert res.ok and res.problems == []
+
+
+def test_two_report_periods_are_still_refused(fx, empty_store):
+    res = commit_import(empty_store, fx["period_conflict"].read_bytes(), "c.xlsx", ADMIN)
+    assert res.status == "rejected" and [p.code for p in res.problems] == ["wrong_period"]
+    p = res.problems[0]
+    assert "多个报告期" in p.message and "2025年1–9月" in p.message and "2025年1–10月" in p.message
+    assert "11月" not in p.message and p.sheet == "Sheet1"          # the 填报日期 is not a third one
+    assert "C2" in p.message and "A1" in p.message                   # where each one is written
+    assert empty_store.observations().empty
+
+
+# ---- 2. the year in the title, the months in the sheet's name -------------------------------------
+@pytest.mark.parametrize("sheet, period", [
+    ("1-10月", "2025-10"), ("10月", "2025-10"), ("1-2月", "2025-02"), ("1～10月份", "2025-10"),
+    ("海宁1-10月", "2025-10"), ("2025年10月", "2025-10"),
+])
+def test_year_in_title_months_in_sheet_name(sheet, period, tmp_path, empty_store):
+    path = mf.year_title_sheet(tmp_path, sheet)
+    res = _accept(empty_store, path, HAINING_USER)
+    assert (res.region, res.period) == (HAINING, period)
+    assert _stored(empty_store, period) == HAINING_FIGURES
+    assert set(res.values["sheet"]) == {sheet}
+
+
+def test_year_title_month_sheet_fixture(fx, empty_store):
+    res = _accept(empty_store, fx["year_title_month_sheet"], STAFF)
+    assert (res.region, res.period) == (HAINING, "2025-10") and res.problems == []
+
+
+@pytest.mark.parametrize("sheet, title", [
+    ("Sheet1", "海宁市2025年“两化”改造主要指标"),                 # no month anywhere
+    ("7-9月", "海宁市2025年“两化”改造主要指标"),                  # not a year-to-date range
+    ("10月", "海宁市“两化”改造攻坚行动（2024—2026年）主要指标"),   # the plan's years, not one year
+    ("2024年10月", "海宁市2025年“两化”改造主要指标"),             # sheet and title disagree on the year
+])
+def test_no_period_is_guessed(sheet, title, tmp_path, empty_store):
+    path = mf.office_xlsx(tmp_path / "x.xlsx", sheet=sheet, top=[[title], ["填报单位：海宁市经信局"]])
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", STAFF)
+    assert [p.code for p in res.problems] == ["period_unknown"] and res.values.empty
+
+
+def test_months_in_a_period_label_without_year(tmp_path, empty_store):
+    """'报告期：1-10月' (no year) with the year in the title; the sheet's stale name '9月' loses."""
+    path = mf.office_xlsx(tmp_path / "x.xlsx", sheet="9月", top=[
+        ["海宁市2025年“两化”改造主要指标"], ["填报单位：海宁市经信局", None, "报告期：1-10月"]])
+    res = _accept(empty_store, path, STAFF)
+    assert res.period == "2025-10" and _stored(empty_store, "2025-10") == HAINING_FIGURES
+
+
+def test_a_period_in_the_title_beats_the_sheet_name(fx, empty_store):
+    """ytd_decrease.xlsx: title 1-10月 on a sheet still named '9月' (last month's sheet copied)."""
+    res = preview_import(empty_store, fx["ytd_decrease"].read_bytes(), "x.xlsx", STAFF)
+    assert res.period == "2025-10"
+
+
+# ---- 3. placeholders --------------------------------------------------------------------------------
+ASKED = {   # cell -> placeholder, for the measures the county template asks for
+    "C7": "N/A", "C8": "无", "C9": "—", "C10": "/", "C11": "暂无", "C12": "－",
+}
+
+
+def test_placeholders_warn_where_asked_and_are_blank_elsewhere(fx, empty_store):
+    data = fx["placeholders"].read_bytes()
+    res = preview_import(empty_store, data, "p.xlsx", HAINING_USER)
+    assert res.ok and res.status == "needs_confirmation"
+    assert {p.code for p in res.problems} == {"placeholder_not_reported"}
+    assert all(p.severity == "warning" and p.sheet == "Sheet1" for p in res.problems)
+    assert {p.cell: p.value for p in res.problems} == ASKED      # C13 (rate only) and C14 (city only): silent
+    by_cell = {p.cell: p.message for p in res.problems}
+    assert "重点技术改造项目数" in by_cell["C7"] and "未填报" in by_cell["C7"] and "请填写数字" in by_cell["C7"]
+    assert "规上工业企业数" in by_cell["C12"]
+    # nothing stored for a placeholder, no error 'not a number', no measure_not_for_region for C14
+    assert dict(zip(res.values["measure"], res.values["value"], strict=True)) == HAINING_FIGURES
+
+    refused = commit_import(empty_store, data, "p.xlsx", HAINING_USER)
+    assert refused.status == "needs_confirmation" and empty_store.observations().empty
+    res = commit_import(empty_store, data, "p.xlsx", HAINING_USER, accept_warnings=True)
+    assert res.status == "accepted"
+    assert _stored(empty_store, "2025-10") == HAINING_FIGURES
+    assert "placeholder_not_reported" in empty_store.get_upload(res.upload_id)["problems"]
+
+
+def test_placeholder_in_the_city_template_is_asked_for_the_city(tmp_path, empty_store):
+    """The city-only 市本级资金 is optional on a county's sheet but asked of the city."""
+    path = mf.office_xlsx(tmp_path / "city.xlsx", [["市本级财政统筹安排“两化”改造资金", "亿元", "/", None],
+                                                     ["数字化改造项目数", "个", 1500, None]],
+                          top=[["嘉兴市“两化”改造主要指标（2025年1-10月）"], ["填报单位：嘉兴市经信局"]])
+    res = preview_import(empty_store, path.read_bytes(), "city.xlsx", STAFF)
+    assert [(p.code, p.cell, p.value) for p in res.problems] == [("placeholder_not_reported", "C4", "/")]
+    assert res.values[["region", "measure", "value"]].values.tolist() == [["330400", "digital_projects", 1500.0]]
+
+
+def test_summary_placeholders(fx, empty_store):
+    res = preview_import(empty_store, fx["summary_placeholders"].read_bytes(), "s.xlsx", STAFF)
+    assert [(p.code, p.sheet, p.cell, p.value) for p in res.problems] == [
+        ("placeholder_not_reported", "分县", "E4", "无")]            # 秀洲区's projects
+    assert "数字化改造项目" in res.problems[0].message
+    f = {(r.region, r.measure): r.value for r in res.values.itertuples()}
+    assert ("330411", "digital_projects") not in f                  # nothing invented for 秀洲区
+    assert f[("330424", "industrial_firms")] == 590 and f[("330424", "digital2_firms")] == 350
+    assert ("330424", "digital2_coverage_rate") not in f            # '—' in the rate: blank, silent
+    assert f[("330424", "digital_projects")] == 82 and f[("330402", "digital_projects")] == 70
+    assert len(f) == 3 * 3 - 1                                       # rates derive from the parts
+
+
+def test_a_word_is_still_not_a_number(tmp_path, empty_store):
+    path = mf.office_xlsx(tmp_path / "x.xlsx", [["节约用能", "万吨标煤", "待统计后补报", None]])
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", STAFF)
+    assert [(p.code, p.cell, p.severity) for p in res.problems] == [("not_a_number", "C4", "error")]
+
+
+def test_below_the_footer_a_date_is_no_figure_but_a_number_still_is(tmp_path, empty_store):
+    """Under '填表人：' a signing date in the figure column is the footer; a figure with a name the
+    catalog does not know is still reported, never dropped."""
+    path = mf.office_xlsx(tmp_path / "x.xlsx", bottom=[["填表人：王某"], [None, None, "2025年11月5日"],
+                                                        ["其他项目数", "个", 7]])
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", STAFF)
+    assert [(p.code, p.cell, p.value) for p in res.problems] == [("unknown_name", "A10", "其他项目数")]
