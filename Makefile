@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export JXTRACK_DB ?= var/jxtrack.duckdb
+# the address `make run` serves on: this machine only unless set (e.g. JXTRACK_ADDRESS=0.0.0.0
+# behind a firewall or reverse proxy)
+JXTRACK_ADDRESS ?= 127.0.0.1
+JXTRACK_PORT ?= 8501
 
 .PHONY: install run test bench lint browser-deps db clean
 
@@ -22,7 +26,8 @@ db: install
 
 run: db
 	@$(BIN)/jxtrack accounts
-	$(BIN)/streamlit run app.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.address $(JXTRACK_ADDRESS) --server.port $(JXTRACK_PORT) \
+		--server.headless true --browser.gatherUsageStats false
 
 # Debian's Chromium and a CJK font for the real-browser test (never downloaded at run time).
 browser-deps:
@@ -32,10 +37,10 @@ test: install browser-deps
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python -m jxtrack.bench
+	$(BIN)/python -m benchmarks
 
 lint: install
-	$(BIN)/ruff check src tests pages app.py
+	$(BIN)/ruff check src tests pages app.py benchmarks
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

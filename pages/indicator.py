@@ -12,7 +12,7 @@ from metrics.periods import label_ytd, period_year
 user = session.require_user()
 store = cache.store()
 common.demo_banner(store)
-ind = cache.catalog().indicators.sort_values("sort")
+ind = cache.catalog(store).indicators.sort_values("sort")
 codes = list(ind["code"])
 names = ind.set_index("code")["name"]
 default = st.query_params.get("indicator", codes[0])

@@ -33,7 +33,7 @@ for g in ("两化", "两业"):
 
 st.subheader("区县 × 指标 亮灯")
 if len(ov.heat.columns) and len(ov.heat.index):
-    short = cache.catalog().indicators.set_index("name")["short_name"].to_dict()
+    short = cache.catalog(store).indicators.set_index("name")["short_name"].to_dict()
     st.plotly_chart(charts.light_heatmap(ov.heat, short), width="stretch", key="overview_heat")
     st.caption("　".join(f"{lights.badge(k)}：{lights.get(k).meaning}" for k in ("untargeted", "unjudged", "none")))
 

@@ -15,7 +15,7 @@ common.demo_banner(store)
 st.title("目标管理")
 with common.guard():
     t = cache.targets_view(store, user)
-ind = cache.catalog().indicators.sort_values("sort")
+ind = cache.catalog(store).indicators.sort_values("sort")
 names = ind.set_index("code")["name"]
 units = ind.set_index("code")["unit"]
 

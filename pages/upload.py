@@ -43,6 +43,7 @@ if up is None:
 raw = up.getvalue()
 with st.spinner("正在检查文件…"), common.guard():
     res = importing.preview_import(store, raw, up.name, user)
+    importing.record_rejection(store, raw, res, user)  # a refused file is on record (once per rerun)
 
 st.subheader("③ 检查结果")
 where = f"{res.region and cache.regions(store, user).set_index('code')['name'].get(res.region, res.region) or '多个地区'}" \

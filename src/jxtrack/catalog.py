@@ -131,6 +131,42 @@ class _Reader:
 
 
 @dataclass(frozen=True)
+class Indicator:
+    """One indicator, typed: it knows its kind, unit, scale and the measures it is made of
+    (after dbt's ``measure_references``: nobody re-derives an indicator's parts)."""
+
+    code: str
+    name: str
+    short_name: str
+    group: str
+    section: str
+    kind: str                      # annual_flow | ytd_ratio | level | cumulative | milestone
+    formula: str                   # measure | sum | difference | ratio
+    numerator: tuple[str, ...]     # the numerator's measures (a-b: both)
+    denominator: str | None
+    reported_rate: str | None      # a rate a county may send instead of the parts
+    unit: str
+    scale: float | None            # raw formula result -> the indicator's unit
+    scope: str                     # county | city
+    direction: str
+    sort: int
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The measures the indicator is computed from (numerator, then denominator)."""
+        return self.numerator + ((self.denominator,) if self.denominator else ())
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """Every measure that bears on the indicator: its parts and its reported rate."""
+        return self.parts + ((self.reported_rate,) if self.reported_rate else ())
+
+
+def _text_or_none(v) -> str | None:
+    return v if isinstance(v, str) and v.strip() and v != "nan" else None
+
+
+@dataclass(frozen=True)
 class Catalog:
     """The validated catalog as DataFrames (one per file), plus derived columns on indicators."""
 
@@ -158,6 +194,36 @@ class Catalog:
     def unit_factor(self, unit: str) -> float:
         return float(self.units.set_index("unit").loc[unit, "factor"])
 
+    def indicator(self, code: str) -> Indicator:
+        """The typed indicator ``code`` (KeyError if unknown)."""
+        return self._indicators()[code]
+
+    def indicator_list(self) -> list[Indicator]:
+        """Every indicator, in catalog order."""
+        return list(self._indicators().values())
+
+    def _indicators(self) -> dict[str, Indicator]:
+        cached = self.__dict__.get("_typed")
+        if cached is None:
+            cached = {}
+            for r in self.indicators.to_dict("records"):
+                scale = r.get("scale")
+                cached[r["code"]] = Indicator(
+                    code=r["code"], name=r["name"], short_name=r.get("short_name") or r["name"],
+                    group=r["group"], section=r.get("section") or "", kind=r["kind"], formula=r["formula"],
+                    numerator=tuple(r["numerator_measures"]), denominator=_text_or_none(r.get("denominator")),
+                    reported_rate=_text_or_none(r.get("reported_rate")), unit=r["unit"],
+                    scale=None if scale is None or pd.isna(scale) else float(scale), scope=r["scope"],
+                    direction=r["direction"], sort=int(r["sort"]))
+            object.__setattr__(self, "_typed", cached)
+        return cached
+
+    def measure_indicator_pairs(self) -> pd.DataFrame:
+        """(measure, indicator) for every measure an indicator is built from, its reported rate
+        included, in catalog order: which indicators a figure (or its 偏差说明) bears on."""
+        rows = [(m, i.code) for i in self.indicator_list() for m in i.measures]
+        return pd.DataFrame(rows, columns=["measure", "indicator"]).drop_duplicates().reset_index(drop=True)
+
     def resolve_region(self, text: str) -> str | None:
         """Region code for a code, a full name, a short name or an alias; None if unknown."""
         t = text.strip()
@@ -168,6 +234,28 @@ class Catalog:
                 return str(hit.iloc[0])
         a = self.aliases[(self.aliases["kind"] == "region") & (self.aliases["alias"] == t)]
         return str(a["code"].iloc[0]) if len(a) else None
+
+
+def from_tables(tables: dict[str, pd.DataFrame]) -> Catalog:
+    """The catalog as the database holds it (``Store.catalog_tables``): the one catalog at runtime.
+    ``init`` copies the validated files into the database; regions added there (a province's
+    counties, ``jxtrack demo --regions``) exist for every command."""
+    reg = tables["regions"].copy()
+    reg["sort"] = reg["sort"].astype(int)
+    reg = reg.sort_values(["sort", "code"], kind="stable").reset_index(drop=True)
+    ind = tables["indicators"].rename(columns={"grp": "group"}).copy()
+    ind["numerator_measures"] = [_split_terms(str(n or "")) for n in ind["numerator"]]
+    for col in ("denominator", "reported_rate"):
+        ind[col] = ind[col].fillna("").astype(str)
+    ind["sort"] = ind["sort"].astype(int)
+    ind = ind.sort_values("sort", kind="stable").reset_index(drop=True)
+    tg = tables["targets"].copy()
+    tg["year"] = tg["year"].astype(int)
+    tg["value"] = tg["value"].astype(float)
+    return Catalog(
+        regions=reg, units=tables["units"], measures=tables["measures"], indicators=ind,
+        sources=tables["sources"], targets=tg, aliases=tables["aliases"], bindings=tables["bindings"],
+    )
 
 
 def _split_terms(expr: str) -> list[str]:

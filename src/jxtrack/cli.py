@@ -4,7 +4,6 @@ no traceback reaches the user.  Set JXTRACK_DEBUG=1 to see tracebacks of unexpec
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import traceback
@@ -13,12 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import auth, clock, lights, services, setup_db
+from . import auth, clock, lights, outputs, services, setup_db
 from .catalog import CatalogError
-from .store import Store, StoreError, db_path_from_env
+from .store import Store, StoreBusyError, StoreError, audit_origin, db_path_from_env
 
 EXIT_USER = 2
 EXIT_BUG = 70
+EXIT_BUSY = 75  # EX_TEMPFAIL: the database stayed busy; nothing was done, try again
 
 
 class UsageError(Exception):
@@ -110,14 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("JXTRACK_DEBUG") == "1"
     try:
         args = build_parser().parse_args(argv)
-        return run(args)
+        # The CLI is the server operator's tool (README: trust model): whoever can write the
+        # database file can act as anyone with --as.  So every change it makes records who ran it.
+        with audit_origin(via="cli", os_user=_os_user(), os_uid=os.getuid(),
+                          as_user=getattr(args, "as_user", None)):
+            return run(args)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    except StoreBusyError as exc:
+        print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
+        return EXIT_BUSY
     except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_USER
     except (CatalogError, clock.ClockError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{exc}", file=sys.stderr)  # may list several problems, one per line
         return EXIT_USER
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -131,11 +138,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def _os_user() -> str:
+    """The operating-system account running the command (the uid when it has no name)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return str(os.getuid())
+
+
 def _log_bug() -> Path:
     path = db_path_from_env().parent / "jxtrack-errors.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
+        # tracebacks can quote data: owner only, like the database beside it
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
             f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
             f.write(traceback.format_exc())
     except OSError:
@@ -160,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         store = Store()
         new = not store.exists()
         res = setup_db.init(store, services.catalog(), with_demo=args.demo or (args.demo_if_new and new))
+        store.restrict_access()
         msg = f"数据库 {store.path} 已就绪（架构版本 {store.schema_version()}）"
         if res["migrations"]:
             msg += f"，执行迁移 {res['migrations']}"
@@ -235,16 +254,19 @@ def _width(s: str) -> int:
 
 
 def _emit(df: pd.DataFrame, fmt: str) -> None:
+    """Print a table as csv, json or an aligned text table.  User-controlled text is made safe in
+    one place (jxtrack.outputs): csv cells are neutralised against formula injection and, like
+    table cells, have control characters escaped; json keeps every value exactly, with the
+    characters a terminal must not receive written as \\u escapes."""
     if fmt == "csv":
-        buf = io.StringIO()
-        df.to_csv(buf, index=False)
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(outputs.csv_text(outputs.printable_frame(df)))
     elif fmt == "json":
-        sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1, date_format="iso"))
+        text = df.to_json(orient="records", force_ascii=False, indent=1, date_format="iso")
+        sys.stdout.write(outputs.printable_json(text))
         sys.stdout.write("\n")
     else:
-        cells = [[str(c) for c in df.columns]] + [
-            ["" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row]
+        cells = [[outputs.printable(c) for c in df.columns]] + [
+            ["" if (not isinstance(v, str) and pd.isna(v)) else outputs.printable(v) for v in row]
             for row in df.itertuples(index=False)
         ]
         widths = [max(_width(r[i]) for r in cells) for i in range(len(df.columns))]

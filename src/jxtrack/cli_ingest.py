@@ -12,13 +12,15 @@ and the exit code is 3.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from pathlib import Path
 
 from metrics.periods import label_ytd
 
-from . import auth, clock, importing, services
-from .store import Store
+from . import auth, clock, importing, outputs, services
+from .store import Store, StoreBusyError
 
 COMMANDS = {"template", "import", "uploads", "rollback"}
 EXIT_REFUSED = 2
@@ -34,6 +36,12 @@ def _period(text: str) -> str:
         return services.parse_period(text)
     except services.ServiceError as exc:
         raise argparse.ArgumentTypeError(str(exc).rstrip("。")) from None
+
+
+def _positive_int(text: str) -> int:
+    from .cli import _positive_int as parse  # the CLI's own parser: the same message everywhere
+
+    return parse(text)
 
 
 def register(sub) -> None:
@@ -54,7 +62,7 @@ def register(sub) -> None:
     s = sub.add_parser("uploads", help="列出上传记录（最新在前）")
     s.add_argument("--format", choices=["csv", "json", "table"], default="table")
     s.add_argument("--region", help="只看某地区")
-    s.add_argument("--limit", type=int, help="最多显示条数")
+    s.add_argument("--limit", type=_positive_int, help="最多显示条数（正整数）")
 
     s = sub.add_parser("rollback", help="撤回一次上传，恢复此前的数据（不删除任何记录）")
     s.add_argument("upload_id", type=int, help="上传编号（见 jxtrack uploads）")
@@ -102,26 +110,47 @@ def _template(args) -> int:
 
 
 def _read_file(path: str) -> bytes:
-    p = Path(path)
+    """The bytes of a regular file, read with a size bound.  Devices (/dev/zero), FIFOs, sockets
+    and folders are refused at once: the file is opened without blocking and checked with fstat
+    (the same object that is read, so it cannot be swapped between the check and the read)."""
+    from .ingest.reader import MAX_FILE_BYTES
+
     try:
-        size = p.stat().st_size
-        if size > 4 * 20 * 1024 * 1024:
-            # far over the limit: don't read it into memory; the importer would refuse it anyway
-            raise IngestCliError(f"文件 {p.name} 有 {size / 1048576:.0f} MB，远超上限 20 MB，未导入。")
-        return p.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise IngestCliError(f"找不到文件 {path}。请检查路径。") from None
     except IsADirectoryError:
         raise IngestCliError(f"{path} 是文件夹，不是文件。") from None
     except OSError as exc:
         raise IngestCliError(f"无法读取文件 {path}：{exc.strerror}。") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IngestCliError(f"{path} 是文件夹，不是文件。")
+        raise IngestCliError(f"{path} 不是普通文件（设备、管道或套接字），未导入。请指定一个报表文件（.xlsx/.xls/.csv）。")
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise IngestCliError(f"无法读取文件 {path}：{exc.strerror}。") from None
+    if len(data) > MAX_FILE_BYTES:
+        # not read further: the importer would refuse it anyway
+        raise IngestCliError(f"文件 {Path(path).name} 超过上限 {MAX_FILE_BYTES / 1048576:.0f} MB，未导入。"
+                             "月报通常只有几十 KB，请检查是否选错了文件。")
+    return data
 
 
 def _import(args) -> int:
-    store = _store()
-    user = _user(store, args.as_user)
     data = _read_file(args.file)
     name = Path(args.file).name
+    store = Store()
+    try:
+        store = _store()
+        user = _user(store, args.as_user)
+    except StoreBusyError:
+        raise importing.busy_not_imported(store, data, name, args.as_user or auth.OPERATOR.username) from None
     res = importing.commit_import(store, data, name, user, args.region, args.period,
                                   accept_warnings=args.accept_warnings, dry_run=args.dry_run)
     if res.status == "needs_confirmation" and sys.stdin.isatty() and sys.stdout.isatty():
@@ -148,7 +177,7 @@ def _report(res: importing.ImportResult, header: bool = True) -> None:
         where = res.region and _region_name(res.region) or "多个地区"
         if res.values.empty:
             where = "—"
-        out.write(f"文件：{res.file_name}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
+        out.write(f"文件：{outputs.printable(res.file_name)}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
         if not res.values.empty:
             out.write(f"地区：{where}　报告期：{importing.periods_covered(res.period)}　指标数：{len(res.values)}\n")
             if res.status != "rejected":
@@ -158,7 +187,7 @@ def _report(res: importing.ImportResult, header: bool = True) -> None:
                     mark = "" if r.change == "same" else " *"
                     out.write(f"  {r.region_name} {r.period} {r.measure_name}：{old} → {r.new:g} {r.unit}{mark}\n")
         for p in res.problems:
-            out.write(p.line() + "\n")
+            out.write(outputs.printable(p.line()) + "\n")  # quotes cells of the file
     msgs = {
         "rejected": f"未导入：发现 {len(res.errors)} 处错误（另有 {len(res.warnings)} 条提醒）。请按上面的提示改正后重新上传。"
                     + (f"（上传记录编号 {res.upload_id}，状态 rejected）" if res.upload_id else ""),
@@ -178,7 +207,7 @@ _names: dict[str, str] = {}
 
 def _region_name(code: str) -> str:
     if not _names:
-        _names.update(services.catalog().regions.set_index("code")["name"].to_dict())
+        _names.update(services.catalog(_store()).regions.set_index("code")["name"].to_dict())
     return _names.get(code, code)
 
 
@@ -199,5 +228,6 @@ def _rollback(args) -> int:
     store = _store()
     user = _user(store, args.as_user)
     up = importing.withdraw(store, args.upload_id, user, args.reason)
-    print(f"已撤回上传 {args.upload_id}（{up['file_name'] or ''}），此前的数据恢复生效。操作人：{user.username}。")
+    print(f"已撤回上传 {args.upload_id}（{outputs.printable(up['file_name'] or '')}），此前的数据恢复生效。"
+          f"操作人：{user.username}。")
     return 0

@@ -7,8 +7,10 @@
 figures with the previous period and builds the diff old -> new.  ``commit_import`` does the same
 and then writes:
 
-* errors   -> the file is refused; the upload is kept (bytes, hash, problems, status 'rejected')
-              in its own transaction, with its audit record; no figure is written;
+* errors   -> the file is refused; the upload is recorded (hash, size, problems, status 'rejected')
+              in its own transaction, with its audit record; no figure is written.  The bytes of
+              a refused file are kept only when small (``REJECTED_BYTES_KEPT``) and only once per
+              distinct file (a second refusal of the same bytes refers to the first copy by hash);
 * warnings -> nothing is written unless ``accept_warnings`` (the page shows the warnings and a
               confirm button; the CLI asks, or takes ``--accept-warnings``); ``status`` is then
               'needs_confirmation';
@@ -17,6 +19,10 @@ and then writes:
               already in force) writes nothing (``identical``).
 
 ``dry_run=True`` validates and reports exactly as a commit would, but writes nothing at all.
+
+The upload page previews first; when the preview refuses the file it calls ``record_rejection``,
+so refusals in the app are on record as the CLI's are (once per file and user, however often
+Streamlit reruns the page).
 """
 
 from __future__ import annotations
@@ -31,9 +37,12 @@ from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
 from . import access, services
 from .auth import User
 from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
-from .store import Store
+from .store import Store, StoreBusyError, log_event
 
 KIND = "upload"
+# a refused file's bytes are kept (to show the reporter what was sent, to diagnose the importer)
+# only up to this size; a monthly report is a few dozen KB
+REJECTED_BYTES_KEPT = 1024 * 1024
 
 
 @dataclass
@@ -91,7 +100,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     """Validate a file as ``user`` would import it; never writes.  ``region`` (name, short name,
     alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
     region_code, period = _resolve_args(store, region, period)
-    cat = services.catalog()
+    cat = services.catalog(store)
     m = matcher(cat)
     parsed = parse(data, m, region=region_code, period=period)
     if region_code is None and user.region and any(
@@ -140,22 +149,35 @@ def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
                   region: str | None = None, period: str | None = None, *,
                   accept_warnings: bool = False, dry_run: bool = False) -> ImportResult:
     """Validate and, if the file has no errors (and its warnings are accepted), write it.
-    See the module docstring for what is written in each case."""
+    See the module docstring for what is written in each case.  If the database stays busy, the
+    import is not done (nothing written), logged beside the database, and StoreBusyError says to
+    retry."""
+    try:
+        return _commit_import(store, data, file_name, user, region, period,
+                              accept_warnings=accept_warnings, dry_run=dry_run)
+    except StoreBusyError:
+        raise busy_not_imported(store, data, file_name, user.username) from None
+
+
+def busy_not_imported(store: Store, data: bytes, file_name: str | None, username: str) -> StoreBusyError:
+    """An import the database was too busy for: logged beside the database (file, hash, user) and
+    returned as the error that tells the user nothing was written and to retry."""
+    log_event(store.path, f"import not done, database busy: file {file_name!r} ({len(data)} bytes, "
+                          f"sha256 {hashlib.sha256(data).hexdigest()}) by {username}")
+    return StoreBusyError(f"数据库正忙（另一个程序正在使用），文件“{file_name}”本次未导入，未写入任何数据。"
+                          "请稍后重新导入；如持续出现，请联系管理员。")
+
+
+def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
+                   region: str | None, period: str | None, *,
+                   accept_warnings: bool, dry_run: bool) -> ImportResult:
     res = preview_import(store, data, file_name, user, region, period)
     if dry_run:
         if res.ok:
             res.status = "dry_run"
         return res
     if res.errors:
-        with store.transaction() as con:
-            res.upload_id = store.record_upload(
-                con, kind=KIND, username=user.username, status="rejected", file_name=file_name,
-                file_bytes=data, region=res.region, period=res.period,
-                problems=[p.to_dict() for p in res.problems])
-            store.audit(con, user.username, "upload.reject", f"upload:{res.upload_id}", {
-                "file_name": file_name, "file_hash": res.file_hash,
-                "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})
-        res.status = "rejected"
+        _record_rejection(store, data, res, user)
         return res
     if res.warnings and not accept_warnings:
         res.status = "needs_confirmation"
@@ -177,6 +199,33 @@ def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
             "changed": int((res.diff["change"] != "same").sum()) if len(res.diff) else 0})
     res.status = "accepted"
     return res
+
+
+def record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -> int | None:
+    """Record a file that ``preview_import`` refused (the upload page calls this), unless the
+    user's latest upload record is already the refusal of these same bytes -- a Streamlit rerun of
+    the page, not a new attempt.  Returns the upload id of the record, or None if nothing to do."""
+    if not res.errors:
+        return None
+    last = store.last_upload_of(user.username)
+    if last and last["status"] == "rejected" and last["file_hash"] == res.file_hash:
+        res.upload_id, res.status = last["upload_id"], "rejected"
+        return res.upload_id
+    return _record_rejection(store, data, res, user)
+
+
+def _record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -> int:
+    with store.transaction() as con:
+        keep = len(data) <= REJECTED_BYTES_KEPT and not store.file_bytes_kept(con, res.file_hash)
+        res.upload_id = store.record_upload(
+            con, kind=KIND, username=user.username, status="rejected", file_name=res.file_name,
+            file_bytes=data, region=res.region, period=res.period,
+            problems=[p.to_dict() for p in res.problems], keep_bytes=keep)
+        store.audit(con, user.username, "upload.reject", f"upload:{res.upload_id}", {
+            "file_name": res.file_name, "file_hash": res.file_hash, "file_size": len(data),
+            "bytes_kept": keep, "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})
+    res.status = "rejected"
+    return res.upload_id
 
 
 def _history(store: Store, values: pd.DataFrame) -> pd.DataFrame:
@@ -281,7 +330,7 @@ def make_template(store: Store, region: str, period: str, user: User | None = No
     prev_period = str(prev["period"].max()) if len(prev) else None
     if prev_period:
         prev = prev[prev["period"] == prev_period]
-    cat = services.catalog()
+    cat = services.catalog(store)
     data = write_template(cat, code, period, prev[["measure", "value"]], prev_period)
     name = cat.regions.set_index("code").loc[code, "name"]
     return data, f"{name}_{period}_月报模板.xlsx"

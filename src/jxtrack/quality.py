@@ -28,7 +28,7 @@ import pandas as pd
 from metrics.periods import same_month_last_year, shift_period
 
 from . import access, auth, clock, cycle, services
-from .catalog import COUNT_UNITS
+from .catalog import COUNT_UNITS, Indicator
 from .store import Store
 from .store import quality as q
 
@@ -65,27 +65,18 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
-def _terms(expr) -> list[str]:
-    return [t.strip() for t in str(expr or "").replace("-", "+").split("+") if t.strip()]
-
-
-def _text(v) -> str:
-    return v if isinstance(v, str) else ""
-
-
-def _measure_indicators(parts: pd.DataFrame) -> dict[str, tuple[str, str]]:
+def _measure_indicators(parts: list[Indicator]) -> dict[str, tuple[str, str]]:
     """measure -> (indicator code, indicator name): the indicator that *is* the measure (formula
     'measure': 规上工业增加值 for industrial_va), else the first in catalog order that uses it as
     numerator, denominator or reported rate (亩均增加值 for 规上工业用地面积)."""
     out: dict[str, tuple[str, str]] = {}
-    for r in parts.itertuples():
-        terms = _terms(r.numerator)
-        if len(terms) == 1 and not _text(r.denominator) and terms[0] not in out:
-            out[terms[0]] = (r.code, r.name)
-    for r in parts.itertuples():
-        for m in [*_terms(r.numerator), _text(r.denominator), _text(r.reported_rate)]:
-            if m and m not in out:
-                out[m] = (r.code, r.name)
+    for i in parts:
+        if len(i.parts) == 1 and i.parts[0] not in out:
+            out[i.parts[0]] = (i.code, i.name)
+    for i in parts:
+        for m in i.measures:
+            if m not in out:
+                out[m] = (i.code, i.name)
     return out
 
 
@@ -103,8 +94,9 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
                 return _empty()
         period = services.parse_period(period)
         regions = store.regions()
-        meas = q.measures(store).set_index("code")
-        parts = q.indicator_parts(store)
+        cat = services.catalog(store)
+        meas = cat.measures.set_index("code")
+        parts = cat.indicator_list()
         ly_period = same_month_last_year(period)
         obs = q.observations_with_uploads(store, [period, ly_period])
         prev_year = q.latest_earlier_values(store, period, same_year=True)
@@ -187,13 +179,12 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
 
     # --- ratios without their parts ----------------------------------------------------------
     have = set(zip(cur["region"], cur["measure"], strict=False))
-    for p in parts.itertuples():
-        rate = _text(p.reported_rate)
+    for p in parts:
+        rate = p.reported_rate
         if not rate:
             continue
-        nums = _terms(p.numerator)
         for r in cur[cur["measure"] == rate].itertuples():
-            lacking = [m for m in nums + [p.denominator] if (r.region, m) not in have]
+            lacking = [m for m in p.parts if (r.region, m) not in have]
             if lacking:
                 add("ratio_only", r.region, rate, r.upload_id, r.value,
                     "缺：" + "、".join(mname(m) for m in lacking),

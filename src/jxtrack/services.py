@@ -18,7 +18,7 @@ from metrics.progress import compute_status
 from metrics.targets import select_binding
 
 from . import access, auth
-from .catalog import Catalog, load_catalog
+from .catalog import Catalog, from_tables, load_catalog
 from .store import CATALOG_BINDING_SETTER, Store
 
 STATUS_COLUMNS = [
@@ -39,8 +39,34 @@ class ServiceError(Exception):
 
 
 @lru_cache(maxsize=4)
-def catalog(directory: str | None = None) -> Catalog:
+def catalog_files(directory: str | None = None) -> Catalog:
+    """The catalog as the files in data/ define it: what ``jxtrack init`` copies into a database."""
     return load_catalog(directory)
+
+
+_catalogs: dict[str, tuple[tuple, Catalog]] = {}
+
+
+def catalog(store: Store | None = None) -> Catalog:
+    """The one catalog at runtime: the database's copy (cached by its data version), so regions and
+    targets that exist only in the database work everywhere.  Without a store (set-up, tests that
+    build a database) the files in data/."""
+    if store is None:
+        return catalog_files()
+    from .store.admin import data_version
+
+    key = str(store.path)
+    with store.connect():
+        version = data_version(store)
+        hit = _catalogs.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        tables = store.catalog_tables()
+    if tables["units"].empty:   # a database from before units were stored: the files' units
+        tables["units"] = catalog_files().units
+    cat = from_tables(tables)
+    _catalogs[key] = (version, cat)
+    return cat
 
 
 def parse_period(text: str) -> str:
@@ -59,7 +85,7 @@ def resolve_region(store: Store, text: str) -> str:
         hit = regions.loc[regions[col] == t, "code"]
         if len(hit):
             return str(hit.iloc[0])
-    hit = catalog().resolve_region(t)
+    hit = catalog(store).resolve_region(t)
     if hit and hit in set(regions["code"]):
         return hit
     names = "、".join(regions["name"].head(12))
@@ -85,8 +111,6 @@ def binding_targets(store: Store) -> pd.DataFrame:
     return out
 
 
-def _indicators() -> pd.DataFrame:
-    return catalog().indicators
 
 
 def status(store: Store, period: str | None = None, region: str | None = None,
@@ -108,13 +132,13 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
         targets = binding_targets(store)
     targets = targets[targets["binding"]]
-    ind = _indicators()
+    ind = catalog(store).indicators
     st = judge(obs, targets, ind, regions, period)
     # names and display order by position lookups (cheaper than merges on text keys at scale)
     r_pos = pd.Index(regions["code"].astype(str)).get_indexer(st["region"])
     i_pos = pd.Index(ind["code"].astype(str)).get_indexer(st["indicator"])
     st["indicator_code"] = st["indicator"]
-    for col, src in (("indicator_name", "name"), ("group", "group"), ("section", "section"),
+    for col, src in (("indicator_name", "name"), ("short_name", "short_name"), ("group", "group"), ("section", "section"),
                      ("sort", "sort"), ("key", "key")):
         st[col] = ind[src].to_numpy()[i_pos]
     st["region_code"] = st["region"]
@@ -126,7 +150,7 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         # a note on a figure explains every indicator built from it (数字化改造项目数 explains both
         # 数字化改造项目 and “两化”改造项目)
         notes = notes.astype({"region": "str", "measure": "str", "note": "str"}).merge(
-            _measure_indicator_pairs(ind), on="measure")
+            catalog(store).measure_indicator_pairs(), on="measure")
         notes = notes.drop_duplicates(["region", "indicator", "note"])
         notes = notes.groupby(["region", "indicator"], as_index=False)["note"].agg("；".join)
         st = st.merge(notes.rename(columns={"region": "region_code", "note": "explanation"}),
@@ -198,22 +222,11 @@ def _complete_grid(st: pd.DataFrame, regions: pd.DataFrame, ind: pd.DataFrame, p
     return pd.concat([st, missing], ignore_index=True)
 
 
-def _measure_indicator_pairs(ind: pd.DataFrame) -> pd.DataFrame:
-    """(measure, indicator) for every measure an indicator is built from, its rate included."""
-    pairs = ind[["code", "numerator_measures"]].explode("numerator_measures").rename(
-        columns={"code": "indicator", "numerator_measures": "measure"})
-    extra = [ind[["code", c]].rename(columns={"code": "indicator", c: "measure"})
-             for c in ("denominator", "reported_rate")]
-    out = pd.concat([pairs, *extra], ignore_index=True).dropna()
-    out = out[out["measure"].astype(str) != ""]
-    return out.astype(str).drop_duplicates()[["measure", "indicator"]]
-
-
 def targets_table(store: Store) -> pd.DataFrame:
     """Targets with sources: indicator_code, indicator_name, region, year, target_value,
     comparator, source, status, binding, binding_reason (plus clause and note)."""
     t = binding_targets(store)
-    ind = _indicators().set_index("code")["name"]
+    ind = catalog(store).indicators.set_index("code")["name"]
     regions = store.regions().set_index("code")["name"]
     out = pd.DataFrame({
         "indicator_code": t["indicator"],
@@ -231,7 +244,7 @@ def targets_table(store: Store) -> pd.DataFrame:
         "clause": t["clause"],
         "note": t["note"],
     })
-    order = _indicators().set_index("code")["sort"]
+    order = catalog(store).indicators.set_index("code")["sort"]
     out["_o"] = t["indicator"].map(order)
     out = out.sort_values(["_o", "region", "year", "binding"], ascending=[True, True, True, False])
     return out.drop(columns="_o").reset_index(drop=True)

@@ -8,10 +8,12 @@ with its audit record.  No streamlit; caching is the ui layer's business.
 
 from __future__ import annotations
 
-import io
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,9 +30,9 @@ from metrics.periods import (
     shift_period,
     year_to_date,
 )
-from metrics.progress import compute_status, group_light
+from metrics.progress import compute_status_periods, group_light
 
-from . import access, auth, cycle, lights, services
+from . import access, auth, cycle, lights, outputs, services
 from .auth import PermissionDenied, User
 from .ingest.problems import FileRefused
 from .ingest.reader import read_workbook
@@ -39,10 +41,21 @@ from .store import admin as sql
 
 SOURCE_STATUSES = {"official": "正式文件", "draft": "征求意见稿/草案"}
 COMPARATORS = (">=", "<=", "=")
+T = TypeVar("T")
 
 
 class WebError(services.ServiceError):
     """A request the user can correct; ``str()`` is a Chinese message."""
+
+
+def one_connection(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run a view (first argument: the store) on one connection: it reads several tables and
+    opening a DuckDB connection costs tens of milliseconds each time."""
+    @functools.wraps(fn)
+    def wrapper(store: Store, *args, **kwargs) -> T:
+        with store.connect():
+            return fn(store, *args, **kwargs)
+    return wrapper
 
 
 # ---- roles: every decision is the access policy's -------------------------------------------------
@@ -100,7 +113,7 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     heat = cells.pivot_table(index=["region_sort", "region"], columns=["sort", "indicator_name"], values="shown",
                              aggfunc="first")
     # city-scope indicators (市本级资金, 争创…) have no county figures at all: blank, not 无数据
-    scope = services.catalog().indicators.set_index("name")["scope"]
+    scope = services.catalog(store).indicators.set_index("name")["scope"]
     city_only = [scope.get(c[1]) == "city" for c in heat.columns]
     not_city = heat.index.get_level_values(0) != 0
     heat.loc[not_city, city_only] = "n/a"
@@ -122,9 +135,10 @@ class IndicatorDetail:
     sources: pd.DataFrame         # every target figure for this indicator (city and own county)
 
 
+@one_connection
 def indicator_detail(store: Store, indicator: str, period: str | None, region: str | None,
                      user: User) -> IndicatorDetail:
-    cat = services.catalog()
+    cat = services.catalog(store)
     ind = cat.indicators
     if indicator not in set(ind["code"]):
         raise WebError(f"没有指标 “{indicator}”。")
@@ -145,34 +159,29 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
     """Month by month from January of ``period``'s year to ``period``: actual, 序时/expected and
     target for each requested region (default: every region the user may see).
 
-    Derives once over the months needed and judges only this indicator per month (the efficient
-    variant of calling ``services.status`` per month)."""
+    Derives once over the months needed and judges only this indicator, all months in one call of
+    ``compute_status_periods`` (months without any figure are left out)."""
     all_regions = store.regions()
     regions = regions or list(visible_regions(store, user)["code"])
     for r in regions:
         check_read(user, r, all_regions)
     months = year_to_date(period)
     need = sorted({q for m in months for q in needed_periods(m, BASELINE)})
-    ind = services.catalog().indicators
-    one = ind[ind["code"] == indicator]
-    measures = sorted({m for r in one.itertuples()
-                       for m in list(r.numerator_measures) + re.split(r"[+\s]+", str(r.denominator or ""))
-                       if m and m != "nan"})
+    cat = services.catalog(store)
+    one = cat.indicators[cat.indicators["code"] == indicator]
+    measures = sorted(cat.indicator(indicator).parts)
     with store.connect():
         obs = store.observations(periods=need, measures=measures or None)
         targets = services.binding_targets(store)
     targets = targets[targets["binding"] & (targets["indicator"] == indicator)]
     values = derive(obs[["region", "period", "measure", "value"]], one, all_regions)
-    frames = []
-    for m in months:
-        if not ((values["period"] == m).any()):
-            continue
-        s = compute_status(values, targets, one, all_regions, m, baseline=BASELINE)
-        frames.append(s[s["region"].isin(regions)])
-    if not frames:
+    with_figures = [m for m in months if m in set(values["period"])]
+    if not with_figures:
         return pd.DataFrame(columns=["period", "region", "region_name", "actual", "expected", "target",
                                      "completion", "time_progress", "light"])
-    out = pd.concat(frames, ignore_index=True)
+    # every month in one pass (the period is a key of the metrics' joins), not a loop over months
+    out = compute_status_periods(values, targets, one, all_regions, with_figures, baseline=BASELINE)
+    out = out[out["region"].isin(regions)].reset_index(drop=True)
     out["region_name"] = out["region"].map(all_regions.set_index("code")["name"])
     return out[["period", "region", "region_name", "actual", "expected", "target", "completion",
                 "time_progress", "light", "forecast", "yoy", "mom"]].reset_index(drop=True)
@@ -188,6 +197,7 @@ class Scorecard:
     counts: dict[str, int]
 
 
+@one_connection
 def county_scorecard(store: Store, region: str, period: str | None, user: User) -> Scorecard:
     regions = store.regions()
     if region not in set(regions["code"]):
@@ -198,7 +208,7 @@ def county_scorecard(store: Store, region: str, period: str | None, user: User) 
     # trend: the indicator's value at each month end over the last 12 months (YTD within a year)
     last = period_index(p)
     months = [period_from_index(i) for i in range(last - 11, last + 1)]
-    ind = services.catalog().indicators
+    ind = services.catalog(store).indicators
     obs = store.observations(periods=months, regions=None if regions.loc[regions["code"] == region, "level"].iloc[0] == "city" else [region])
     vals = derive(obs[["region", "period", "measure", "value"]], ind, regions)
     vals = vals[vals["region"] == region]
@@ -268,6 +278,7 @@ def withdraw_upload(store: Store, user: User, upload_id: int, reason: str) -> No
 
 
 # ---- targets ---------------------------------------------------------------------------------------
+@one_connection
 def targets_view(store: Store, user: User) -> pd.DataFrame:
     """Every target with its source, official/draft, binding flag and, where several sources give
     a figure for the same indicator/region/year, the other figures beside it."""
@@ -296,8 +307,8 @@ def target_changes(store: Store, user: User) -> pd.DataFrame:
     return ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))]
 
 
-def _indicator_code(text: str) -> str | None:
-    ind = services.catalog().indicators
+def _indicator_code(store: Store, text: str) -> str | None:
+    ind = services.catalog(store).indicators
     t = str(text).strip()
     for col in ("code", "name", "short_name"):
         hit = ind.loc[ind[col] == t, "code"]
@@ -355,7 +366,7 @@ def _validate_figures(store: Store, figures: pd.DataFrame) -> pd.DataFrame:
     for i, r in enumerate(figures.to_dict("records"), start=1):
         if all(pd.isna(v) or str(v).strip() == "" for v in r.values()):
             continue
-        code = _indicator_code(r.get("indicator", ""))
+        code = _indicator_code(store, r.get("indicator", ""))
         if code is None:
             problems.append(f"第 {i} 行：指标 “{r.get('indicator')}” 不在指标目录中。")
         reg_text = str(r.get("region") or "").strip() or city_code(regions)
@@ -432,15 +443,13 @@ DECOMP_COLUMNS = {"指标": "indicator", "地区": "region", "区县": "region",
 
 def decomposition_template(store: Store, year: int) -> bytes:
     """A 任务分解表 template (xlsx): one row per county and county-scope indicator."""
-    ind = services.catalog().indicators
+    ind = services.catalog(store).indicators
     ind = ind[ind["scope"] == "county"].sort_values("sort")
     counties = store.regions()
     counties = counties[counties["level"] == "county"]
     rows = [{"指标": i.name, "地区": c.name, "年份": year, "目标值": None, "比较": ">=", "条款": "", "备注": ""}
             for i in ind.itertuples() for c in counties.itertuples()]
-    buf = io.BytesIO()
-    pd.DataFrame(rows).to_excel(buf, index=False, sheet_name="任务分解表")
-    return buf.getvalue()
+    return outputs.xlsx_bytes(pd.DataFrame(rows), "任务分解表")
 
 
 def read_decomposition(data: bytes, file_name: str) -> pd.DataFrame:

@@ -3,13 +3,14 @@ judge progress against targets (lights, forecasts, context).  No I/O; imports no
 
 from metrics.derive import DERIVED_COLUMNS, derive
 from metrics.periods import needed_periods
-from metrics.progress import STATUS_COLUMNS, compute_status, group_light
+from metrics.progress import STATUS_COLUMNS, compute_status, compute_status_periods, group_light
 from metrics.targets import select_binding
 
 __all__ = [
     "DERIVED_COLUMNS",
     "STATUS_COLUMNS",
     "compute_status",
+    "compute_status_periods",
     "derive",
     "group_light",
     "needed_periods",

@@ -18,15 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.periods import (
-    BASELINE,
-    Period,
-    last_december,
-    parse_period,
-    period_index,
-    previous_month,
-    same_month_last_year,
-)
+from metrics.periods import BASELINE, Period, period_from_index, period_index
 
 FLOW_KINDS = ("annual_flow", "ytd_ratio")  # compared with 序时进度 N/12
 RATIO_KINDS = ("ytd_ratio", "level")  # a county without its own target uses the city's
@@ -85,33 +77,38 @@ _RK = ["region", "indicator"]
 _VALUE_ROLES = ["actual", "prev", "ly", "ly_dec", "base"]
 
 
-def _targets_for_year(targets: pd.DataFrame, kinds: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Each (region, indicator)'s target that applies in ``year``.
+def _targets_for_years(targets: pd.DataFrame, kinds: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Each (region, indicator)'s target that applies in each of ``years`` (column ``year``).
 
-    Annual kinds take the target for ``year``; deadline kinds (cumulative, milestone) the target of
-    the latest year >= ``year`` — the plan's deadline (e.g. 2026).
+    Annual kinds take the target for that year; deadline kinds (cumulative, milestone) the target
+    of the latest year >= it — the plan's deadline (e.g. 2026).
     """
     t = targets.merge(kinds, on="indicator")
-    deadline = t["kind"].isin(DEADLINE_KINDS)
-    annual = t[~deadline & (t["year"] == year)]
-    dl = t[deadline & (t["year"] >= year)].sort_values("year", kind="stable")
-    dl = dl.drop_duplicates(_RK, keep="last")
+    deadline = t["kind"].isin(DEADLINE_KINDS).to_numpy()
+    wanted = pd.DataFrame({"for_year": np.asarray(sorted(set(years)), dtype="int64")})
+    annual = t[~deadline].merge(wanted, left_on="year", right_on="for_year")
+    dl = t[deadline].merge(wanted, how="cross")
+    dl = dl[dl["year"] >= dl["for_year"]].sort_values("year", kind="stable")
+    dl = dl.drop_duplicates(_RK + ["for_year"], keep="last")
     out = pd.concat([annual, dl], ignore_index=True)
-    dup = out.duplicated(_RK, keep=False)
+    dup = out.duplicated(_RK + ["for_year"], keep=False)
     if dup.any():
         first = out[dup].iloc[0]
         raise ValueError(
             f"{first['indicator']} / {first['region']} / {first['year']} 有多个约束性目标；"
             "请先用 select_binding 选定一个"
         )
-    return out.rename(
+    out = out.rename(
         columns={
             "value": "target",
             "year": "target_year",
             "source": "target_source",
             "note": "target_note",
         }
-    )[_RK + ["target", "target_year", "comparator", "target_source", "target_note"]]
+    )
+    return out.rename(columns={"for_year": "year"})[
+        _RK + ["year", "target", "target_year", "comparator", "target_source", "target_note"]
+    ]
 
 
 def _prepare_targets(targets: pd.DataFrame) -> pd.DataFrame:
@@ -143,6 +140,18 @@ def _with_derive_defaults(values: pd.DataFrame) -> pd.DataFrame:
     return values.assign(**missing) if missing else values
 
 
+def _period_indexes(periods: pd.Series) -> np.ndarray:
+    """``period_index`` of each value's period (-1 where it is not a valid 'YYYY-MM': never read)."""
+    codes, uniques = pd.factorize(periods)
+    idx = []
+    for p in uniques:
+        try:
+            idx.append(period_index(p))
+        except ValueError:
+            idx.append(-1)
+    return np.append(np.asarray(idx, dtype="int64"), -1)[codes]  # code -1 (missing) -> -1
+
+
 def _int_array(a: np.ndarray) -> pd.arrays.IntegerArray:
     """Whole numbers with NaN as <NA> (ranks, years, month counts)."""
     return pd.array(np.asarray(a, dtype="float64"), dtype="Float64").astype("Int64")
@@ -170,10 +179,32 @@ def compute_status(
     A row exists where the region has a value row at ``period`` or its own applicable target, for
     regions city/county/zone (county-scope indicators) or the city (city-scope indicators).
     """
-    year, month = parse_period(period)
-    p_idx = period_index(period)
-    baseline = str(Period.parse(baseline))
+    return compute_status_periods(values, targets, indicators, regions, [period], baseline=baseline)
+
+
+def compute_status_periods(
+    values: pd.DataFrame,
+    targets: pd.DataFrame,
+    indicators: pd.DataFrame,
+    regions: pd.DataFrame,
+    periods: list[str],
+    baseline: str | Period = BASELINE,
+) -> pd.DataFrame:
+    """``compute_status`` for many periods in one pass (a month series for charts and trends).
+
+    The period is one more key of every join, so the cost grows with the number of rows, not with
+    a Python loop over months.  The rows of each period are exactly ``compute_status(..., period)``
+    (same rows, order and values); periods come out ascending, each block in region × indicator
+    order.  Repeated periods count once.
+    """
     b_idx = period_index(baseline)
+    p_idx_list = sorted({period_index(p) for p in periods})
+    if not p_idx_list:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    per = pd.DataFrame({"_pi": np.asarray(p_idx_list, dtype="int64")})
+    per["period"] = [period_from_index(i) for i in p_idx_list]
+    per["year"] = per["_pi"] // 12
+    per["month"] = per["_pi"] % 12 + 1
 
     # --- regions × indicators allowed by scope ------------------------------------------------
     reg = regions.loc[regions["level"].isin(["city", "county", "zone"]), ["code", "level", "parent"]]
@@ -187,54 +218,60 @@ def compute_status(
     grid = reg.merge(ind, how="cross")
     grid = grid[(grid["scope"] == "county") | (grid["level"] == "city")]
 
-    # --- the values this period's status reads ------------------------------------------------
-    roles = pd.DataFrame(
-        {
-            "period": [
-                period,
-                previous_month(period),
-                same_month_last_year(period),
-                last_december(period),
-                baseline,
-            ],
-            "role": _VALUE_ROLES,
-        }
+    # --- the values each period's status reads (one row per period and role) -------------------
+    # periods travel as integer month indexes (_pi): joins on them are far cheaper than on text
+    values = _with_derive_defaults(values)
+    v_pi = _period_indexes(values["period"])
+    pi = per["_pi"].to_numpy()
+    role_idx = {
+        "actual": pi,
+        "prev": pi - 1,
+        "ly": pi - 12,
+        "ly_dec": (pi // 12 - 1) * 12 + 11,
+        "base": np.full(len(pi), b_idx),
+    }
+    roles = pd.concat(
+        [pd.DataFrame({"_pi": pi, "role": role, "_src": idx}) for role, idx in role_idx.items()],
+        ignore_index=True,
     )
-    v = values.loc[values["period"].isin(roles["period"]), ["region", "period", "indicator", "value"]]
-    v = v.merge(roles, on="period")
+    read = np.isin(v_pi, roles["_src"].to_numpy())
+    v = values.loc[read, _RK + ["value"]].assign(_src=v_pi[read])
+    v = v.merge(roles, on="_src")
     wide = (
-        v.pivot(index=_RK, columns="role", values="value")
+        v.pivot(index=_RK + ["_pi"], columns="role", values="value")
         .reindex(columns=_VALUE_ROLES)
         .astype("float64")
         .reset_index()
     )
-    values = _with_derive_defaults(values)
+    wide.columns.name = None
+    now = np.isin(v_pi, pi)
     cur = values.loc[
-        values["period"] == period,
-        _RK + ["ratio_only", "partial", "reporting", "expected_reporting", "not_rolled_up"],
-    ]
+        now, _RK + ["ratio_only", "partial", "reporting", "expected_reporting", "not_rolled_up"]
+    ].assign(_pi=v_pi[now])
 
     # --- targets: own, else the city's for ratio kinds ----------------------------------------
+    years = per["year"].tolist()
     tg = _prepare_targets(targets)
-    tg = tg[tg["year"] >= year - 1]  # older targets never apply (level paths look back one year)
+    tg = tg[tg["year"] >= min(years, default=0) - 1]  # older targets never apply
     kinds = ind[["indicator", "kind"]]
-    own = _targets_for_year(tg, kinds, year)
-    own_prev = _targets_for_year(tg, kinds, year - 1)[_RK + ["target"]].rename(
-        columns={"target": "ly_target"}
-    )
+    own = _targets_for_years(tg, kinds, years)
+    own_prev = _targets_for_years(tg, kinds, [y - 1 for y in years])[_RK + ["year", "target"]]
+    own_prev = own_prev.assign(year=own_prev["year"] + 1).rename(columns={"target": "ly_target"})
 
-    keys = pd.concat([cur[_RK], own[_RK]]).drop_duplicates()
-    rows = grid.merge(keys, on=_RK)
-    rows = rows.merge(wide, on=_RK, how="left").merge(cur, on=_RK, how="left")
-    rows = rows.merge(own, on=_RK, how="left").merge(own_prev, on=_RK, how="left")
+    own_keys = own[_RK + ["year"]].merge(per[["year", "_pi"]], on="year")[_RK + ["_pi"]]
+    keys = pd.concat([cur[_RK + ["_pi"]], own_keys]).drop_duplicates()
+    rows = grid.merge(keys, on=_RK).merge(per, on="_pi")
+    _PK = _RK + ["_pi"]
+    rows = rows.merge(wide, on=_PK, how="left").merge(cur, on=_PK, how="left")
+    rows = rows.merge(own, on=_RK + ["year"], how="left").merge(own_prev, on=_RK + ["year"], how="left")
     city_t = (
         own.rename(columns={"region": "city"})
         .add_prefix("c_")
-        .rename(columns={"c_city": "city", "c_indicator": "indicator"})
+        .rename(columns={"c_city": "city", "c_indicator": "indicator", "c_year": "year"})
     )
     city_prev = own_prev.rename(columns={"region": "city", "ly_target": "c_ly_target"})
-    rows = rows.merge(city_t, on=["city", "indicator"], how="left")
-    rows = rows.merge(city_prev, on=["city", "indicator"], how="left")
+    rows = rows.merge(city_t, on=["city", "indicator", "year"], how="left")
+    rows = rows.merge(city_prev, on=["city", "indicator", "year"], how="left")
 
     kind = rows["kind"].to_numpy()
     not_city = (rows["level"] != "city").to_numpy()
@@ -250,7 +287,10 @@ def compute_status(
         rows["ly_target"].notna() | ~(not_city & ratio_kind), rows["c_ly_target"]
     )
 
-    # --- arithmetic ---------------------------------------------------------------------------
+    # --- arithmetic (per row: each row carries its period's year, month and index) ------------
+    year = rows["year"].to_numpy(dtype="int64")
+    month = rows["month"].to_numpy(dtype="int64")
+    p_idx = rows["_pi"].to_numpy(dtype="int64")
     actual = _num(rows, "actual")
     target = _num(rows, "target")
     tyear = _num(rows, "target_year")
@@ -270,7 +310,7 @@ def compute_status(
     frac = month / 12.0
 
     deadline_idx = tyear * 12 + 11  # December of the target's year
-    m_elapsed = float(p_idx - b_idx)  # months from baseline to period
+    m_elapsed = (p_idx - b_idx).astype("float64")  # months from baseline to period
     m_total = deadline_idx - b_idx  # months from baseline to deadline December
     with np.errstate(divide="ignore", invalid="ignore"):
         cum_frac = np.where(m_total > 0, m_elapsed / m_total, np.nan)
@@ -348,11 +388,10 @@ def compute_status(
         yoy = (actual - ly) / np.where(ly != 0, np.abs(ly), np.nan)
     yoy_diff = actual - ly
     mom = actual - prev
-    if month == 1:  # a YTD flow restarts in January: Jan − Dec means nothing
-        mom = np.where(is_flow, np.nan, mom)
+    # a YTD flow restarts in January: Jan − Dec means nothing
+    mom = np.where(is_flow & (month == 1), np.nan, mom)
 
     out = rows.assign(
-        period=period,
         actual=actual,
         target=target,
         target_year=_int_array(tyear),
@@ -381,27 +420,27 @@ def compute_status(
     out["not_rolled_up"] = out["not_rolled_up"].fillna("").astype(str)
     for col in ["comparator", "target_source"]:
         out[col] = out[col].fillna("").astype(str)
-    out = out.sort_values(["_r", "_i"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["_pi", "_r", "_i"], kind="stable").reset_index(drop=True)
     return out[STATUS_COLUMNS]
 
 
 def _add_rank_and_average(out: pd.DataFrame) -> pd.DataFrame:
-    """Rank among counties, the county average and the gap to it (per city and indicator)."""
-    grp = ["city", "indicator"]
+    """Rank among counties, the county average and the gap to it (per city, indicator and period)."""
+    grp = ["city", "indicator", "_pi"]
     is_cty = out["level"] == "county"
     cty = out[is_cty]
     # rank by completion when every county with a figure has a target, else by actual
     comparable = cty["actual"].isna() | cty["completion"].notna()
-    by_completion = comparable.groupby([cty["city"], cty["indicator"]]).transform("all")
+    keys = [cty[c] for c in grp]
+    by_completion = comparable.groupby(keys).transform("all")
     key = cty["completion"].where(by_completion, cty["actual"]) * cty["_sign"]
-    keys = [cty["city"], cty["indicator"]]
     rank = key.groupby(keys).rank(method="min", ascending=False)
     rank_of = key.groupby(keys).transform("count")
     out["rank"] = _int_array(rank.reindex(out.index).to_numpy(dtype="float64", na_value=np.nan))
     out["rank_of"] = _int_array(rank_of.reindex(out.index).to_numpy(dtype="float64", na_value=np.nan))
 
     # county_avg: additive -> city total / counties with a figure; ratio -> the city's own ratio
-    city_val = out.loc[out["level"] == "city", ["region", "indicator", "actual"]].rename(
+    city_val = out.loc[out["level"] == "city", ["region", "indicator", "_pi", "actual"]].rename(
         columns={"region": "city", "actual": "city_actual"}
     )
     n = cty[cty["actual"].notna()].groupby(grp).size().rename("n_with_value").reset_index()

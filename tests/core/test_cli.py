@@ -108,3 +108,20 @@ def test_no_traceback_from_the_real_command(tmp_path):
                        text=True, env=env, timeout=120)
     df = pd.read_csv(io.StringIO(r.stdout))
     assert r.returncode == 0 and set(df["light"]) == {"none"} and df["actual"].isna().all()
+
+
+def test_regions_only_in_the_database_work_in_every_command(tmp_path, capsys, monkeypatch):
+    """Issue 8: after `jxtrack demo --regions 3` the template of a synthetic county ended in an
+    internal error (exit 70): the catalog was read from the files, the regions from the database."""
+    import openpyxl
+
+    monkeypatch.setenv("JXTRACK_DB", str(tmp_path / "s.duckdb"))
+    assert cli.main(["demo", "--regions", "3", "--years", "1"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "t.xlsx"
+    assert cli.main(["template", "--region", "示例区县0001", "--period", "2026-10", "-o", str(out)]) == 0
+    assert "示例区县0001" in openpyxl.load_workbook(out)["填报表"]["A2"].value
+    capsys.readouterr()
+    assert cli.main(["status", "--region", "示例区县0002", "--format", "csv"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(rows["region"]) == {"示例区县0002"} and len(rows) > 10

@@ -121,8 +121,10 @@ def test_hostile_explanation_is_neutralised_in_excel_and_kept_in_word(demo_store
     b = bulletin.build(demo_store, PERIOD)
     wb = load_workbook(io.BytesIO(render_bytes(b, ".xlsx")))
     cells = [c for row in wb["红灯清单"].iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
-    assert cells and all(c.data_type == "s" and not c.value.startswith("=") for c in cells)
-    assert any(c.value == "'" + hostile for c in cells)
+    # text cells showing the county's text exactly: no formula, no visible apostrophe
+    assert cells and all(c.data_type == "s" for c in cells), [(c.value, c.quotePrefix) for c in cells]
+    assert all(c.quotePrefix for c in cells if c.value.startswith("=")), [(c.value, c.quotePrefix) for c in cells]
+    assert any(c.value == hostile for c in cells)
     doc = Document(io.BytesIO(render_bytes(b, ".docx", charts=False)))
     assert any(hostile in cell for t in _docx_tables(doc) for row in t for cell in row)
 

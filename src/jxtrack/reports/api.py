@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import tempfile
@@ -62,15 +63,33 @@ def render(store: Store, period: str | None, path: str | Path, user: auth.User |
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ReportError(f"输出目录 {folder} 不存在，请先创建该目录或换一个输出路径。")
-    b = build(store, period, user)
-    data = render_bytes(b, fmt, charts=charts)
+    if path.is_dir():
+        raise ReportError(f"{path} 是一个文件夹，不能作为输出文件。请换一个文件名。")
+    # the temporary file first: an unwritable place is reported before the bulletin is built
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".jxtrack-", suffix=fmt)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            b = build(store, period, user)
+            f.write(render_bytes(b, fmt, charts=charts))
         os.replace(tmp, path)
-    except PermissionError as exc:
-        raise ReportError(f"无法写入 {path}：没有写权限（文件是否正在 Word/Excel 中打开？）。") from exc
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     actor = user.username if user is not None else auth.OPERATOR.username
     cycle_sql.record_bulletin(store, b.period, actor, path.name, red_items(b))
     return b
+
+
+def _unwritable(path: Path, exc: OSError) -> ReportError:
+    """A failed write as a message saying what to do (the operating system's reason included)."""
+    if isinstance(exc, PermissionError):
+        return ReportError(f"无法写入 {path}：没有写权限（文件是否正在 Word/Excel 中打开？）。请换一个输出位置。")
+    reasons = {errno.ENOENT: "路径不存在", errno.EROFS: "所在位置是只读的", errno.ENOSPC: "磁盘空间不足",
+               errno.ENAMETOOLONG: "文件名过长", errno.EISDIR: "这是一个文件夹", errno.ENOTDIR: "路径中有一部分不是文件夹"}
+    reason = reasons.get(exc.errno, exc.strerror or type(exc).__name__)
+    return ReportError(f"无法写入 {path}：{reason}。请换一个输出位置（如当前目录）后重试。")

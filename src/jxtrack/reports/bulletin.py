@@ -94,12 +94,10 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         subs = store_quality.submissions(store, period)
         firsts = store_quality.first_accepted_upload(store, period)
         warnings = quality.check(store, period, user=user, today=today)
-        notes_obs = store.observations(periods=[period])
         sources = store.sources()
         is_demo = store.is_demo()
         due_day = cycle.due_day(store)
     st = st.assign(kind=_kind_col(st))
-    st["explanation"] = _explanations(st, notes_obs)
     names = regions.set_index("code")["name"].to_dict()
     city_rows = st[st["region_level"] == "city"]
     city_recs = city_rows.to_dict("records")
@@ -131,28 +129,6 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         notes=notes,
         status=st,
     )
-
-
-def _explanations(st: pd.DataFrame, obs: pd.DataFrame) -> pd.Series:
-    """Each row's 偏差说明: the notes a region wrote against the measures the indicator is made
-    of (numerator, denominator or reported rate), so a note on 数字化改造项目数 explains both
-    数字化改造项目 and “两化”改造项目."""
-    notes = obs.dropna(subset=["note"])
-    notes = notes[notes["note"].astype(str).str.strip() != ""]
-    if not len(notes):
-        return st["explanation"] if "explanation" in st.columns else pd.Series(None, index=st.index)
-    ind = services.catalog().indicators.set_index("code")
-    by = notes.groupby(["region", "measure"])["note"].agg(lambda s: "；".join(dict.fromkeys(s)))
-    out = []
-    for r in st.itertuples():
-        parts = []
-        if r.indicator_code in ind.index:
-            i = ind.loc[r.indicator_code]
-            for m in [*i["numerator_measures"], i["denominator"], i["reported_rate"]]:
-                if isinstance(m, str) and m and (r.region_code, m) in by.index:
-                    parts.append(by[(r.region_code, m)])
-        out.append("；".join(dict.fromkeys(parts)) if parts else None)
-    return pd.Series(out, index=st.index, dtype="object")
 
 
 def _attention(red: pd.DataFrame, st: pd.DataFrame, period: str) -> list[str]:

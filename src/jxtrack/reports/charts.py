@@ -19,7 +19,6 @@ import pandas as pd
 
 from metrics.periods import label_ytd
 
-from .. import services
 from .bulletin import Bulletin
 from .narrative import GROUP_TITLES
 from .text import light_word
@@ -58,7 +57,7 @@ def figures(b: Bulletin) -> list[tuple[str, object]]:
     import plotly.graph_objects as go
 
     st = b.status
-    short = services.catalog().indicators.set_index("code")["short_name"]
+    short = st.drop_duplicates("indicator_code").set_index("indicator_code")["short_name"]
     out = []
     city = st[(st["region_level"] == "city") & st["completion"].notna() & (st["kind"] != "milestone")]
     for g, title in GROUP_TITLES.items():

@@ -1,9 +1,9 @@
 """The bulletin as an Excel workbook (.xlsx): one sheet per part of the bulletin, typed cells with
 number formats, frozen headers, lights as fills *and* words, A4 landscape print set-up.
 
-Every text cell goes through ``text.neutralise``: text that starts with = + - @ or a control
-character is prefixed with an apostrophe, so no cell becomes a formula (formula injection from a
-county's 偏差说明 or a region name).
+Every cell goes through ``jxtrack.outputs.put_cell``: text is written as a text cell, never a
+formula, so a county's 偏差说明 or a region name starting with = + - @ shows as typed (no visible
+apostrophe) and cannot run (formula injection).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import lights
+from ..outputs import put_cell
 from .bulletin import Bulletin, Column, Table
-from .text import decimals_for, is_missing, light_text, neutralise, shown_gap
+from .text import decimals_for, is_missing, light_text, shown_gap
 
 FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -35,18 +36,8 @@ FORMATS = {
 
 
 def put(ws: Worksheet, row: int, col: int, value, number_format: str | None = None):
-    """Write one cell.  Strings are neutralised; numbers stay numbers; NaN becomes empty."""
-    if isinstance(value, str):
-        value = neutralise(value)
-    elif value is not None and is_missing(value):
-        value = None
-    cell = ws.cell(row=row, column=col, value=value)
-    if cell.data_type == "f":  # belt and braces: nothing we write is ever a formula
-        cell.value = neutralise("'" + str(value))
-        cell.data_type = "s"
-    if number_format and not isinstance(value, str):
-        cell.number_format = number_format
-    return cell
+    """Write one cell (``outputs.put_cell``): strings as text cells, numbers as numbers, NaN empty."""
+    return put_cell(ws, row, col, value, number_format)
 
 
 def _num_format(unit: str | None, value=None) -> str:

@@ -3,20 +3,15 @@ numbers the way officials write them, light labels and colours, and cell-safe te
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from .. import lights
 from ..catalog import COUNT_UNITS
+from ..outputs import clean, neutralise  # noqa: F401 - the one owner of cell-safe text, re-exported
 
 # the lights' words, symbols and colours are jxtrack.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
 
-# characters XML 1.0 (and so .docx/.xlsx) cannot hold
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-# a leading character that makes a spreadsheet read text as a formula (or a DDE payload)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
 def light_word(light: str | None) -> str:
@@ -81,25 +76,6 @@ def pp(v, digits: int = 1, dash: str = "—") -> str:
     if x == 0:
         return f"{0:.{digits}f}"
     return f"{x:+.{digits}f}"
-
-
-def clean(text) -> str:
-    """Text safe for a .docx/.xlsx part: characters XML cannot hold are removed."""
-    if text is None or (not isinstance(text, str) and is_missing(text)):
-        return ""
-    return _ILLEGAL.sub("", str(text))
-
-
-def neutralise(text) -> str:
-    """Cell text that no spreadsheet will read as a formula.
-
-    Illegal control characters are removed first (so '\\x00=1' cannot slip through as '=1'); text
-    that then starts with = + - @ (ASCII or full-width), a tab or a line break is prefixed with an
-    apostrophe, the usual guard against formula (CSV/DDE) injection."""
-    s = clean(text)
-    if s.startswith(_FORMULA_START):
-        return "'" + s
-    return s
 
 
 def shown_gap(completion, time_progress, gap_pp) -> float | None:

@@ -8,26 +8,39 @@ officials upload) must share one file, so neither may hold it open.  Every unit 
 
 1. takes a per-file lock inside the process (Streamlit serves sessions on threads; DuckDB refuses
    two connections with different settings to one file inside one process);
-2. opens the file, retrying with back-off while another process holds it (up to
-   ``JXTRACK_LOCK_TIMEOUT`` seconds, default 15) — units of work last milliseconds, so the other
-   process is normally done long before;
+2. takes the database's turn lock (``<file>.lock``, an OS file lock every jxtrack process
+   shares; the kernel drops it if its holder dies), waiting its turn: waiters poll every few
+   milliseconds and a process that just finished a unit lets a waiter in before taking its next
+   turn, so neither the app's readers nor a CLI's writes starve the other.  A read waits up to
+   ``JXTRACK_LOCK_TIMEOUT`` seconds (default 15); a write (a transaction) is queued, waiting four
+   times as long, rather than refused; a unit that still cannot get the file fails with
+   ``StoreBusyError`` (a message asking to retry; logged in ``jxtrack.log`` beside the database);
+   then opens the file (retrying while a process outside jxtrack holds it);
 3. runs its statements (writes inside one transaction, together with their audit record);
 4. closes the file, releasing it to the other process.
 
 Opening costs ~10 ms, which is why services batch their reads into one unit of work and pages
 cache results (cleared when an upload or target change lands).
+
+The file holds password hashes and every stored upload, so it is readable by its owner only: a
+folder the store creates is 0700, a database file it creates 0600, and so is the write-ahead log.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import random
+import stat
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +73,32 @@ class NotFoundError(StoreError):
     pass
 
 
+# who is acting, beyond the user the change is made as: the CLI sets it (OS user, --as) for the
+# duration of one command; the app never does.  Recorded in every audit entry written meanwhile.
+_audit_origin: ContextVar[dict[str, Any] | None] = ContextVar("jxtrack_audit_origin", default=None)
+
+
+@contextmanager
+def audit_origin(**fields: Any) -> Iterator[None]:
+    """Add ``fields`` (e.g. via='cli', os_user='alice', as_user='jiashan') as ``origin`` to the
+    detail of every audit entry written in this context."""
+    token = _audit_origin.set(fields)
+    try:
+        yield
+    finally:
+        _audit_origin.reset(token)
+
+
+def _owner_only(path: Path, mode: int = 0o600) -> None:
+    """Make a file (or, with mode 0o700, a folder) we own accessible to its owner only."""
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            path.chmod(mode)
+    except FileNotFoundError:
+        pass
+
+
 def db_path_from_env() -> Path:
     return Path(os.environ.get("JXTRACK_DB") or DEFAULT_DB)
 
@@ -73,6 +112,28 @@ def _file_lock(path: Path) -> threading.RLock:
     key = str(path.resolve())
     with _locks_guard:
         return _locks.setdefault(key, threading.RLock())
+
+
+# a process that has just ended a unit of work and finds another process waiting pauses this long
+# before its next turn, so the waiter (polling at least this often) gets in between
+_COURTESY = 0.005
+_last_release: dict[str, float] = {}
+_turns: dict[str, int] = {}   # resolved path -> descriptor holding its turn lock (under _file_lock)
+_log = logging.getLogger("jxtrack.store")
+
+
+def log_event(db: Path, message: str) -> None:
+    """One line in ``jxtrack.log`` beside the database (owner only) and in the Python log: for
+    events an operator must be able to find later (a unit of work refused as busy, an import not
+    done)."""
+    _log.warning(message)
+    line = f"{clock.now():%Y-%m-%d %H:%M:%S} pid {os.getpid()} {message}\n"
+    try:
+        fd = os.open(db.parent / "jxtrack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(line)
+    except OSError:
+        pass
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
@@ -96,38 +157,120 @@ class Store:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def restrict_access(self) -> None:
+        """Make the database file (and its write-ahead log) readable by the owner only -- for a
+        database created before the store did so (``jxtrack init`` calls it)."""
+        _owner_only(self.path)
+        _owner_only(self.path.with_name(self.path.name + ".wal"))
+
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One unit of work.  Re-entrant within a thread: nested calls share the connection."""
+    def connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One unit of work.  Re-entrant within a thread: nested calls share the connection.
+        ``write`` units (transactions) wait longer for their turn: queued, not refused."""
         existing = getattr(self._local, "con", None)
         if existing is not None:
             yield existing
             return
         lock = _file_lock(self.path)
         with lock:
-            con = self._open()
-            self._local.con = con
+            timeout = self.lock_timeout * (4 if write else 1)
+            key = str(self.path.resolve())
+            outer = key not in _turns  # else: this thread's unit through another Store object
+            if outer:
+                _turns[key] = self._take_turn(timeout)
             try:
-                yield con
+                con = self._open(timeout)
+                self._local.con = con
+                try:
+                    yield con
+                finally:
+                    self._local.con = None
+                    con.close()
+                    _owner_only(self.path.with_name(self.path.name + ".wal"))
             finally:
-                self._local.con = None
-                con.close()
+                if outer:
+                    _last_release[key] = time.monotonic()
+                    os.close(_turns.pop(key))  # releases the turn lock
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + self.lock_timeout
+    def _take_turn(self, timeout: float) -> int:
+        """Take the cross-process turn lock (see the module docstring); returns its descriptor.
+
+        Waiters also hold a shared lock on ``<file>.wait`` while they wait, so a process that has
+        just ended a unit can tell someone is waiting and let them in first (it pauses only then:
+        a lone process never waits)."""
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            _owner_only(folder, 0o700)
+        since = time.monotonic() - _last_release.get(str(self.path.resolve()), float("-inf"))
+        if since < _COURTESY and self._others_waiting():
+            time.sleep(_COURTESY - since)
+        fd = os.open(self._sidecar(".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        start = time.monotonic()
+        delay = 0.001
+        waiting = None
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return fd
+                except BlockingIOError:
+                    pass
+                waited = time.monotonic() - start
+                if waited >= timeout:
+                    raise self._busy(waited)
+                if waiting is None:
+                    waiting = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    fcntl.flock(waiting, fcntl.LOCK_SH)
+                time.sleep(delay)
+                delay = min(delay * 1.5, _COURTESY)
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            if waiting is not None:
+                os.close(waiting)
+
+    def _sidecar(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
+    def _others_waiting(self) -> bool:
+        """Whether a process is waiting for its turn on this database."""
+        try:
+            fd = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
+    def _busy(self, waited: float) -> StoreBusyError:
+        what = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:200]
+        log_event(self.path, f"database busy: gave up after {waited:.1f} s waiting for {self.path} ({what})")
+        return StoreBusyError(
+            f"数据库 {self.path} 正被另一个程序占用，等待 {waited:.{0 if waited >= 10 else 1}f} 秒仍未释放，"
+            "本次操作未执行（未写入任何数据）。"
+            "请稍后重试；如持续出现，请检查是否有卡住的 jxtrack 进程。")
+
+    def _open(self, timeout: float | None = None) -> duckdb.DuckDBPyConnection:
+        new = not self.path.exists()
+        timeout = self.lock_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         delay = 0.01
         while True:
             try:
                 con = duckdb.connect(str(self.path))
+                if new:
+                    _owner_only(self.path)
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc):
                     raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
                 if time.monotonic() >= deadline:
-                    raise StoreBusyError(
-                        f"数据库 {self.path} 正被另一个程序占用，等待 {self.lock_timeout:.0f} 秒仍未释放。"
-                        "请稍后重试；如持续出现，请检查是否有卡住的 jxtrack 进程。"
-                    ) from exc
+                    raise self._busy(timeout) from exc
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.25)
                 continue
@@ -138,7 +281,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """All-or-nothing writes.  Nested use joins the outer transaction."""
-        with self.connect() as con:
+        with self.connect(write=True) as con:
             if getattr(self._local, "in_tx", False):
                 yield con
                 return
@@ -193,6 +336,7 @@ class Store:
                 ("measures", catalog.measures),
                 ("indicators", ind),
                 ("aliases", catalog.aliases),
+                ("units", catalog.units[["unit", "dimension", "factor"]]),
             ):
                 con.execute(f"DELETE FROM {table}")
                 con.register("frame_in", frame)
@@ -214,6 +358,9 @@ class Store:
             )
             con.unregister("tg_in")
             changed = self._sync_default_bindings(con, catalog)
+            version = con.execute("SELECT coalesce(max(TRY_CAST(value AS BIGINT)), 0) + 1 FROM meta "
+                                  "WHERE key = 'catalog_version'").fetchone()[0]
+            self.set_meta(con, "catalog_version", str(version))
             self.audit(con, actor, "catalog.sync", "catalog",
                        {"indicators": len(ind), "targets": len(tg), "default_bindings": changed})
 
@@ -246,6 +393,22 @@ class Store:
                 logged += 1
         return logged
 
+    def catalog_tables(self) -> dict[str, pd.DataFrame]:
+        """The catalog as the database holds it, one frame per table (see ``catalog.from_tables``)."""
+        with self.connect():
+            return {
+                "regions": self.df("SELECT code, name, short_name, level, parent, summable, sort FROM regions"),
+                "units": self.df("SELECT unit, dimension, factor FROM units"),
+                "measures": self.df("SELECT code, name, unit, behaviour, scope, description FROM measures"),
+                "indicators": self.df("SELECT * FROM indicators"),
+                "sources": self.df("SELECT code, doc_number, title, issuer, issued, status, note AS url_note "
+                                   "FROM target_sources ORDER BY issued, code"),
+                "targets": self.df("SELECT indicator, region, year, value, comparator, source, clause, note "
+                                   "FROM targets"),
+                "aliases": self.df("SELECT kind, alias, code FROM aliases"),
+                "bindings": self.df("SELECT indicator, region, year, source FROM target_bindings"),
+            }
+
     # ---- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         with self.connect() as con:
@@ -264,7 +427,11 @@ class Store:
     @staticmethod
     def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, obj: str | None,
               detail: dict[str, Any] | None = None) -> None:
-        """Append to the audit log.  Call inside the transaction of the change it records."""
+        """Append to the audit log.  Call inside the transaction of the change it records.  Inside
+        ``audit_origin(...)`` (a CLI command) the origin is added to the detail."""
+        origin = _audit_origin.get()
+        if origin:
+            detail = {**(detail or {}), "origin": origin}
         con.execute(
             "INSERT INTO audit_log (logged_at, actor, action, object, detail) VALUES (?, ?, ?, ?, ?)",
             [now(), actor, action, obj, json.dumps(detail or {}, ensure_ascii=False, default=str)],
@@ -290,11 +457,12 @@ class Store:
             if vals is not None:
                 where += f" AND o.{col} IN (SELECT unnest(?::VARCHAR[]))"
                 params.append(list(vals))
+        # the newest upload's row per key, as a grouped arg_max (NULLs kept: a blank newest figure
+        # still replaces an older one): about 1.6× faster than a row_number() window at scale
         sql = (
-            "SELECT region, period, measure, value, note, upload_id FROM ("
-            " SELECT o.region, o.period, o.measure, o.value, o.note, o.upload_id,"
-            "  row_number() OVER (PARTITION BY o.region, o.period, o.measure ORDER BY o.upload_id DESC) rn"
-            f" FROM observations o JOIN uploads u USING (upload_id) WHERE {where}) WHERE rn = 1"
+            "SELECT o.region, o.period, o.measure, arg_max_null(o.value, o.upload_id) AS value,"
+            " arg_max_null(o.note, o.upload_id) AS note, max(o.upload_id) AS upload_id"
+            f" FROM observations o JOIN uploads u USING (upload_id) WHERE {where} GROUP BY ALL"
         )
         return self.df(sql, params, categorical=categorical)
 
@@ -327,11 +495,13 @@ class Store:
         period: str | None = None,
         values: pd.DataFrame | None = None,
         problems: list[dict] | None = None,
+        keep_bytes: bool = True,
     ) -> int:
         """Insert an upload and (when accepted) its observations; returns upload_id.
 
         Must run inside a transaction that also writes the audit record.  ``values`` has columns
-        region, period, measure, value and optionally raw_value, sheet, cell, note."""
+        region, period, measure, value and optionally raw_value, sheet, cell, note.  The file's
+        hash and size are always recorded; its bytes only when ``keep_bytes``."""
         digest = hashlib.sha256(file_bytes).hexdigest() if file_bytes is not None else None
         n = 0 if values is None else len(values)
         upload_id = con.execute(
@@ -339,7 +509,7 @@ class Store:
             "username, uploaded_at, status, n_values, problems) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id",
             [kind, file_name, digest, len(file_bytes) if file_bytes is not None else None,
-             file_bytes, region, period, username, now(), status, n,
+             file_bytes if keep_bytes else None, region, period, username, now(), status, n,
              json.dumps(problems or [], ensure_ascii=False, default=str)],
         ).fetchone()[0]
         if values is not None and len(values) and status == "accepted":
@@ -475,6 +645,19 @@ class Store:
                 self.audit(con, actor, action, f"user:{username}", detail)
 
     # ---- import support (jxtrack.importing) ---------------------------------------------------
+    @staticmethod
+    def file_bytes_kept(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
+        """Whether some upload already keeps the bytes of the file with this SHA-256."""
+        return con.execute("SELECT 1 FROM uploads WHERE file_hash = ? AND file_bytes IS NOT NULL LIMIT 1",
+                           [file_hash]).fetchone() is not None
+
+    def last_upload_of(self, username: str) -> dict | None:
+        """The user's most recent upload record (id, status, file hash), if any."""
+        with self.connect() as con:
+            row = con.execute("SELECT upload_id, status, file_hash FROM uploads WHERE username = ? AND kind <> 'demo' "
+                              "ORDER BY upload_id DESC LIMIT 1", [username]).fetchone()
+        return None if row is None else {"upload_id": int(row[0]), "status": row[1], "file_hash": row[2]}
+
     def accepted_uploads_with_hash(self, file_hash: str) -> list[int]:
         """Accepted (not withdrawn) uploads of a file with this SHA-256, newest first."""
         with self.connect() as con:

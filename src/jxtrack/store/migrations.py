@@ -98,11 +98,16 @@ def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m002_units(con: duckdb.DuckDBPyConnection) -> None:
+    """Units in the database too, so the runtime catalog is the database's alone."""
+    con.execute("CREATE TABLE units (unit VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, factor DOUBLE NOT NULL)")
+
+
 LEGACY_ZONE_ENV = "JXTRACK_LEGACY_TZ"
 
 
 def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The zone naive times were written in before m002: the server's own zone (they came from
+    """The zone naive times were written in before m003: the server's own zone (they came from
     ``datetime.now()``), unless ``JXTRACK_LEGACY_TZ`` names another.  None if it cannot be named."""
     name = os.environ.get(LEGACY_ZONE_ENV, "").strip()
     if not name:
@@ -116,7 +121,7 @@ def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
     return name
 
 
-def m002_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
+def m003_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
     """Every TIMESTAMP column becomes TIMESTAMPTZ, so an instant means the same whatever zone the
     server or the reader is in.  Existing naive values were the server's local time: they are
     read in that zone (see ``_legacy_zone``); an unnamed zone falls back to its current offset."""
@@ -137,7 +142,7 @@ def m002_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{col}" TYPE TIMESTAMPTZ USING {expr}')
 
 
-def m003_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
+def m004_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
     """Settings the working group changes (the due day…), and the bulletins issued (what
     "since the last bulletin" means for reminders)."""
     con.execute(
@@ -157,8 +162,9 @@ def m003_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
-    (2, "instants as TIMESTAMPTZ", m002_instants_with_zone),
-    (3, "settings and issued bulletins", m003_settings_and_bulletins),
+    (2, "units in the database", m002_units),
+    (3, "instants as TIMESTAMPTZ", m003_instants_with_zone),
+    (4, "settings and issued bulletins", m004_settings_and_bulletins),
 ]
 
 

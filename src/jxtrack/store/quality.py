@@ -11,19 +11,6 @@ import pandas as pd
 from . import Store
 
 
-def measures(store: Store) -> pd.DataFrame:
-    """The measure catalog: code, name, unit, behaviour, scope."""
-    return store.df("SELECT code, name, unit, behaviour, scope FROM measures ORDER BY code")
-
-
-def indicator_parts(store: Store) -> pd.DataFrame:
-    """Each indicator's name and the measures it is made of (for naming a measure's indicator)."""
-    return store.df(
-        "SELECT code, name, numerator, denominator, reported_rate, scope, sort "
-        "FROM indicators ORDER BY sort"
-    )
-
-
 def observations_with_uploads(store: Store, periods: list[str]) -> pd.DataFrame:
     """Figures in force for ``periods`` with their upload: region, period, measure, value, note,
     upload_id, upload_kind, uploaded_at, username."""

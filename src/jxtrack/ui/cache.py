@@ -116,5 +116,6 @@ def targets_view(s: Store, user: User):
     return _targets(*_key(s), user)
 
 
-def catalog():
-    return services.catalog()
+def catalog(s: Store):
+    """The database's catalog (``services.catalog`` caches it by data version)."""
+    return services.catalog(s)

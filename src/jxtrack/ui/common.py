@@ -3,7 +3,6 @@ expected errors into a Chinese message (never a traceback), and downloads of wha
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,7 +11,7 @@ import streamlit as st
 
 from metrics.periods import label_ytd
 
-from .. import auth, clock, lights, services
+from .. import auth, clock, lights, outputs, services
 from ..store import StoreError
 from . import cache, fmt
 
@@ -44,14 +43,13 @@ def period_select(store, key: str) -> str | None:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel of the table on screen (times as Beijing wall-clock time)."""
+    """CSV and Excel of the table on screen (times as Beijing wall-clock time); text that users
+    wrote cannot become a formula (jxtrack.outputs: neutralised in the CSV, text cells in the
+    workbook)."""
     df = clock.wall_clock(df)
     c1, c2 = st.columns(2)
-    c1.download_button("下载 CSV", df.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv",
-                       "text/csv", key=f"{key}_csv")
-    buf = io.BytesIO()
-    df.to_excel(buf, index=False, sheet_name=name[:31])
-    c2.download_button("下载 Excel", buf.getvalue(), f"{name}.xlsx",
+    c1.download_button("下载 CSV", outputs.csv_bytes(df), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    c2.download_button("下载 Excel", outputs.xlsx_bytes(df, name), f"{name}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
 
 
@@ -75,8 +73,7 @@ def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
         out["地区"] = rows["region"].to_numpy()
     else:
         # the catalog's short names keep the table readable on a phone; full names on 指标详情
-        short = services.catalog().indicators.set_index("code")["short_name"]
-        out["指标"] = [short.get(c) or n for c, n in zip(rows["indicator_code"], rows["indicator_name"], strict=False)]
+        out["指标"] = [s or n for s, n in zip(rows["short_name"], rows["indicator_name"], strict=True)]
     units = rows["unit"].to_numpy()
     # what a leader reads first comes first (a phone shows only the left columns)
     out["完成率"] = rows["completion"].map(fmt.pct).to_numpy()

@@ -6,11 +6,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import services, setup_db
-from ..store import Store
-from . import charts
-from .api import render_bytes
-from .bulletin import build
+from jxtrack import services, setup_db
+from jxtrack.reports import charts
+from jxtrack.reports.api import render_bytes
+from jxtrack.reports.bulletin import build
+from jxtrack.store import Store
 
 
 def _best(fn, repeat: int = 3) -> tuple[float, object]:

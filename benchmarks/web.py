@@ -10,12 +10,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import demo, services, setup_db
-from ..auth import User
-from ..store import Store
-from . import nav
+from jxtrack import demo, services, setup_db
+from jxtrack.auth import User
+from jxtrack.store import Store
+from jxtrack.ui import nav
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 WARM = 3
 STAFF = User("zhuanban", "staff", None, "示例市工作专班")
 ADMIN = User("admin", "admin", None, "示例管理员")
@@ -25,7 +25,7 @@ def _page_times(page: str, user: User) -> tuple[float, float, bool]:
     """(first run after the data changed, median warm run, no exception)."""
     from streamlit.testing.v1 import AppTest
 
-    from . import cache, session
+    from jxtrack.ui import cache, session
 
     times = []
     ok = True

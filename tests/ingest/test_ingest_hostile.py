@@ -1,0 +1,199 @@
+"""Hostile files (issue 12, item 1): memory bombs are refused from the counted cells before any
+parser builds them, and `jxtrack import` refuses non-regular files at once and reads with a bound.
+Each refusal is checked for its code and message and for nothing lost: the figures in force are
+unchanged and the refused upload is on record."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlrd
+import xlwt
+from benchmarks.ingest import dense_workbook
+
+from conftest import ADMIN
+from jxtrack import cli
+from jxtrack.importing import commit_import
+from jxtrack.ingest import reader
+
+ROOT = Path(__file__).resolve().parents[2]
+SHEET = "xl/worksheets/sheet1.xml"
+HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+
+
+def _with_sheet(body: bytes) -> bytes:
+    """A one-sheet workbook whose sheet XML is ``HEAD + body + '</worksheet>'``."""
+    src = zipfile.ZipFile(io.BytesIO(dense_workbook(1, 1)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = HEAD + body + b"</worksheet>" if info.filename == SHEET else src.read(info)
+            out.writestr(info.filename, data)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def no_parser(monkeypatch):
+    """Fail the test if openpyxl or xlrd is asked to build the file: the refusal must come first."""
+    def boom(*a, **k):
+        raise AssertionError("a parser built the cells of a file that should have been refused")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", boom)
+    monkeypatch.setattr(xlrd, "open_workbook", boom)
+
+
+def _refused(store, data: bytes, name: str):
+    before = store.dump_tables(("observations", "users", "targets"))
+    n_uploads = len(store.uploads())
+    res = commit_import(store, data, name, ADMIN)
+    assert res.status == "rejected"
+    assert [p.code for p in res.errors] == ["file_too_large"]
+    # nothing lost, nothing half-written: the figures are untouched, the refusal is on record
+    assert store.dump_tables(("observations", "users", "targets")) == before
+    ups = store.uploads()
+    assert len(ups) == n_uploads + 1 and ups.iloc[0]["status"] == "rejected"
+    assert ups.iloc[0]["file_hash"] == res.file_hash
+    return res.errors[0]
+
+
+def test_dense_workbook_over_the_cell_limit_is_refused_before_parsing(empty_store, no_parser):
+    rows, cols = 301, 1000          # 301 000 filled cells > MAX_CELLS (120 000), a few hundred KB
+    data = dense_workbook(rows, cols)
+    assert len(data) < 1_000_000 and rows * cols > reader.MAX_CELLS
+    p = _refused(empty_store, data, "dense.xlsx")
+    assert "数据" in p.message and f"{reader.MAX_CELLS:,}" in p.message  # names the sheet and the limit
+
+
+def test_dense_workbook_under_the_limit_is_read_whole():
+    wb = reader.read_workbook(dense_workbook(50, 40))
+    (sheet,) = wb.sheets
+    assert len(sheet.rows) == 50 and {len(r) for r in sheet.rows} == {40}
+    assert all(isinstance(v, int) and 0 <= v <= 9 for r in sheet.rows for v in r)
+
+
+@pytest.mark.parametrize("body, what", [
+    # one cell far away: openpyxl's rectangle A1:XFD1048576 would be 17 billion positions
+    (b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+     b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData>', "range"),
+    # cells without coordinates are placed one after another: 2 000 columns x 600 rows
+    (b"<sheetData>" + b"<row>" + b"<c><v>1</v></c>" * 2000 + b"</row>" + b"<row/>" * 598
+     + b'<row r="600"><c><v>1</v></c></row></sheetData>', "range"),
+    # a merged range: openpyxl builds a MergedCell for every position it covers
+    (b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+     b'<mergeCells count="1"><mergeCell ref="A1:Z20000"/></mergeCells>', "cells"),
+    # a hyperlink over a range: openpyxl builds every cell of the range to attach it
+    (b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+     b'<hyperlinks><hyperlink ref="A1:T15000" location="A1"/></hyperlinks>', "cells"),
+    # a whole-column hyperlink reference
+    (b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+     b'<hyperlinks><hyperlink ref="A:C" location="A1"/></hyperlinks>', "range"),
+    # namespace-prefixed elements are cells too
+    (b'<x:sheetData xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+     + b"".join(b'<x:row r="%d">' % (r + 1) + b"".join(
+         b"<x:c><x:v>%d</x:v></x:c>" % v for v in random.Random(r).choices(range(10**6), k=1000)) + b"</x:row>"
+         for r in range(reader.MAX_CELLS // 1000 + 1)) + b"</x:sheetData>", "cells"),
+])
+def test_sheets_that_would_build_millions_of_cells_are_refused(empty_store, no_parser, body, what):
+    p = _refused(empty_store, _with_sheet(body), "bomb.xlsx")
+    assert "数据" in p.message
+    assert ("行 ×" in p.message) == (what == "range")
+
+
+def test_a_refused_bomb_does_not_stop_an_ordinary_file(empty_store, fx):
+    _refused(empty_store, dense_workbook(301, 1000), "dense.xlsx")
+    res = commit_import(empty_store, fx["good_xlsx"].read_bytes(), "good.xlsx", ADMIN, accept_warnings=True)
+    assert res.status == "accepted" and len(res.values) > 0
+
+
+def test_csv_over_the_cell_limit_is_refused(empty_store):
+    data = "地区,报告期,指标名称,单位,数值\n".encode() + b"1,2,3,4,5\n" * (reader.MAX_CELLS // 5)
+    p = _refused(empty_store, data, "big.csv")
+    assert "CSV" in p.message and f"{reader.MAX_CELLS // 5 + 1:,}" in p.message  # the row where it ran over
+    # blank lines count too (20 MB of newlines is 20 million rows)
+    _refused(empty_store, b"a,b\n" + b"\n" * (reader.MAX_CELLS + 1), "blank.csv")
+
+
+def _xls(rows: int, cols: int, far: tuple[int, int] | None = None) -> bytes:
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("大表")
+    for r in range(rows):
+        for c in range(cols):
+            ws.write(r, c, r + c)
+    if far:
+        ws.write(*far, 1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xls_cells_are_counted_from_the_records_before_xlrd(empty_store, no_parser, monkeypatch):
+    monkeypatch.setattr(reader, "MAX_CELLS", 1000)   # a smaller file over a smaller limit
+    _refused(empty_store, _xls(40, 30), "big.xls")   # 1 200 cells
+    monkeypatch.setattr(reader, "MAX_GRID", 50_000)
+    _refused(empty_store, _xls(1, 1, far=(60_000, 200)), "far.xls")  # 60 001 rows x 201 columns
+
+
+def test_xls_under_the_limit_is_read(monkeypatch):
+    monkeypatch.setattr(reader, "MAX_CELLS", 1000)
+    wb = reader.read_workbook(_xls(30, 30))
+    assert len(wb.sheets[0].rows) == 30 and wb.sheets[0].rows[29][29] == 58
+
+
+# ---- the CLI reads only regular files, with a bound ------------------------------------------
+
+def _cli(*args: str, db: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, JXTRACK_DB=str(db), PYTHONPATH=str(ROOT / "src"), JXTRACK_DEBUG="0")
+    return subprocess.run([sys.executable, "-m", "jxtrack.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("kind", ["dev_zero", "fifo", "directory"])
+def test_cli_refuses_non_regular_files_at_once(empty_store, tmp_path, kind):
+    target = {"dev_zero": "/dev/zero", "directory": str(tmp_path)}.get(kind)
+    if kind == "fifo":
+        target = str(tmp_path / "pipe")
+        os.mkfifo(target)  # nobody writes to it: opening it for a blocking read would hang
+    before = empty_store.dump_tables()
+    r = _cli("import", target, db=empty_store.path)
+    assert r.returncode == cli.EXIT_USER, r.stderr
+    assert r.stderr.startswith("错误：") and len(r.stderr.splitlines()) == 1
+    assert ("文件夹" if kind == "directory" else "不是普通文件") in r.stderr
+    assert empty_store.dump_tables() == before
+
+
+def test_cli_reads_a_regular_file_with_a_bound(empty_store, tmp_path, monkeypatch, capsys):
+    big = tmp_path / "big.xlsx"
+    with big.open("wb") as f:
+        f.truncate(reader.MAX_FILE_BYTES + 5)   # sparse: 20 MB + 5 bytes
+    reads = []
+    real_fdopen = os.fdopen
+
+    class Counting:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def read(self, n=-1):
+            reads.append(n)
+            return self.f.read(n)
+
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: Counting(real_fdopen(*a, **k)))
+    before = empty_store.dump_tables()
+    assert cli.main(["import", str(big)]) == cli.EXIT_USER
+    assert "超过上限 20 MB" in capsys.readouterr().err
+    assert reads == [reader.MAX_FILE_BYTES + 1]          # one bounded read, never read(-1)
+    assert empty_store.dump_tables() == before
