@@ -26,7 +26,7 @@ db: install
 
 run: db
 	@$(BIN)/jxtrack accounts
-	$(BIN)/streamlit run app.py --server.address $(JXTRACK_ADDRESS) --server.port $(JXTRACK_PORT) \
+	$(BIN)/streamlit run serve.py --server.address $(JXTRACK_ADDRESS) --server.port $(JXTRACK_PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 # Debian's Chromium and a CJK font for the real-browser test (never downloaded at run time).
@@ -40,7 +40,7 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 lint: install
-	$(BIN)/ruff check src tests pages app.py benchmarks
+	$(BIN)/ruff check src tests pages app.py serve.py benchmarks
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -44,6 +44,64 @@ def test_lock_out_after_repeated_failures(demo_store):
     assert session.USER_KEY not in at.session_state
 
 
+def test_lock_out_answers_an_unknown_name_the_same_way(demo_store):
+    """No user enumeration: an unknown name sees the same messages, lock-out included."""
+    def errors(name):
+        at = run_app(None)
+        seen = []
+        for _ in range(6):
+            at.text_input(key="login_username").set_value(name)
+            at.text_input(key="login_password").set_value("nope-nope")
+            at.button[0].click().run()
+            seen.append([e.value for e in at.error])
+        return seen
+
+    real, ghost = errors("jiashan"), errors("no-such-user")
+    assert real[:5] == ghost[:5]
+    assert "锁定 15 分钟" in real[4][0] and "锁定至" in real[5][0] and "锁定至" in ghost[5][0]
+
+
+def _form_sign_in(name: str, password: str):
+    at = run_app(None)
+    at.text_input(key="login_username").set_value(name)
+    at.text_input(key="login_password").set_value(password)
+    at.button[0].click().run()
+    return at
+
+
+def test_sign_in_opens_a_server_session_and_sign_out_revokes_it(demo_store):
+    from jxtrack import auth
+
+    at = _form_sign_in("lingdao", "jxdemo-leader")
+    sid = at.session_state[session.SESSION_KEY]
+    assert auth.resume_session(demo_store, session_id=sid).user.username == "lingdao"
+    at.button(key="logout").click().run()
+    rows = demo_store.df("SELECT revoke_reason FROM web_sessions WHERE session_id = ?", [sid])
+    assert list(rows["revoke_reason"]) == ["signed_out"]
+    assert session.USER_KEY not in at.session_state
+
+
+def test_signing_out_in_another_tab_ends_this_one(demo_store):
+    """Two tabs share one session row; 退出登录 in one ends the other at its next run.  (A fresh
+    AppTest stands for the next run: AppTest reruns of a multipage app skip app.py.)"""
+    from streamlit.testing.v1 import AppTest
+
+    from jxtrack import auth
+
+    from .conftest import APP
+
+    first = _form_sign_in("lingdao", "jxdemo-leader")
+    sid = first.session_state[session.SESSION_KEY]
+    auth.end_session(demo_store, session_id=sid)          # the other tab's 退出登录
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[session.USER_KEY] = first.session_state[session.USER_KEY]
+    at.session_state[session.SESSION_KEY] = sid
+    at.run()
+    assert session.USER_KEY not in at.session_state
+    assert any("已退出登录" in w.value for w in at.warning)
+    assert "总览" not in "".join(t.value for t in at.title)
+
+
 def test_session_expires_when_idle(demo_ro):
     from streamlit.testing.v1 import AppTest
 

@@ -1,6 +1,7 @@
 """Real browser: Debian's Chromium through Playwright (never downloaded).  Starts `streamlit run
-app.py` on a free port against a temporary demo database, signs in, opens every page, uploads a
-sample sheet and saves screenshots to screenshots/ (git-ignored)."""
+serve.py` (app.py plus the sign-in cookie routes) on a free port against a temporary demo database,
+signs in, opens every page, uploads a sample sheet and saves screenshots to screenshots/
+(git-ignored); and checks that a sign-in survives a reload and a new tab until 退出登录."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def server(demo_db_template, tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "JXTRACK_DB": str(db)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -139,4 +140,45 @@ def test_every_page_in_a_real_browser(server, username, password, role, width):
             page.wait_for_selector("text=已导入", timeout=60000)
             _idle(page)
             page.screenshot(path=str(SHOTS / f"browser_county_upload_done_{width}.png"), full_page=True)
+        browser.close()
+
+
+def _signed_in(page) -> bool:
+    """The board (menu) is shown, not the sign-in form."""
+    page.wait_for_selector("[data-testid=stSidebarNav], input[aria-label=用户名]", state="attached",
+                           timeout=30000)
+    _idle(page)
+    return page.locator("[data-testid=stSidebarNav]").count() > 0 and page.get_by_label("用户名").count() == 0
+
+
+def test_sign_in_survives_reload_and_new_tab_until_sign_out(server):
+    """F5 and a new tab keep the user signed in (HttpOnly cookie, server-side session);
+    退出登录 in one tab revokes it: the other tab is out at its next click, a reload shows the form."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1400})
+        page = context.new_page()
+        _sign_in(page, server, "lingdao", "jxdemo-leader")
+        cookie = next(c for c in context.cookies() if c["name"] == "jx_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+        assert page.evaluate("document.cookie").find("jx_session") == -1   # JavaScript cannot read it
+        _open(page, "区县", False)
+        page.reload()                                                        # F5
+        assert _signed_in(page)
+        assert "/county" in page.url, "the reload stays on the page it was on"
+        second = context.new_page()                                          # a new tab
+        second.goto(server)
+        assert _signed_in(second)
+        second.get_by_role("button", name="退出登录").click()
+        _idle(second)
+        assert not _signed_in(second)
+        assert not any(c["name"] == "jx_session" for c in context.cookies()), "cookie cleared"
+        # the first tab is signed out at its next click, and a reload shows the sign-in form
+        page.locator("[data-testid=stSidebarNav] a", has_text="总览").first.click()
+        assert not _signed_in(page)
+        assert page.get_by_text("已退出登录").count() >= 1
+        page.reload()
+        assert not _signed_in(page)
         browser.close()

@@ -46,6 +46,22 @@ def test_old_database_upgrades_on_open(tmp_path):
     assert store.df("SELECT count(*) AS n FROM users")["n"][0] == 0
 
 
+def test_a_version_1_database_gains_the_session_tables(tmp_path):
+    from jxtrack.store.migrations import m001_initial
+
+    db = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
+    m001_initial(con)
+    con.execute("INSERT INTO schema_migrations VALUES (1, 'initial schema', current_timestamp::TIMESTAMP)")
+    con.close()
+    store = Store(db)
+    assert store.migrate() == [v for v, _, _ in MIGRATIONS if v > 1]
+    assert store.df("SELECT count(*) AS n FROM web_sessions")["n"][0] == 0
+    assert store.df("SELECT count(*) AS n FROM login_failures")["n"][0] == 0
+    assert store.migrate() == []
+
+
 def test_catalog_sync_keeps_user_targets(empty_store):
     with empty_store.transaction() as con:
         con.execute("INSERT INTO target_sources (code, title, status, origin) VALUES ('X', '分解表', 'official', 'user')")

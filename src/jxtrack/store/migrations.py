@@ -103,11 +103,36 @@ def m002_units(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE units (unit VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, factor DOUBLE NOT NULL)")
 
 
+def m003_web_sessions(con: duckdb.DuckDBPyConnection) -> None:
+    """Sign-in that survives a reload: server-side web sessions, and failed sign-ins for names that
+    have no account (so they lock out exactly like real ones; see ``auth.authenticate``)."""
+    con.execute(
+        """
+        -- one row per signed-in browser; the cookie token and the one-time hand-off nonce are kept
+        -- only as SHA-256 hashes (see jxtrack.auth, "Web sessions").  No index on the hashes:
+        -- DuckDB rewrites updates of indexed columns as delete + insert, and the table is small
+        CREATE SEQUENCE web_session_seq START 1;
+        CREATE TABLE web_sessions (
+            session_id BIGINT PRIMARY KEY DEFAULT nextval('web_session_seq'),
+            username VARCHAR NOT NULL,
+            token_hash VARCHAR,            -- NULL until the browser has redeemed the nonce
+            handoff_hash VARCHAR, handoff_expires_at TIMESTAMP,
+            created_at TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP, revoke_reason VARCHAR);
+
+        -- failed sign-ins under names with no account, keyed by the name's SHA-256
+        CREATE TABLE login_failures (
+            name_hash VARCHAR PRIMARY KEY, failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until TIMESTAMP);
+        """
+    )
+
+
 LEGACY_ZONE_ENV = "JXTRACK_LEGACY_TZ"
 
 
 def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The zone naive times were written in before m003: the server's own zone (they came from
+    """The zone naive times were written in before m004: the server's own zone (they came from
     ``datetime.now()``), unless ``JXTRACK_LEGACY_TZ`` names another.  None if it cannot be named."""
     name = os.environ.get(LEGACY_ZONE_ENV, "").strip()
     if not name:
@@ -121,7 +146,7 @@ def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
     return name
 
 
-def m003_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
+def m004_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
     """Every TIMESTAMP column becomes TIMESTAMPTZ, so an instant means the same whatever zone the
     server or the reader is in.  Existing naive values were the server's local time: they are
     read in that zone (see ``_legacy_zone``); an unnamed zone falls back to its current offset."""
@@ -142,7 +167,7 @@ def m003_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{col}" TYPE TIMESTAMPTZ USING {expr}')
 
 
-def m004_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
+def m005_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
     """Settings the working group changes (the due day…), and the bulletins issued (what
     "since the last bulletin" means for reminders)."""
     con.execute(
@@ -163,8 +188,9 @@ def m004_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
-    (3, "instants as TIMESTAMPTZ", m003_instants_with_zone),
-    (4, "settings and issued bulletins", m004_settings_and_bulletins),
+    (3, "web sessions and failed sign-ins for unknown names", m003_web_sessions),
+    (4, "instants as TIMESTAMPTZ", m004_instants_with_zone),
+    (5, "settings and issued bulletins", m005_settings_and_bulletins),
 ]
 
 

@@ -1,12 +1,19 @@
-"""Sign-in and session glue: the password form, optional OIDC through ``st.login``, idle and
-absolute session expiry, sign-out.  The signed-in ``auth.User`` lives in ``st.session_state``.
+"""Sign-in and session glue: the password form, optional OIDC through ``st.login``, the session
+that survives a reload (cookie + server-side row, see ``jxtrack.auth`` "Web sessions"), idle and
+absolute expiry, sign-out.  The signed-in ``auth.User`` lives in ``st.session_state``.
+
+A tab signs in with the form; ``auth.start_session`` writes the session row, and the tab posts the
+one-time nonce to ``/_jx/session`` (``cookie_routes``), which sets the HttpOnly cookie.  A reload
+or a new tab starts a fresh Streamlit session: ``current_user`` finds no user in its state, reads
+the cookie through ``st.context.cookies`` and resumes the row.  Each run re-checks the row, so a
+sign-out, an expiry or a disabled account takes effect in every tab at its next click.
 
 OIDC is used only when ``.streamlit/secrets.toml`` has an ``[auth]`` section; the identity's
 e-mail is mapped to an account (its role and county) in the users table."""
 
 from __future__ import annotations
 
-import os
+import json
 from datetime import timedelta
 
 import streamlit as st
@@ -14,13 +21,18 @@ import streamlit as st
 from .. import access, auth, clock, setup_db
 from .. import webservices as ws
 from ..auth import User
-from . import cache, fmt
+from ..store import StoreError
+from . import cache, cookie_routes, fmt
 
 USER_KEY = "auth_user"
+SESSION_KEY = "auth_session_id"
 SIGNED_IN_KEY = "auth_signed_in_at"
 SEEN_KEY = "auth_last_seen"
-IDLE_MINUTES = int(os.environ.get("JXTRACK_SESSION_IDLE_MINUTES", "30"))
-MAX_HOURS = int(os.environ.get("JXTRACK_SESSION_MAX_HOURS", "12"))
+HANDOFF_KEY = "auth_handoff"
+CLEAR_COOKIE_KEY = "auth_clear_cookie"
+COOKIE_TRIED_KEY = "auth_cookie_tried"
+IDLE_MINUTES = auth.SESSION_IDLE_MINUTES
+MAX_HOURS = auth.SESSION_MAX_HOURS
 
 
 def oidc_configured() -> bool:
@@ -30,25 +42,68 @@ def oidc_configured() -> bool:
         return False
 
 
-def sign_in(user: User) -> None:
+def sign_in(user: User, session_id: int | None = None) -> None:
+    """Put ``user`` in this tab's state; with ``session_id`` the server-side row governs expiry."""
     t = clock.now()
     st.session_state[USER_KEY] = user
     st.session_state[SIGNED_IN_KEY] = t
     st.session_state[SEEN_KEY] = t
+    if session_id is None:
+        st.session_state.pop(SESSION_KEY, None)
+    else:
+        st.session_state[SESSION_KEY] = session_id
 
 
 def sign_out(message: str | None = None) -> None:
-    for k in (USER_KEY, SIGNED_IN_KEY, SEEN_KEY):
-        st.session_state.pop(k, None)
-    if message:
-        st.session_state["auth_message"] = message
+    """退出登录: revoke the server-side session (every tab) and have the page clear the cookie."""
+    sid = st.session_state.get(SESSION_KEY)
+    if sid is not None:
+        try:
+            auth.end_session(cache.store(), session_id=sid)
+        except StoreError:
+            pass  # database busy: the cookie route revokes the session by its token as well
+    _forget(message)
+    if cookie_routes.mounted():
+        st.session_state[CLEAR_COOKIE_KEY] = True
     if oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
+
+
+def _forget(message: str | None) -> None:
+    for k in (USER_KEY, SESSION_KEY, SIGNED_IN_KEY, SEEN_KEY, HANDOFF_KEY):
+        st.session_state.pop(k, None)
+    # the cookie this tab was opened with is spent: never resume from it again in this tab
+    st.session_state[COOKIE_TRIED_KEY] = True
+    if message:
+        st.session_state["auth_message"] = message
+
+
+def _from_cookie() -> User | None:
+    """Resume the session named by the browser's cookie (once per tab)."""
+    if st.session_state.get(COOKIE_TRIED_KEY):
+        return None
+    st.session_state[COOKIE_TRIED_KEY] = True
+    token = st.context.cookies.get(auth.SESSION_COOKIE)
+    if not isinstance(token, str) or not token:   # (AppTest has no real cookies)
+        return None
+    try:
+        live = auth.resume_session(cache.store(), token=token)
+    except auth.SessionEnded as exc:
+        st.session_state["auth_message"] = str(exc)
+        return None
+    if live is None:
+        return None
+    sign_in(live.user, live.session_id)
+    return live.user
 
 
 def current_user() -> User | None:
     """The signed-in user, or None (after expiring a stale session)."""
     user = st.session_state.get(USER_KEY)
+    if user is None:
+        user = _from_cookie()
+        if user is not None:
+            return user
     if user is None and oidc_configured() and getattr(st.user, "is_logged_in", False):
         try:
             user = ws.user_from_email(cache.store(), str(st.user.get("email", "")))
@@ -59,6 +114,20 @@ def current_user() -> User | None:
         sign_in(user)
     if user is None:
         return None
+    sid = st.session_state.get(SESSION_KEY)
+    if sid is not None:
+        # the server-side row decides: revoked (另一标签页退出), idle, too old, account disabled
+        try:
+            live = auth.resume_session(cache.store(), session_id=sid)
+        except auth.SessionEnded as exc:
+            _forget(str(exc))
+            return None
+        if live is None:
+            _forget(None)
+            return None
+        st.session_state[USER_KEY] = live.user   # a role changed by the admin applies at once
+        return live.user
+    # a tab without a server-side row (signed in through OIDC): expiry kept in the tab
     t = clock.now()
     seen = st.session_state.get(SEEN_KEY) or t
     started = st.session_state.get(SIGNED_IN_KEY) or t
@@ -72,6 +141,13 @@ def current_user() -> User | None:
     return user
 
 
+def _post_from_page(path: str, body: str = "") -> None:
+    """Have the page POST to one of our cookie routes (same origin; the answer sets the cookie)."""
+    js = (f"fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
+          f"cache: 'no-store', body: {json.dumps(body)}}});")
+    st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
+
+
 def login_page() -> None:
     """The sign-in page (the only page before signing in)."""
     store = cache.store()
@@ -79,6 +155,8 @@ def login_page() -> None:
     msg = st.session_state.pop("auth_message", None)
     if msg:
         st.warning(fmt.plain(msg))
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        _post_from_page(cookie_routes.SIGNOUT_PATH)
     if not store.exists():
         st.error(f"数据库 {store.path} 不存在。请先运行 `make run`（或 `jxtrack init --demo`）。")
         return
@@ -92,10 +170,13 @@ def login_page() -> None:
     if submitted:
         try:
             user = auth.authenticate(store, username, password)
-        except auth.AuthError as exc:
+            session_id, nonce = auth.start_session(store, user)
+        except (auth.AuthError, StoreError) as exc:
             st.error(fmt.plain(exc))
         else:
-            sign_in(user)
+            sign_in(user, session_id)
+            if cookie_routes.mounted():
+                st.session_state[HANDOFF_KEY] = nonce
             st.rerun()
     if cache.is_demo(store):
         st.info("**示例数据库** —— 以下示例账号仅用于演示，正式使用前请删除或停用。")
@@ -114,6 +195,9 @@ def sidebar(user: User, region_name: str | None) -> None:
         who = user.display_name or user.username
         st.markdown(f"**{fmt.plain(who)}**  \n{user.role_label}" + (f" · {region_name}" if region_name else ""))
         st.button("退出登录", key="logout", on_click=sign_out, args=("您已退出登录。",))
+        nonce = st.session_state.pop(HANDOFF_KEY, None)
+        if nonce:
+            _post_from_page(cookie_routes.HANDOFF_PATH, nonce)
 
 
 def require_user(action: str = "read") -> User:
