@@ -54,6 +54,17 @@ SCHEMAS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "aliases.csv": (["kind", "alias", "code"], []),
     "bindings.csv": (["indicator", "region", "year", "source", "reason"], []),
+    # support-policy rules and project types (the ledger, jxtrack.subsidy_rules)
+    "subsidy_rules.csv": (
+        [
+            "code", "name", "topic", "matter", "kind", "source", "document", "status", "clause",
+            "project_types", "honour", "min_basis", "grades", "unrated_grade", "uplift_strategic",
+            "amount", "base_rate", "step_rate", "max_rate", "thresholds", "steps", "third_party",
+            "cap", "prepay_min", "prepay_max", "binding_default",
+        ],
+        [],
+    ),
+    "project_types.csv": (["type", "category", "note"], []),
 }
 
 

@@ -97,7 +97,7 @@ def _extensions():
     import importlib
 
     mods = []
-    for name in ("jxtrack.cli_ingest", "jxtrack.cli_reports", "jxtrack.cli_cycle"):
+    for name in ("jxtrack.cli_ingest", "jxtrack.cli_reports", "jxtrack.cli_projects", "jxtrack.cli_cycle"):
         try:
             mods.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:

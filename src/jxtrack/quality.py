@@ -12,7 +12,9 @@ and the upload the figure came from):
                      be rolled up to the city;
 - ``missing_report`` a county with no figures for the period;
 - ``late_report``    a county whose first upload for the period came after the due day;
-- ``incomplete``     a county that reported the period but left out measures it reported before.
+- ``incomplete``     a county that reported the period but left out measures it reported before;
+- ``ledger_mismatch``, ``ledger_duplicate``  the project ledger against the reports, and projects
+                     two counties list (the rules live in ``jxtrack.projects.ledger_findings``).
 
 Thresholds are module constants passed as keyword arguments, so a page or a test can change them.
 Demo data (示例数据) is never judged late: it was not uploaded by anyone.
@@ -44,6 +46,8 @@ CHECKS = {
     "missing_report": ("未报送", "error"),
     "late_report": ("逾期报送", "warning"),
     "incomplete": ("报送不完整", "info"),
+    "ledger_mismatch": ("报表与项目库不符", "warning"),
+    "ledger_duplicate": ("项目库跨区县重复", "warning"),
 }
 SEVERITY_LABELS = {"error": "严重", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -225,6 +229,10 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             add("incomplete", code, None, up, None, f"缺{len(lacking)}项",
                 f"{names[code]}{period}的报表缺少以前报过的{listed}{more}（上传 #{int(up)}）；"
                 "如为季度报送项目可忽略。")
+    from .projects import ledger_findings  # the ledger owns its comparison with the reports
+
+    for f in ledger_findings(store, period, cur, names):
+        add(f.pop("chk"), **f)
     out = pd.DataFrame(rows, columns=WARNING_COLUMNS) if rows else _empty()
     if user is not None:
         out = out[out["region_code"].isin(access.readable(user, regions["code"], city=city))]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from jxtrack.auth import User
 from jxtrack.ui import nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -117,7 +118,7 @@ def test_every_page_in_a_real_browser(server, username, password, role, width):
         page.screenshot(path=str(SHOTS / f"browser_login_{width}.png"), full_page=True)
         assert page.get_by_text("jxdemo-leader").count() >= 1, "demo accounts shown on a demo database"
         _sign_in(page, server, username, password)
-        for pdef in nav.pages_for(role):
+        for pdef in nav.pages_for(User(username, role, "330421" if role == "county" else None)):
             _open(page, pdef.title, width < 600)
             body = page.locator("[data-testid=stMain]").inner_text()
             assert "Traceback" not in body and "Error" not in body, body[:500]

@@ -39,8 +39,11 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_every_error_code_has_a_test():
+    from jxtrack.ingest.ledger import PROBLEM_CODES as LEDGER_CODES  # tested in tests/ledger
+
     # not_permitted, ytd_decrease: test_ingest_importing; placeholder_not_reported: test_ingest_office_sheets
-    tested = set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "ytd_decrease", "placeholder_not_reported"}
+    tested = (set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "ytd_decrease", "placeholder_not_reported"}
+              | set(LEDGER_CODES))
     assert tested == set(CODES)
 
 

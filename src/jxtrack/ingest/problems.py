@@ -45,9 +45,20 @@ CODES: dict[str, str] = {
     "formula_no_value": ERROR,
     "sum_mismatch": ERROR,
     "measure_not_for_region": ERROR,
+    # the project ledger (项目库, jxtrack.ingest.ledger)
+    "missing_column": ERROR,
+    "missing_value": ERROR,
+    "bad_credit_code": ERROR,
+    "bad_date": ERROR,
+    "date_order": ERROR,
+    "unknown_project_type": ERROR,
+    "unknown_honour": ERROR,
+    "bad_choice": ERROR,
+    "region_not_county": ERROR,
     # warnings the user may accept
     "ytd_decrease": WARNING,
     "placeholder_not_reported": WARNING,
+    "cross_county_duplicate": WARNING,
 }
 
 

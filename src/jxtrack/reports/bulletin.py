@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from metrics.periods import label_ytd, label_ytd_short, parse_period, previous_month
+from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
 
 from .. import access, auth, clock, cycle, lights, quality, services
 from ..store import Store
@@ -68,6 +68,7 @@ class Bulletin:
     quality: Table
     notes: list[str]
     status: pd.DataFrame  # the rows behind the bulletin (for charts and tests)
+    fund: Table | None = None  # the city fund against its target (项目库), when the ledger has projects
 
 
 def _kind_col(st: pd.DataFrame) -> pd.Series:
@@ -128,7 +129,34 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         quality=_quality(warnings),
         notes=notes,
         status=st,
+        fund=_fund(store, period, user),
     )
+
+
+def _fund(store: Store, period: str, user: auth.User | None) -> Table | None:
+    """市本级资金使用 for the period's year (jxtrack.projects owns the figures); None without a ledger
+    or for a user who may not read the city total."""
+    from .. import projects
+
+    city = services.catalog(store).city_code
+    if user is not None and not access.allowed(user, "read", city, city=city):
+        return None
+    year = period_year(period)
+    if projects.list_projects(store, None).empty:
+        return None
+    f = projects.fund(store, None, year).iloc[0]
+    t = Table(
+        key="fund",
+        title=f"{year}年市本级“两化”改造资金使用（项目库测算）",
+        columns=[Column("年度", "int", 1.5), Column("预算", "num", 2.4), Column("已承诺", "num", 2.4),
+                 Column("其中预拨付", "num", 2.4), Column("余额", "num", 2.4), Column("使用进度", "pct", 2.0)],
+        note="按项目库和奖补规则（嘉政发〔2024〕6号 三、支持政策，就高不重复）测算，单位万元；预算为四（二）"
+             "“市本级财政每年统筹安排1亿元以上”。已承诺含当年验收项目的奖补（扣除此前预拨付）和当年开工项目的预拨付。",
+    )
+    t.rows.append([year, f["budget"], f["committed"], f["prepaid"], f["remaining"], f["committed_share"]])
+    t.units.append("万元")
+    t.lights.append(None)
+    return t
 
 
 def _attention(red: pd.DataFrame, st: pd.DataFrame, period: str) -> list[str]:

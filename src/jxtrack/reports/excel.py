@@ -235,6 +235,8 @@ def write_xlsx(b: Bulletin, target: str | Path | io.BytesIO) -> None:
     _table_sheet(wb, "红灯清单", b.red_list, sub)
     _table_sheet(wb, "报送情况", b.submissions, sub)
     _table_sheet(wb, "数据质量", b.quality, sub)
+    if b.fund is not None:
+        _table_sheet(wb, "资金使用", b.fund, sub)
     _detail_sheet(wb, b, sub)
     wb.properties.title = f"{b.title}{b.subtitle}"
     wb.properties.creator = "嘉兴市“两化”改造与两业融合目标跟踪系统"

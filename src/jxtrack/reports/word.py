@@ -327,6 +327,10 @@ def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
     h1("报送情况")
     _table(doc, b.submissions)
 
+    if b.fund is not None:
+        h1("资金使用")
+        _table(doc, b.fund)
+
     _heading(doc, "附件：数据质量提示", 1)
     if b.quality.rows:
         _table(doc, b.quality, size=8.5)

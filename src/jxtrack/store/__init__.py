@@ -533,8 +533,9 @@ class Store:
         )
         params: list = []
         if region:
-            sql += " AND (u.region = ? OR u.upload_id IN (SELECT upload_id FROM observations WHERE region = ?))"
-            params += [region, region]
+            sql += (" AND (u.region = ? OR u.upload_id IN (SELECT upload_id FROM observations WHERE region = ?)"
+                    " OR u.upload_id IN (SELECT upload_id FROM projects WHERE region = ?))")
+            params += [region, region, region]
         sql += " ORDER BY u.upload_id DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
@@ -543,15 +544,17 @@ class Store:
     def upload_regions(self, upload_id: int) -> list[str]:
         with self.connect() as con:
             rows = con.execute(
-                "SELECT DISTINCT region FROM observations WHERE upload_id = ? ORDER BY region", [upload_id]
-            ).fetchall()
+                "SELECT DISTINCT region FROM (SELECT region FROM observations WHERE upload_id = ? "
+                "UNION ALL SELECT region FROM projects WHERE upload_id = ?) ORDER BY region",
+                [upload_id, upload_id]).fetchall()
         return [r[0] for r in rows]
 
     def upload_region_sets(self) -> dict[int, list[str]]:
         """upload_id -> the regions of its figures (uploads without figures are absent)."""
         with self.connect() as con:
             rows = con.execute(
-                "SELECT upload_id, list(DISTINCT region ORDER BY region) FROM observations GROUP BY upload_id"
+                "SELECT upload_id, list(DISTINCT region ORDER BY region) FROM (SELECT upload_id, region "
+                "FROM observations UNION ALL SELECT upload_id, region FROM projects) GROUP BY upload_id"
             ).fetchall()
         return {int(u): list(r) for u, r in rows}
 

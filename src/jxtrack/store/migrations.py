@@ -128,11 +128,38 @@ def m003_web_sessions(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m004_project_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """The project ledger (项目库): rows of accepted ``uploads`` of kind 'projects' (per region the
+    newest accepted upload is in force, like monthly figures), and which subsidy rule binds per
+    topic when documents disagree, with the log of switches."""
+    con.execute(
+        """
+        CREATE TABLE projects (
+            upload_id BIGINT NOT NULL, sheet VARCHAR NOT NULL, row_no INTEGER NOT NULL,
+            region VARCHAR NOT NULL, project_name VARCHAR NOT NULL, enterprise VARCHAR NOT NULL,
+            credit_code VARCHAR NOT NULL, project_type VARCHAR, start_date DATE, acceptance_date DATE,
+            total_investment DOUBLE, productive_investment DOUBLE, equipment_investment DOUBLE,
+            grade VARCHAR, strategic BOOLEAN, energy_saving DOUBLE, co2_reduction DOUBLE,
+            water_saving DOUBLE, third_party BOOLEAN, honours VARCHAR, provincial_list BOOLEAN,
+            commitment BOOLEAN, note VARCHAR,
+            PRIMARY KEY (upload_id, sheet, row_no));
+        CREATE TABLE subsidy_rule_bindings (
+            topic VARCHAR PRIMARY KEY, rule VARCHAR NOT NULL, set_by VARCHAR, set_at TIMESTAMP,
+            reason VARCHAR);
+        CREATE SEQUENCE subsidy_rule_change_seq START 1;
+        CREATE TABLE subsidy_rule_changes (
+            change_id BIGINT PRIMARY KEY DEFAULT nextval('subsidy_rule_change_seq'),
+            changed_at TIMESTAMP NOT NULL, changed_by VARCHAR NOT NULL, topic VARCHAR NOT NULL,
+            old_rule VARCHAR, new_rule VARCHAR NOT NULL, reason VARCHAR NOT NULL);
+        """
+    )
+
+
 LEGACY_ZONE_ENV = "JXTRACK_LEGACY_TZ"
 
 
 def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The zone naive times were written in before m004: the server's own zone (they came from
+    """The zone naive times were written in before m005: the server's own zone (they came from
     ``datetime.now()``), unless ``JXTRACK_LEGACY_TZ`` names another.  None if it cannot be named."""
     name = os.environ.get(LEGACY_ZONE_ENV, "").strip()
     if not name:
@@ -146,7 +173,7 @@ def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
     return name
 
 
-def m004_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
+def m005_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
     """Every TIMESTAMP column becomes TIMESTAMPTZ, so an instant means the same whatever zone the
     server or the reader is in.  Existing naive values were the server's local time: they are
     read in that zone (see ``_legacy_zone``); an unnamed zone falls back to its current offset."""
@@ -167,7 +194,7 @@ def m004_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{col}" TYPE TIMESTAMPTZ USING {expr}')
 
 
-def m005_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
+def m006_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
     """Settings the working group changes (the due day…), and the bulletins issued (what
     "since the last bulletin" means for reminders)."""
     con.execute(
@@ -189,8 +216,9 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
     (3, "web sessions and failed sign-ins for unknown names", m003_web_sessions),
-    (4, "instants as TIMESTAMPTZ", m004_instants_with_zone),
-    (5, "settings and issued bulletins", m005_settings_and_bulletins),
+    (4, "project ledger and subsidy rule bindings", m004_project_ledger),
+    (5, "instants as TIMESTAMPTZ", m005_instants_with_zone),
+    (6, "settings and issued bulletins", m006_settings_and_bulletins),
 ]
 
 

@@ -26,6 +26,7 @@ PAGES = [
     PageDef("pages/reporting.py", "报送情况", ":material/event_available:", "read", "reporting"),
     PageDef("pages/quality.py", "数据质量", ":material/fact_check:", "read", "quality"),
     PageDef("pages/targets.py", "目标管理", ":material/flag:", "read", "targets"),
+    PageDef("pages/projects.py", "项目库", ":material/inventory_2:", "read", "projects"),
     PageDef("pages/users.py", "用户管理", ":material/group:", "manage_users", "users"),
 ]
 

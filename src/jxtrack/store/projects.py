@@ -1,0 +1,128 @@
+"""SQL for the project ledger (项目库) and the subsidy rule bindings.
+
+A ledger upload is a row of ``uploads`` (kind 'projects') with its projects; per region the newest
+accepted upload that has projects of that region is in force.  Withdrawing an upload
+(``Store.withdraw_upload``) brings the previous one back; nothing is deleted.  Rules that the
+documents give differently (one topic, several rules) bind by default as ``data/subsidy_rules.csv``
+says; a working-group switch is stored here with who, when and why, in one transaction with its
+audit record.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import Store, StoreError, now
+
+KIND = "projects"
+PROJECT_COLUMNS = [
+    "upload_id", "sheet", "row_no", "region", "project_name", "enterprise", "credit_code",
+    "project_type", "start_date", "acceptance_date", "total_investment", "productive_investment",
+    "equipment_investment", "grade", "strategic", "energy_saving", "co2_reduction", "water_saving",
+    "third_party", "honours", "provincial_list", "commitment", "note",
+]
+
+_CURRENT = (
+    "WITH latest AS (SELECT p.region, max(p.upload_id) AS upload_id FROM projects p "
+    "JOIN uploads u USING (upload_id) WHERE u.status = 'accepted' AND u.kind = 'projects' "
+    "GROUP BY p.region) "
+    "SELECT p.*, u.uploaded_at, u.username FROM projects p JOIN latest l USING (region, upload_id) "
+    "JOIN uploads u USING (upload_id)"
+)
+
+
+def current_projects(store: Store, regions: list[str] | None = None) -> pd.DataFrame:
+    """The ledger in force: PROJECT_COLUMNS plus uploaded_at, username; only ``regions`` if given."""
+    sql = f"SELECT * FROM ({_CURRENT})"
+    params: list = []
+    if regions is not None:
+        sql += " WHERE region IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(regions))
+    return store.df(sql + " ORDER BY region, upload_id, sheet, row_no", params)
+
+
+def project_keys(store: Store) -> pd.DataFrame:
+    """region, enterprise, project_name of the ledger in force (for the cross-county check)."""
+    return store.df(f"SELECT region, enterprise, project_name FROM ({_CURRENT})")
+
+
+def in_force_upload_ids(store: Store) -> dict[str, int]:
+    """region -> the ledger upload in force for it."""
+    with store.connect() as con:
+        rows = con.execute(
+            "SELECT p.region, max(p.upload_id) FROM projects p JOIN uploads u USING (upload_id) "
+            "WHERE u.status = 'accepted' AND u.kind = 'projects' GROUP BY p.region").fetchall()
+    return {r: int(u) for r, u in rows}
+
+
+def record_rejected(store: Store, *, username: str, file_name: str | None, data: bytes,
+                    region: str | None, problems: list[dict], audit: dict) -> int:
+    """Keep a refused ledger file (bytes, problems) with its audit record; no project is written."""
+    with store.transaction() as con:
+        uid = store.record_upload(con, kind=KIND, username=username, status="rejected",
+                                  file_name=file_name, file_bytes=data, region=region, problems=problems)
+        store.audit(con, username, "projects.reject", f"upload:{uid}", audit)
+    return uid
+
+
+def record_accepted(store: Store, *, username: str, file_name: str | None, data: bytes,
+                    region: str | None, projects: pd.DataFrame, problems: list[dict], audit: dict) -> int:
+    """Write a ledger upload and all its projects in ONE transaction with the audit record."""
+    rows = projects.rename(columns={"row": "row_no"})
+    with store.transaction() as con:
+        uid = store.record_upload(con, kind=KIND, username=username, status="accepted",
+                                  file_name=file_name, file_bytes=data, region=region, problems=problems)
+        frame = rows.assign(upload_id=uid)[PROJECT_COLUMNS]
+        con.register("projects_in", frame)
+        con.execute("INSERT INTO projects BY NAME SELECT * FROM projects_in")
+        con.unregister("projects_in")
+        con.execute("UPDATE uploads SET n_values = ? WHERE upload_id = ?", [len(frame), uid])
+        store.audit(con, username, "projects.accept", f"upload:{uid}", audit | {"n_projects": len(frame)})
+    return uid
+
+
+def ledger_uploads(store: Store, regions: list[str] | None = None) -> pd.DataFrame:
+    """Ledger uploads, newest first: upload_id, region (name or 多个地区), user, uploaded_at, status,
+    file_name, n_projects, withdrawn_by, withdraw_reason; only those touching ``regions`` if given."""
+    sql = (
+        "SELECT u.upload_id, coalesce(r.name, u.region, '多个地区') AS region, u.region AS region_code, "
+        "u.username AS user, u.uploaded_at, u.status, u.file_name, u.n_values AS n_projects, "
+        "u.withdrawn_by, u.withdraw_reason FROM uploads u LEFT JOIN regions r ON r.code = u.region "
+        "WHERE u.kind = 'projects'"
+    )
+    params: list = []
+    if regions is not None:
+        sql += (" AND (u.region IN (SELECT unnest(?::VARCHAR[])) OR u.upload_id IN "
+                "(SELECT upload_id FROM projects WHERE region IN (SELECT unnest(?::VARCHAR[]))))")
+        params += [list(regions), list(regions)]
+    return store.df(sql + " ORDER BY u.upload_id DESC", params)
+
+
+def rule_bindings(store: Store) -> dict[str, str]:
+    """topic -> rule code chosen by the working group (topics not switched are absent)."""
+    with store.connect() as con:
+        rows = con.execute("SELECT topic, rule FROM subsidy_rule_bindings").fetchall()
+    return {t: r for t, r in rows}
+
+
+def set_rule_binding(store: Store, topic: str, rule: str, actor: str, reason: str) -> str | None:
+    """Make ``rule`` the binding rule of ``topic``; log the change and audit it; return the old rule
+    (None when the default applied)."""
+    if not reason.strip():
+        raise StoreError("请写明切换原因。")
+    with store.transaction() as con:
+        row = con.execute("SELECT rule FROM subsidy_rule_bindings WHERE topic = ?", [topic]).fetchone()
+        old = row[0] if row else None
+        con.execute("INSERT OR REPLACE INTO subsidy_rule_bindings VALUES (?, ?, ?, ?, ?)",
+                    [topic, rule, actor, now(), reason])
+        con.execute(
+            "INSERT INTO subsidy_rule_changes (changed_at, changed_by, topic, old_rule, new_rule, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?)", [now(), actor, topic, old, rule, reason])
+        store.audit(con, actor, "subsidy_rule.bind", f"topic:{topic}",
+                    {"old": old, "new": rule, "reason": reason})
+    return old
+
+
+def rule_changes(store: Store) -> pd.DataFrame:
+    """The log of binding switches, newest first."""
+    return store.df("SELECT * FROM subsidy_rule_changes ORDER BY change_id DESC")

@@ -1,0 +1,52 @@
+"""The 项目库 page: ledger, subsidy explanation, fund, rules; county users see only their county."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ledger"))
+
+from ledger_builders import ledger_xlsx, project  # noqa: E402
+
+from jxtrack import projects  # noqa: E402
+
+from .conftest import USERS, run_app, texts  # noqa: E402
+
+
+def _ledger(store):
+    rows = [project(1, grade="A", strategic="是"), project(2, region="平湖市", name="平湖项目", enterprise="平湖企业")]
+    res = projects.commit_ledger(store, ledger_xlsx(rows), "l.xlsx", USERS["staff"])
+    assert res.status == "accepted"
+
+
+def test_page_for_staff_shows_ledger_subsidy_and_rules(demo_store):
+    _ledger(demo_store)
+    at = run_app(USERS["staff"], "pages/projects.py")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [t.label for t in at.tabs] == ["项目清单", "奖补测算", "资金使用", "奖补规则", "导入项目库"]
+    at.selectbox(key="projects_subsidy_year").set_value(2025).run()
+    t = texts(at)
+    assert "项目1" in t and "平湖项目" in t
+    assert "A档1500万元，战新上浮5%为1575万元，封顶1500万元" in t
+    assert "嘉政发〔2024〕6号 三（一）1（1）" in t
+    assert "两业融合实施方案（征求意见稿）" in t      # the draft rule is shown beside the binding one
+
+
+def test_county_sees_only_its_county_and_no_switch(demo_store):
+    _ledger(demo_store)
+    at = run_app(USERS["county"], "pages/projects.py")
+    assert not at.exception and not at.error
+    at.selectbox(key="projects_subsidy_year").set_value(2025).run()
+    t = texts(at)
+    assert "项目1" in t and "平湖项目" not in t and "平湖企业" not in t
+    assert not at.get("form") or all("projects_bind" not in str(f.id) for f in at.get("form"))
+    assert "导入项目库" in [tab.label for tab in at.tabs]
+
+
+def test_leader_reads_without_import(demo_store):
+    _ledger(demo_store)
+    at = run_app(USERS["leader"], "pages/projects.py")
+    assert not at.exception and not at.error
+    assert "导入项目库" not in [tab.label for tab in at.tabs]
+    assert not at.get("file_uploader")
