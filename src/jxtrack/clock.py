@@ -3,7 +3,7 @@
 Users are in China, so times are shown and judged (迟报) in Beijing time whatever zone the server
 runs in.  The zone is ``JXTRACK_TZ`` (an IANA name, default ``Asia/Shanghai``).
 
-Instants are stored unambiguously as ``TIMESTAMPTZ`` (see ``store.migrations.m005``); the store
+Instants are stored unambiguously as ``TIMESTAMPTZ`` (see ``store.migrations.m006``); the store
 sets each connection's ``TimeZone`` to this zone, so what it reads back are aware datetimes in
 it.  ``local`` converts anything else (an aware datetime in another zone, a pandas Timestamp)
 the same way; a naive datetime is taken to be local time already.

@@ -447,23 +447,14 @@ class Store:
     # ---- observations ------------------------------------------------------------------------
     def observations(self, periods: list[str] | None = None, regions: list[str] | None = None,
                      measures: list[str] | None = None, categorical: bool = False) -> pd.DataFrame:
-        """Figures in force (newest accepted upload per region/period/measure).
-
-        Filters are applied before the newest-upload window so only the rows asked for are ranked
-        (the ``current_observations`` view does the same over everything)."""
-        where = "u.status = 'accepted'"
-        params: list = []
+        """Figures in force (newest accepted upload per region/period/measure): the
+        ``current_observations`` view, filtered (the filters reach below its aggregate)."""
+        where, params = "TRUE", []
         for col, vals in (("period", periods), ("region", regions), ("measure", measures)):
             if vals is not None:
-                where += f" AND o.{col} IN (SELECT unnest(?::VARCHAR[]))"
+                where += f" AND list_contains(?::VARCHAR[], {col})"
                 params.append(list(vals))
-        # the newest upload's row per key, as a grouped arg_max (NULLs kept: a blank newest figure
-        # still replaces an older one): about 1.6× faster than a row_number() window at scale
-        sql = (
-            "SELECT o.region, o.period, o.measure, arg_max_null(o.value, o.upload_id) AS value,"
-            " arg_max_null(o.note, o.upload_id) AS note, max(o.upload_id) AS upload_id"
-            f" FROM observations o JOIN uploads u USING (upload_id) WHERE {where} GROUP BY ALL"
-        )
+        sql = f"SELECT region, period, measure, value, note, upload_id FROM current_observations WHERE {where}"
         return self.df(sql, params, categorical=categorical)
 
     def periods(self) -> list[str]:

@@ -155,11 +155,27 @@ def m004_project_ledger(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m005_current_observations(con: duckdb.DuckDBPyConnection) -> None:
+    """The figures in force, as a grouped arg_max (NULLs kept: a blank newest figure still replaces
+    an older one) — the one definition every read uses (``Store.observations`` filters it; DuckDB
+    pushes filters on the grouping keys below the aggregate).  ~1.6× faster than the window."""
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW current_observations AS
+        SELECT o.region, o.period, o.measure, arg_max_null(o.value, o.upload_id) AS value,
+               arg_max_null(o.note, o.upload_id) AS note, max(o.upload_id) AS upload_id
+        FROM observations o JOIN uploads u USING (upload_id)
+        WHERE u.status = 'accepted'
+        GROUP BY o.region, o.period, o.measure;
+        """
+    )
+
+
 LEGACY_ZONE_ENV = "JXTRACK_LEGACY_TZ"
 
 
 def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The zone naive times were written in before m005: the server's own zone (they came from
+    """The zone naive times were written in before m006: the server's own zone (they came from
     ``datetime.now()``), unless ``JXTRACK_LEGACY_TZ`` names another.  None if it cannot be named."""
     name = os.environ.get(LEGACY_ZONE_ENV, "").strip()
     if not name:
@@ -173,7 +189,7 @@ def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
     return name
 
 
-def m005_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
+def m006_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
     """Every TIMESTAMP column becomes TIMESTAMPTZ, so an instant means the same whatever zone the
     server or the reader is in.  Existing naive values were the server's local time: they are
     read in that zone (see ``_legacy_zone``); an unnamed zone falls back to its current offset."""
@@ -194,7 +210,7 @@ def m005_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{col}" TYPE TIMESTAMPTZ USING {expr}')
 
 
-def m006_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
+def m007_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
     """Settings the working group changes (the due day…), and the bulletins issued (what
     "since the last bulletin" means for reminders)."""
     con.execute(
@@ -217,8 +233,9 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (2, "units in the database", m002_units),
     (3, "web sessions and failed sign-ins for unknown names", m003_web_sessions),
     (4, "project ledger and subsidy rule bindings", m004_project_ledger),
-    (5, "instants as TIMESTAMPTZ", m005_instants_with_zone),
-    (6, "settings and issued bulletins", m006_settings_and_bulletins),
+    (5, "current_observations as the one definition of figures in force", m005_current_observations),
+    (6, "instants as TIMESTAMPTZ", m006_instants_with_zone),
+    (7, "settings and issued bulletins", m007_settings_and_bulletins),
 ]
 
 
