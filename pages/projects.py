@@ -137,8 +137,7 @@ with tabs["奖补规则"]:
             if st.form_submit_button("切换适用规则"):
                 with common.guard():
                     projects.switch_rule(store, user, topic, rule, reason)
-                st.success("已切换并记录（操作人、时间、原因）。")
-                st.rerun()
+                common.saved("已切换并记录（操作人、时间、原因）。")
 
 # ---- 导入项目库 -------------------------------------------------------------------------------------
 if "导入项目库" in tabs:

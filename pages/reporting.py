@@ -12,8 +12,6 @@ user = session.require_user()
 store = cache.store()
 common.demo_banner(store)
 st.title("报送情况")
-if "reporting_flash" in st.session_state:
-    st.success(st.session_state.pop("reporting_flash"))
 periods = cache.periods(store)
 years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
@@ -38,8 +36,7 @@ if access.can(user, "settings"):
         if save:
             with common.guard():
                 after = cycle.set_due_day(store, user, int(new_day), why)
-            st.session_state["reporting_flash"] = f"报送截止日已改为次月 {after.day} 日。"
-            st.rerun()
+            common.saved(f"报送截止日已改为次月 {after.day} 日。")
 missing = int((matrix == "missing").sum().sum())
 late = int((matrix == "late").sum().sum())
 st.markdown(f"本年度：✖ 未报 **{missing}** 次，◆ 迟报 **{late}** 次。")
@@ -73,5 +70,4 @@ else:
                     with common.guard():
                         ws.withdraw_upload(store, user, int(uid), reason)
                     cache.invalidate()
-                    st.success(f"已撤回上传 {uid}；之前的数据重新生效。")
-                    st.rerun()
+                    common.saved(f"已撤回上传 {uid}；之前的数据重新生效。")

@@ -23,7 +23,7 @@ c1, c2, c3 = st.columns([2, 1, 1])
 pick = c1.selectbox("指标", ["（全部）"] + list(ind["code"]), format_func=lambda c: names.get(c, c),
                     key="targets_indicator")
 region_opts = ["（全部）"] + list(dict.fromkeys(t["region"]))
-city_name = store.regions().query("level == 'city'")["name"].iloc[0]
+city_name = cache.catalog(store).region_name(cache.catalog(store).city_code)
 region_pick = c2.selectbox("地区", region_opts, index=region_opts.index(city_name) if city_name in region_opts else 0,
                            key="targets_region")
 only_conflicts = c3.checkbox("只看出处不一致的", key="targets_conflicts")
@@ -66,26 +66,22 @@ if access.can(user, "edit_targets"):
             kr = keys.iloc[k]
             cands = conflicts[(conflicts["indicator_code"] == kr["indicator_code"]) &
                               (conflicts["region"] == kr["region"]) & (conflicts["year"] == kr["year"])]
-            bt = ws.services.binding_targets(store)
-            src_codes = bt[(bt["indicator"] == kr["indicator_code"]) & (bt["year"] == kr["year"]) &
-                           (bt["region"] == store.regions().set_index("name").loc[kr["region"], "code"])]
+            by_source = cands.set_index("source_code")
             with st.form("bind_form"):
                 choice = st.radio(
-                    "约束性目标采用", list(src_codes["source"]),
+                    "约束性目标采用", list(by_source.index),
                     format_func=lambda s: "{:g} —— {}（{}）{}".format(
-                        *src_codes.set_index("source").loc[s, ["value", "source_title"]],
-                        ws.SOURCE_STATUSES.get(src_codes.set_index("source").loc[s, "source_status"], ""),
-                        " ✔当前约束性" if bool(src_codes.set_index("source").loc[s, "binding"]) else ""),
+                        by_source.loc[s, "target_value"], by_source.loc[s, "source"].strip(),
+                        by_source.loc[s, "status_label"], " ✔当前约束性" if bool(by_source.loc[s, "binding"]) else ""),
                     key="bind_source")
                 reason = st.text_input("切换原因（必填，记入变更记录）", key="bind_reason")
                 if st.form_submit_button("确认切换", type="primary"):
                     with common.guard():
                         ws.set_binding(store, user, indicator=kr["indicator_code"],
-                                       region=str(src_codes["region"].iloc[0]), year=int(kr["year"]),
+                                       region=str(cands["region_code"].iloc[0]), year=int(kr["year"]),
                                        source=choice, reason=reason)
                     cache.invalidate()
-                    st.success("已切换，全部页面按新目标重新计算。")
-                    st.rerun()
+                    common.saved("已切换，全部页面按新目标重新计算。")
     with tab_src:
         st.caption("例如两业融合方案正式印发后，录入正式文件及其数字；原有数字保留，可再切换约束性目标。")
         with st.form("source_form"):

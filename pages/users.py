@@ -11,7 +11,7 @@ store = cache.store()
 st.title("用户管理")
 with common.guard():
     users = ws.list_users(store, user)
-regions = store.regions()
+regions = cache.regions(store, user)
 counties = regions[regions["level"] == "county"]
 cnames = counties.set_index("code")["name"]
 view = users.assign(
@@ -26,7 +26,9 @@ with tab_add, st.form("user_add", clear_on_submit=True):
     c1, c2 = st.columns(2)
     username = c1.text_input("用户名", key="ua_username")
     display = c2.text_input("姓名", key="ua_display")
-    role = c1.selectbox("角色", list(auth.ROLES), format_func=auth.ROLES.get, key="ua_role")
+    # least privilege by default: most new accounts are county reporters; 管理员 is a deliberate choice
+    role = c1.selectbox("角色", list(auth.ROLES), index=list(auth.ROLES).index("county"),
+                        format_func=auth.ROLES.get, key="ua_role")
     region = c2.selectbox("所属区县（仅区县填报员）", [""] + list(counties["code"]),
                           format_func=lambda c: cnames.get(c, "—"), key="ua_region")
     email = c1.text_input("邮箱（统一身份认证登录用，可不填）", key="ua_email")
@@ -35,8 +37,7 @@ with tab_add, st.form("user_add", clear_on_submit=True):
         with common.guard():
             ws.add_user(store, user, username=username, password=password, role=role,
                         region=region or None, display_name=display, email=email)
-        st.success(f"已新增用户 {fmt.plain(username)}。")
-        st.rerun()
+        common.saved(f"已新增用户 {fmt.plain(username)}。")
 
 with tab_edit:
     target = st.selectbox("选择用户", list(users["username"]), key="ue_user")
@@ -52,20 +53,19 @@ with tab_edit:
         if st.form_submit_button("保存角色"):
             with common.guard():
                 ws.set_role(store, user, target, new_role, new_region or None)
-            st.success("已保存。")
-            st.rerun()
+            common.saved("已保存。")
     with st.form("user_pw", clear_on_submit=True):
         pw = st.text_input("新密码", type="password", key="ue_password")
         if st.form_submit_button("重置密码（同时解除锁定）"):
             with common.guard():
                 ws.reset_password(store, user, target, pw)
-            st.success(f"已重置 {fmt.plain(target)} 的密码。")
+            common.saved(f"已重置 {fmt.plain(target)} 的密码，并解除锁定。")
     if row["active"]:
         if st.button("停用该账号", key="ue_disable"):
             with common.guard():
                 ws.set_active(store, user, target, False)
-            st.rerun()
+            common.saved(f"已停用 {fmt.plain(target)}。")
     elif st.button("启用该账号", key="ue_enable"):
         with common.guard():
             ws.set_active(store, user, target, True)
-        st.rerun()
+        common.saved(f"已启用 {fmt.plain(target)}。")

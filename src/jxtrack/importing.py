@@ -80,10 +80,6 @@ class ImportResult:
         """No errors: the file can go in (after the warnings, if any, are accepted)."""
         return not self.errors
 
-    @property
-    def written(self) -> bool:
-        return self.status == "accepted"
-
     def problems_frame(self) -> pd.DataFrame:
         cols = ["severity", "code", "sheet", "cell", "value", "message"]
         return pd.DataFrame([p.to_dict() for p in self.problems], columns=cols)

@@ -244,12 +244,4 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
     return out.reset_index(drop=True)
 
 
-def summary(warnings: pd.DataFrame) -> pd.DataFrame:
-    """Counts of warnings per check, for a one-line overview."""
-    if not len(warnings):
-        return pd.DataFrame(columns=["check_label", "severity_label", "n"])
-    return (warnings.groupby(["check", "check_label", "severity_label"], sort=False).size()
-            .rename("n").reset_index().drop(columns="check"))
-
-
-__all__ = ["CHECKS", "SEVERITY_LABELS", "WARNING_COLUMNS", "check", "summary"]
+__all__ = ["CHECKS", "SEVERITY_LABELS", "WARNING_COLUMNS", "check"]

@@ -224,7 +224,8 @@ def _complete_grid(st: pd.DataFrame, regions: pd.DataFrame, ind: pd.DataFrame, p
 
 def targets_table(store: Store) -> pd.DataFrame:
     """Targets with sources: indicator_code, indicator_name, region, year, target_value,
-    comparator, source, status, binding, binding_reason (plus clause and note)."""
+    comparator, source, status, binding, binding_reason (plus clause, note and the codes of the
+    region and source)."""
     t = binding_targets(store)
     ind = catalog(store).indicators.set_index("code")["name"]
     regions = store.regions().set_index("code")["name"]
@@ -243,6 +244,8 @@ def targets_table(store: Store) -> pd.DataFrame:
         "binding_reason": t["binding_reason"],
         "clause": t["clause"],
         "note": t["note"],
+        "region_code": t["region"],
+        "source_code": t["source"],
     })
     order = catalog(store).indicators.set_index("code")["sort"]
     out["_o"] = t["indicator"].map(order)

@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 import numpy as np
@@ -528,10 +528,6 @@ def user_from_email(store: Store, email: str) -> User:
     if not row["active"]:
         raise auth.AuthError("该账号已停用，请联系管理员。")
     return User(row["username"], row["role"], row["region"], row["display_name"])
-
-
-def session_expired(last_seen: datetime | None, minutes: int, at: datetime | None = None) -> bool:
-    return last_seen is not None and (at or now()) - last_seen > timedelta(minutes=minutes)
 
 
 __all__ = [

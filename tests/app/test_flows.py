@@ -184,8 +184,23 @@ def test_binding_switch_through_page_updates_board(demo_store):
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+    # the save is confirmed on the page after its rerun (it used to vanish with the rerun)
+    assert any("已切换" in s.value for s in at.success), [s.value for s in at.success]
     at = run_app(USERS["leader"])
     assert "≥42.0 万元/亩" in texts(at)
+
+
+def test_adding_a_user_is_confirmed_and_defaults_to_least_privilege(demo_store):
+    at = run_app(USERS["admin"], "pages/users.py")
+    assert at.selectbox(key="ua_role").value == "county"          # not 管理员
+    at.text_input(key="ua_username").set_value("xiuzhou")
+    at.selectbox(key="ua_region").set_value("330411")
+    at.text_input(key="ua_password").set_value("long enough 1")
+    next(b for b in at.button if b.label == "新增").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已新增用户 xiuzhou" in s.value for s in at.success), [s.value for s in at.success]
+    row = demo_store.get_user("xiuzhou")
+    assert row["role"] == "county" and row["region"] == "330411"
 
 
 def test_refused_upload_reveals_nothing_of_other_counties(demo_store):

@@ -49,10 +49,6 @@ def _pct(v) -> str:
     return f"{float(v) * 100:.1f}%"
 
 
-def _pp(v) -> str:
-    return f"{abs(float(v)):.1f}"
-
-
 def _yoy(row: Row) -> str:
     y = _get(row, "yoy")
     if is_missing(y):

@@ -409,6 +409,43 @@ class Store:
                 "bindings": self.df("SELECT indicator, region, year, source FROM target_bindings"),
             }
 
+    def count_uploads(self, demo: bool) -> int:
+        """How many uploads there are of demo data (``demo``) or of real files."""
+        with self.connect() as con:
+            op = "=" if demo else "<>"
+            return int(con.execute(f"SELECT count(*) FROM uploads WHERE kind {op} 'demo'").fetchone()[0])
+
+    def replace_demo(self, obs: pd.DataFrame, county_targets: pd.DataFrame, counties: pd.DataFrame | None,
+                     source: dict, shape: str) -> int:
+        """Replace the demo data (示例数据) in one transaction: its figures, its decomposed county
+        targets and their source, and — for synthetic databases — the counties themselves."""
+        with self.transaction() as con:
+            con.execute("DELETE FROM observations WHERE upload_id IN (SELECT upload_id FROM uploads WHERE kind='demo')")
+            con.execute("DELETE FROM uploads WHERE kind = 'demo'")
+            con.execute("DELETE FROM targets WHERE source = ?", [source["code"]])
+            con.execute("DELETE FROM target_sources WHERE code = ?", [source["code"]])
+            if counties is not None:
+                con.execute("DELETE FROM regions WHERE level = 'county'")
+                con.register("reg_in", counties)
+                con.execute("INSERT INTO regions BY NAME SELECT * FROM reg_in")
+                con.unregister("reg_in")
+            upload_id = self.record_upload(con, kind="demo", username="demo", status="accepted",
+                                           file_name="示例数据（系统生成）", values=obs)
+            con.execute(
+                "INSERT INTO target_sources (code, doc_number, title, issuer, issued, status, note, origin, "
+                "created_by, created_at) VALUES (?, ?, ?, ?, ?, 'official', ?, 'user', 'demo', ?)",
+                [source["code"], source["doc_number"], source["title"], source["issuer"], source["issued"],
+                 source["note"], now()],
+            )
+            con.register("ct_in", county_targets.assign(origin="user"))
+            con.execute("INSERT INTO targets BY NAME SELECT * FROM ct_in")
+            con.unregister("ct_in")
+            self.set_meta(con, "demo", "true")
+            self.set_meta(con, "demo_shape", shape)
+            self.audit(con, "system", "demo.load", f"upload:{upload_id}",
+                       {"observations": len(obs), "county_targets": len(county_targets)})
+        return upload_id
+
     # ---- meta --------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         with self.connect() as con:

@@ -263,7 +263,3 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             raise
         applied.append(version)
     return applied
-
-
-def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    return max((v for v, _, _ in MIGRATIONS), default=0)

@@ -15,6 +15,22 @@ from .. import auth, clock, lights, outputs, services
 from ..store import StoreError
 from . import cache, fmt
 
+FLASH_KEY = "flash_message"
+
+
+def saved(message: str) -> None:
+    """Confirm a save and rerun the page: the message shows at the top of the page after the rerun
+    (a message shown just before ``st.rerun`` would vanish with it)."""
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
+
+
+def show_saved() -> None:
+    """Show (once) the confirmation of a save made on the previous run."""
+    msg = st.session_state.pop(FLASH_KEY, None)
+    if msg:
+        st.success(msg, icon=":material/check_circle:")
+
 
 def demo_banner(store) -> None:
     if cache.is_demo(store):

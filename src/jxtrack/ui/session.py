@@ -210,4 +210,7 @@ def require_user(action: str = "read") -> User:
     if not access.can(user, action):
         st.error(f"无权访问：{access.refusal(user, action)}", icon=":material/block:")
         st.stop()
+    from .common import show_saved
+
+    show_saved()
     return user
