@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from jxtrack.ui import cache, common, fmt, session
+from metrics.periods import label_ytd
 
 user = session.require_user()
 store = cache.store()
@@ -21,7 +22,7 @@ with c2:
 with common.guard():
     sc = cache.county_scorecard(store, region, period, user)
 
-st.title(f"{sc.region_name} · {fmt.period_label(sc.period)}")
+st.title(f"{sc.region_name} · {label_ytd(sc.period)}")
 common.light_counts(sc.counts)
 rows = sc.rows
 extra = pd.DataFrame({

@@ -5,6 +5,7 @@ import streamlit as st
 
 from jxtrack import lights
 from jxtrack.ui import cache, charts, common, fmt, session
+from metrics.periods import label_ytd
 
 user = session.require_user()
 store = cache.store()
@@ -14,7 +15,7 @@ with c2:
     period = common.period_select(store, "overview_period")
 with common.guard():
     ov = cache.overview(store, period, user)
-c1.title(f"总览 · {fmt.period_label(ov.period)}")
+c1.title(f"总览 · {label_ytd(ov.period)}")
 
 common.light_counts(ov.counts)
 st.caption("全市各指标亮灯：绿=达到或快于序时进度；黄=落后不超过10个百分点；红=落后更多；已完成=年度（累计）目标已完成。")

@@ -6,7 +6,6 @@ applies the user's role (county users see only their county and the city total).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -16,7 +15,7 @@ import pandas as pd
 
 from metrics import targets as binding_rules
 from metrics.derive import derive
-from metrics.periods import needed_periods
+from metrics.periods import BASELINE, Period, needed_periods
 from metrics.progress import compute_status
 from metrics.targets import select_binding
 
@@ -24,8 +23,6 @@ from . import access, auth
 from .catalog import Catalog, from_tables, load_catalog
 from .store import CATALOG_BINDING_SETTER, Store
 
-BASELINE = "2023-12"
-PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 STATUS_COLUMNS = [
     "indicator_code", "indicator_name", "region", "period", "actual", "unit", "target",
     "completion", "expected", "gap", "light", "forecast", "required_pace", "yoy", "rank",
@@ -75,10 +72,11 @@ def catalog(store: Store | None = None) -> Catalog:
 
 
 def parse_period(text: str) -> str:
-    m = PERIOD_RE.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ServiceError(f"报告期 “{text}” 格式不对，应为 YYYY-MM，例如 2026-10。")
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    """A period from user input as 'YYYY-MM' (``metrics.periods.Period`` decides what is valid)."""
+    try:
+        return str(Period.parse(text))
+    except ValueError:
+        raise ServiceError(f"报告期 “{text}” 格式不对，应为 YYYY-MM，例如 2026-10。") from None
 
 
 def resolve_region(store: Store, text: str) -> str:

@@ -19,18 +19,26 @@ import numpy as np
 import pandas as pd
 
 from metrics.derive import derive
-from metrics.periods import needed_periods, period_from_index, period_index
+from metrics.periods import (
+    BASELINE,
+    label_month_short,
+    months_of_year,
+    needed_periods,
+    period_from_index,
+    period_index,
+    period_month,
+    shift_period,
+    year_to_date,
+)
 from metrics.progress import compute_status_periods, group_light
 
-from . import access, auth, lights, outputs, services
+from . import access, auth, cycle, lights, outputs, services
 from .auth import PermissionDenied, User
 from .ingest.problems import FileRefused
 from .ingest.reader import read_workbook
 from .store import NotFoundError, Store, StoreError, now
 from .store import admin as sql
 
-# a month's figures are due by this day of the following month (报送截止日); later = 迟报
-DUE_DAY = 10
 SOURCE_STATUSES = {"official": "正式文件", "draft": "征求意见稿/草案"}
 COMPARATORS = (">=", "<=", "=")
 T = TypeVar("T")
@@ -75,7 +83,7 @@ def visible_regions(store: Store, user: User) -> pd.DataFrame:
 
 def periods(store: Store) -> list[str]:
     """Report periods with data, newest first, without the plan baseline (2023-12)."""
-    return [p for p in reversed(store.periods()) if p > services.BASELINE]
+    return [p for p in reversed(store.periods()) if p > str(BASELINE)]
 
 
 # ---- overview ------------------------------------------------------------------------------------
@@ -157,9 +165,8 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
     regions = regions or list(visible_regions(store, user)["code"])
     for r in regions:
         check_read(user, r, all_regions)
-    year = int(period[:4])
-    months = [f"{year}-{m:02d}" for m in range(1, int(period[5:7]) + 1)]
-    need = sorted({q for m in months for q in needed_periods(m, services.BASELINE)})
+    months = year_to_date(period)
+    need = sorted({q for m in months for q in needed_periods(m, BASELINE)})
     cat = services.catalog(store)
     one = cat.indicators[cat.indicators["code"] == indicator]
     measures = sorted(cat.indicator(indicator).parts)
@@ -173,7 +180,7 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
         return pd.DataFrame(columns=["period", "region", "region_name", "actual", "expected", "target",
                                      "completion", "time_progress", "light"])
     # every month in one pass (the period is a key of the metrics' joins), not a loop over months
-    out = compute_status_periods(values, targets, one, all_regions, with_figures, baseline=services.BASELINE)
+    out = compute_status_periods(values, targets, one, all_regions, with_figures, baseline=BASELINE)
     out = out[out["region"].isin(regions)].reset_index(drop=True)
     out["region_name"] = out["region"].map(all_regions.set_index("code")["name"])
     return out[["period", "region", "region_name", "actual", "expected", "target", "completion",
@@ -218,36 +225,30 @@ def county_scorecard(store: Store, region: str, period: str | None, user: User) 
 
 
 # ---- reporting (报送情况) -------------------------------------------------------------------------
-def due_date(period: str) -> datetime:
-    y, m = int(period[:4]), int(period[5:7])
-    y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return datetime(y, m, DUE_DAY, 23, 59, 59)
-
-
 def submission_matrix(store: Store, year: int, user: User, today: datetime | None = None) -> pd.DataFrame:
     """Region × month: 已报 / 迟报 / 未报 (or blank for months not yet due).
 
-    A month is due from ``DUE_DAY`` of the next month; figures first accepted after that are 迟报;
+    Due dates and 迟报 are ``jxtrack.cycle``'s (the due day is a setting, judged on Beijing dates);
     system-generated demo figures count as on time.  County reporters see only their county."""
     today = today or now()
+    day = cycle.due_day(store)
     regions = visible_regions(store, user)
     regions = regions[regions["level"].isin(["county", "zone"])]
-    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    months = months_of_year(year)
     latest = store.latest_period()
     log = sql.reporting_log(store, months)
     log = log.set_index(["region", "period"]) if len(log) else log
-    out = pd.DataFrame(index=regions["name"].to_list(), columns=[f"{int(m[5:])}月" for m in months], dtype=object)
+    out = pd.DataFrame(index=regions["name"].to_list(), columns=[label_month_short(m) for m in months], dtype=object)
     for r in regions.itertuples():
         for m, col in zip(months, out.columns, strict=False):
             key = (r.code, m)
-            due = due_date(m)
-            if m.endswith("-01") and len(log) and key not in log.index and (r.code, m[:5] + "02") in log.index:
+            if period_month(m) == 1 and len(log) and key not in log.index and (r.code, shift_period(m, 1)) in log.index:
                 out.loc[r.name, col] = "merged"  # 1–2月合并报送
             elif len(log) and key in log.index:
                 row = log.loc[key]
-                late = (not bool(row["demo_only"])) and pd.Timestamp(row["first_at"]) > pd.Timestamp(due)
+                late = (not bool(row["demo_only"])) and cycle.is_late(row["first_at"], m, day)
                 out.loc[r.name, col] = "late" if late else "reported"
-            elif today > due or (latest is not None and m <= latest):
+            elif cycle.is_overdue(m, day, today) or (latest is not None and m <= latest):
                 out.loc[r.name, col] = "missing" if r.level == "county" else "n/a"
             else:
                 out.loc[r.name, col] = "open"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.periods import label_ytd
+
 from .. import lights
 from . import fmt
 
@@ -52,7 +54,7 @@ def light_heatmap(heat: pd.DataFrame, short_names: dict[str, str] | None = None)
 def progress_line(series: pd.DataFrame, unit: str, target_label: str) -> go.Figure:
     """Year-to-date actual month by month against the 序时 line and the target."""
     s = series.sort_values("period")
-    x = [fmt.period_label(p) for p in s["period"]]
+    x = [label_ytd(p) for p in s["period"]]
     fig = go.Figure()
     fig.add_scatter(x=x, y=s["actual"], mode="lines+markers", name="实际（累计）",
                     line={"width": 3}, marker={"symbol": "circle"},
