@@ -4,7 +4,7 @@ rollback (撤回) for the working group."""
 import streamlit as st
 
 from jxtrack import access, clock, cycle
-from jxtrack import webservices as ws
+from jxtrack.services import submissions
 from jxtrack.ui import cache, common, fmt, session
 from metrics.periods import period_year
 
@@ -16,7 +16,7 @@ periods = cache.periods(store)
 years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
 with common.guard():
-    matrix = ws.submission_matrix(store, year, user)
+    matrix = submissions.submission_matrix(store, year, user)
 shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
 with common.guard():
     due = cycle.due_day_setting(store)
@@ -43,7 +43,7 @@ st.markdown(f"本年度：✖ 未报 **{missing}** 次，◆ 迟报 **{late}** �
 
 st.subheader("上传记录")
 with common.guard():
-    hist = ws.upload_history(store, user)
+    hist = submissions.upload_history(store, user)
 if not len(hist):
     st.caption("还没有上传记录（示例数据不计入）。")
 else:
@@ -68,6 +68,6 @@ else:
                     ok = st.form_submit_button("确认撤回")
                 if ok:
                     with common.guard():
-                        ws.withdraw_upload(store, user, int(uid), reason)
+                        submissions.withdraw_upload(store, user, int(uid), reason)
                     cache.invalidate()
                     common.saved(f"已撤回上传 {uid}；之前的数据重新生效。")

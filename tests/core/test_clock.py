@@ -12,8 +12,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jxtrack import clock, cycle, quality, webservices
+from jxtrack import clock, cycle, quality
 from jxtrack.auth import User
+from jxtrack.services import submissions
 from jxtrack.store import Store
 from jxtrack.store import migrations as mig
 
@@ -142,7 +143,7 @@ def test_late_is_judged_on_the_beijing_date():
 def test_submission_matrix_and_quality_judge_late_in_beijing_time(empty_store):
     _record(empty_store, JIASHAN, "2026-10", utc(2026, 11, 10, 15, 30))  # 23:30 Beijing on the 10th
     _record(empty_store, NANHU, "2026-10", utc(2026, 11, 10, 16, 10))    # 00:10 Beijing on the 11th
-    m = webservices.submission_matrix(empty_store, 2026, STAFF, today=utc(2026, 11, 20, 1, 0))
+    m = submissions.submission_matrix(empty_store, 2026, STAFF, today=utc(2026, 11, 20, 1, 0))
     assert m.loc["嘉善县", "10月"] == "reported"
     assert m.loc["南湖区", "10月"] == "late"
     assert m.loc["平湖市", "10月"] == "missing"

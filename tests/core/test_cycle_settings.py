@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from jxtrack import cli, clock, cycle, quality, webservices
+from jxtrack import cli, clock, cycle, quality
 from jxtrack.auth import PermissionDenied, User
+from jxtrack.services import submissions
 
 STAFF = User("zhuanban", "staff", None, "专班")
 ADMIN = User("admin", "admin", None, "管理员")
@@ -67,10 +68,10 @@ def test_the_setting_moves_every_late_judgement(empty_store):
         empty_store.record_upload(con, kind="upload", username="t", status="accepted", region=NANHU,
                                   period="2026-10", values=values)
     later = datetime(2026, 11, 20, tzinfo=UTC)
-    assert webservices.submission_matrix(empty_store, 2026, STAFF, today=later).loc["南湖区", "10月"] == "late"
+    assert submissions.submission_matrix(empty_store, 2026, STAFF, today=later).loc["南湖区", "10月"] == "late"
     assert "late_report" in set(quality.check(empty_store, "2026-10", today=date(2026, 11, 20))["check"])
     cycle.set_due_day(empty_store, STAFF, 12, "顺延")
-    assert webservices.submission_matrix(empty_store, 2026, STAFF, today=later).loc["南湖区", "10月"] == "reported"
+    assert submissions.submission_matrix(empty_store, 2026, STAFF, today=later).loc["南湖区", "10月"] == "reported"
     assert "late_report" not in set(quality.check(empty_store, "2026-10", today=date(2026, 11, 20))["check"])
 
 

@@ -19,8 +19,8 @@ from datetime import timedelta
 import streamlit as st
 
 from .. import access, auth, clock, setup_db
-from .. import webservices as ws
 from ..auth import User
+from ..services import users as users_svc
 from ..store import StoreError
 from . import cache, cookie_routes, fmt
 
@@ -106,7 +106,7 @@ def current_user() -> User | None:
             return user
     if user is None and oidc_configured() and getattr(st.user, "is_logged_in", False):
         try:
-            user = ws.user_from_email(cache.store(), str(st.user.get("email", "")))
+            user = users_svc.user_from_email(cache.store(), str(st.user.get("email", "")))
         except auth.AuthError as exc:
             st.session_state["auth_message"] = str(exc)
             st.logout()

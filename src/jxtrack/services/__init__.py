@@ -19,9 +19,9 @@ from metrics.periods import BASELINE, Period, needed_periods
 from metrics.progress import compute_status
 from metrics.targets import select_binding
 
-from . import access, auth
-from .catalog import Catalog, from_tables, load_catalog
-from .store import CATALOG_BINDING_SETTER, Store
+from .. import access, auth
+from ..catalog import Catalog, from_tables, load_catalog
+from ..store import CATALOG_BINDING_SETTER, Store
 
 STATUS_COLUMNS = [
     "indicator_code", "indicator_name", "region", "period", "actual", "unit", "target",
@@ -55,7 +55,7 @@ def catalog(store: Store | None = None) -> Catalog:
     build a database) the files in data/."""
     if store is None:
         return catalog_files()
-    from .store.admin import data_version
+    from ..store.admin import data_version
 
     key = str(store.path)
     with store.connect():
@@ -154,7 +154,7 @@ def _status_all(store: Store, period: str, regions: pd.DataFrame) -> pd.DataFram
     """The whole status table of ``period``, computed once per data version and shared by every
     page, the CLI and the bulletin in this process (the first page after an import pays, the
     others reuse it).  Keyed by the database's data version, which every process moves."""
-    from .store.admin import data_version
+    from ..store.admin import data_version
 
     key = (str(store.path), data_version(store), period)
     with _status_lock:
