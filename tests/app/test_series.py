@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jxtrack import services
-from jxtrack import webservices as ws
+from jxtrack.services import views as ws
 
 from .conftest import CITY, JIASHAN, USERS
 

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from jxtrack import auth, importing, services
-from jxtrack import webservices as ws
 from jxtrack.auth import PermissionDenied
 from jxtrack.services import regions, submissions
 from jxtrack.services import targets as targets_svc
 from jxtrack.services import users as users_svc
+from jxtrack.services import views as ws
 
 from .conftest import CITY, JIASHAN, NANHU, PINGHU, USERS
 

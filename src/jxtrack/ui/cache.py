@@ -10,10 +10,10 @@ import time
 import streamlit as st
 
 from .. import services
-from .. import webservices as ws
 from ..auth import User
 from ..services import regions as regions_svc
 from ..services import targets as targets_svc
+from ..services import views as ws
 from ..store import Store
 from ..store import admin as store_admin
 

@@ -22,9 +22,10 @@ from metrics.periods import (
 )
 from metrics.progress import compute_status_periods, group_light
 
-from . import lights, services
-from .auth import User
-from .services.regions import (  # noqa: F401
+from .. import lights, services
+from ..auth import User
+from ..store import Store
+from .regions import (  # noqa: F401
     WebError,
     check_read,
     city_code,
@@ -33,8 +34,7 @@ from .services.regions import (  # noqa: F401
     require,
     visible_regions,
 )
-from .services.targets import targets_view
-from .store import Store
+from .targets import targets_view
 
 
 # ---- overview ------------------------------------------------------------------------------------
