@@ -98,6 +98,8 @@ SECTIONS = {
     "browser": ("Web pages in a real browser, first visit right after an import (goal: each ≤ 3× the lightest)",
                 "benchmarks.browser"),
     "report": ("Monthly bulletin", "benchmarks.reports"),
+    "ledger": ("Project ledger (goal: 5 000-row import with subsidies ≤ 2× a bare openpyxl read)",
+               "benchmarks.ledger_bench"),
 }
 
 

@@ -168,7 +168,7 @@ def import_in_child(data: bytes, workdir: Path, name: str = "file.xlsx") -> dict
 
 def hostile_bench(workdir: Path) -> list[tuple[str, str]]:
     """The dense-workbook figures (see the module docstring)."""
-    from .reader import MAX_CELLS
+    from jxtrack.ingest.reader import MAX_CELLS
 
     out = []
     rows = MAX_CELLS // 5 - 1
