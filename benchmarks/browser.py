@@ -1,6 +1,6 @@
 """Web pages in a real browser, right after an import (goal: every page within 3× the lightest).
 
-Starts the app like ``make run`` (``streamlit run app.py``) on a free port against a temporary demo
+Starts the app like ``make run`` (``streamlit run serve.py``) on a free port against a temporary demo
 database, signs in as the working group (staff) in Debian's Chromium driven by Playwright, visits
 every page once (the app is warm, as for someone who has been using it), then imports a county's
 sheet through the CLI into the same database and times each page's first visit after it: from the
@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from jxtrack import services, setup_db
+from jxtrack.auth import User
 from jxtrack.store import Store
 from jxtrack.ui import nav
 
@@ -62,7 +63,7 @@ def _start_server(db: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "JXTRACK_DB": str(db)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -113,7 +114,7 @@ def run_bench() -> list[tuple[str, str]]:
     if not SAMPLE.exists():
         return [("skipped", f"sample sheet {SAMPLE} is missing")]
 
-    pages = [p for p in nav.pages_for("staff")]
+    pages = nav.pages_for(User("zhuanban", "staff"))
     with tempfile.TemporaryDirectory(prefix="jxtrack-browser-") as tmp:
         db = Path(tmp) / "web.duckdb"
         setup_db.init(Store(db), services.catalog(), with_demo=True)
