@@ -52,7 +52,7 @@ def _bench_db(db: Path, label: str, goal: float) -> list[tuple[str, str]]:
         _page_times("pages/overview.py", STAFF)  # one-time imports (plotly…) are not a page's cost
         lines = []
         for p in nav.PAGES:
-        user = ADMIN if p.action == "manage_users" else STAFF
+            user = ADMIN if p.action == "manage_users" else STAFF
             cold, warm, ok = _page_times(p.path, user)
             # the first run after a data change is what a user meets after every upload: judge both
             verdict = ("✓" if warm <= goal else "✗ warm over goal") + (
