@@ -1,5 +1,7 @@
 """区县 — one county's scorecard: every indicator with light, rank among counties and a trend."""
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -22,8 +24,9 @@ with common.guard():
     sc = cache.county_scorecard(store, region, period, user)
 
 st.title(f"{sc.region_name} · {fmt.period_label(sc.period)}")
-common.light_counts(sc.counts)
 rows = sc.rows
+# what the count counts, and every light in it (grey ones too), so the parts add up to the total
+st.markdown(f"**{sc.region_name}指标 {len(rows)} 项**中：" + common.counts_text(Counter(common.shown_lights(rows))))
 extra = pd.DataFrame({
     "排名": [f"第{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
            for a, b in zip(rows["rank"], rows["rank_of"], strict=True)],

@@ -24,10 +24,12 @@ c1.title(f"总览 · {fmt.period_label(ov.period)}")
 # ---- what each count counts ----------------------------------------------------------------------
 n_city = len(ov.city)
 st.markdown(f"**全市指标 {n_city} 项**中：" + common.counts_text(ov.counts))
+one_county = ov.counties[0] if ov.n_counties == 1 else None   # a county reporter sees their own
 if ov.n_counties:
     n_items = sum(ov.county_counts.values())
-    st.markdown(f"**区县指标 {n_items} 项**（{ov.n_counties} 个区县 × {ov.n_county_indicators} 项）中："
-                + common.counts_text(ov.county_counts))
+    what = (f"**{one_county}指标 {n_items} 项**中：" if one_county else
+            f"**区县指标 {n_items} 项**（{ov.n_counties} 个区县 × {ov.n_county_indicators} 项）中：")
+    st.markdown(what + common.counts_text(ov.county_counts))
 st.caption("●绿=达到或快于序时进度；◆黄=落后不超过10个百分点；▲红=落后更多；✔已完成=年度（累计）目标已完成；"
            "–未分解=区县目标未分解，只看排名。")
 
@@ -43,10 +45,12 @@ if len(ov.behind):
         "完成率": b["completion"].map(fmt.pct),
         "实际 / 目标": [f"{fmt.number(a, u)} / {fmt.target(t, u, c)}" for a, t, c, u in
                     zip(b["actual"], b["target"], b["comparator"], b["unit"], strict=True)],
-        "区县红灯": [f"{n} 个" if n else "—" for n in b["red_counties"]],
     })
+    if not one_county:
+        behind["区县红灯"] = [f"{n} 个" if n else "—" for n in b["red_counties"]]
     st.table(common.styled(behind, common.shown_lights(b)).hide(axis="index"))
-    st.caption("差距 = 完成率 − 序时进度（个百分点），落后最多的在前；“区县红灯”为该指标亮红灯的区县数。")
+    st.caption("差距 = 完成率 − 序时进度（个百分点），落后最多的在前"
+               + ("。" if one_county else "；“区县红灯”为该指标亮红灯的区县数。"))
 else:
     st.success("全市指标没有落后于序时进度的。")
 
@@ -71,7 +75,7 @@ if len(ov.key):
                        f" · 差距 {fmt.pp(fmt.gap_points(r.completion, r.time_progress, r.gap_pp))}")
 
 # ---- the counties' reds ----------------------------------------------------------------------------
-st.subheader(f"区县红灯清单（{len(ov.red_list)} 项）")
+st.subheader(f"{one_county or '区县'}红灯清单（{len(ov.red_list)} 项）")
 if len(ov.red_list):
     red = ov.red_list
     st.table(pd.DataFrame({

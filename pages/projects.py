@@ -46,8 +46,8 @@ with tabs["项目清单"]:
         table = pd.DataFrame({
             "项目名称": view["project_name"], "企业名称": view["enterprise"], "统一社会信用代码": view["credit_code"],
             "地区": view["region"], "项目类型": view["project_type"], "开工日期": view["start_date"],
-            "验收日期": view["acceptance_date"], "总投资": view["total_investment"],
-            "生产性投入": view["productive_investment"], "设备投资额": view["equipment_investment"],
+            "验收日期": view["acceptance_date"], "总投资（万元）": view["total_investment"],
+            "生产性投入（万元）": view["productive_investment"], "设备投资额（万元）": view["equipment_investment"],
             "绩效评价": view["grade"], "认定": view["honours"], "也在其他区县项目库": view["duplicate_in"],
         })
         st.caption(f"共 {len(table)} 个项目。")
@@ -148,6 +148,7 @@ if "导入项目库" in tabs:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         up = st.file_uploader("选择项目库文件（xlsx / xls / csv，不超过 20 MB）", type=["xlsx", "xls", "csv"],
                               key="projects_file")
+        common.chinese_uploader("projects_file")
         if up is not None:
             raw = up.getvalue()
             with st.spinner("正在检查文件…"), common.guard():

@@ -93,6 +93,7 @@ class Overview:
     key: pd.DataFrame = None      # city rows of the plans' headline targets (catalog ``key``)
     county_counts: dict[str, int] = None   # shown light -> number of county × indicator items
     n_counties: int = 0           # counties the user may see
+    counties: list[str] = None    # their names, in region order
     n_county_indicators: int = 0  # indicators judged per county (county scope)
 
 
@@ -140,6 +141,7 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     county_counts = {k: int((county_shown == k).sum()) for k in lights.ORDER}
     return Overview(p, st, city, counts, groups, heat, red_list, is_demo, behind=behind, key=key,
                     county_counts=county_counts, n_counties=int(county["region_code"].nunique()),
+                    counties=list(dict.fromkeys(county.sort_values("region_sort")["region"])),
                     n_county_indicators=int(county["indicator_code"].nunique()))
 
 
@@ -328,8 +330,15 @@ def targets_view(store: Store, user: User) -> pd.DataFrame:
 
 
 def target_changes(store: Store, user: User) -> pd.DataFrame:
+    """The change log of targets the user may see, with the region's name (``region_name``) and the
+    source's document number (``source_name``) beside the codes, for people to read."""
     ch = store.target_changes()
-    return ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))]
+    ch = ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))].copy()
+    names = store.regions().set_index("code")["name"]
+    docs = services.catalog(store).sources.set_index("code")["doc_number"]
+    ch["region_name"] = ch["region"].map(names).fillna(ch["region"])
+    ch["source_name"] = ch["source"].map(docs).fillna(ch["source"])
+    return ch
 
 
 def _indicator_code(store: Store, text: str) -> str | None:

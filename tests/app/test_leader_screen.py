@@ -119,14 +119,27 @@ def test_group_headline_has_its_counts_beside_it(demo_ro):
 def test_county_user_overview_stays_in_own_county(demo_ro):
     at = run_app(USERS["county"])
     assert not at.exception
-    line = next(m.value for m in at.markdown if m.value.startswith("**区县指标 "))
-    assert "（1 个区县 × 33 项）" in line
+    line = next(m.value for m in at.markdown if m.value.startswith("**嘉善县指标 33 项**中："))
+    assert sum(_md_counts(line).values()) == 33
+    assert "嘉善县红灯清单" in texts(at)
+    assert "区县红灯" not in at.table[0].value.columns   # one county: nothing to count across counties
     for tbl in at.table:
         if "地区" in tbl.value.columns:
             assert set(tbl.value["地区"]) <= {"嘉善县"}
 
 
 # ---- 区县: the trend is a chart ------------------------------------------------------------------
+def test_county_counts_say_what_they_count(demo_ro):
+    rows = services.status(demo_ro, None, "330402", USERS["leader"])
+    at = run_app(USERS["leader"], "pages/county.py")
+    at.selectbox(key="county_region").set_value("330402").run()
+    line = next(m.value for m in at.markdown if m.value.startswith("**南湖区指标 "))
+    got = _md_counts(line)
+    assert line.startswith(f"**南湖区指标 {len(rows)} 项**中：")
+    assert sum(got.values()) == len(rows)
+    assert got["红"] == int((rows["light"] == "red").sum())
+
+
 def test_county_trend_is_a_line_chart_with_chinese_help(demo_ro):
     at = run_app(USERS["leader"], "pages/county.py")
     assert not at.exception

@@ -81,14 +81,6 @@ def chinese_uploader(key: str, button: str = "选择文件", limit: str = "每�
 </style>""")
 
 
-def light_counts(counts: dict[str, int]) -> None:
-    """Red / yellow / green / done counts on one line (word + symbol, not colour alone); stays one
-    short line on a phone instead of four stacked metric boxes."""
-    parts = [f"{lights.md(k)}{'灯' if k != 'done' else ''} **{counts.get(k, 0)}** 项"
-             for k in ("red", "yellow", "green", "done")]
-    st.markdown("#### " + "　".join(parts))
-
-
 def counts_text(counts: dict[str, int], keys=lights.JUDGED, grey: bool = True) -> str:
     """'▲红 1 ◆黄 3 ●绿 12 ✔已完成 4' (Markdown, coloured): the judged lights always, then the grey
     ones that occur (未分解, 无数据 …), so the parts add up to the total said beside them."""
@@ -178,6 +170,20 @@ def download_frame(rows: pd.DataFrame, region_col: bool = False, indicator_col: 
             out[col] = extra[col].to_numpy()
     out["说明"] = [_note(r) for r in rows.itertuples()]
     return out
+
+
+def targets_download_frame(view: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
+    """Targets (webservices.targets_view rows) for a download: the figure a number, its unit and
+    comparator in their own columns (the screen shows '≥2,000 个')."""
+    unit = view["indicator_code"].map(units).fillna("")
+    return pd.DataFrame({
+        "指标": view["indicator_name"], "地区": view["region"], "年份": view["year"],
+        "比较": view["comparator"].map(fmt.comparator), "目标值": view["target_value"], "单位": unit,
+        "约束性": view["binding"].map({True: "约束性", False: "参考"}),
+        "约束性依据": view["binding_reason"].fillna(""), "出处": view["source"].str.strip(),
+        "文件状态": view["status_label"], "条款": view["clause"].fillna(""),
+        "另一出处的数字": view["other_figures"],
+    })
 
 
 def chart(fig, key: str) -> None:
