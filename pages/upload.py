@@ -66,7 +66,7 @@ if res.problems:
         "问题": pf["message"], "错误代码": pf["code"],
     })
     # the stable code is for support and the download, not for the reader of the screen
-    st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table), 15),
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table), 15),
                  column_order=[c for c in table.columns if c != "错误代码"],
                  column_config={"问题": st.column_config.TextColumn(width="large")})
     common.downloads(table, "检查结果", "upload_problems_dl")
@@ -84,7 +84,7 @@ if len(res.diff):
     })
     n_changed, n_new = int((d["change"] == "changed").sum()), int((d["change"] == "new").sum())
     st.caption(f"修改 {n_changed} 项，新增 {n_new} 项，不变 {len(d) - n_changed - n_new} 项。旧数据不会删除，撤回本次上传即可恢复。")
-    st.dataframe(view, hide_index=True, width="stretch", height=common.table_height(len(view), 15))
+    st.dataframe(view, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(view), 15))
 
 if res.ok:
     accept = True
