@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from jxtrack.ui import cache, common, fmt, session
+from metrics.periods import label_ytd
 
 user = session.require_user()
 store = cache.store()
@@ -23,7 +24,7 @@ with c2:
 with common.guard():
     sc = cache.county_scorecard(store, region, period, user)
 
-st.title(f"{sc.region_name} · {fmt.period_label(sc.period)}")
+st.title(f"{sc.region_name} · {label_ytd(sc.period)}")
 rows = sc.rows
 # what the count counts, and every light in it (grey ones too), so the parts add up to the total
 st.markdown(f"**{sc.region_name}指标 {len(rows)} 项**中：" + common.counts_text(Counter(common.shown_lights(rows))))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from jxtrack import lights
 from jxtrack.ui import cache, charts, common, fmt, session
+from metrics.periods import label_ytd, period_year
 
 user = session.require_user()
 store = cache.store()
@@ -32,7 +33,7 @@ with common.guard():
 unit = str(d.indicator["unit"])
 st.title(names[code])
 st.caption(f"{d.indicator['group']} · {d.indicator['section']} · 责任单位：{d.indicator['responsible']} · "
-           f"{fmt.period_label(d.period)}累计")
+           f"{label_ytd(d.period)}累计")
 row = d.rows[d.rows["region_code"] == region]
 if len(row):
     r = row.iloc[0]
@@ -58,7 +59,7 @@ if len(row):
 st.subheader("目标出处")
 src = d.sources
 if len(src):
-    year = int(d.period[:4])
+    year = period_year(d.period)
     here = src[src["region"] == region_names[region]]
     this_year = here[here["year"] == year]
     for s in (this_year if len(this_year) else here).itertuples():

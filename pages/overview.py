@@ -10,6 +10,7 @@ import streamlit as st
 
 from jxtrack import lights
 from jxtrack.ui import cache, charts, common, fmt, session
+from metrics.periods import label_ytd
 
 user = session.require_user()
 store = cache.store()
@@ -19,7 +20,7 @@ with c2:
     period = common.period_select(store, "overview_period")
 with common.guard():
     ov = cache.overview(store, period, user)
-c1.title(f"总览 · {fmt.period_label(ov.period)}")
+c1.title(f"总览 · {label_ytd(ov.period)}")
 
 # ---- what each count counts ----------------------------------------------------------------------
 n_city = len(ov.city)

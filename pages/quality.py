@@ -6,7 +6,8 @@ import streamlit as st
 
 from jxtrack import quality
 from jxtrack.reports.streamlit_bits import download_buttons
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.ui import cache, common, session
+from metrics.periods import label_ytd
 
 user = session.require_user()
 store = cache.store()
@@ -39,7 +40,7 @@ else:
     st.markdown("　".join(f"**{k}** {int(counts.get(k, 0))} 条" for k in quality.SEVERITY_LABELS.values()))
     table = pd.DataFrame({
         "级别": shown["severity_label"], "类型": shown["check_label"], "地区": shown["region"],
-        "指标": shown["indicator"].fillna("—"), "报告期": shown["period"].map(fmt.period_label),
+        "指标": shown["indicator"].fillna("—"), "报告期": shown["period"].map(label_ytd),
         "上传编号": shown["upload_id"].map(lambda v: "—" if pd.isna(v) else f"#{int(v)}"),
         "说明": shown["message"],
     })

@@ -3,31 +3,47 @@ rollback (撤回) for the working group."""
 
 import streamlit as st
 
-from jxtrack import access
-from jxtrack import webservices as ws
+from jxtrack import access, clock, cycle
+from jxtrack.services import submissions
 from jxtrack.ui import cache, common, fmt, session
+from metrics.periods import period_year
 
 user = session.require_user()
 store = cache.store()
 common.demo_banner(store)
 st.title("报送情况")
 periods = cache.periods(store)
-years = sorted({int(p[:4]) for p in periods}, reverse=True) or [2026]
+years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
 with common.guard():
-    matrix = ws.submission_matrix(store, year, user)
+    matrix = submissions.submission_matrix(store, year, user)
 shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
-st.caption(f"每月数据须在次月 {ws.DUE_DAY} 日前报送。" + "　".join(fmt.REPORT_STATES.values()))
+with common.guard():
+    due = cycle.due_day_setting(store)
+st.caption(f"{due.caption}。" + "　".join(fmt.REPORT_STATES.values()))
 st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
                                              for v in matrix[col.name]], axis=0),
              width="stretch", height=common.table_height(len(shown)))
+if access.can(user, "settings"):
+    with st.expander(f"修改报送截止日（工作专班；当前：次月 {due.day} 日）"):
+        if due.set_by:
+            st.caption(f"上次由 {due.set_by} 于 {clock.show(due.set_at)} 修改，原因：{due.reason}")
+        with st.form("due_day_form"):
+            new_day = st.number_input("每月报送截止日（次月第几日）", min_value=cycle.DUE_DAY_MIN,
+                                      max_value=cycle.DUE_DAY_MAX, value=due.day, step=1, key="due_day_value")
+            why = st.text_input("修改原因（必填，记入操作日志）", key="due_day_reason")
+            save = st.form_submit_button("保存截止日")
+        if save:
+            with common.guard():
+                after = cycle.set_due_day(store, user, int(new_day), why)
+            common.saved(f"报送截止日已改为次月 {after.day} 日。")
 missing = int((matrix == "missing").sum().sum())
 late = int((matrix == "late").sum().sum())
 st.markdown(f"本年度：✖ 未报 **{missing}** 次，◆ 迟报 **{late}** 次。")
 
 st.subheader("上传记录")
 with common.guard():
-    hist = ws.upload_history(store, user)
+    hist = submissions.upload_history(store, user)
 if not len(hist):
     st.caption("还没有上传记录（示例数据不计入）。")
 else:
@@ -52,6 +68,6 @@ else:
                     ok = st.form_submit_button("确认撤回")
                 if ok:
                     with common.guard():
-                        ws.withdraw_upload(store, user, int(uid), reason)
+                        submissions.withdraw_upload(store, user, int(uid), reason)
                     cache.invalidate()
                     common.saved(f"已撤回上传 {uid}；之前的数据重新生效。")

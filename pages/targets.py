@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from jxtrack import access
-from jxtrack import webservices as ws
+from jxtrack.services import targets as targets_svc
 from jxtrack.ui import cache, common, fmt, session
 
 user = session.require_user()
@@ -79,7 +79,7 @@ if access.can(user, "edit_targets"):
                 reason = st.text_input("切换原因（必填，记入变更记录）", key="bind_reason")
                 if st.form_submit_button("确认切换", type="primary"):
                     with common.guard():
-                        ws.set_binding(store, user, indicator=kr["indicator_code"],
+                        targets_svc.set_binding(store, user, indicator=kr["indicator_code"],
                                        region=str(cands["region_code"].iloc[0]), year=int(kr["year"]),
                                        source=choice, reason=reason)
                     cache.invalidate()
@@ -89,7 +89,7 @@ if access.can(user, "edit_targets"):
         with st.form("source_form"):
             a, b = st.columns(2)
             doc = a.text_input("文号（例如 嘉政办发〔2024〕12号）", key="src_doc")
-            status = b.selectbox("文件状态", list(ws.SOURCE_STATUSES), format_func=ws.SOURCE_STATUSES.get,
+            status = b.selectbox("文件状态", list(targets_svc.SOURCE_STATUSES), format_func=targets_svc.SOURCE_STATUSES.get,
                                  key="src_status")
             title = st.text_input("文件标题", key="src_title")
             issuer = a.text_input("印发单位", key="src_issuer")
@@ -110,19 +110,19 @@ if access.can(user, "edit_targets"):
             reason = st.text_input("原因（必填，记入变更记录）", key="src_reason")
             if st.form_submit_button("保存新出处", type="primary"):
                 with common.guard():
-                    code = ws.add_source(store, user, doc_number=doc, title=title, issuer=issuer,
+                    code = targets_svc.add_source(store, user, doc_number=doc, title=title, issuer=issuer,
                                          issued=issued, status=status, figures=figures, reason=reason)
                 cache.invalidate()
                 st.success(f"已新增出处 {code}（{len(figures)} 个目标值）。")
     with tab_dec:
         year = st.number_input("年度", 2024, 2035, 2026, key="dec_year")
-        st.download_button("下载任务分解表模板", ws.decomposition_template(store, int(year)),
+        st.download_button("下载任务分解表模板", targets_svc.decomposition_template(store, int(year)),
                            f"任务分解表模板_{int(year)}.xlsx", key="dec_template")
         up = st.file_uploader("上传填好的任务分解表（xlsx 或 csv，不超过 20 MB）", type=["xlsx", "csv"], key="dec_file")
         common.chinese_uploader("dec_file")
         if up is not None:
             with common.guard():
-                dec = ws.read_decomposition(up.getvalue(), up.name)
+                dec = targets_svc.read_decomposition(up.getvalue(), up.name)
             st.write(f"读到 {len(dec)} 个区县目标：")
             st.dataframe(dec.rename(columns={"indicator": "指标", "region": "地区", "year": "年份", "value": "目标值",
                                              "comparator": "比较", "clause": "条款", "note": "备注"}),
@@ -134,14 +134,14 @@ if access.can(user, "edit_targets"):
                 reason = st.text_input("原因（必填）", key="dec_reason")
                 if st.form_submit_button("确认导入分解目标", type="primary"):
                     with common.guard():
-                        code = ws.add_source(store, user, doc_number=doc, title=title, issuer="嘉兴市工作专班",
+                        code = targets_svc.add_source(store, user, doc_number=doc, title=title, issuer="嘉兴市工作专班",
                                              issued=None, status="official", figures=dec, reason=reason)
                     cache.invalidate()
                     st.success(f"已导入 {len(dec)} 个区县目标（出处 {code}）。")
 
 st.subheader("变更记录")
 with common.guard():
-    ch = ws.target_changes(store, user)
+    ch = targets_svc.target_changes(store, user)
 if len(ch):
     actions = {"source.add": "新增出处", "target.add": "新增目标值", "binding.switch": "切换约束性目标",
                "binding.default": "目录默认约束性目标"}

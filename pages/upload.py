@@ -5,8 +5,9 @@ County reporters are fixed to their own county (the import service checks it aga
 import pandas as pd
 import streamlit as st
 
-from jxtrack import access, importing
+from jxtrack import access, cycle, importing
 from jxtrack.ui import cache, common, fmt, session
+from metrics.periods import label_ytd, shift_period
 
 user = session.require_user("import")
 store = cache.store()
@@ -17,9 +18,8 @@ regions = cache.regions(store, user)
 writable = regions[regions["code"].isin(access.writable(user, regions["code"]))]
 names = writable.set_index("code")["name"]
 periods = cache.periods(store)
-latest = periods[0] if periods else "2026-01"
-y, m = int(latest[:4]), int(latest[5:7])
-next_p = f"{y + (m == 12):04d}-{(m % 12) + 1:02d}"
+latest = periods[0] if periods else shift_period(cycle.collecting_period(), -1)
+next_p = shift_period(latest, 1)
 choices = [next_p] + periods[:12]
 
 st.subheader("① 下载本月模板")
@@ -29,7 +29,7 @@ if len(writable) == 1:
     c1.text_input("填报单位", names.get(region, region), disabled=True, key="upload_region_fixed")
 else:
     region = c1.selectbox("填报单位", list(names.index), format_func=lambda c: names[c], key="upload_region")
-period = c2.selectbox("报告期", choices, format_func=fmt.period_label, key="upload_period")
+period = c2.selectbox("报告期", choices, format_func=label_ytd, key="upload_period")
 with common.guard():
     data, fname = importing.make_template(store, region, period, user)
 st.download_button("下载模板（Excel）", data, fname, key="upload_template",
@@ -50,7 +50,7 @@ with st.spinner("正在检查文件…"), common.guard():
 
 st.subheader("③ 检查结果")
 where = f"{res.region and cache.regions(store, user).set_index('code')['name'].get(res.region, res.region) or '多个地区'}" \
-        f" · {importing.period_label(res.period)}"
+        f" · {importing.periods_covered(res.period)}"
 if res.errors:
     st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。（{where}）")
 elif res.warnings:

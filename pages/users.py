@@ -3,14 +3,14 @@
 import streamlit as st
 
 from jxtrack import auth
-from jxtrack import webservices as ws
+from jxtrack.services import users as users_svc
 from jxtrack.ui import cache, common, fmt, session
 
 user = session.require_user("manage_users")
 store = cache.store()
 st.title("用户管理")
 with common.guard():
-    users = ws.list_users(store, user)
+    users = users_svc.list_users(store, user)
 regions = cache.regions(store, user)
 counties = regions[regions["level"] == "county"]
 cnames = counties.set_index("code")["name"]
@@ -35,7 +35,7 @@ with tab_add, st.form("user_add", clear_on_submit=True):
     password = c2.text_input(f"初始密码（至少 {auth.MIN_PASSWORD} 位）", type="password", key="ua_password")
     if st.form_submit_button("新增", type="primary"):
         with common.guard():
-            ws.add_user(store, user, username=username, password=password, role=role,
+            users_svc.add_user(store, user, username=username, password=password, role=role,
                         region=region or None, display_name=display, email=email)
         common.saved(f"已新增用户 {fmt.plain(username)}。")
 
@@ -52,20 +52,20 @@ with tab_edit:
                                   format_func=lambda c: cnames.get(c, "—"), key="ue_region")
         if st.form_submit_button("保存角色"):
             with common.guard():
-                ws.set_role(store, user, target, new_role, new_region or None)
+                users_svc.set_role(store, user, target, new_role, new_region or None)
             common.saved("已保存。")
     with st.form("user_pw", clear_on_submit=True):
         pw = st.text_input("新密码", type="password", key="ue_password")
         if st.form_submit_button("重置密码（同时解除锁定）"):
             with common.guard():
-                ws.reset_password(store, user, target, pw)
+                users_svc.reset_password(store, user, target, pw)
             common.saved(f"已重置 {fmt.plain(target)} 的密码，并解除锁定。")
     if row["active"]:
         if st.button("停用该账号", key="ue_disable"):
             with common.guard():
-                ws.set_active(store, user, target, False)
+                users_svc.set_active(store, user, target, False)
             common.saved(f"已停用 {fmt.plain(target)}。")
     elif st.button("启用该账号", key="ue_enable"):
         with common.guard():
-            ws.set_active(store, user, target, True)
+            users_svc.set_active(store, user, target, True)
         common.saved(f"已启用 {fmt.plain(target)}。")

@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import clock
 from .store import Store, now, signin
 
 ROLES = {
@@ -78,6 +79,11 @@ class User:
 OPERATOR = User("operator", "admin", None, "命令行操作员")
 
 
+def _when(at: datetime | None) -> datetime:
+    """``at`` in the users' zone (naive means local time, as tests and callers write it), else now."""
+    return clock.local(at) if at is not None else now()
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise AuthError(f"密码至少 {MIN_PASSWORD} 位。")
@@ -110,7 +116,7 @@ def authenticate(store: Store, username: str, password: str, at: datetime | None
     same work (the same reads, one argon2 verification and one write per wrong guess, none while
     locked).  That a correct password belongs to a disabled account is said only after the
     password checked out."""
-    t = at or now()
+    t = _when(at)
     name = username.strip()
     with store.connect():   # one opening of the file and the same two reads for every name
         row = store.get_user(name) if name else None
@@ -120,7 +126,7 @@ def authenticate(store: Store, username: str, password: str, at: datetime | None
     else:
         failures, locked_until = unknown_state
     if locked_until is not None and locked_until > t:
-        raise AuthError(f"密码连续输错 {MAX_FAILURES} 次，账号已锁定至 {locked_until:%H:%M}，"
+        raise AuthError(f"密码连续输错 {MAX_FAILURES} 次，账号已锁定至 {clock.show(locked_until, '%H:%M')}，"
                         "请稍后再试或联系管理员。")
     # an unknown name is checked against a dummy hash so both take the same time
     if not _password_matches(row["password_hash"] if row is not None else _DUMMY, password) or row is None:
@@ -193,7 +199,7 @@ class WebSession:
 
 def start_session(store: Store, user: User, at: datetime | None = None) -> tuple[int, str]:
     """Open a web session for a user who just signed in: (session id, one-time hand-off nonce)."""
-    t = at or now()
+    t = _when(at)
     nonce = secrets.token_urlsafe(32)
     sid = signin.create_web_session(
         store, username=user.username, handoff_hash=_digest(nonce),
@@ -207,7 +213,7 @@ def redeem_handoff(store: Store, nonce: str, at: datetime | None = None) -> str 
     if not isinstance(nonce, str) or not _TOKEN_RE.fullmatch(nonce):
         return None
     token = secrets.token_urlsafe(32)
-    sid = signin.redeem_handoff(store, _digest(nonce), _digest(token), at or now())
+    sid = signin.redeem_handoff(store, _digest(nonce), _digest(token), _when(at))
     return None if sid is None else token
 
 
@@ -216,7 +222,7 @@ def resume_session(store: Store, *, token: str | None = None, session_id: int | 
     """The live session for a cookie token or a session id; None when there is no such session
     (a forged, altered or unknown token).  A session that is over is revoked (if it was not
     already) and raises ``SessionEnded`` with the reason."""
-    t = at or now()
+    t = _when(at)
     if token is not None:
         if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
             return None
@@ -248,7 +254,7 @@ def resume_session(store: Store, *, token: str | None = None, session_id: int | 
 def end_session(store: Store, *, token: str | None = None, session_id: int | None = None,
                 at: datetime | None = None, reason: str = "signed_out") -> bool:
     """Revoke a session (by cookie token or id); False if there was no live session to revoke."""
-    t = at or now()
+    t = _when(at)
     if token is not None:
         if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
             return False

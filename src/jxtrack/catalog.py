@@ -29,6 +29,9 @@ COMPARATORS = {">=", "<=", "="}
 SOURCE_STATUSES = {"official", "draft"}
 ALIAS_KINDS = {"measure", "region", "unit"}
 BOOLS = {"true": True, "false": False}
+# units of the "count" dimension in data/units.csv (a test keeps the two in step): figures in them
+# are whole numbers — shown without decimals, and too small below a few dozen to judge 同比
+COUNT_UNITS = frozenset({"个", "家", "项"})
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 REGION_CODE_RE = re.compile(r"^[A-Z0-9]+$")
 

@@ -8,12 +8,11 @@ import os
 import sys
 import traceback
 import unicodedata
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from . import auth, lights, outputs, services, setup_db
+from . import auth, clock, lights, outputs, services, setup_db
 from .catalog import CatalogError
 from .store import Store, StoreBusyError, StoreError, audit_origin, db_path_from_env
 
@@ -98,7 +97,7 @@ def _extensions():
     import importlib
 
     mods = []
-    for name in ("jxtrack.cli_ingest", "jxtrack.cli_reports", "jxtrack.cli_projects"):
+    for name in ("jxtrack.cli_ingest", "jxtrack.cli_reports", "jxtrack.cli_projects", "jxtrack.cli_cycle"):
         try:
             mods.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
@@ -124,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_USER
-    except CatalogError as exc:
+    except (CatalogError, clock.ClockError) as exc:
         print(f"错误：{exc}", file=sys.stderr)  # may list several problems, one per line
         return EXIT_USER
     except KeyboardInterrupt:
@@ -155,7 +154,7 @@ def _log_bug() -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         # tracebacks can quote data: owner only, like the database beside it
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
-            f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
+            f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
             f.write(traceback.format_exc())
     except OSError:
         pass

@@ -17,7 +17,9 @@ import stat
 import sys
 from pathlib import Path
 
-from . import auth, importing, outputs, services
+from metrics.periods import label_ytd
+
+from . import auth, clock, importing, outputs, services
 from .store import Store, StoreBusyError
 
 COMMANDS = {"template", "import", "uploads", "rollback"}
@@ -103,7 +105,7 @@ def _template(args) -> int:
         out.write_bytes(data)
     except OSError as exc:
         raise IngestCliError(f"无法写入 {out}：{exc.strerror}。请换一个位置或文件名。") from None
-    print(f"已生成模板 {out}（{importing.period_label(args.period)}）。")
+    print(f"已生成模板 {out}（{label_ytd(args.period)}）。")
     return 0
 
 
@@ -177,7 +179,7 @@ def _report(res: importing.ImportResult, header: bool = True) -> None:
             where = "—"
         out.write(f"文件：{outputs.printable(res.file_name)}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
         if not res.values.empty:
-            out.write(f"地区：{where}　报告期：{importing.period_label(res.period)}　指标数：{len(res.values)}\n")
+            out.write(f"地区：{where}　报告期：{importing.periods_covered(res.period)}　指标数：{len(res.values)}\n")
             if res.status != "rejected":
                 d = res.diff
                 for r in d.itertuples():
@@ -216,6 +218,8 @@ def _uploads(args) -> int:
     region = services.resolve_region(store, args.region) if args.region else None
     up = store.uploads(region=region, limit=args.limit)
     cols = ["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name"]
+    # instants in the users' zone (Beijing time), whatever zone this server runs in
+    up = up.assign(uploaded_at=clock.show_series(up["uploaded_at"], "%Y-%m-%d %H:%M:%S"))
     _emit(up[cols], args.format)
     return 0
 

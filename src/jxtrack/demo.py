@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.periods import december_of, period_month, period_year, periods_between
+
 from .catalog import Catalog
 
 DEMO_END = "2026-10"
@@ -32,17 +34,6 @@ CITY_BASE = {
 }
 
 
-def periods_between(start: str, end: str) -> list[str]:
-    y0, m0 = map(int, start.split("-"))
-    y1, m1 = map(int, end.split("-"))
-    out = []
-    y, m = y0, m0
-    while (y, m) <= (y1, m1):
-        out.append(f"{y:04d}-{m:02d}")
-        m += 1
-        if m == 13:
-            y, m = y + 1, 1
-    return out
 
 
 def synthetic_regions(catalog: Catalog, n: int) -> pd.DataFrame:
@@ -71,11 +62,11 @@ def build(catalog: Catalog, regions: pd.DataFrame | None = None, end: str = DEMO
     city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
     counties = regions[(regions["level"] == "county") & regions["summable"]]["code"].tolist()
     nc = len(counties)
-    end_year = int(end[:4])
+    end_year = period_year(end)
     first_year = end_year - years + 1
-    periods = periods_between(f"{first_year - 1}-12", end)
-    years_arr = np.array([int(p[:4]) for p in periods])
-    months = np.array([int(p[5:]) for p in periods])
+    periods = periods_between(december_of(first_year - 1), end)
+    years_arr = np.array([period_year(p) for p in periods])
+    months = np.array([period_month(p) for p in periods])
     # 1-2月 reported together in the last year: no January figure
     keep_period = ~((years_arr == end_year) & (months == 1))
 

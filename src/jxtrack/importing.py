@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
+
 from . import access, services
 from .auth import User
 from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
-from .ingest import normalise as nz
 from .store import Store, StoreBusyError, log_event
 
 KIND = "upload"
@@ -78,10 +79,6 @@ class ImportResult:
     def ok(self) -> bool:
         """No errors: the file can go in (after the warnings, if any, are accepted)."""
         return not self.errors
-
-    @property
-    def written(self) -> bool:
-        return self.status == "accepted"
 
     def problems_frame(self) -> pd.DataFrame:
         cols = ["severity", "code", "sheet", "cell", "value", "message"]
@@ -232,8 +229,8 @@ def _history(store: Store, values: pd.DataFrame) -> pd.DataFrame:
     year-to-date check and the diff)."""
     if values.empty:
         return pd.DataFrame(columns=["region", "period", "measure", "value", "note", "upload_id"])
-    years = {int(p[:4]) for p in values["period"]}
-    periods = [f"{y:04d}-{mo:02d}" for y in sorted(years | {y - 1 for y in years}) for mo in range(1, 13)]
+    years = {period_year(p) for p in values["period"]}
+    periods = [p for y in sorted(years | {y - 1 for y in years}) for p in months_of_year(y)]
     return store.observations(periods=periods, regions=sorted(values["region"].unique()))
 
 
@@ -309,8 +306,9 @@ def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
     return up
 
 
-def period_label(period: str | None) -> str:
-    return nz.period_label(period) if period else "多个报告期"
+def periods_covered(period: str | None) -> str:
+    """What an import covers, for people: one period's label, or 多个报告期 for a history file."""
+    return label_ytd(period) if period else "多个报告期"
 
 
 def make_template(store: Store, region: str, period: str, user: User | None = None) -> tuple[bytes, str]:
@@ -322,8 +320,7 @@ def make_template(store: Store, region: str, period: str, user: User | None = No
     code, period = _resolve_args(store, region, period)
     if user is not None:
         access.ensure(user, "import", code, names=store.regions().set_index("code")["name"].to_dict())
-    year = period[:4]
-    earlier = [f"{year}-{mo:02d}" for mo in range(1, int(period[5:]))]
+    earlier = year_to_date(period)[:-1]  # this year's months before ``period``
     prev = store.observations(periods=earlier, regions=[code]) if earlier else pd.DataFrame(
         columns=["region", "period", "measure", "value"])
     prev_period = str(prev["period"].max()) if len(prev) else None

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from metrics import subsidy as engine
+from metrics.periods import parse_period
 
 from . import access, importing, services
 from .auth import PermissionDenied, User
@@ -378,7 +379,7 @@ def ledger_counts(ledger: pd.DataFrame, period: str, types: pd.DataFrame) -> pd.
     if ledger.empty:
         return pd.DataFrame(columns=cols)
     start = pd.to_datetime(ledger["start_date"])
-    y, m = int(period[:4]), int(period[5:7])
+    y, m = parse_period(period)
     end = pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)
     inyear = ledger[(start >= pd.Timestamp(y, 1, 1)) & (start <= end)]
     cat = types.set_index("type")["category"].to_dict()

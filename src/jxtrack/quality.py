@@ -27,18 +27,16 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from metrics.periods import parse_period, same_month_last_year, shift_period
+from metrics.periods import same_month_last_year, shift_period
 
-from . import access, auth, services
-from .catalog import Indicator
+from . import access, auth, clock, cycle, services
+from .catalog import COUNT_UNITS, Indicator
 from .store import Store
 from .store import quality as q
 
 YOY_THRESHOLD = 0.5  # |value / same month last year − 1| above this is flagged
 YOY_MIN_COUNT = 10  # counts (个/家) below this on both sides swing too much to judge
-DUE_DAY = 10  # a month's report is due on this day of the following month
 CITY_TOLERANCE = 0.005  # relative difference tolerated between the city's figure and the sum
-COUNT_UNITS = {"个", "家"}
 
 CHECKS = {
     "ytd_decrease": ("累计数下降", "error"),
@@ -86,14 +84,8 @@ def _measure_indicators(parts: list[Indicator]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def due_date(period: str, due_day: int = DUE_DAY) -> date:
-    """The day a month's report is due: ``due_day`` of the following month."""
-    y, m = parse_period(shift_period(period, 1))
-    return date(y, m, due_day)
-
-
 def check(store: Store, period: str | None = None, user: auth.User | None = None, *,
-          yoy_threshold: float = YOY_THRESHOLD, due_day: int = DUE_DAY,
+          yoy_threshold: float = YOY_THRESHOLD, due_day: int | None = None,
           today: date | None = None) -> pd.DataFrame:
     """All data-quality warnings for ``period`` (default: the latest period with data).
 
@@ -114,7 +106,9 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
         prev_year = q.latest_earlier_values(store, period, same_year=True)
         prev_any = q.latest_earlier_values(store, period, same_year=False)
         firsts = q.first_accepted_upload(store, period)
-    today = today or date.today()
+        if due_day is None:
+            due_day = cycle.due_day(store)
+    today = today or clock.today()
     cur = obs[obs["period"] == period]
     ly = obs[obs["period"] == ly_period]
     names = regions.set_index("code")["name"].to_dict()
@@ -204,12 +198,12 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
 
     # --- missing, late and incomplete reports ------------------------------------------------
     reported = set(cur["region"])
-    due = due_date(period, due_day)
+    due = cycle.due_date(period, due_day)
     firsts = firsts.set_index("region")
     prev_have = prev_any[prev_any["measure"].isin(county_scope)]
     for code in counties["code"]:
         if code not in reported:
-            overdue = today > due
+            overdue = cycle.is_overdue(period, due_day, today)
             add("missing_report", code, None, None, None, f"应于{due:%Y-%m-%d}前报送",
                 f"{names[code]}尚未报送{period}的数据"
                 + (f"（已过报送期限{due:%Y-%m-%d}）。" if overdue else f"（报送期限{due:%Y-%m-%d}，尚未到期）。")
@@ -217,8 +211,8 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
                 severity=None if overdue else "info")
             continue
         if code in firsts.index and firsts.loc[code, "kind"] != "demo":
-            at = pd.Timestamp(firsts.loc[code, "uploaded_at"]).to_pydatetime()
-            if at.date() > due:
+            at = clock.local(firsts.loc[code, "uploaded_at"])
+            if cycle.is_late(at, period, due_day):
                 add("late_report", code, None, firsts.loc[code, "upload_id"], None,
                     f"期限{due:%Y-%m-%d}",
                     f"{names[code]}{period}的数据于{at:%Y-%m-%d %H:%M}首次上传，晚于报送期限{due:%Y-%m-%d}"
@@ -250,12 +244,4 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
     return out.reset_index(drop=True)
 
 
-def summary(warnings: pd.DataFrame) -> pd.DataFrame:
-    """Counts of warnings per check, for a one-line overview."""
-    if not len(warnings):
-        return pd.DataFrame(columns=["check_label", "severity_label", "n"])
-    return (warnings.groupby(["check", "check_label", "severity_label"], sort=False).size()
-            .rename("n").reset_index().drop(columns="check"))
-
-
-__all__ = ["CHECKS", "SEVERITY_LABELS", "WARNING_COLUMNS", "check", "due_date", "summary"]
+__all__ = ["CHECKS", "SEVERITY_LABELS", "WARNING_COLUMNS", "check"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.periods import DEFAULT_BASELINE, period_from_index, period_index
+from metrics.periods import BASELINE, Period, period_from_index, period_index
 
 FLOW_KINDS = ("annual_flow", "ytd_ratio")  # compared with 序时进度 N/12
 RATIO_KINDS = ("ytd_ratio", "level")  # a county without its own target uses the city's
@@ -167,7 +167,7 @@ def compute_status(
     indicators: pd.DataFrame,
     regions: pd.DataFrame,
     period: str,
-    baseline: str = DEFAULT_BASELINE,
+    baseline: str | Period = BASELINE,
 ) -> pd.DataFrame:
     """Status table for ``period``: one row per (region, indicator), columns STATUS_COLUMNS.
 
@@ -188,7 +188,7 @@ def compute_status_periods(
     indicators: pd.DataFrame,
     regions: pd.DataFrame,
     periods: list[str],
-    baseline: str = DEFAULT_BASELINE,
+    baseline: str | Period = BASELINE,
 ) -> pd.DataFrame:
     """``compute_status`` for many periods in one pass (a month series for charts and trends).
 

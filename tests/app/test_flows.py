@@ -3,9 +3,10 @@ switching a target — and that the caches show the change at once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from jxtrack import clock
 from jxtrack.ui import session
 
 from .conftest import USERS, run_app, texts
@@ -108,7 +109,7 @@ def test_session_expires_when_idle(demo_ro):
 
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state[session.USER_KEY] = USERS["leader"]
-    at.session_state[session.SEEN_KEY] = datetime.now() - timedelta(minutes=session.IDLE_MINUTES + 1)
+    at.session_state[session.SEEN_KEY] = clock.now() - timedelta(minutes=session.IDLE_MINUTES + 1)
     at.run()
     assert any("自动退出" in w.value for w in at.warning)
     assert "总览" not in "".join(t.value for t in at.title)

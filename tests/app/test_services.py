@@ -8,6 +8,9 @@ import pytest
 from jxtrack import auth, importing, services
 from jxtrack import webservices as ws
 from jxtrack.auth import PermissionDenied
+from jxtrack.services import regions, submissions
+from jxtrack.services import targets as targets_svc
+from jxtrack.services import users as users_svc
 
 from .conftest import CITY, JIASHAN, NANHU, PINGHU, USERS
 
@@ -34,9 +37,9 @@ def test_county_user_sees_only_own_county_and_city(demo_ro):
     assert set(ov.status["region_code"]) == {CITY, JIASHAN}
     assert set(ov.heat.index) == {"嘉兴市", "嘉善县"}
     assert set(ov.red_list["region_code"]) <= {JIASHAN}
-    assert list(ws.submission_matrix(demo_ro, 2026, COUNTY).index) == ["嘉善县"]
-    assert set(ws.targets_view(demo_ro, COUNTY)["region"]) <= {"嘉兴市", "嘉善县"}
-    assert set(ws.visible_regions(demo_ro, COUNTY)["code"]) == {CITY, JIASHAN}
+    assert list(submissions.submission_matrix(demo_ro, 2026, COUNTY).index) == ["嘉善县"]
+    assert set(targets_svc.targets_view(demo_ro, COUNTY)["region"]) <= {"嘉兴市", "嘉善县"}
+    assert set(regions.visible_regions(demo_ro, COUNTY)["code"]) == {CITY, JIASHAN}
     # own county is fine
     assert ws.county_scorecard(demo_ro, JIASHAN, None, COUNTY).region_name == "嘉善县"
 
@@ -54,23 +57,23 @@ def test_county_user_cannot_import_another_countys_sheet(demo_store):
 def test_only_working_group_changes_targets(demo_store, role):
     u = USERS[role]
     with pytest.raises(PermissionDenied):
-        ws.set_binding(demo_store, u, indicator="tax_per_mu", region=CITY, year=2026,
+        targets_svc.set_binding(demo_store, u, indicator="tax_per_mu", region=CITY, year=2026,
                        source="LYRH-2024-ZQYJ", reason="x")
     with pytest.raises(PermissionDenied):
-        ws.add_source(demo_store, u, doc_number="x", title="x", issuer=None, issued=None, status="official",
+        targets_svc.add_source(demo_store, u, doc_number="x", title="x", issuer=None, issued=None, status="official",
                       figures=pd.DataFrame([{"indicator": "tax_per_mu", "year": 2026, "value": 41}]), reason="x")
     with pytest.raises(PermissionDenied):
-        ws.withdraw_upload(demo_store, u, 1, "x")
+        submissions.withdraw_upload(demo_store, u, 1, "x")
 
 
 @pytest.mark.parametrize("role", ["staff", "leader", "county"])
 def test_only_admin_manages_users(demo_store, role):
     u = USERS[role]
-    for call in (lambda: ws.list_users(demo_store, u),
-                 lambda: ws.add_user(demo_store, u, username="x1", password="longpassword", role="leader", region=None),
-                 lambda: ws.set_role(demo_store, u, "lingdao", "admin", None),
-                 lambda: ws.reset_password(demo_store, u, "admin", "newpassword1"),
-                 lambda: ws.set_active(demo_store, u, "admin", False)):
+    for call in (lambda: users_svc.list_users(demo_store, u),
+                 lambda: users_svc.add_user(demo_store, u, username="x1", password="longpassword", role="leader", region=None),
+                 lambda: users_svc.set_role(demo_store, u, "lingdao", "admin", None),
+                 lambda: users_svc.reset_password(demo_store, u, "admin", "newpassword1"),
+                 lambda: users_svc.set_active(demo_store, u, "admin", False)):
         with pytest.raises(PermissionDenied):
             call()
     assert demo_store.get_user("x1") is None
@@ -80,7 +83,7 @@ def test_switch_binding_logged_with_who_when_why(demo_store):
     staff = USERS["staff"]
     before = services.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
     assert before == 40
-    ws.set_binding(demo_store, staff, indicator="tax_per_mu", region=CITY, year=2026,
+    targets_svc.set_binding(demo_store, staff, indicator="tax_per_mu", region=CITY, year=2026,
                    source="LYRH-2024-ZQYJ", reason="两业融合方案已印发")
     after = services.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
     assert after == 42
@@ -89,68 +92,68 @@ def test_switch_binding_logged_with_who_when_why(demo_store):
         "zhuanban", "binding.switch", 40, 42, "两业融合方案已印发")
     log = demo_store.audit_log(5)
     assert (log["action"] == "target.binding_switch").any()
-    tv = ws.targets_view(demo_store, staff)
+    tv = targets_svc.targets_view(demo_store, staff)
     row = tv[(tv["indicator_code"] == "tax_per_mu") & (tv["region"] == "嘉兴市") & (tv["year"] == 2026) & tv["binding"]]
     assert row["target_value"].iloc[0] == 42 and "40" in row["other_figures"].iloc[0]
 
 
 def test_add_source_and_decomposition(demo_store):
     staff = USERS["staff"]
-    code = ws.add_source(demo_store, staff, doc_number="嘉政办发〔2024〕99号", title="两业融合实施方案（正式）",
+    code = targets_svc.add_source(demo_store, staff, doc_number="嘉政办发〔2024〕99号", title="两业融合实施方案（正式）",
                          issuer="嘉兴市人民政府办公室", issued="2024-06-01", status="official",
                          figures=pd.DataFrame([{"indicator": "规上亩均税收", "region": "", "year": 2026,
                                                 "value": 41, "comparator": ">=", "clause": "二、主要目标"}]),
                          reason="正式文件印发")
-    t = ws.targets_view(demo_store, staff)
+    t = targets_svc.targets_view(demo_store, staff)
     new = t[(t["indicator_code"] == "tax_per_mu") & (t["year"] == 2026) & (t["region"] == "嘉兴市")]
     # 6号 40, draft 42, 14号 41 (catalog) and the new source's 41: old figures kept
     assert len(new) == 4 and new["source"].str.contains("嘉政办发〔2024〕99号").sum() == 1
     assert demo_store.target_changes()["source"].eq(code).any()
     # a 任务分解表 round trip through the template
-    tpl = ws.decomposition_template(demo_store, 2026)
+    tpl = targets_svc.decomposition_template(demo_store, 2026)
     df = pd.read_excel(__import__("io").BytesIO(tpl), dtype=str)
     df.loc[df["地区"] == "嘉善县", "目标值"] = "123"
     buf = __import__("io").BytesIO()
     df.to_excel(buf, index=False)
-    figures = ws.read_decomposition(buf.getvalue(), "分解表.xlsx")
+    figures = targets_svc.read_decomposition(buf.getvalue(), "分解表.xlsx")
     assert len(figures) == (df["地区"] == "嘉善县").sum()
-    ws.add_source(demo_store, staff, doc_number="", title="2026年任务分解表", issuer=None, issued=None,
+    targets_svc.add_source(demo_store, staff, doc_number="", title="2026年任务分解表", issuer=None, issued=None,
                   status="official", figures=figures, reason="年度分解")
     bad = pd.DataFrame([{"indicator": "不存在的指标", "region": "火星", "year": "x", "value": "abc"}])
-    with pytest.raises(ws.WebError) as e:
-        ws.add_source(demo_store, staff, doc_number="", title="t", issuer=None, issued=None, status="official",
+    with pytest.raises(regions.WebError) as e:
+        targets_svc.add_source(demo_store, staff, doc_number="", title="t", issuer=None, issued=None, status="official",
                       figures=bad, reason="r")
     assert "4 处问题" in str(e.value)
 
 
 def test_user_management_audited(demo_store):
     admin = USERS["admin"]
-    ws.add_user(demo_store, admin, username="pinghu1", password="pinghu-pass", role="county", region=PINGHU,
+    users_svc.add_user(demo_store, admin, username="pinghu1", password="pinghu-pass", role="county", region=PINGHU,
                 display_name="平湖填报员", email="ph@example.org")
     assert auth.authenticate(demo_store, "pinghu1", "pinghu-pass").region == PINGHU
-    ws.set_role(demo_store, admin, "pinghu1", "leader", None)
+    users_svc.set_role(demo_store, admin, "pinghu1", "leader", None)
     assert demo_store.get_user("pinghu1")["role"] == "leader"
-    ws.reset_password(demo_store, admin, "pinghu1", "another-pass")
+    users_svc.reset_password(demo_store, admin, "pinghu1", "another-pass")
     assert auth.authenticate(demo_store, "pinghu1", "another-pass").role == "leader"
-    ws.set_active(demo_store, admin, "pinghu1", False)
+    users_svc.set_active(demo_store, admin, "pinghu1", False)
     with pytest.raises(auth.AuthError, match="停用"):
         auth.authenticate(demo_store, "pinghu1", "another-pass")
     actions = set(demo_store.audit_log(20)["action"])
     assert {"user.add", "user.set_role", "user.reset_password", "user.disable"} <= actions
-    with pytest.raises(ws.WebError):
-        ws.set_active(demo_store, admin, "admin", False)   # no locking yourself out
+    with pytest.raises(regions.WebError):
+        users_svc.set_active(demo_store, admin, "admin", False)   # no locking yourself out
 
 
 def test_oidc_email_maps_to_account(demo_store):
-    ws.add_user(demo_store, USERS["admin"], username="oidc1", password="oidc-pass1", role="staff", region=None,
+    users_svc.add_user(demo_store, USERS["admin"], username="oidc1", password="oidc-pass1", role="staff", region=None,
                 email="Staff@Example.org")
-    assert ws.user_from_email(demo_store, "staff@example.org").role == "staff"
+    assert users_svc.user_from_email(demo_store, "staff@example.org").role == "staff"
     with pytest.raises(auth.AuthError):
-        ws.user_from_email(demo_store, "nobody@example.org")
+        users_svc.user_from_email(demo_store, "nobody@example.org")
 
 
 def test_submission_matrix_states(demo_ro):
-    m = ws.submission_matrix(demo_ro, 2026, USERS["staff"])
+    m = submissions.submission_matrix(demo_ro, 2026, USERS["staff"])
     assert m.loc["嘉善县", "1月"] == "merged"      # 1–2月合并报送
     assert m.loc["嘉善县", "10月"] == "reported"
     assert m.loc["嘉善县", "12月"] in ("open", "missing")
@@ -163,8 +166,8 @@ def test_submission_matrix_states(demo_ro):
 ])
 def test_decomposition_upload_is_read_as_hostile(data, message):
     """The 任务分解表 goes through the importer's guarded reader: a clear Chinese refusal."""
-    with pytest.raises(ws.WebError, match=message) as e:
-        ws.read_decomposition(data, "分解表.xlsx")
+    with pytest.raises(regions.WebError, match=message) as e:
+        targets_svc.read_decomposition(data, "分解表.xlsx")
     assert "Traceback" not in str(e.value) and "Error" not in str(e.value)
 
 
@@ -182,3 +185,21 @@ def test_board_and_heat_map_say_the_same_grey(demo_store):
     for r in ov.status[ov.status["region_level"].isin(["city", "county"])].itertuples():
         cell = ov.heat.loc[r.region, r.indicator_name]
         assert cell in ("n/a", lights.shown(r.light, r.light_reason)), (r.region, r.indicator_name)
+
+
+def test_status_is_computed_once_per_data_version_and_follows_writes(demo_store, monkeypatch):
+    """Pages after an import share one status computation; a write (new data version) is seen."""
+    calls = []
+    real = services.judge
+    monkeypatch.setattr(services, "judge", lambda *a, **k: calls.append(1) or real(*a, **k))
+    services.clear_status_cache()
+    ws.overview(demo_store, "2026-10", USERS["staff"])
+    ws.county_scorecard(demo_store, JIASHAN, "2026-10", USERS["county"])
+    services.status(demo_store, "2026-10", NANHU, USERS["leader"])
+    assert len(calls) == 1
+    before = services.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
+    sheet = "地区,报告期,指标,数值\n嘉善县,2026-10,数字化改造项目数,9999\n".encode()
+    assert importing.commit_import(demo_store, sheet, "js.csv", USERS["staff"], accept_warnings=True).status == "accepted"
+    after = services.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
+    assert len(calls) == 2
+    assert before.loc["digital_projects", "actual"] != 9999 and after.loc["digital_projects", "actual"] == 9999

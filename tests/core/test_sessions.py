@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from jxtrack import auth
+from jxtrack import auth, clock
 from jxtrack.auth import SessionEnded, User
 from jxtrack.store import now
 
-T0 = datetime(2025, 11, 5, 9, 0)
+T0 = clock.local(datetime(2025, 11, 5, 9, 0))  # 09:00 Beijing time, an unambiguous instant
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from jxtrack import cli, services, setup_db
-from jxtrack import webservices as ws
 from jxtrack.auth import User
 from jxtrack.catalog import load_catalog
 from jxtrack.ingest.normalise import Matcher
+from jxtrack.services import targets as targets_svc
 from jxtrack.store import CATALOG_BINDING_SETTER
 
 CITY = "330400"
@@ -132,7 +132,7 @@ def test_draft_still_binds_where_14_sets_nothing_and_says_so(rows):
 
 def test_working_group_switch_stands_across_catalog_reloads(empty_store):
     staff = User("zhuanban", "staff", None, "工作专班")
-    ws.set_binding(empty_store, staff, indicator="tax_per_mu", region=CITY, year=2026, source=S14,
+    targets_svc.set_binding(empty_store, staff, indicator="tax_per_mu", region=CITY, year=2026, source=S14,
                    reason="以两业融合方案为准")
     setup_db.init(empty_store, services.catalog())  # `jxtrack init` again: the catalog is re-synced
     t = services.binding_targets(empty_store)

@@ -161,7 +161,7 @@ def test_template_structure_and_round_trip(fx, empty_store):
     assert wb["_jxtrack"].sheet_state == "hidden"
     assert (meta["template_version"], meta["region"], meta["period"]) == ("1", "330421", "2025-10")
     ws = wb["填报表"]
-    assert ws.protection.sheet and "嘉善县" in ws["A1"].value and "2025年10月" in ws["A1"].value
+    assert ws.protection.sheet and "嘉善县" in ws["A1"].value and "2025年1–10月" in ws["A1"].value
     assert ws["A2"].value == "填报单位：嘉善县" and ws["A2"].protection.locked
     header = [c.value for c in ws[5]]
     assert header[:4] == ["序号", "系统编码（勿改）", "指标名称", "单位"] and header[-1] == "偏差说明"

@@ -50,7 +50,7 @@ def test_two_report_periods_are_still_refused(fx, empty_store):
     res = commit_import(empty_store, fx["period_conflict"].read_bytes(), "c.xlsx", ADMIN)
     assert res.status == "rejected" and [p.code for p in res.problems] == ["wrong_period"]
     p = res.problems[0]
-    assert "多个报告期" in p.message and "2025年9月" in p.message and "2025年10月" in p.message
+    assert "多个报告期" in p.message and "2025年1–9月" in p.message and "2025年1–10月" in p.message
     assert "11月" not in p.message and p.sheet == "Sheet1"          # the 填报日期 is not a third one
     assert "C2" in p.message and "A1" in p.message                   # where each one is written
     assert empty_store.observations().empty

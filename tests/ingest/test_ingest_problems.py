@@ -29,7 +29,7 @@ CELL_PROBLEMS = {
     "rate_over_100": ("分县", "D6", "120%", {}),
     "sum_mismatch": ("分县", "E6", "999", {}),
     "wrong_region": ("9月", "A2", "嘉善县", {"region": "平湖市"}),
-    "wrong_period": ("9月", "C2", "2025年9月", {"period": "2025-08"}),
+    "wrong_period": ("9月", "C2", "2025年1–9月", {"period": "2025-08"}),
     "region_unknown": ("9月", None, None, {}),
     "period_unknown": ("9月", None, None, {}),
 }
@@ -96,7 +96,7 @@ def test_ytd_decrease_is_a_warning(fx, empty_store):
     assert [p.code for p in res.problems] == ["ytd_decrease"]
     p = res.problems[0]
     assert p.severity == "warning" and res.ok and (p.sheet, p.cell, p.value) == ("9月", "C4", "120")
-    assert "2025年9月" in p.message and "136" in p.message
+    assert "2025年1–9月" in p.message and "136" in p.message
 
 
 def test_all_problems_collected_before_answering(empty_store, tmp_path):

@@ -67,3 +67,89 @@ def test_needed_periods_custom_baseline():
         "2025-02",
         "2025-03",
     ]
+
+
+# ---- the Period type (one owner of period arithmetic and labels) -------------------------------
+from datetime import date  # noqa: E402
+
+from metrics.periods import (  # noqa: E402
+    BASELINE,
+    Period,
+    label_month,
+    label_month_short,
+    label_ytd,
+    label_ytd_short,
+    months_of_year,
+    periods_between,
+    year_to_date,
+)
+
+
+def test_period_parse_and_text():
+    p = Period.parse("2026-10")
+    assert (p.year, p.month) == (2026, 10)
+    assert str(p) == "2026-10"
+    assert Period.parse(p) is p
+    assert str(Period(2026, 3)) == "2026-03"
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "2026-1", "2026/10", "202610", "abc", ""])
+def test_period_parse_refuses_with_a_chinese_message(bad):
+    with pytest.raises(ValueError, match="报告期"):
+        Period.parse(bad)
+
+
+def test_period_rejects_impossible_months_on_construction():
+    with pytest.raises(ValueError, match="月份"):
+        Period(2026, 13)
+
+
+def test_period_arithmetic_crosses_years():
+    p = Period(2026, 1)
+    assert p + 1 == Period(2026, 2)
+    assert p - 1 == Period(2025, 12)            # January minus one month: last December
+    assert p + 11 == Period(2026, 12)
+    assert p + 12 == Period(2027, 1)
+    assert Period(2026, 10) - 22 == Period(2024, 12)  # 10 + 12 = 22 months back
+    assert Period(2026, 10) - Period(2023, 12) == 34  # 2024–2025: 24 months, + 10 of 2026
+    assert p.previous() == Period(2025, 12)
+    assert Period(2025, 12).next() == Period(2026, 1)
+    assert Period(2026, 10).same_month_last_year() == Period(2025, 10)
+    assert Period(2026, 10).last_december() == Period(2025, 12)
+    assert Period(2026, 12).last_december() == Period(2025, 12)
+    assert Period(2026, 10).index == 2026 * 12 + 9
+    assert Period.from_index(2026 * 12 + 9) == Period(2026, 10)
+    assert Period(2025, 12) < Period(2026, 1) < Period(2026, 2)
+
+
+def test_months_of_year_to_date():
+    assert Period(2026, 3).months_of_year_to_date() == [Period(2026, 1), Period(2026, 2), Period(2026, 3)]
+    assert Period(2026, 1).months_of_year_to_date() == [Period(2026, 1)]
+    assert len(Period(2026, 12).months_of_year_to_date()) == 12
+    assert year_to_date("2026-03") == ["2026-01", "2026-02", "2026-03"]
+    assert months_of_year(2025)[0] == "2025-01" and months_of_year(2025)[-1] == "2025-12"
+    assert len(months_of_year(2025)) == 12
+    assert periods_between("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert periods_between("2026-02", "2025-11") == []
+
+
+def test_due_date_is_the_day_of_the_following_month():
+    assert Period(2026, 10).due_date(10) == date(2026, 11, 10)
+    assert Period(2026, 12).due_date(10) == date(2027, 1, 10)   # December's report is due in January
+    assert Period(2026, 1).due_date(28) == date(2026, 2, 28)
+
+
+def test_baseline_is_the_plans_end_of_2023():
+    assert BASELINE == Period(2023, 12)
+    assert needed_periods("2024-06", BASELINE) == needed_periods("2024-06", "2023-12")
+
+
+def test_label_styles():
+    assert label_ytd("2026-10") == "2026年1–10月"
+    assert label_ytd("2026-02") == "2026年1–2月"
+    assert label_ytd("2026-01") == "2026年1月"
+    assert label_ytd_short("2026-10") == "1–10月"
+    assert label_ytd_short("2026-01") == "1月"
+    assert label_month("2026-10") == "2026年10月"
+    assert label_month("2026-02") == "2026年2月"
+    assert label_month_short(Period(2026, 3)) == "3月"

@@ -66,7 +66,7 @@ def test_excel_summary_matches_status(built):
         assert r["指标"] == s.indicator_name
         assert r["亮灯"] == light_text(s.light)
         if s.actual == s.actual:
-            assert r["1-10月"] == pytest.approx(s.actual)
+            assert r["1–10月"] == pytest.approx(s.actual)
         if s.target == s.target:
             assert r["目标"] == pytest.approx(s.target)
     # number formats and light fills
@@ -153,7 +153,7 @@ def test_word_text_has_the_narrative_and_the_demo_label(built):
     assert "【示例数据】" in text
     for para in b.overview + [p for _, ps in b.groups for p in ps] + b.attention:
         assert para in text
-    assert "1-10月，全市完成“两化”改造项目" in text
+    assert "1–10月，全市完成“两化”改造项目" in text
 
 
 def test_word_summary_table_matches_status(built):

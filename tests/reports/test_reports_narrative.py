@@ -17,7 +17,7 @@ def flow(**kw):
 
 def test_ahead_of_schedule_example_from_the_issue():
     assert n.headline([flow()], "2026-10") == \
-        "1-10月，全市完成数字化改造项目1300个，完成年度目标的86.7%，超序时进度3.4个百分点。"
+        "1–10月，全市完成数字化改造项目1300个，完成年度目标的86.7%，超序时进度3.4个百分点。"
 
 
 def test_behind_schedule_with_forecast_and_required_pace():
@@ -26,7 +26,7 @@ def test_behind_schedule_with_forecast_and_required_pace():
     r = flow(actual=1000.0, completion=1000 / 1500, gap_pp=(1000 / 1500 - 10 / 12) * 100, light="red",
              forecast=1200.0, will_meet=False, required_pace=250.0, yoy=-0.05)
     assert n.headline([r], "2026-10") == (
-        "1-10月，全市完成数字化改造项目1000个，同比下降5.0%，完成年度目标的66.7%，落后序时进度16.6个百分点，"
+        "1–10月，全市完成数字化改造项目1000个，同比下降5.0%，完成年度目标的66.7%，落后序时进度16.6个百分点，"
         "按目前进度预计全年1200个，难以完成目标，后2个月需月均完成250个。")
 
 
@@ -38,29 +38,29 @@ def test_on_schedule_says_level():
 
 def test_done_and_over_done():
     r = flow(actual=1500.0, completion=1.0, light="done")
-    assert n.headline([r], "2026-10") == "1-10月，全市完成数字化改造项目1500个，已完成年度目标（1500个）。"
+    assert n.headline([r], "2026-10") == "1–10月，全市完成数字化改造项目1500个，已完成年度目标（1500个）。"
     r = flow(actual=1650.0, completion=1.1, light="done", yoy=0.1)
     assert n.headline([r], "2026-10") == \
-        "1-10月，全市完成数字化改造项目1650个，同比增长10.0%，已超额完成年度目标（1500个），完成率110.0%。"
+        "1–10月，全市完成数字化改造项目1650个，同比增长10.0%，已超额完成年度目标（1500个），完成率110.0%。"
 
 
 def test_missing_figure_and_missing_target():
     r = flow(actual=None, completion=None, gap_pp=None, light="none")
-    assert n.headline([r], "2026-10") == "1-10月，全市数字化改造项目本期暂无数据（未报送）。"
+    assert n.headline([r], "2026-10") == "1–10月，全市数字化改造项目本期暂无数据（未报送）。"
     r = flow(target=None, completion=None, gap_pp=None, light="none", yoy=0.2)
-    assert n.headline([r], "2026-10") == "1-10月，全市完成数字化改造项目1300个，同比增长20.0%，年度目标尚未设定。"
+    assert n.headline([r], "2026-10") == "1–10月，全市完成数字化改造项目1300个，同比增长20.0%，年度目标尚未设定。"
 
 
 def test_january_and_combined_january_february():
     # January: 序时进度 1/12 = 8.3%; 130 of 1500 = 8.7%: 0.4 points ahead as printed
     r = flow(actual=130.0, completion=130 / 1500, time_progress=1 / 12, gap_pp=(130 / 1500 - 1 / 12) * 100)
     assert n.headline([r], "2026-01").startswith("1月，全市完成数字化改造项目130个，完成年度目标的8.7%，超序时进度0.4个百分点")
-    # 1-2月 reported together: 序时进度 2/12 = 16.7%; 200 of 1500 = 13.3%: 3.4 points behind
+    # 1–2月 reported together: 序时进度 2/12 = 16.7%; 200 of 1500 = 13.3%: 3.4 points behind
     r = flow(actual=200.0, completion=200 / 1500, time_progress=2 / 12, gap_pp=(200 / 1500 - 2 / 12) * 100,
              light="yellow",
              will_meet=True)
     assert n.headline([r], "2026-02") == \
-        "1-2月，全市完成数字化改造项目200个，完成年度目标的13.3%，落后序时进度3.4个百分点，预计能完成年度目标。"
+        "1–2月，全市完成数字化改造项目200个，完成年度目标的13.3%，落后序时进度3.4个百分点，预计能完成年度目标。"
 
 
 def test_money_takes_no_verb_and_decimals():
@@ -94,7 +94,7 @@ def test_partial_city_total_is_not_judged():
     r = flow(actual=158.0, completion=0.079, gap_pp=-83.8, light="red", yoy=-0.911, partial=True,
              reporting=1, expected_reporting=7)
     assert n.headline([r], "2026-11") == \
-        "1-11月，全市完成数字化改造项目158个（仅1/7个区县报送，全市合计不完整，进度暂不评价）。"
+        "1–11月，全市完成数字化改造项目158个（仅1/7个区县报送，全市合计不完整，进度暂不评价）。"
     assert "仅供参考" in n.overview_sentence([r], "2026-11")
 
 
@@ -113,8 +113,8 @@ def test_light_count_sentence_omits_zeros():
 
 
 def test_december_states_the_result_not_a_forecast():
-    # 1-12月: 1440 of 1500 = 96.0%; 60 short; nothing left to forecast
+    # 1–12月: 1440 of 1500 = 96.0%; 60 short; nothing left to forecast
     r = flow(actual=1440.0, completion=0.96, time_progress=1.0, gap_pp=-4.0, light="yellow",
              forecast=1440.0, will_meet=False, required_pace=None, remaining_months=0)
     assert n.headline([r], "2024-12") == \
-        "1-12月，全市完成数字化改造项目1440个，完成年度目标（1500个）的96.0%，未完成目标，尚差60个。"
+        "1–12月，全市完成数字化改造项目1440个，完成年度目标（1500个）的96.0%，未完成目标，尚差60个。"

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from report_helpers import add_upload
 
-from jxtrack import auth, quality
+from jxtrack import auth, clock, quality
 from jxtrack.reports import bulletin
 
 NANHU, XIUZHOU, JIASHAN, CITY = "330402", "330411", "330421", "330400"
@@ -94,7 +94,7 @@ def test_missing_late_and_on_time_reports(empty_store):
     assert set(missing["region_code"]) == set(COUNTIES) - {NANHU}
     assert missing["upload_id"].isna().all() and "已过报送期限2024-07-10" in missing.iloc[0].message
     # a month whose due day has not come: uploaded in time, and the silent ones not yet overdue
-    this_month = date.today().strftime("%Y-%m")
+    this_month = clock.today().strftime("%Y-%m")  # the Beijing calendar's month
     add_upload(empty_store, [(NANHU, this_month, "digital_projects", 10)])
     w = quality.check(empty_store, this_month)
     assert only(w, "late_report").empty

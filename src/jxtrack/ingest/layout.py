@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from metrics.periods import format_period, period_year
+
 from . import normalise as nz
 from .normalise import Matcher, a1
 from .problems import Problem, problem
@@ -516,7 +518,7 @@ def _period_from_year_and_months(sheet_name: str, years: dict[int, str],
     Only when the title names exactly one year, and the months are given in one way."""
     full = nz.parse_period_text(sheet_name)      # a sheet named '2025年10月'
     if full:
-        year = int(full[:4])
+        year = period_year(full)
         return {full: years.get(year, "")} if set(years) <= {year} else {}
     if len(years) != 1:
         return {}
@@ -524,4 +526,4 @@ def _period_from_year_and_months(sheet_name: str, years: dict[int, str],
     month = next(iter(label_months)) if len(label_months) == 1 else nz.sheet_months(sheet_name)
     if not month:
         return {}
-    return {f"{year:04d}-{month:02d}": where}
+    return {format_period(year, month): where}

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from metrics.periods import format_period
+
 from ..catalog import Catalog
 
 _SPACE_RE = re.compile(r"\s+")
@@ -151,7 +153,7 @@ def _parse_period(value: object) -> str | None:
     """'2025年1-9月', '2025年9月', '2025-09', a date, '2025年上半年' -> 'YYYY-MM'; None if none.
     January-February reported together (1-2月) is period YYYY-02."""
     if isinstance(value, (datetime, date)):
-        return f"{value.year:04d}-{value.month:02d}"
+        return format_period(value.year, value.month)
     if not isinstance(value, str):
         return None
     t = nfkc(value)
@@ -160,11 +162,11 @@ def _parse_period(value: object) -> str | None:
         if m:
             y, mo = int(m.group(1)), int(m.group(2))
             if 2000 <= y <= 2100 and 1 <= mo <= 12:
-                return f"{y:04d}-{mo:02d}"
+                return format_period(y, mo)
     for rx, mo in _P_WORDS:
         m = rx.search(t)
         if m and 2000 <= int(m.group(1)) <= 2100:
-            return f"{int(m.group(1)):04d}-{mo:02d}"
+            return format_period(int(m.group(1)), mo)
     return None
 
 
@@ -217,11 +219,6 @@ def sheet_months(name: str) -> int | None:
         return None
     month = found.pop()
     return month if 1 <= month <= 12 else None
-
-
-def period_label(period: str) -> str:
-    y, m = period.split("-")
-    return f"{y}年{int(m)}月" if m != "02" else f"{y}年1-2月"
 
 
 # ---- catalog-driven matching ---------------------------------------------------------------------

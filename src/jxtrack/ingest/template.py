@@ -10,7 +10,6 @@ Sheet “填报说明”: instructions.  Hidden sheet ``_jxtrack``: template ver
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
@@ -18,8 +17,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from metrics.periods import label_ytd
+
+from .. import clock
 from ..catalog import Catalog
-from .normalise import period_label
 from .reader import META_SHEET
 
 TEMPLATE_VERSION = "1"
@@ -64,7 +65,7 @@ def write_template(catalog: Catalog, region_code: str, period: str,
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
-    label = period_label(period)
+    label = label_ytd(period)
     ws["A1"] = f"{name}“两化”改造及两业融合主要指标月报（{label}）"
     ws["A1"].font = Font(size=14, bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
@@ -75,7 +76,7 @@ def write_template(catalog: Catalog, region_code: str, period: str,
     ws["A3"].font = Font(size=9, color="666666")
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=len(HEADERS))
     hdr_row = FIRST_ROW - 1
-    prev_head = f"上期数（参考，{period_label(previous_period)}）" if previous_period else HEADERS[4]
+    prev_head = f"上期数（参考，{label_ytd(previous_period)}）" if previous_period else HEADERS[4]
     for j, h in enumerate(HEADERS, 1):
         c = ws.cell(hdr_row, j, prev_head if j == 5 else h)
         c.font = Font(bold=True)
@@ -144,7 +145,7 @@ def write_template(catalog: Catalog, region_code: str, period: str,
     for i, (k, v) in enumerate([
         ("template_version", TEMPLATE_VERSION), ("region", region_code), ("region_name", name),
         ("period", period), ("previous_period", previous_period or ""),
-        ("generated_at", datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
+        ("generated_at", clock.show(clock.now(), "%Y-%m-%d %H:%M:%S")),
     ], 1):
         meta.cell(i, 1, k)
         meta.cell(i, 2, v)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from metrics.periods import label_ytd, period_year
+
 from . import normalise as nz
 from .layout import RawValue, SheetResult
 from .normalise import Matcher
@@ -124,7 +126,7 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
 def _agree(probs: list[Problem], m: Matcher, res: SheetResult, what: str, given: str | None,
            stated: dict[str, str]) -> str | None:
     """The sheet's region/period: the argument, else what the sheet says; refuse disagreement."""
-    label = (lambda x: _region_name(m, x)) if what == "region" else nz.period_label
+    label = (lambda x: _region_name(m, x)) if what == "region" else label_ytd
     code = "wrong_region" if what == "region" else "wrong_period"
     if given is not None:
         for s, where in stated.items():
@@ -364,14 +366,14 @@ def check_ytd(values: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> list[P
         prev = None
         for r in g.itertuples():
             if prev is not None and r.src == "file":
-                same_year = prev.period[:4] == r.period[:4]
+                same_year = period_year(prev.period) == period_year(r.period)
                 if (beh[mea] == "cumulative" or same_year) and r.value < prev.value - 1e-9:
                     name = m.measure_info[mea]["name"]
                     out.append(problem(
-                        "ytd_decrease", f"“{name}”是累计数，本期 {r.value:g} 比上期（{nz.period_label(prev.period)}）"
+                        "ytd_decrease", f"“{name}”是累计数，本期 {r.value:g} 比上期（{label_ytd(prev.period)}）"
                         f"的 {prev.value:g} 还少。累计数一般不会下降，请核对；如确认无误（如口径调整），可确认后导入。",
                         r.sheet, r.cell, r.raw_value))
-            if beh[mea] == "ytd_flow" and prev is not None and prev.period[:4] != r.period[:4]:
+            if beh[mea] == "ytd_flow" and prev is not None and period_year(prev.period) != period_year(r.period):
                 prev = None
             prev = r
     return out

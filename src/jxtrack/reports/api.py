@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import auth
 from ..store import Store
+from ..store import cycle as cycle_sql
 from .bulletin import Bulletin, ReportError, build
 
 FORMATS = {".docx": "Word", ".xlsx": "Excel"}
@@ -42,9 +43,18 @@ def render_bytes(b: Bulletin, fmt: str, charts: bool = True) -> bytes:
     return buf.getvalue()
 
 
+def red_items(b: Bulletin) -> list[dict]:
+    """The (indicator, region) pairs the bulletin shows red, city and counties: what reminders
+    compare with to say which indicators turned red since."""
+    st = b.status
+    red = st[st["light"] == "red"]
+    return [{"indicator": str(i), "region": str(r)} for i, r in zip(red["indicator_code"], red["region_code"], strict=True)]
+
+
 def render(store: Store, period: str | None, path: str | Path, user: auth.User | None = None,
            charts: bool = True) -> Bulletin:
-    """Build the bulletin for ``period`` and write it to ``path`` (.docx or .xlsx).
+    """Build the bulletin for ``period``, write it to ``path`` (.docx or .xlsx) and record it as
+    issued (period, when, by whom, its red items) for the reminders.
 
     The file appears whole or not at all: it is written to a temporary file beside the target and
     renamed, so a failure never leaves half a report where the last good one was."""
@@ -70,6 +80,8 @@ def render(store: Store, period: str | None, path: str | Path, user: auth.User |
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    actor = user.username if user is not None else auth.OPERATOR.username
+    cycle_sql.record_bulletin(store, b.period, actor, path.name, red_items(b))
     return b
 
 

@@ -14,13 +14,13 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from metrics.periods import parse_period, previous_month
+from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
 
-from .. import access, auth, lights, quality, services
+from .. import access, auth, clock, cycle, lights, quality, services
 from ..store import Store
 from ..store import quality as store_quality
 from . import narrative
-from .text import is_missing, period_label, period_title, shown_gap
+from .text import is_missing, shown_gap
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
 
@@ -97,6 +97,7 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         warnings = quality.check(store, period, user=user, today=today)
         sources = store.sources()
         is_demo = store.is_demo()
+        due_day = cycle.due_day(store)
     st = st.assign(kind=_kind_col(st))
     names = regions.set_index("code")["name"].to_dict()
     city_rows = st[st["region_level"] == "city"]
@@ -115,8 +116,8 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
     return Bulletin(
         period=period,
         title=TITLE,
-        subtitle=f"（{period_title(period)}）",
-        generated_at=datetime.now().replace(microsecond=0),
+        subtitle=f"（{label_ytd(period)}）",
+        generated_at=clock.now(),
         is_demo=is_demo,
         overview=overview,
         groups=groups,
@@ -124,7 +125,7 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         summary=_summary(city_rows, period),
         rankings=_rankings(st, prev_st, period),
         red_list=_red_list(red),
-        submissions=_submissions(regions, subs, firsts, period, user),
+        submissions=_submissions(regions, subs, firsts, period, user, due_day),
         quality=_quality(warnings),
         notes=notes,
         status=st,
@@ -140,7 +141,7 @@ def _fund(store: Store, period: str, user: auth.User | None) -> Table | None:
     city = services.catalog(store).city_code
     if user is not None and not access.allowed(user, "read", city, city=city):
         return None
-    year = int(period[:4])
+    year = period_year(period)
     if projects.list_projects(store, None).empty:
         return None
     f = projects.fund(store, None, year).iloc[0]
@@ -223,7 +224,7 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         title="指标完成情况汇总表（全市）",
         columns=[
             Column("序号", "int", 0.8), Column("指标", "text", 4.1), Column("单位", "text", 1.3),
-            Column("目标", "num", 1.4), Column(period_label(period), "num", 1.6),
+            Column("目标", "num", 1.4), Column(label_ytd_short(period), "num", 1.6),
             Column("完成率", "pct", 1.45), Column("序时进度", "pct", 1.45),
             Column("进度差", "pp", 1.4), Column("同比", "pct", 1.45), Column("亮灯", "light", 1.85),
         ],
@@ -277,7 +278,7 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
             key=f"rank_{code}",
             title=f"{first['indicator_name']}（{first['unit']}，{basis}）",
             columns=[
-                Column("排名", "int", 1.1), Column("区县", "text", 1.9), Column(period_label(period), "num", 2.0),
+                Column("排名", "int", 1.1), Column("区县", "text", 1.9), Column(label_ytd_short(period), "num", 2.0),
                 Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column("进度差", "pp", 1.5),
                 Column("同比", "pct", 1.6), Column("排名较上月", "rank_change", 1.9), Column("亮灯", "light", 1.9),
             ],
@@ -315,8 +316,8 @@ def _red_list(red: pd.DataFrame) -> Table:
 
 
 def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame, period: str,
-                 user: auth.User | None) -> Table:
-    due = quality.due_date(period)
+                 user: auth.User | None, due_day: int) -> Table:
+    due = cycle.due_date(period, due_day)
     t = Table(
         key="submissions",
         title="报送情况",
@@ -345,8 +346,8 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
         row = s.loc[r.code]
         demo = "demo" in str(row["kinds"])
         first_at = f.loc[r.code, "uploaded_at"] if r.code in f.index else row["first_uploaded_at"]
-        first_at = pd.Timestamp(first_at).to_pydatetime()
-        late = (not demo) and first_at.date() > due
+        first_at = clock.local(pd.Timestamp(first_at))
+        late = (not demo) and cycle.is_late(first_at, period, due_day)
         status = "逾期报送" if late else "已报送"
         remark = "示例数据（系统生成）" if demo else ("晚于报送期限" if late else "按时报送")
         t.rows.append([name, status, int(row["n_values"]), "#" + str(row["upload_ids"]).replace(",", ", #"),

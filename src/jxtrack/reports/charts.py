@@ -17,9 +17,11 @@ import threading
 
 import pandas as pd
 
+from metrics.periods import label_ytd
+
 from .bulletin import Bulletin
 from .narrative import GROUP_TITLES
-from .text import light_word, period_label
+from .text import light_word
 
 log = logging.getLogger(__name__)
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -73,7 +75,7 @@ def figures(b: Bulletin) -> list[tuple[str, object]]:
         fig.add_scatter(y=names, x=rows["time_progress"] * 100, mode="markers", name="序时进度",
                         marker=dict(symbol="line-ns", size=18, line=dict(width=3, color="#222222")))
         fig.update_layout(
-            title=f"{title}：全市各指标完成率与序时进度（{period_label(b.period)}）",
+            title=f"{title}：全市各指标完成率与序时进度（{label_ytd(b.period)}）",
             font=dict(family=FONT, size=15), width=WIDTH, height=120 + 30 * len(rows),
             margin=dict(l=10, r=90, t=60, b=40), plot_bgcolor="white",
             legend=dict(orientation="h", y=-0.08 if len(rows) > 8 else -0.2, x=0),
@@ -104,7 +106,7 @@ def figures(b: Bulletin) -> list[tuple[str, object]]:
         fig = go.Figure(go.Heatmap(z=z, x=[short.get(c, c) for c in order], y=regions, text=text,
                                    texttemplate="%{text}", zmin=0, zmax=4, colorscale=scale, showscale=False,
                                    xgap=2, ygap=2, textfont=dict(color="white", size=12)))
-        fig.update_layout(title=f"各区县重点指标亮灯（{period_label(b.period)}，格内为完成率）",
+        fig.update_layout(title=f"各区县重点指标亮灯（{label_ytd(b.period)}，格内为完成率）",
                           font=dict(family=FONT, size=15), width=WIDTH, height=120 + 44 * len(regions),
                           margin=dict(l=10, r=10, t=60, b=40), plot_bgcolor="white",
                           yaxis=dict(autorange="reversed"), xaxis=dict(side="top"))

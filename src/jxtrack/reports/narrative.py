@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from metrics.periods import label_ytd_short
+
 from .. import lights as lights_vocab
-from .text import COUNT_UNITS as COUNTS
-from .text import LIGHT_ORDER, is_missing, light_word, period_label, shown_gap
+from ..catalog import COUNT_UNITS as COUNTS
+from .text import LIGHT_ORDER, is_missing, light_word, shown_gap
 
 GROUP_TITLES = {"两化": "“两化”改造", "两业": "两业融合"}
 # verb before an indicator's name in a sentence, by catalog section (data labels stay in the
@@ -45,10 +47,6 @@ def plain(v, unit: str | None) -> str:
 
 def _pct(v) -> str:
     return f"{float(v) * 100:.1f}%"
-
-
-def _pp(v) -> str:
-    return f"{abs(float(v)):.1f}"
 
 
 def _yoy(row: Row) -> str:
@@ -206,7 +204,7 @@ def headline(rows: Iterable[Row], period: str, subject: str = "全市",
         return ""
     # after the first clause the subject is understood
     rest = [c[len(subject):] if c.startswith(subject) else c for c in clauses[1:]]
-    return f"{period_label(period)}，" + "；".join([clauses[0], *rest]) + "。"
+    return f"{label_ytd_short(period)}，" + "；".join([clauses[0], *rest]) + "。"
 
 
 def light_counts_sentence(lights: Iterable[str], what: str) -> str:
@@ -254,7 +252,7 @@ def group_paragraphs(city_rows: list[Row], period: str, group: str,
 
 def overview_sentence(city_rows: list[Row], period: str) -> str:
     lights = [str(_get(r, "light", "none")) for r in city_rows]
-    text = f"{period_label(period)}，" + light_counts_sentence(lights, "全市")
+    text = f"{label_ytd_short(period)}，" + light_counts_sentence(lights, "全市")
     partial = [r for r in city_rows if bool(_get(r, "partial", False))]
     if partial:
         rep = max(int(_get(r, "reporting", 0) or 0) for r in partial)

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics.periods import parse_period
-
 from .. import lights
+from ..catalog import COUNT_UNITS
 from ..outputs import clean, neutralise  # noqa: F401 - the one owner of cell-safe text, re-exported
 from ..ui.fmt import gap_points
 
 # the lights' words, symbols and colours are jxtrack.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
-COUNT_UNITS = {"个", "家"}
 
 
 
@@ -25,17 +23,6 @@ def light_word(light: str | None) -> str:
 def light_text(light: str | None) -> str:
     """Symbol plus word, e.g. '▲ 红灯' — readable without colour."""
     return lights.text(light)
-
-
-def period_label(period: str) -> str:
-    """'2026-10' -> '1-10月'; '2026-01' -> '1月' (year-to-date wording of Chinese statistics)."""
-    _, month = parse_period(period)
-    return "1月" if month == 1 else f"1-{month}月"
-
-
-def period_title(period: str) -> str:
-    year, _ = parse_period(period)
-    return f"{year}年{period_label(period)}"
 
 
 def is_missing(v) -> bool:

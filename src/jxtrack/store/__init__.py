@@ -48,6 +48,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from .. import clock
 from ..catalog import Catalog
 from .migrations import migrate
 
@@ -103,7 +104,8 @@ def db_path_from_env() -> Path:
 
 
 def now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    """The current instant in the configured zone (``jxtrack.clock.now``)."""
+    return clock.now()
 
 
 def _file_lock(path: Path) -> threading.RLock:
@@ -125,7 +127,7 @@ def log_event(db: Path, message: str) -> None:
     events an operator must be able to find later (a unit of work refused as busy, an import not
     done)."""
     _log.warning(message)
-    line = f"{datetime.now():%Y-%m-%d %H:%M:%S} pid {os.getpid()} {message}\n"
+    line = f"{clock.now():%Y-%m-%d %H:%M:%S} pid {os.getpid()} {message}\n"
     try:
         fd = os.open(db.parent / "jxtrack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as f:
@@ -264,7 +266,6 @@ class Store:
                 con = duckdb.connect(str(self.path))
                 if new:
                     _owner_only(self.path)
-                return con
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc):
                     raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
@@ -272,6 +273,10 @@ class Store:
                     raise self._busy(timeout) from exc
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.25)
+                continue
+            # TIMESTAMPTZ values read back as aware datetimes in the users' zone (Beijing time)
+            con.execute(f"SET TimeZone = '{clock.zone_name()}'")
+            return con
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -52,14 +52,6 @@ def source_exists(store: Store, code: str) -> bool:
         return con.execute("SELECT 1 FROM target_sources WHERE code = ?", [code]).fetchone() is not None
 
 
-def find_source(store: Store, doc_number: str, title: str) -> str | None:
-    with store.connect() as con:
-        row = con.execute(
-            "SELECT code FROM target_sources WHERE doc_number = ? AND title = ?", [doc_number, title]
-        ).fetchone()
-    return row[0] if row else None
-
-
 def insert_source(con: duckdb.DuckDBPyConnection, *, code: str, doc_number: str, title: str,
                   issuer: str | None, issued: str | None, status: str, note: str | None,
                   actor: str) -> None:
@@ -68,15 +60,6 @@ def insert_source(con: duckdb.DuckDBPyConnection, *, code: str, doc_number: str,
         "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'user', ?, ?)",
         [code, doc_number, title, issuer, issued, status, note, actor, now()],
     )
-
-
-def existing_target(con: duckdb.DuckDBPyConnection, indicator: str, region: str, year: int,
-                    source: str) -> float | None:
-    row = con.execute(
-        "SELECT value FROM targets WHERE indicator = ? AND region = ? AND year = ? AND source = ?",
-        [indicator, region, int(year), source],
-    ).fetchone()
-    return None if row is None else float(row[0])
 
 
 def upsert_target(con: duckdb.DuckDBPyConnection, *, indicator: str, region: str, year: int,
@@ -128,14 +111,3 @@ def user_by_email(store: Store, email: str) -> dict | None:
         if row is None:
             return None
         return dict(zip([d[0] for d in cur.description], row, strict=False))
-
-
-def audit_entries(store: Store, prefix: str | None = None, limit: int = 200) -> pd.DataFrame:
-    sql = "SELECT audit_id, logged_at, actor, action, object, detail FROM audit_log"
-    params: list = []
-    if prefix:
-        sql += " WHERE action LIKE ?"
-        params.append(prefix + "%")
-    sql += " ORDER BY audit_id DESC LIMIT ?"
-    params.append(int(limit))
-    return store.df(sql, params)

@@ -3,9 +3,14 @@ itself on open (after sqlite-utils' migrations).  Never edit a released migratio
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
+
+from .. import clock
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -166,12 +171,71 @@ def m005_current_observations(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+LEGACY_ZONE_ENV = "JXTRACK_LEGACY_TZ"
+
+
+def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The zone naive times were written in before m006: the server's own zone (they came from
+    ``datetime.now()``), unless ``JXTRACK_LEGACY_TZ`` names another.  None if it cannot be named."""
+    name = os.environ.get(LEGACY_ZONE_ENV, "").strip()
+    if not name:
+        con.execute("RESET TimeZone")  # DuckDB's default is the system zone
+        name = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+        con.execute(f"SET TimeZone = '{clock.zone_name()}'")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def m006_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
+    """Every TIMESTAMP column becomes TIMESTAMPTZ, so an instant means the same whatever zone the
+    server or the reader is in.  Existing naive values were the server's local time: they are
+    read in that zone (see ``_legacy_zone``); an unnamed zone falls back to its current offset."""
+    cols = con.execute(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_schema, table_name) "
+        "WHERE t.table_type = 'BASE TABLE' AND c.data_type = 'TIMESTAMP' AND c.table_schema = 'main' "
+        "ORDER BY 1, 2"
+    ).fetchall()
+    legacy = _legacy_zone(con)
+    if legacy is not None:
+        using = "timezone('{zone}', {col})"
+    else:
+        offset = int(datetime.now().astimezone().utcoffset().total_seconds())
+        using = "timezone('UTC', {col} - INTERVAL '" + str(offset) + " seconds')"
+    for table, col in cols:
+        expr = using.format(zone=legacy, col=f'"{col}"')
+        con.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{col}" TYPE TIMESTAMPTZ USING {expr}')
+
+
+def m007_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
+    """Settings the working group changes (the due day…), and the bulletins issued (what
+    "since the last bulletin" means for reminders)."""
+    con.execute(
+        """
+        CREATE TABLE settings (
+            key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL,
+            set_by VARCHAR NOT NULL, set_at TIMESTAMPTZ NOT NULL, reason VARCHAR);
+        CREATE SEQUENCE bulletin_seq START 1;
+        CREATE TABLE bulletins (
+            bulletin_id BIGINT PRIMARY KEY DEFAULT nextval('bulletin_seq'),
+            period VARCHAR NOT NULL, issued_at TIMESTAMPTZ NOT NULL, issued_by VARCHAR NOT NULL,
+            file_name VARCHAR,
+            red VARCHAR NOT NULL);  -- JSON list of {"indicator", "region"} shown red in it
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
     (3, "web sessions and failed sign-ins for unknown names", m003_web_sessions),
     (4, "project ledger and subsidy rule bindings", m004_project_ledger),
     (5, "current_observations as the one definition of figures in force", m005_current_observations),
+    (6, "instants as TIMESTAMPTZ", m006_instants_with_zone),
+    (7, "settings and issued bulletins", m007_settings_and_bulletins),
 ]
 
 
@@ -179,7 +243,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply every migration not yet recorded, each in its own transaction; return those applied."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
     )
     done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
@@ -190,7 +254,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         try:
             fn(con)
             con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp::TIMESTAMP)",
+                "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)",
                 [version, name],
             )
             con.execute("COMMIT")
@@ -199,7 +263,3 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             raise
         applied.append(version)
     return applied
-
-
-def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    return max((v for v, _, _ in MIGRATIONS), default=0)

@@ -12,6 +12,8 @@ import streamlit as st
 from .. import services
 from .. import webservices as ws
 from ..auth import User
+from ..services import regions as regions_svc
+from ..services import targets as targets_svc
 from ..store import Store
 from ..store import admin as store_admin
 
@@ -47,6 +49,7 @@ def invalidate() -> None:
     """Call after any write that changes figures or targets."""
     _versions.clear()
     st.cache_data.clear()
+    services.clear_status_cache()
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
@@ -56,7 +59,7 @@ def _is_demo(path: str, v: tuple) -> bool:
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _periods(path: str, v: tuple) -> list[str]:
-    return ws.periods(store_for(path))
+    return regions_svc.periods(store_for(path))
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="正在计算各指标完成情况…")
@@ -76,12 +79,12 @@ def _scorecard(path: str, v: tuple, region: str, period: str | None, user: User)
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _regions(path: str, v: tuple, user: User):
-    return ws.visible_regions(store_for(path), user)
+    return regions_svc.visible_regions(store_for(path), user)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def _targets(path: str, v: tuple, user: User):
-    return ws.targets_view(store_for(path), user)
+    return targets_svc.targets_view(store_for(path), user)
 
 
 def _key(s: Store) -> tuple[str, tuple]:

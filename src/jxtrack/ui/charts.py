@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.periods import label_month_short
+
 from .. import lights
 from . import fmt
 
@@ -58,7 +60,7 @@ def progress_line(series: pd.DataFrame, unit: str, target_label: str) -> go.Figu
     """Year-to-date actual month by month against the 序时 line and the target."""
     s = series.sort_values("period")
     # the months of one year: '10月' fits a phone's axis where '2026年1–10月' would be turned sideways
-    x = [f"{int(p[5:7])}月" for p in s["period"]]
+    x = [label_month_short(p) for p in s["period"]]
     fig = go.Figure()
     fig.add_scatter(x=x, y=s["actual"], mode="lines+markers", name=f"实际（累计，{unit}）",
                     line={"width": 3}, marker={"symbol": "circle"},

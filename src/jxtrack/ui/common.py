@@ -9,7 +9,9 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from .. import auth, lights, outputs, services
+from metrics.periods import label_ytd
+
+from .. import auth, clock, lights, outputs, services
 from ..store import StoreError
 from . import cache, charts, fmt
 
@@ -53,13 +55,15 @@ def period_select(store, key: str) -> str | None:
     if not periods:
         st.info("数据库里还没有数据。请先在“数据上传”页上传报表。")
         st.stop()
-    return st.selectbox("报告期", periods, index=0, key=key, format_func=fmt.period_label)
+    return st.selectbox("报告期", periods, index=0, key=key, format_func=label_ytd)
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel of a table; text that users wrote cannot become a formula (jxtrack.outputs:
-    neutralised in the CSV, text cells in the workbook).  Status rows are turned into ``df`` by
-    :func:`download_frame` (numbers in number cells), never by the formatted screen table."""
+    """CSV and Excel of a table (times as Beijing wall-clock time); text that users wrote cannot
+    become a formula (jxtrack.outputs: neutralised in the CSV, text cells in the workbook).  Status
+    rows are turned into ``df`` by :func:`download_frame` (numbers in number cells), never by the
+    formatted screen table."""
+    df = clock.wall_clock(df)
     c1, c2 = st.columns(2)
     c1.download_button("下载 CSV", outputs.csv_bytes(df), f"{name}.csv", "text/csv", key=f"{key}_csv")
     c2.download_button("下载 Excel", outputs.xlsx_bytes(df, name), f"{name}.xlsx",

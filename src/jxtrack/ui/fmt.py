@@ -11,7 +11,11 @@ import math
 
 import pandas as pd
 
-COUNT_UNITS = {"个", "家", "人", "亩", "项"}
+from ..catalog import COUNT_UNITS
+
+# headcounts and land areas are not counts (averages, fractions of 亩 occur) but read better
+# without ".0" when they are whole
+_WHOLE_WHEN_INTEGRAL = ("人", "亩")
 REPORT_STATES = {
     "reported": "✔ 已报",
     "late": "◆ 迟报",
@@ -36,7 +40,7 @@ def number(v, unit: str | None = None, with_unit: bool = True) -> str:
     u = unit or ""
     if u == "是/否":
         return "已获批" if v >= 1 else "未获批"
-    if u in COUNT_UNITS and abs(v - round(v)) < 1e-9:
+    if (u in COUNT_UNITS or u in _WHOLE_WHEN_INTEGRAL) and abs(v - round(v)) < 1e-9:
         s = f"{v:,.0f}"
     elif u == "%":
         s = f"{v:.1f}"
@@ -90,14 +94,6 @@ def will_meet(v) -> str:
     if _missing(v):
         return "—"
     return "✔ 可完成" if bool(v) else "✖ 难完成"
-
-
-def period_label(period: str) -> str:
-    """'2026-10' -> '2026年1–10月'; figures are year-to-date."""
-    if not period:
-        return ""
-    y, m = period[:4], int(period[5:7])
-    return f"{y}年1月" if m == 1 else f"{y}年1–{m}月"
 
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=\"'")

@@ -14,13 +14,13 @@ e-mail is mapped to an account (its role and county) in the users table."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
-from .. import access, auth, setup_db
-from .. import webservices as ws
+from .. import access, auth, clock, setup_db
 from ..auth import User
+from ..services import users as users_svc
 from ..store import StoreError
 from . import cache, cookie_routes, fmt
 
@@ -44,7 +44,7 @@ def oidc_configured() -> bool:
 
 def sign_in(user: User, session_id: int | None = None) -> None:
     """Put ``user`` in this tab's state; with ``session_id`` the server-side row governs expiry."""
-    t = datetime.now()
+    t = clock.now()
     st.session_state[USER_KEY] = user
     st.session_state[SIGNED_IN_KEY] = t
     st.session_state[SEEN_KEY] = t
@@ -106,7 +106,7 @@ def current_user() -> User | None:
             return user
     if user is None and oidc_configured() and getattr(st.user, "is_logged_in", False):
         try:
-            user = ws.user_from_email(cache.store(), str(st.user.get("email", "")))
+            user = users_svc.user_from_email(cache.store(), str(st.user.get("email", "")))
         except auth.AuthError as exc:
             st.session_state["auth_message"] = str(exc)
             st.logout()
@@ -128,7 +128,7 @@ def current_user() -> User | None:
         st.session_state[USER_KEY] = live.user   # a role changed by the admin applies at once
         return live.user
     # a tab without a server-side row (signed in through OIDC): expiry kept in the tab
-    t = datetime.now()
+    t = clock.now()
     seen = st.session_state.get(SEEN_KEY) or t
     started = st.session_state.get(SIGNED_IN_KEY) or t
     if t - seen > timedelta(minutes=IDLE_MINUTES):

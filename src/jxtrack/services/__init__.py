@@ -6,7 +6,8 @@ applies the user's role (county users see only their county and the city total).
 
 from __future__ import annotations
 
-import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -14,16 +15,14 @@ import pandas as pd
 
 from metrics import targets as binding_rules
 from metrics.derive import derive
-from metrics.periods import needed_periods
+from metrics.periods import BASELINE, Period, needed_periods
 from metrics.progress import compute_status
 from metrics.targets import select_binding
 
-from . import access, auth
-from .catalog import Catalog, from_tables, load_catalog
-from .store import CATALOG_BINDING_SETTER, Store
+from .. import access, auth
+from ..catalog import Catalog, from_tables, load_catalog
+from ..store import CATALOG_BINDING_SETTER, Store
 
-BASELINE = "2023-12"
-PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 STATUS_COLUMNS = [
     "indicator_code", "indicator_name", "region", "period", "actual", "unit", "target",
     "completion", "expected", "gap", "light", "forecast", "required_pace", "yoy", "rank",
@@ -56,7 +55,7 @@ def catalog(store: Store | None = None) -> Catalog:
     build a database) the files in data/."""
     if store is None:
         return catalog_files()
-    from .store.admin import data_version
+    from ..store.admin import data_version
 
     key = str(store.path)
     with store.connect():
@@ -73,10 +72,11 @@ def catalog(store: Store | None = None) -> Catalog:
 
 
 def parse_period(text: str) -> str:
-    m = PERIOD_RE.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ServiceError(f"报告期 “{text}” 格式不对，应为 YYYY-MM，例如 2026-10。")
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    """A period from user input as 'YYYY-MM' (``metrics.periods.Period`` decides what is valid)."""
+    try:
+        return str(Period.parse(text))
+    except ValueError:
+        raise ServiceError(f"报告期 “{text}” 格式不对，应为 YYYY-MM，例如 2026-10。") from None
 
 
 def resolve_region(store: Store, text: str) -> str:
@@ -131,17 +131,49 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
         if user is not None and region is not None:
             access.ensure(user, "read", region, city=city, names=regions.set_index("code")["name"].to_dict())
-        obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
-        targets = binding_targets(store)
+        st = _status_all(store, period, regions)
+    if region is not None:
+        st = st[st["region_code"] == region]
+    elif user is not None:
+        st = st[st["region_code"].isin(access.readable(user, regions["code"], city=city))]
+    return st.reset_index(drop=True)
+
+
+_status_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_status_lock = threading.Lock()
+STATUS_CACHE_SIZE = 8
+
+
+def clear_status_cache() -> None:
+    """Forget the shared status tables (benchmarks measure the computation itself)."""
+    with _status_lock:
+        _status_cache.clear()
+
+
+def _status_all(store: Store, period: str, regions: pd.DataFrame) -> pd.DataFrame:
+    """The whole status table of ``period``, computed once per data version and shared by every
+    page, the CLI and the bulletin in this process (the first page after an import pays, the
+    others reuse it).  Keyed by the database's data version, which every process moves."""
+    from ..store.admin import data_version
+
+    key = (str(store.path), data_version(store), period)
+    with _status_lock:
+        hit = _status_cache.get(key)
+        if hit is not None:
+            _status_cache.move_to_end(key)
+            return hit.copy()
+    obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
+    targets = binding_targets(store)
     targets = targets[targets["binding"]]
-    ind = catalog(store).indicators
+    cat = catalog(store)
+    ind = cat.indicators
     st = judge(obs, targets, ind, regions, period)
     # names and display order by position lookups (cheaper than merges on text keys at scale)
     r_pos = pd.Index(regions["code"].astype(str)).get_indexer(st["region"])
     i_pos = pd.Index(ind["code"].astype(str)).get_indexer(st["indicator"])
     st["indicator_code"] = st["indicator"]
-    for col, src in (("indicator_name", "name"), ("short_name", "short_name"), ("group", "group"), ("section", "section"),
-                     ("sort", "sort"), ("key", "key")):
+    for col, src in (("indicator_name", "name"), ("short_name", "short_name"), ("group", "group"),
+                     ("section", "section"), ("sort", "sort"), ("key", "key")):
         st[col] = ind[src].to_numpy()[i_pos]
     st["region_code"] = st["region"]
     st["region"] = regions["name"].to_numpy()[r_pos]
@@ -152,20 +184,21 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         # a note on a figure explains every indicator built from it (数字化改造项目数 explains both
         # 数字化改造项目 and “两化”改造项目)
         notes = notes.astype({"region": "str", "measure": "str", "note": "str"}).merge(
-            catalog(store).measure_indicator_pairs(), on="measure")
+            cat.measure_indicator_pairs(), on="measure")
         notes = notes.drop_duplicates(["region", "indicator", "note"])
         notes = notes.groupby(["region", "indicator"], as_index=False)["note"].agg("；".join)
         st = st.merge(notes.rename(columns={"region": "region_code", "note": "explanation"}),
                       on=["region_code", "indicator"], how="left")
     else:
         st["explanation"] = None
-    if region is not None:
-        st = st[st["region_code"] == region]
-    elif user is not None:
-        st = st[st["region_code"].isin(access.readable(user, regions["code"], city=city))]
     st = st.sort_values(["region_sort", "sort"]).reset_index(drop=True)
     rest = [c for c in st.columns if c not in STATUS_COLUMNS]
-    return st[STATUS_COLUMNS + rest]
+    st = st[STATUS_COLUMNS + rest]
+    with _status_lock:
+        _status_cache[key] = st
+        while len(_status_cache) > STATUS_CACHE_SIZE:
+            _status_cache.popitem(last=False)
+    return st.copy()
 
 
 def judge(obs: pd.DataFrame, targets: pd.DataFrame, ind: pd.DataFrame, regions: pd.DataFrame,
