@@ -1,5 +1,7 @@
 """区县 — one county's scorecard: every indicator with light, rank among counties and a trend."""
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -23,23 +25,28 @@ with common.guard():
     sc = cache.county_scorecard(store, region, period, user)
 
 st.title(f"{sc.region_name} · {label_ytd(sc.period)}")
-common.light_counts(sc.counts)
 rows = sc.rows
+# what the count counts, and every light in it (grey ones too), so the parts add up to the total
+st.markdown(f"**{sc.region_name}指标 {len(rows)} 项**中：" + common.counts_text(Counter(common.shown_lights(rows))))
 extra = pd.DataFrame({
     "排名": [f"第{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
            for a, b in zip(rows["rank"], rows["rank_of"], strict=True)],
     "与区县平均差": [fmt.number(v, u) if pd.notna(v) else "—" for v, u in zip(rows["gap_to_avg"], rows["unit"], strict=True)],
 })
-tables = []
 for g in ("两化", "两业"):
     mask = (rows["group"] == g).to_numpy()
     if mask.any():
         st.subheader("“两化”改造" if g == "两化" else "两业融合")
         part = rows[mask].reset_index(drop=True)
         ex = extra[mask].reset_index(drop=True)
-        ex["近12个月"] = part["trend"]
-        tables.append(common.show_status(
+        # the grid's sparkline refuses a list with a gap (it shows the list as text with an English
+        # error): months without a figure (1月 merged into 1–2月, not yet reported) are left out
+        ex["近12个月"] = [[v for v in t if v is not None and v == v] for t in part["trend"]]
+        common.show_status(
             part, extra=ex, key=f"county_table_{g}",
-            column_config={"近12个月": st.column_config.LineChartColumn("近12个月（当年累计）", width="small")}))
-if tables:
-    common.downloads(pd.concat(tables).drop(columns=["近12个月"]), f"{sc.region_name}_{sc.period}", "county_dl")
+            column_config={"近12个月": st.column_config.LineChartColumn(
+                "近12个月", width="small",
+                help="近12个月每月末的数值走势：年内为累计数，每年1月重新累计；没有数字的月份（如并入1–2月报送的1月）略去")})
+if len(rows):
+    common.downloads(common.download_frame(rows, extra=pd.DataFrame({"与区县平均差": rows["gap_to_avg"].round(2)})),
+                     f"{sc.region_name}_{sc.period}", "county_dl")

@@ -40,9 +40,10 @@ if len(row):
     m = st.columns(4)
     m[0].metric(f"{region_names[region]} · {lights.md(lights.shown(r['light'], r['light_reason']))}", fmt.number(r["actual"], unit),
                 help="年初至本月累计")
-    m[1].metric("目标", fmt.comparator(r["comparator"]) + fmt.number(r["target"], unit))
+    m[1].metric("目标", fmt.target(r["target"], unit, r["comparator"]))
+    gap = fmt.gap_points(r["completion"], r["time_progress"], r["gap_pp"])
     m[2].metric("完成率", fmt.pct(r["completion"]),
-                delta=None if pd.isna(r["gap_pp"]) else f"{r['gap_pp']:+.1f} 个百分点（对序时）")
+                delta=None if gap is None else f"{fmt.pp(gap)}（对序时）")
     m[3].metric("年末预测", fmt.number(r["forecast"], unit), help=fmt.will_meet(r["will_meet"]))
     n = st.columns(4)
     n[0].metric("序时进度", fmt.pct(r["time_progress"]) if r["kind"] in ("annual_flow", "ytd_ratio")
@@ -80,7 +81,7 @@ else:
 
 st.subheader("逐月走势（年初至今累计）")
 if len(d.series) and d.series["actual"].notna().any():
-    st.plotly_chart(charts.progress_line(d.series, unit, "年度目标"), width="stretch", key="indicator_line")
+    common.chart(charts.progress_line(d.series, unit, "年度目标"), "indicator_line")
 else:
     st.caption("本年还没有该地区的数据。")
 
@@ -88,8 +89,8 @@ counties = d.rows[d.rows["region_level"] == "county"]
 if len(counties) > 1:
     st.subheader("各区县对比")
     avg = counties["county_avg"].dropna()
-    st.plotly_chart(charts.county_bars(counties, unit, avg.iloc[0] if len(avg) else None),
-                    width="stretch", key="indicator_bars")
+    common.chart(charts.county_bars(counties, unit, avg.iloc[0] if len(avg) else None), "indicator_bars")
+    st.caption("条形为年初至今实际，竖线标记为各区县自己的目标，虚线为区县平均；按完成率排序，完成得好的在上。")
 
 st.subheader("数据表")
 extra = pd.DataFrame({
@@ -97,5 +98,6 @@ extra = pd.DataFrame({
            for a, b in zip(d.rows["rank"], d.rows["rank_of"], strict=True)],
     "同比": d.rows["yoy"].map(lambda v: fmt.pct(v, signed=True)).to_numpy(),
 })
-table = common.show_status(d.rows, region_col=True, extra=extra, key="indicator_table")
-common.downloads(table, f"{names[code]}_{d.period}", "indicator_dl")
+common.show_status(d.rows, region_col=True, extra=extra, key="indicator_table")
+common.downloads(common.download_frame(d.rows, region_col=True, indicator_col=False),
+                 f"{names[code]}_{d.period}", "indicator_dl")

@@ -46,12 +46,12 @@ with tabs["项目清单"]:
         table = pd.DataFrame({
             "项目名称": view["project_name"], "企业名称": view["enterprise"], "统一社会信用代码": view["credit_code"],
             "地区": view["region"], "项目类型": view["project_type"], "开工日期": view["start_date"],
-            "验收日期": view["acceptance_date"], "总投资": view["total_investment"],
-            "生产性投入": view["productive_investment"], "设备投资额": view["equipment_investment"],
+            "验收日期": view["acceptance_date"], "总投资（万元）": view["total_investment"],
+            "生产性投入（万元）": view["productive_investment"], "设备投资额（万元）": view["equipment_investment"],
             "绩效评价": view["grade"], "认定": view["honours"], "也在其他区县项目库": view["duplicate_in"],
         })
         st.caption(f"共 {len(table)} 个项目。")
-        st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table), 15))
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table), 15))
         dups = (view["duplicate_in"] != "").sum()
         if dups:
             st.warning(f"有 {dups} 个项目（同一企业、同名项目）也出现在其他区县的项目库中，可能重复统计，请核实。")
@@ -75,7 +75,7 @@ with tabs["奖补测算"]:
             "规则": ys["rule_name"], "条款": ys["clause"], "依据": ys["basis"], "金额（万元）": ys["amount"],
             "结果": ys["status"].map(projects.STATUS_LABELS), "说明": ys["reason"],
         })
-        st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table), 15))
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table), 15))
         common.downloads(table, f"奖补测算_{year}", "projects_subsidy_dl")
         tot = projects.totals(ys)
         c1, c2 = st.columns(2)
@@ -119,16 +119,17 @@ with tabs["奖补规则"]:
     table = pd.DataFrame({
         "规则": rules["name"], "文件": rules["document"], "条款": rules["clause"],
         "状态": rules["status"].map({"official": "正式文件", "draft": "征求意见稿"}),
-        "适用": rules["binding"].map({True: "✔ 适用", False: "仅供参考"}), "代码": rules["code"],
-        "事项": rules["topic"],
+        "适用": rules["binding"].map({True: "✔ 适用", False: "仅供参考"}),
     })
-    st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table), 25))
+    st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table), 25),
+                 placeholder="—")
     st.caption("文件之间不一致时（如省级未来工厂：6号 200万元，两业融合征求意见稿 300万元），两条都保留，其中一条适用。")
     if access.can(user, "switch_binding"):
         topics = rules.groupby("topic")["code"].count()
         topics = list(topics[topics > 1].index)
         with st.form("projects_bind"):
-            topic = st.selectbox("事项", topics, key="projects_bind_topic")
+            topic = st.selectbox("事项", topics, key="projects_bind_topic",
+                                 format_func=lambda t: " / ".join(dict.fromkeys(rules.loc[rules["topic"] == t, "name"])))
             options = list(rules.loc[rules["topic"] == topic, "code"])
             rule = st.selectbox("改为适用的规则", options, key="projects_bind_rule",
                                 format_func=lambda c: rules.set_index("code").loc[c, "name"] + "（"
@@ -148,6 +149,7 @@ if "导入项目库" in tabs:
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         up = st.file_uploader("选择项目库文件（xlsx / xls / csv，不超过 20 MB）", type=["xlsx", "xls", "csv"],
                               key="projects_file")
+        common.chinese_uploader("projects_file")
         if up is not None:
             raw = up.getvalue()
             with st.spinner("正在检查文件…"), common.guard():
@@ -163,8 +165,8 @@ if "导入项目库" in tabs:
                 st.dataframe(pd.DataFrame({
                     "级别": pf["severity"].map(lambda s: "✖ 错误" if s == "error" else "◆ 提醒"),
                     "工作表": pf["sheet"].fillna(""), "单元格": pf["cell"].fillna(""),
-                    "读到的值": pf["value"].fillna(""), "问题": pf["message"], "代码": pf["code"],
-                }), hide_index=True, width="stretch")
+                    "读到的值": pf["value"].fillna(""), "问题": pf["message"], "错误代码": pf["code"],
+                }), hide_index=True, width="stretch", placeholder="—", column_order=["级别", "工作表", "单元格", "读到的值", "问题"])
             if res.ok:
                 accept = True
                 if res.warnings:

@@ -7,6 +7,7 @@ import streamlit as st
 from jxtrack import quality
 from jxtrack.reports.streamlit_bits import download_buttons
 from jxtrack.ui import cache, common, session
+from metrics.periods import label_ytd
 
 user = session.require_user()
 store = cache.store()
@@ -22,9 +23,12 @@ if w.empty:
     st.success("本期未发现数据质量问题。", icon=":material/check_circle:")
 else:
     c1, c2, c3 = st.columns(3)
-    sev = c1.multiselect("级别", list(quality.SEVERITY_LABELS.values()), key="quality_severity")
-    kinds = c2.multiselect("类型", sorted(w["check_label"].unique()), key="quality_check")
-    places = c3.multiselect("地区", list(dict.fromkeys(w["region"])), key="quality_region")
+    sev = c1.multiselect("级别", list(quality.SEVERITY_LABELS.values()), key="quality_severity",
+                         placeholder="请选择…（不选即全部）")
+    kinds = c2.multiselect("类型", sorted(w["check_label"].unique()), key="quality_check",
+                           placeholder="请选择…（不选即全部）")
+    places = c3.multiselect("地区", list(dict.fromkeys(w["region"])), key="quality_region",
+                            placeholder="请选择…（不选即全部）")
     shown = w
     if sev:
         shown = shown[shown["severity_label"].isin(sev)]
@@ -36,15 +40,15 @@ else:
     st.markdown("　".join(f"**{k}** {int(counts.get(k, 0))} 条" for k in quality.SEVERITY_LABELS.values()))
     table = pd.DataFrame({
         "级别": shown["severity_label"], "类型": shown["check_label"], "地区": shown["region"],
-        "指标": shown["indicator"].fillna("—"), "报告期": shown["period"],
+        "指标": shown["indicator"].fillna("—"), "报告期": shown["period"].map(label_ytd),
         "上传编号": shown["upload_id"].map(lambda v: "—" if pd.isna(v) else f"#{int(v)}"),
         "说明": shown["message"],
     })
-    st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table)))
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table)))
     common.downloads(table, f"数据质量-{period}", "quality_dl")
 
 st.subheader("月度通报")
-st.caption("与命令 `jxtrack report` 相同的通报：总体情况、汇总表、区县排名、红灯清单及偏差说明、报送情况、数据质量附件。")
+st.caption("本期的月度通报（Word 和 Excel）：总体情况、汇总表、区县排名、红灯清单及偏差说明、报送情况、数据质量附件。")
 if st.button("生成本期月度通报", key="quality_build_bulletin"):
     with st.spinner("正在生成 Word 和 Excel 通报…"), common.guard():
         st.session_state["quality_bulletin"] = (period, download_buttons(store, period, user))

@@ -52,7 +52,7 @@ else:
     view = view[["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name", "n_values",
                  "withdrawn_by", "withdraw_reason"]]
     view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因"]
-    st.dataframe(view, hide_index=True, width="stretch")
+    st.dataframe(view, hide_index=True, width="stretch", placeholder="—")
     common.downloads(view, f"上传记录_{year}", "reporting_dl")
     if access.can(user, "withdraw"):
         accepted = hist[hist["status"] == "accepted"]

@@ -38,7 +38,7 @@ table = pd.DataFrame({
     "指标": view["indicator_name"],
     "地区": view["region"],
     "年份": view["year"],
-    "目标值": [fmt.comparator(c) + fmt.number(v, units.get(i)) for c, v, i in
+    "目标值": [fmt.target(v, units.get(i), c) for c, v, i in
             zip(view["comparator"], view["target_value"], view["indicator_code"], strict=False)],
     "约束性": view["binding"].map({True: "✔ 约束性", False: "参考"}),
     "约束性依据": view["binding_reason"].fillna(""),
@@ -47,10 +47,12 @@ table = pd.DataFrame({
     "条款": view["clause"].fillna(""),
     "另一出处的数字": view["other_figures"],
 })
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", placeholder="—",
+             column_config={"出处": st.column_config.TextColumn(width="large"),
+                            "约束性依据": st.column_config.TextColumn(width="medium")})
 st.caption(f"共 {len(table)} 条。多个出处给出同一指标同一年的目标时，默认以正式文件为约束性目标（两份正式文件不一致时，"
            "按目录记录的默认决定，见“约束性依据”），其他数字并列显示。")
-common.downloads(table, "目标及出处", "targets_dl")
+common.downloads(common.targets_download_frame(view, units.to_dict()), "目标及出处", "targets_dl")
 
 if access.can(user, "edit_targets"):
     st.divider()
@@ -116,7 +118,8 @@ if access.can(user, "edit_targets"):
         year = st.number_input("年度", 2024, 2035, 2026, key="dec_year")
         st.download_button("下载任务分解表模板", targets_svc.decomposition_template(store, int(year)),
                            f"任务分解表模板_{int(year)}.xlsx", key="dec_template")
-        up = st.file_uploader("上传填好的任务分解表（xlsx 或 csv）", type=["xlsx", "csv"], key="dec_file")
+        up = st.file_uploader("上传填好的任务分解表（xlsx 或 csv，不超过 20 MB）", type=["xlsx", "csv"], key="dec_file")
+        common.chinese_uploader("dec_file")
         if up is not None:
             with common.guard():
                 dec = targets_svc.read_decomposition(up.getvalue(), up.name)
@@ -144,8 +147,10 @@ if len(ch):
                "binding.default": "目录默认约束性目标"}
     st.dataframe(pd.DataFrame({
         "时间": ch["changed_at"], "操作人": ch["changed_by"], "操作": ch["action"].map(actions).fillna(ch["action"]),
-        "指标": ch["indicator"].map(names).fillna(""), "地区": ch["region"].fillna(""), "年份": ch["year"],
-        "出处": ch["source"], "原值": ch["old_value"], "新值": ch["new_value"], "原因": ch["reason"],
-    }), hide_index=True, width="stretch")
+        "指标": ch["indicator"].map(names).fillna(""), "地区": ch["region_name"].fillna(""),
+        "年份": ch["year"].map(lambda y: "" if pd.isna(y) else f"{int(y)}"),
+        "出处": ch["source_name"].fillna(""), "原值": ch["old_value"], "新值": ch["new_value"], "原因": ch["reason"],
+    }), hide_index=True, width="stretch", placeholder="—",
+        column_config={"原因": st.column_config.TextColumn(width="large")})
 else:
     st.caption("还没有变更记录。")

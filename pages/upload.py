@@ -36,7 +36,10 @@ st.download_button("下载模板（Excel）", data, fname, key="upload_template"
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader("② 上传填好的报表")
-up = st.file_uploader("选择文件（xlsx / xls / csv，不超过 20 MB）", type=["xlsx", "xls", "csv"], key="upload_file")
+up = st.file_uploader("选择填好的报表（Excel 或 CSV：.xlsx、.xls、.csv；每个文件不超过 20 MB）",
+                      type=["xlsx", "xls", "csv"], key="upload_file",
+                      help="点“选择文件”从电脑或手机里选，或把文件拖到框内。")
+common.chinese_uploader("upload_file", limit="可拖入文件 · 每个文件不超过 20 MB")
 if up is None:
     st.caption("上传后先检查、预览，确认后才写入数据库。")
     st.stop()
@@ -60,9 +63,12 @@ if res.problems:
         "级别": pf["severity"].map(lambda s: "✖ 错误" if s == "error" else "◆ 提醒"),
         "工作表": pf["sheet"].fillna(""), "单元格": pf["cell"].fillna(""),
         "读到的值": pf["value"].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)),
-        "问题": pf["message"], "代码": pf["code"],
+        "问题": pf["message"], "错误代码": pf["code"],
     })
-    st.dataframe(table, hide_index=True, width="stretch", height=common.table_height(len(table), 15))
+    # the stable code is for support and the download, not for the reader of the screen
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table), 15),
+                 column_order=[c for c in table.columns if c != "错误代码"],
+                 column_config={"问题": st.column_config.TextColumn(width="large")})
     common.downloads(table, "检查结果", "upload_problems_dl")
 
 if len(res.diff):
@@ -78,7 +84,7 @@ if len(res.diff):
     })
     n_changed, n_new = int((d["change"] == "changed").sum()), int((d["change"] == "new").sum())
     st.caption(f"修改 {n_changed} 项，新增 {n_new} 项，不变 {len(d) - n_changed - n_new} 项。旧数据不会删除，撤回本次上传即可恢复。")
-    st.dataframe(view, hide_index=True, width="stretch", height=common.table_height(len(view), 15))
+    st.dataframe(view, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(view), 15))
 
 if res.ok:
     accept = True

@@ -19,7 +19,7 @@ view = users.assign(
     active=users["active"].map({True: "✔ 启用", False: "✖ 停用"}),
 )[["username", "display_name", "role", "region", "email", "active", "failed_attempts", "locked_until", "created_at"]]
 view.columns = ["用户名", "姓名", "角色", "区县", "邮箱", "状态", "连续输错", "锁定至", "创建时间"]
-st.dataframe(view, hide_index=True, width="stretch")
+st.dataframe(view, hide_index=True, width="stretch", placeholder="—")
 
 tab_add, tab_edit = st.tabs(["新增用户", "修改用户"])
 with tab_add, st.form("user_add", clear_on_submit=True):

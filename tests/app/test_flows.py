@@ -219,7 +219,8 @@ def test_refused_upload_reveals_nothing_of_other_counties(demo_store):
     assert not any("将要变化" in h.value for h in at.subheader)
     assert not [b for b in at.button if b.key == "upload_commit"]
     table = at.dataframe[0].value
-    assert set(table["代码"]) == {"not_permitted"}
+    assert set(table["错误代码"]) == {"not_permitted"}   # in the data (and the download) …
+    assert "错误代码" not in list(at.dataframe[0].proto.column_order)   # … not on the screen
     shown = texts(at)
     from jxtrack.ui import fmt
     for (_period, measure), v in old.items():

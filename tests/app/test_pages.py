@@ -74,10 +74,11 @@ def test_overview_board(demo_ro):
     at = run_app(USERS["leader"])
     t = texts(at)
     assert "总览" in at.title[0].value
-    counts = [m.value for m in at.markdown if m.value.startswith("#### ")][0]
-    for word in (":red[▲ 红]灯", ":orange[◆ 黄]灯", ":green[● 绿]灯", ":blue[✔ 已完成]"):
+    counts = [m.value for m in at.markdown if m.value.startswith("**全市指标")][0]
+    for word in (":red[▲ 红]", ":orange[◆ 黄]", ":green[● 绿]", ":blue[✔ 已完成]"):
         assert word in counts
-    assert "“两化”改造" in t and "两业融合" in t and "红灯清单" in t
+    labels = " ".join(e.label for e in at.expander)
+    assert "“两化”改造" in labels and "两业融合" in labels and "红灯清单" in t
     assert "偏差说明" in t
     assert at.get("plotly_chart"), "heat map"
 

@@ -164,7 +164,12 @@ def test_template_structure_and_round_trip(fx, empty_store):
     assert ws.protection.sheet and "嘉善县" in ws["A1"].value and "2025年1–10月" in ws["A1"].value
     assert ws["A2"].value == "填报单位：嘉善县" and ws["A2"].protection.locked
     header = [c.value for c in ws[5]]
-    assert header[:4] == ["序号", "指标代码", "指标名称", "单位"] and header[-1] == "偏差说明"
+    assert header[:4] == ["序号", "系统编码（勿改）", "指标名称", "单位"] and header[-1] == "偏差说明"
+    # no English on the sheet a county sees: the code column is labelled in Chinese and hidden,
+    # and the instructions name the page that exists
+    assert ws.column_dimensions["B"].hidden
+    notes = "\n".join(str(c.value) for c in wb["填报说明"]["A"] if c.value)
+    assert "“数据上传”页面" in notes and "上传报表”页面" not in notes
     rows = {r[1]: r for r in ws.iter_rows(min_row=6, values_only=True) if r[1]}
     assert rows["digital_projects"][2:5] == ("数字化改造项目数", "个", 136)    # last period beside
     assert rows["tech_investment"][3] == "亿元"

@@ -25,7 +25,9 @@ from .reader import META_SHEET
 
 TEMPLATE_VERSION = "1"
 DATA_SHEET = "填报表"
-HEADERS = ["序号", "指标代码", "指标名称", "单位", "上期数（参考）", "本期累计数（请填写）", "偏差说明"]
+# column B holds the catalog's code of each row so the import never has to guess a renamed row;
+# it is hidden and labelled in Chinese (the reader matches a header with 编码)
+HEADERS = ["序号", "系统编码（勿改）", "指标名称", "单位", "上期数（参考）", "本期累计数（请填写）", "偏差说明"]
 INPUT_COL = 6   # F
 NOTE_COL = 7    # G
 FIRST_ROW = 6
@@ -117,6 +119,7 @@ def write_template(catalog: Catalog, region_code: str, period: str,
     ws.cell(last + 1, 4, "联系电话：")
     for col, width in zip("ABCDEFG", (6, 24, 46, 10, 18, 20, 36), strict=False):
         ws.column_dimensions[col].width = width
+    ws.column_dimensions["B"].hidden = True
     ws.freeze_panes = ws.cell(FIRST_ROW, 1)
     ws.protection.sheet = True
     ws.protection.formatCells = False
@@ -130,8 +133,8 @@ def write_template(catalog: Catalog, region_code: str, period: str,
         "3. 数字请直接填写，不要带单位、文字或空格；没有数据的留空，不要填“无”或“—”。",
         "4. 累计数比上期少、或与上期相比变化很大的，请在“偏差说明”中写明原因。",
         "5. 1-2月合并报送时，报告期为 2 月。",
-        "6. 填好后保存为 .xlsx，在系统“上传报表”页面上传；系统会逐格检查，有问题会指出工作表、单元格和原因。",
-        "7. 不要增删行、不要改动指标代码和指标名称；如指标有变化，请联系市工作专班。",
+        "6. 填好后保存为 .xlsx，在系统“数据上传”页面上传；系统会逐格检查，有问题会指出工作表、单元格和原因。",
+        "7. 不要增删行、不要改动指标名称（B 列为隐藏的系统编码，也请勿改动）；如指标有变化，请联系市工作专班。",
     ]
     for i, t in enumerate(lines, 1):
         info.cell(i, 1, t)

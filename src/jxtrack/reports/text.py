@@ -8,6 +8,7 @@ import pandas as pd
 from .. import lights
 from ..catalog import COUNT_UNITS
 from ..outputs import clean, neutralise  # noqa: F401 - the one owner of cell-safe text, re-exported
+from ..ui.fmt import gap_points
 
 # the lights' words, symbols and colours are jxtrack.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
@@ -78,9 +79,6 @@ def pp(v, digits: int = 1, dash: str = "—") -> str:
     return f"{x:+.{digits}f}"
 
 
-def shown_gap(completion, time_progress, gap_pp) -> float | None:
-    """The gap to 序时进度 in percentage points as the reader can check it: the difference of the
-    two percentages *as printed* (86.7% − 83.3% = 3.4), else the computed gap."""
-    if not is_missing(completion) and not is_missing(time_progress):
-        return round(round(float(completion) * 100, 1) - round(float(time_progress) * 100, 1), 1)
-    return None if is_missing(gap_pp) else float(gap_pp)
+# The gap to 序时进度 as printed (86.7% − 83.3% = 3.4): one rounding rule for screen and paper,
+# owned by jxtrack.ui.fmt.gap_points (see its docstring).
+shown_gap = gap_points

@@ -46,8 +46,15 @@ def targets_view(store: Store, user: User) -> pd.DataFrame:
 
 
 def target_changes(store: Store, user: User) -> pd.DataFrame:
+    """The change log of targets the user may see, with the region's name (``region_name``) and the
+    source's document number (``source_name``) beside the codes, for people to read."""
     ch = store.target_changes()
-    return ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))]
+    ch = ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))].copy()
+    names = store.regions().set_index("code")["name"]
+    docs = services.catalog(store).sources.set_index("code")["doc_number"]
+    ch["region_name"] = ch["region"].map(names).fillna(ch["region"])
+    ch["source_name"] = ch["source"].map(docs).fillna(ch["source"])
+    return ch
 
 
 def _indicator_code(store: Store, text: str) -> str | None:

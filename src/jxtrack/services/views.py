@@ -46,8 +46,22 @@ class Overview:
     counts: dict[str, int]        # light -> number of city indicators
     groups: pd.DataFrame          # group_light per 两化/两业
     heat: pd.DataFrame            # region × indicator light (regions the user may see)
-    red_list: pd.DataFrame        # red rows below city level, with 偏差说明
+    red_list: pd.DataFrame        # red rows below city level, worst gap first, with 偏差说明
     is_demo: bool
+    behind: pd.DataFrame = None   # city rows that are red or yellow: red first, then by gap
+    key: pd.DataFrame = None      # city rows of the plans' headline targets (catalog ``key``)
+    county_counts: dict[str, int] = None   # shown light -> number of county × indicator items
+    n_counties: int = 0           # counties the user may see
+    counties: list[str] = None    # their names, in region order
+    n_county_indicators: int = 0  # indicators judged per county (county scope)
+
+
+def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
+    """Red before yellow, then the furthest behind first; rows without a gap (a milestone) last
+    within their light."""
+    order = {k: i for i, k in enumerate(lights.ORDER)}
+    out = rows.assign(_o=rows["light"].map(order))
+    return out.sort_values(["_o", "gap_pp", "sort"], na_position="last").drop(columns=["_o"])
 
 
 def overview(store: Store, period: str | None, user: User) -> Overview:
@@ -70,10 +84,24 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     heat.loc[not_city, city_only] = "n/a"
     heat.index = heat.index.get_level_values(1)
     heat.columns = heat.columns.get_level_values(1)
-    red = sub[sub["light"] == "red"].sort_values(["sort", "gap_pp"])
-    red_list = red[["indicator_name", "region", "actual", "unit", "target", "completion", "time_progress",
-                    "gap_pp", "explanation", "indicator_code", "region_code"]].reset_index(drop=True)
-    return Overview(p, st, city, counts, groups, heat, red_list, is_demo)
+    red = _by_gap(sub[sub["light"] == "red"])
+    red_list = red[["indicator_name", "short_name", "region", "actual", "unit", "target", "comparator",
+                    "completion", "time_progress", "gap_pp", "explanation", "indicator_code",
+                    "region_code"]].reset_index(drop=True)
+    # what is behind: city indicators, red then yellow, furthest behind first, each with how many
+    # counties are red on it (the county items are counted separately, never mixed with these)
+    behind = _by_gap(city[city["light"].isin(["red", "yellow"])]).reset_index(drop=True)
+    red_by_ind = sub[sub["light"] == "red"].groupby("indicator_code").size()
+    behind["red_counties"] = behind["indicator_code"].map(red_by_ind).fillna(0).astype(int)
+    key = city[city["key"].fillna(False).astype(bool)].reset_index(drop=True)
+    county = st[st["region_level"] == "county"]
+    county_shown = pd.Series([lights.shown(lt, r) for lt, r in zip(county["light"], county["light_reason"],
+                                                                   strict=True)], dtype=object)
+    county_counts = {k: int((county_shown == k).sum()) for k in lights.ORDER}
+    return Overview(p, st, city, counts, groups, heat, red_list, is_demo, behind=behind, key=key,
+                    county_counts=county_counts, n_counties=int(county["region_code"].nunique()),
+                    counties=list(dict.fromkeys(county.sort_values("region_sort")["region"])),
+                    n_county_indicators=int(county["indicator_code"].nunique()))
 
 
 # ---- one indicator over the months ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from metrics.periods import label_ytd
 
 from .. import auth, clock, lights, outputs, services
 from ..store import StoreError
-from . import cache, fmt
+from . import cache, charts, fmt
 
 FLASH_KEY = "flash_message"
 
@@ -59,9 +59,10 @@ def period_select(store, key: str) -> str | None:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel of the table on screen (times as Beijing wall-clock time); text that users
-    wrote cannot become a formula (jxtrack.outputs: neutralised in the CSV, text cells in the
-    workbook)."""
+    """CSV and Excel of a table (times as Beijing wall-clock time); text that users wrote cannot
+    become a formula (jxtrack.outputs: neutralised in the CSV, text cells in the workbook).  Status
+    rows are turned into ``df`` by :func:`download_frame` (numbers in number cells), never by the
+    formatted screen table."""
     df = clock.wall_clock(df)
     c1, c2 = st.columns(2)
     c1.download_button("下载 CSV", outputs.csv_bytes(df), f"{name}.csv", "text/csv", key=f"{key}_csv")
@@ -69,12 +70,29 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
 
 
-def light_counts(counts: dict[str, int]) -> None:
-    """Red / yellow / green / done counts on one line (word + symbol, not colour alone); stays one
-    short line on a phone instead of four stacked metric boxes."""
-    parts = [f"{lights.md(k)}{'灯' if k != 'done' else ''} **{counts.get(k, 0)}** 项"
-             for k in ("red", "yellow", "green", "done")]
-    st.markdown("#### " + "　".join(parts))
+def chinese_uploader(key: str, button: str = "选择文件", limit: str = "每个文件不超过 20 MB") -> None:
+    """Chinese words on the file uploader ``key``: Streamlit (1.67) has no option for its button
+    ("Upload") and limit line ("20MB per file"), so they are replaced by CSS, scoped to this widget
+    (``st-key-<key>``); the words stay in the page for screen readers through the label."""
+    scope = f".st-key-{key} [data-testid=stFileUploaderDropzone]"
+    st.html(f"""<style>
+{scope} [data-testid=stBaseButton-secondary] [data-testid=stMarkdownContainer] p {{ font-size: 0; }}
+{scope} [data-testid=stBaseButton-secondary] [data-testid=stMarkdownContainer] p::after {{
+  content: "{button}"; font-size: 0.875rem; }}
+{scope} [data-testid=stFileUploaderDropzoneInstructions] span {{ font-size: 0; }}
+{scope} [data-testid=stFileUploaderDropzoneInstructions] span::after {{
+  content: "{limit}"; font-size: 0.8rem; }}
+</style>""")
+
+
+def counts_text(counts: dict[str, int], keys=lights.JUDGED, grey: bool = True) -> str:
+    """'▲红 1 ◆黄 3 ●绿 12 ✔已完成 4' (Markdown, coloured): the judged lights always, then the grey
+    ones that occur (未分解, 无数据 …), so the parts add up to the total said beside them."""
+    parts = [f"{lights.md(k)} **{counts.get(k, 0)}**" for k in keys]
+    if grey:
+        parts += [f"{lights.badge(k)} {counts[k]}" for k in lights.ORDER
+                  if k not in keys and counts.get(k)]
+    return "　".join(parts)
 
 
 def shown_lights(rows: pd.DataFrame) -> list[str]:
@@ -94,15 +112,87 @@ def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
     # what a leader reads first comes first (a phone shows only the left columns)
     out["完成率"] = rows["completion"].map(fmt.pct).to_numpy()
     out["实际"] = [fmt.number(v, u) for v, u in zip(rows["actual"], units, strict=False)]
-    out["目标"] = [("" if pd.isna(v) else fmt.comparator(c)) + fmt.number(v, u)
-                   for v, u, c in zip(rows["target"], units, rows["comparator"], strict=False)]
+    out["目标"] = [fmt.target(v, u, c) for v, u, c in zip(rows["target"], units, rows["comparator"], strict=False)]
     out["序时进度"] = [fmt.pct(t) if k in ("annual_flow", "ytd_ratio") else fmt.number(e, u)
                    for t, e, u, k in zip(rows["time_progress"], rows["expected"], units, rows["kind"], strict=False)]
-    out["差距"] = rows["gap_pp"].map(fmt.pp).to_numpy()
+    out["差距"] = [fmt.pp(g) for g in gaps(rows)]
     out["年末预测"] = [fmt.number(v, u) for v, u in zip(rows["forecast"], units, strict=False)]
     out["能否完成"] = rows["will_meet"].map(fmt.will_meet).to_numpy()
     out["说明"] = [_note(r) for r in rows.itertuples()]
     return out
+
+
+def gaps(rows: pd.DataFrame) -> list[float | None]:
+    """The gap to 序时进度 of each status row as printed (fmt.gap_points: screen = bulletin)."""
+    return [fmt.gap_points(c, t, g)
+            for c, t, g in zip(rows["completion"], rows["time_progress"], rows["gap_pp"], strict=True)]
+
+
+def _round(v, digits: int):
+    return None if pd.isna(v) else round(float(v), digits)
+
+
+def download_frame(rows: pd.DataFrame, region_col: bool = False, indicator_col: bool = True,
+                   extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Status rows for a CSV/Excel download: every figure a number in a number cell (no thousands
+    separators, no unit in the cell), so a spreadsheet can sum it; the unit goes in the header when
+    the table has one unit ("实际（个）"), else in a 单位 column.  Percentages are numbers of percent
+    ("完成率（%）" 76.5), the gap is the printed gap (fmt.gap_points), a yes/no figure is 是/否.
+    The one place a download of status rows is built (总览, 区县, 指标详情)."""
+    units = rows["unit"].to_numpy()
+    one_unit = len(set(units)) == 1
+    head = (lambda word: f"{word}（{units[0]}）") if one_unit and len(units) else (lambda word: word)
+    flag = [u == "是/否" for u in units]
+
+    def figure(values) -> list:
+        return [fmt.yes_no(v) if f else _round(v, 2) for v, f in zip(values, flag, strict=True)]
+
+    out = pd.DataFrame({"灯": [lights.get(k).label for k in shown_lights(rows)]})
+    if indicator_col:
+        out["指标"] = rows["indicator_name"].to_numpy()
+    if region_col:
+        out["地区"] = rows["region"].to_numpy()
+    if not one_unit:
+        out["单位"] = units
+    out[head("实际")] = figure(rows["actual"])
+    if set(rows["comparator"].dropna()) - {">="}:
+        out["目标比较"] = rows["comparator"].map(lambda c: fmt.comparator(c) if isinstance(c, str) else "").to_numpy()
+    out[head("目标")] = figure(rows["target"])
+    out["完成率（%）"] = [_round(v * 100, 1) if not pd.isna(v) else None for v in rows["completion"]]
+    out["序时进度（%）"] = [_round(v * 100, 1) if not pd.isna(v) else None for v in rows["time_progress"]]
+    out[head("序时应达")] = figure(rows["expected"])
+    out["差距（个百分点）"] = gaps(rows)
+    out[head("年末预测")] = figure(rows["forecast"])
+    out["能否完成"] = [("" if pd.isna(v) else "是" if bool(v) else "否") for v in rows["will_meet"]]
+    if "yoy" in rows:
+        out["同比（%）"] = [_round(v * 100, 1) if not pd.isna(v) else None for v in rows["yoy"]]
+    if "rank" in rows:
+        out["排名"] = [None if pd.isna(v) else int(v) for v in rows["rank"]]
+        out["参与排名数"] = [None if pd.isna(v) else int(v) for v in rows["rank_of"]]
+    if extra is not None:
+        for col in extra.columns:
+            out[col] = extra[col].to_numpy()
+    out["说明"] = [_note(r) for r in rows.itertuples()]
+    return out
+
+
+def targets_download_frame(view: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
+    """Targets (webservices.targets_view rows) for a download: the figure a number, its unit and
+    comparator in their own columns (the screen shows '≥2,000 个')."""
+    unit = view["indicator_code"].map(units).fillna("")
+    return pd.DataFrame({
+        "指标": view["indicator_name"], "地区": view["region"], "年份": view["year"],
+        "比较": view["comparator"].map(fmt.comparator), "目标值": view["target_value"], "单位": unit,
+        "约束性": view["binding"].map({True: "约束性", False: "参考"}),
+        "约束性依据": view["binding_reason"].fillna(""), "出处": view["source"].str.strip(),
+        "文件状态": view["status_label"], "条款": view["clause"].fillna(""),
+        "另一出处的数字": view["other_figures"],
+    })
+
+
+def chart(fig, key: str) -> None:
+    """A plotly chart, full width, without the toolbar (on a phone it covers names and legends)."""
+    st.plotly_chart(fig, width="stretch", key=key, config=charts.CONFIG)
 
 
 def _note(r) -> str:
@@ -141,6 +231,9 @@ def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFram
     if extra is not None:
         for i, col in enumerate(extra.columns):
             table.insert(2 + i, col, extra[col].to_numpy())
-    st.dataframe(styled(table, shown_lights(rows)), hide_index=True, width="stretch",
-                 height=table_height(len(table), cap), key=key, column_config=column_config)
+    # the note gets room instead of '…' (no pinned columns: a pinned cell loses its light colour)
+    config = {"灯": st.column_config.TextColumn(width="small"), "说明": st.column_config.TextColumn(width="large")}
+    config.update(column_config or {})
+    st.dataframe(styled(table, shown_lights(rows)), hide_index=True, width="stretch", height=table_height(len(table), cap), key=key,
+                 column_config=config, placeholder="—")
     return table

@@ -61,11 +61,33 @@ def pct(v, signed: bool = False) -> str:
     return f"{float(v) * 100:+.1f}%" if signed else f"{float(v) * 100:.1f}%"
 
 
-def pp(v) -> str:
-    """Percentage points: '+4.6 个百分点'."""
+def pp(v, with_unit: bool = True) -> str:
+    """Percentage points: '+4.6 个百分点' (or '+4.6' under a header that says 个百分点); pass a gap
+    through :func:`gap_points` first."""
     if _missing(v):
         return "—"
-    return f"{float(v):+.1f} 个百分点"
+    x = round(float(v), 1)
+    s = "0.0" if x == 0 else f"{x:+.1f}"
+    return f"{s} 个百分点" if with_unit else s
+
+
+def gap_points(completion, time_progress, gap_pp) -> float | None:
+    """The gap to 序时进度 in percentage points: THE rounding rule for the screen and the bulletin
+    (``reports.text.shown_gap`` is this function).
+
+    The rule: the difference of the two percentages *as printed* (one decimal each), so a reader can
+    check it against the two figures beside it: 完成率 76.7% and 序时进度 83.3% give −6.6, although
+    the unrounded gap is −6.67 (which would print as −6.7 and look like a subtraction error).
+    The sign is ``gap_pp``'s (metrics.progress: positive = ahead), so for an indicator where less is
+    better the difference is turned round.  Where either percentage is missing (a milestone, no
+    target) the computed ``gap_pp`` rounded to one decimal is used; nothing at all gives None."""
+    g = None if _missing(gap_pp) else float(gap_pp)
+    if not _missing(completion) and not _missing(time_progress):
+        d = round(round(float(completion) * 100, 1) - round(float(time_progress) * 100, 1), 1)
+        if g is not None and d * g < 0:
+            d = -d
+        return d + 0.0  # no '-0.0'
+    return None if g is None else round(g, 1) + 0.0
 
 
 def will_meet(v) -> str:
@@ -99,3 +121,19 @@ def plain(text) -> str:
 
 def comparator(c: str | None) -> str:
     return {">=": "≥", "<=": "≤", "=": "="}.get(c or "", c or "")
+
+
+def target(v, unit: str | None, comp: str | None = ">=") -> str:
+    """A target with its comparator: '≥2,000 个'; a yes/no target (争创) reads '获批'."""
+    if _missing(v):
+        return "—"
+    if unit == "是/否":
+        return "获批" if float(v) >= 1 else "未获批"
+    return comparator(comp) + number(v, unit)
+
+
+def yes_no(v) -> str:
+    """A yes/no figure (unit 是/否, stored 1/0) as 是/否 for tables and downloads."""
+    if _missing(v):
+        return ""
+    return "是" if float(v) >= 1 else "否"
