@@ -177,7 +177,7 @@ def download_frame(rows: pd.DataFrame, region_col: bool = False, indicator_col: 
 
 
 def targets_download_frame(view: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
-    """Targets (webservices.targets_view rows) for a download: the figure a number, its unit and
+    """Targets (services.targets.targets_view rows) for a download: the figure a number, its unit and
     comparator in their own columns (the screen shows '≥2,000 个')."""
     unit = view["indicator_code"].map(units).fillna("")
     return pd.DataFrame({
