@@ -153,17 +153,22 @@ def _import(args) -> int:
         raise importing.busy_not_imported(store, data, name, args.as_user or auth.OPERATOR.username) from None
     res = importing.commit_import(store, data, name, user, args.region, args.period,
                                   accept_warnings=args.accept_warnings, dry_run=args.dry_run)
+    return finish_import(res, _report, lambda: importing.commit_import(
+        store, data, name, user, args.region, args.period, accept_warnings=True))
+
+
+def finish_import(res, report, commit_accepted) -> int:
+    """The end of every file import on the command line (monthly sheets, ledgers): report, ask on a
+    terminal whether warnings are accepted (``commit_accepted`` then writes), and the exit code."""
     if res.status == "needs_confirmation" and sys.stdin.isatty() and sys.stdout.isatty():
-        _report(res)
+        report(res)
         answer = input("以上提醒已核对无误，确认导入？[y/N] ").strip().lower()
         if answer in ("y", "yes", "是"):
-            res = importing.commit_import(store, data, name, user, args.region, args.period,
-                                          accept_warnings=True)
-            _report(res, header=False)
+            report(commit_accepted(), header=False)
             return 0
         print("未导入。")
         return EXIT_UNCONFIRMED
-    _report(res)
+    report(res)
     if res.status == "rejected":
         return EXIT_REFUSED
     if res.status == "needs_confirmation":

@@ -20,8 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import projects
-from .cli_ingest import EXIT_REFUSED, EXIT_UNCONFIRMED, IngestCliError, _read_file, _store, _user
+from . import outputs, projects
+from .cli_ingest import IngestCliError, _read_file, _store, _user, finish_import
 
 COMMANDS = {"projects", "subsidy", "fund"}
 
@@ -126,28 +126,14 @@ def _import(store, user, args) -> int:
     name = Path(args.file).name
     res = projects.commit_ledger(store, data, name, user, accept_warnings=args.accept_warnings,
                                  dry_run=args.dry_run)
-    if res.status == "needs_confirmation" and sys.stdin.isatty() and sys.stdout.isatty():
-        _report(res)
-        answer = input("以上提醒已核对无误，确认导入？[y/N] ").strip().lower()
-        if answer in ("y", "yes", "是"):
-            res = projects.commit_ledger(store, data, name, user, accept_warnings=True)
-            _report(res, header=False)
-            return 0
-        print("未导入。")
-        return EXIT_UNCONFIRMED
-    _report(res)
-    if res.status == "rejected":
-        return EXIT_REFUSED
-    if res.status == "needs_confirmation":
-        return EXIT_UNCONFIRMED
-    return 0
+    return finish_import(res, _report, lambda: projects.commit_ledger(store, data, name, user, accept_warnings=True))
 
 
 def _report(res: projects.LedgerImportResult, header: bool = True) -> None:
     out = sys.stdout
     n = len(res.projects)
     if header:
-        out.write(f"文件：{res.file_name}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
+        out.write(f"文件：{outputs.printable(res.file_name)}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
         if n and res.status != "rejected":
             out.write(f"项目数：{n}" + (f"，替代此前的上传 {sorted(set(res.replaces.values()))}" if res.replaces else "") + "\n")
         for p in res.problems:
