@@ -37,6 +37,7 @@ from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
 from . import access, services
 from .auth import User
 from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
+from .ingest.problems import ProblemsReport
 from .store import Store, StoreBusyError, log_event
 
 KIND = "upload"
@@ -46,7 +47,7 @@ REJECTED_BYTES_KEPT = 1024 * 1024
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ProblemsReport):
     """What an import found and did.
 
     status: 'rejected' (errors), 'needs_confirmation' (warnings not yet accepted), 'dry_run'
@@ -66,23 +67,6 @@ class ImportResult:
     status: str = "ok"
     upload_id: int | None = None        # the upload written (accepted or rejected), or the identical one
     identical: bool = False
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
-
-    @property
-    def ok(self) -> bool:
-        """No errors: the file can go in (after the warnings, if any, are accepted)."""
-        return not self.errors
-
-    def problems_frame(self) -> pd.DataFrame:
-        cols = ["severity", "code", "sheet", "cell", "value", "message"]
-        return pd.DataFrame([p.to_dict() for p in self.problems], columns=cols)
 
 
 def _resolve_args(store: Store, region: str | None, period: str | None) -> tuple[str | None, str | None]:

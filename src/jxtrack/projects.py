@@ -28,8 +28,9 @@ from metrics.periods import parse_period
 
 from . import access, importing, services
 from .auth import PermissionDenied, User
-from .ingest import ERROR, WARNING, Problem, matcher, problem
+from .ingest import Problem, matcher, problem
 from .ingest import ledger as lg
+from .ingest.problems import ProblemsReport
 from .store import Store
 from .store import projects as sp
 from .subsidy_rules import RuleBook, rulebook
@@ -54,7 +55,7 @@ def today() -> date:
 
 
 @dataclass
-class LedgerImportResult:
+class LedgerImportResult(ProblemsReport):
     """What a ledger import found and did; ``status`` as in importing.ImportResult."""
 
     file_name: str | None
@@ -67,22 +68,6 @@ class LedgerImportResult:
     replaces: dict[str, int] = field(default_factory=dict)   # region -> ledger upload it supersedes
     status: str = "ok"
     upload_id: int | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def problems_frame(self) -> pd.DataFrame:
-        cols = ["severity", "code", "sheet", "cell", "value", "message"]
-        return pd.DataFrame([p.to_dict() for p in self.problems], columns=cols)
 
 
 def _names(store: Store) -> dict[str, str]:

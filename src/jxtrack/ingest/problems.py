@@ -109,3 +109,30 @@ class FileRefused(Exception):
     def __init__(self, prob: Problem):
         self.problem = prob
         super().__init__(prob.message)
+
+
+class ProblemsReport:
+    """What every file import reports (monthly sheets, ledgers): its problems split by severity,
+    whether it can go in, and the problems as a table.  Mixed into the result dataclasses, which
+    hold ``problems``."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """No errors: the file can go in (after the warnings, if any, are accepted)."""
+        return not self.errors
+
+    def problems_frame(self):
+        import pandas as pd
+
+        cols = ["severity", "code", "sheet", "cell", "value", "message"]
+        return pd.DataFrame([p.to_dict() for p in self.problems], columns=cols)
