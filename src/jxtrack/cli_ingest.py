@@ -99,14 +99,20 @@ def _template(args) -> int:
     store = _store()
     user = _user(store, args.as_user)
     data, _ = importing.make_template(store, args.region, args.period, user)
-    out = Path(args.output)
+    out = write_output(args.output, data)
+    print(f"已生成模板 {out}（{label_ytd(args.period)}）。")
+    return 0
+
+
+def write_output(path: str, data: bytes) -> Path:
+    """Write a file the user asked for (-o); a place that cannot be written is one Chinese line."""
+    out = Path(path)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     except OSError as exc:
         raise IngestCliError(f"无法写入 {out}：{exc.strerror}。请换一个位置或文件名。") from None
-    print(f"已生成模板 {out}（{label_ytd(args.period)}）。")
-    return 0
+    return out
 
 
 def _read_file(path: str) -> bytes:

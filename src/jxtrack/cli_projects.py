@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from . import outputs, projects
-from .cli_ingest import IngestCliError, _read_file, _store, _user, finish_import
+from .cli_ingest import IngestCliError, _read_file, _store, _user, finish_import, write_output
 
 COMMANDS = {"projects", "subsidy", "fund"}
 
@@ -90,12 +90,7 @@ def run(args: argparse.Namespace) -> int:
     sub = args.projects_command
     if sub == "template":
         data, _ = projects.ledger_template(store, user)
-        out = Path(args.output)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
-        except OSError as exc:
-            raise IngestCliError(f"无法写入 {out}：{exc.strerror}。请换一个位置或文件名。") from None
+        out = write_output(args.output, data)
         print(f"已生成项目库模板 {out}。")
         return 0
     if sub == "import":
@@ -105,10 +100,7 @@ def run(args: argparse.Namespace) -> int:
         _emit(out[projects.LIST_COLUMNS], args.format)
         return 0
     if sub == "uploads":
-        regions = projects._readable_regions(store, user, None)
-        from .store import projects as sp
-
-        _emit(sp.ledger_uploads(store, regions if user.role == "county" else None)[
+        _emit(projects.ledger_uploads(store, user)[
             ["upload_id", "region", "user", "uploaded_at", "status", "file_name", "n_projects"]], args.format)
         return 0
     if sub == "rules":

@@ -186,6 +186,16 @@ def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
 
 
 # ---- reading ---------------------------------------------------------------------------------------
+def ledger_uploads(store: Store, user: User | None) -> pd.DataFrame:
+    """The ledger uploads ``user`` may see: those of the counties they may read (all for staff,
+    admin and leaders; a county its own), through the access policy."""
+    from .store import projects as sp
+
+    mine = _readable_regions(store, user, None)
+    every = _readable_regions(store, None, None)
+    return sp.ledger_uploads(store, None if set(mine) >= set(every) else mine)
+
+
 def _readable_regions(store: Store, user: User | None, region: str | None) -> list[str]:
     regions = store.regions()
     codes = list(regions.loc[regions["level"] == "county", "code"])
