@@ -28,9 +28,13 @@ DERIVED_COLUMNS = [
 _KEY = ["region", "period", "indicator"]
 
 
-def _blank(s: pd.Series) -> pd.Series:
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+
+
+def _blank(v: object) -> bool:
     """True where a catalog text cell is empty ('' or missing)."""
-    return s.isna() | (s.astype("string").str.strip() == "")
+    return _missing(v) or str(v).strip() == ""
 
 
 def formula_terms(indicators: pd.DataFrame) -> pd.DataFrame:
@@ -38,106 +42,65 @@ def formula_terms(indicators: pd.DataFrame) -> pd.DataFrame:
 
     role is 'num' (numerator terms; a difference 'a-b' gives a sign +1 and b sign -1), 'den'
     (the ratio's denominator) or 'rate' (the measure a county may send instead of the parts).
+    Numerator terms come first (indicator order, term order), then denominators, then rates.
     """
-    ind = indicators[["code", "formula", "numerator_measures", "denominator", "reported_rate"]]
-    num = ind[["code", "formula", "numerator_measures"]].explode("numerator_measures")
-    num = num.rename(columns={"code": "indicator", "numerator_measures": "measure"})
-    position = num.groupby("indicator").cumcount()
-    # only a difference subtracts, and only its terms after the first
-    num["sign"] = np.where((num["formula"] == "difference") & (position > 0), -1.0, 1.0)
-    num["role"] = "num"
-    den = ind.loc[~_blank(ind["denominator"]), ["code", "denominator"]]
-    den = den.rename(columns={"code": "indicator", "denominator": "measure"}).assign(sign=1.0, role="den")
-    rate = ind.loc[~_blank(ind["reported_rate"]), ["code", "reported_rate"]]
-    rate = rate.rename(columns={"code": "indicator", "reported_rate": "measure"}).assign(
-        sign=1.0, role="rate"
-    )
-    cols = ["indicator", "measure", "role", "sign"]
-    out = pd.concat([num[cols], den[cols], rate[cols]], ignore_index=True)
-    return out.dropna(subset=["measure"]).astype({"measure": "str", "role": "str"})
+    # a plain loop: the catalog has tens of indicators, where a dozen pandas steps cost far more
+    num, den, rate = [], [], []
+    for code, formula, nums, d, r in zip(indicators["code"], indicators["formula"],
+                                         indicators["numerator_measures"], indicators["denominator"],
+                                         indicators["reported_rate"], strict=True):
+        for pos, m in enumerate(nums):
+            if not _missing(m):
+                # only a difference subtracts, and only its terms after the first
+                num.append((code, m, "num", -1.0 if formula == "difference" and pos > 0 else 1.0))
+        if not _blank(d):
+            den.append((code, d, "den", 1.0))
+        if not _blank(r):
+            rate.append((code, r, "rate", 1.0))
+    rows = num + den + rate
+    return pd.DataFrame({
+        "indicator": pd.Series([t[0] for t in rows], dtype=indicators["code"].dtype),
+        "measure": pd.Series([str(t[1]) for t in rows], dtype="str"),
+        "role": pd.Series([t[2] for t in rows], dtype="str"),
+        "sign": np.array([t[3] for t in rows], dtype="float64"),
+    })
 
 
-def _own_rows(
-    obs: pd.DataFrame, ind: pd.DataFrame, terms: pd.DataFrame, regions: pd.DataFrame
-) -> pd.DataFrame:
-    """Indicator values each region computes from its own reported measures."""
-    m = obs.merge(terms, on="measure")
-    m = m.merge(regions[["code", "level"]].rename(columns={"code": "region"}), on="region")
-    m = m.merge(ind[["indicator", "scope"]], on="indicator")
-    # county-scope indicators: counties and zones compute their own; the city's value is rolled up
-    # (a figure the city sends for a county-scope measure is ignored here, checked elsewhere).
-    # city-scope indicators: only the city's own report counts.
-    is_city = m["level"] == "city"
-    m = m[((m["scope"] == "county") & ~is_city) | ((m["scope"] == "city") & is_city)]
-
-    num = m[m["role"] == "num"].assign(signed=lambda d: d["value"] * d["sign"])
-    num = num.groupby(_KEY, sort=False, as_index=False, observed=True).agg(
-        numerator=("signed", "sum"), n_terms_present=("signed", "size")
-    )
-    den = m.loc[m["role"] == "den", _KEY + ["value"]].rename(columns={"value": "denominator"})
-    rate = m.loc[m["role"] == "rate", _KEY + ["value"]].rename(columns={"value": "rate"})
-    # column merges, not MultiIndex joins: far faster on pandas' string keys
-    out = num.merge(den, on=_KEY, how="outer").merge(rate, on=_KEY, how="outer")
-    out["n_terms_present"] = out["n_terms_present"].fillna(0)
-    out = out.merge(ind[["indicator", "formula", "scale", "n_terms"]], on="indicator")
-
-    complete = out["n_terms_present"] == out["n_terms"]  # a sum/difference needs every term
-    out["numerator"] = out["numerator"].where(complete)
-    is_ratio = out["formula"] == "ratio"
-    out["denominator"] = out["denominator"].where(is_ratio)
-    den_ok = out["denominator"].notna() & (out["denominator"] != 0)
-    ratio_value = out["numerator"] * out["scale"] / out["denominator"].where(den_ok)
-    out["value"] = np.where(is_ratio, ratio_value, out["numerator"] * out["scale"])
-
-    # a region that sent only the ratio: show it, but it cannot be rolled up
-    out["ratio_only"] = is_ratio & out["value"].isna() & out["rate"].notna()
-    out["value"] = out["value"].where(~out["ratio_only"], out["rate"])
-    out.loc[out["ratio_only"], ["numerator", "denominator"]] = np.nan
-    out["reporting"] = out["value"].notna().astype(int)
-    out["expected_reporting"] = 1
-    out["partial"] = False
-    out["not_rolled_up"] = ""
-    return out[DERIVED_COLUMNS]
+def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each key in ``index`` (-1 where it is not there); a categorical column is looked
+    up once per category (the store hands over dictionary-encoded keys)."""
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        codes = keys.cat.codes.to_numpy()
+        per_category = np.append(index.get_indexer(keys.cat.categories), -1)
+        return per_category[codes]  # code -1 (missing) -> the appended -1
+    return index.get_indexer(keys)
 
 
-def _rollup_rows(own: pd.DataFrame, ind: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
-    """City rows for county-scope indicators, summed from the summable counties' parts."""
-    counties = regions.loc[
-        (regions["level"] == "county") & regions["summable"].astype(bool), ["code", "parent"]
-    ]
-    cities = set(regions.loc[regions["level"] == "city", "code"])
-    counties = counties[counties["parent"].isin(cities)]
-    expected = counties.groupby("parent").size().rename("expected_reporting")
+def _group_sum(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Σ ``values`` per group id in 0..n-1 (NaN for a group without rows), adding in row order with
+    pandas' compensated summation, exactly as a groupby sum."""
+    out = np.full(n, np.nan)
+    if len(values):
+        s = pd.Series(values).groupby(groups, sort=True).sum()
+        out[s.index.to_numpy()] = s.to_numpy()
+    return out
 
-    c = own.merge(counties.rename(columns={"code": "region"}), on="region")
-    c = c.merge(ind[["indicator", "formula", "scale"]], on="indicator")
-    keys = ["parent", "period", "indicator"]
-    contributes = c["numerator"].notna() & ((c["formula"] != "ratio") | c["denominator"].notna())
-    sums = (
-        c[contributes]
-        .groupby(keys, sort=False, as_index=False, observed=True)
-        .agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"), reporting=("region", "size"))
-    )
-    order = {code: i for i, code in enumerate(regions["code"])}
-    excluded = c[c["ratio_only"]].assign(o=lambda d: d["region"].map(order)).sort_values("o")
-    not_rolled = excluded.assign(region=excluded["region"].astype(str)).groupby(keys, sort=False, as_index=False, observed=True)["region"].agg(",".join).rename(
-        columns={"region": "not_rolled_up"})
 
-    out = c[keys + ["formula", "scale"]].drop_duplicates(keys)
-    out = out.merge(sums, on=keys, how="left").merge(not_rolled, on=keys, how="left")
-    out = out.merge(expected, left_on="parent", right_index=True)
-    is_ratio = out["formula"] == "ratio"
-    out["denominator"] = out["denominator"].where(is_ratio)
-    den_ok = out["denominator"].notna() & (out["denominator"] != 0)
-    # Σnumerators / Σdenominators over counties that gave both parts — never a mean of ratios
-    ratio_value = out["numerator"] * out["scale"] / out["denominator"].where(den_ok)
-    out["value"] = np.where(is_ratio, ratio_value, out["numerator"] * out["scale"])
-    out["reporting"] = out["reporting"].fillna(0).astype(int)
-    out["expected_reporting"] = out["expected_reporting"].astype(int)
-    out["partial"] = out["reporting"] < out["expected_reporting"]
-    out["ratio_only"] = False
-    out["not_rolled_up"] = out["not_rolled_up"].astype(object).fillna("").astype(str)
-    return out.rename(columns={"parent": "region"})[DERIVED_COLUMNS]
+def _factorize_sorted(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the sorted distinct values of a text column (categoricals by their categories)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.asarray(s.cat.categories.astype("str"), dtype=object)
+        used = np.unique(s.cat.codes.to_numpy())
+        used = used[used >= 0]
+        labels = np.sort(cats[used])
+        rank = np.full(len(cats) + 1, -1, dtype="int64")
+        rank[used] = np.searchsorted(labels, cats[used])
+        return rank[s.cat.codes.to_numpy()], labels
+    codes, labels = pd.factorize(s.astype("str"), sort=True)
+    return codes, np.asarray(labels, dtype=object)
+
+
+_ROLES = {"num": 0, "den": 1, "rate": 2}
 
 
 def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
@@ -159,56 +122,130 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
             f"同一地区、报告期、指标项有多条数据（共 {int(dup.sum())} 条），例如 "
             f"{first['region']} {first['period']} {first['measure']}；请先去重后再计算"
         )
-    o = o.astype({"value": "float64"})
-    ind = indicators.rename(columns={"code": "indicator"}).copy()
-    ind["n_terms"] = ind["numerator_measures"].map(len)
-    ind["scale"] = ind["scale"].astype(float)
-    regs = regions
+    # Everything below works on integer positions (region in ``regions``, indicator in
+    # ``indicators``, period among the sorted periods, measure among the formulas' measures) with
+    # numpy: the key of a row is one int64, so grouping and ordering need no pandas joins, whose
+    # fixed cost dominated at small sizes.  The output keeps the caller's key values and types.
     terms = formula_terms(indicators)
+    meas_index = pd.Index(pd.unique(terms["measure"]))
+    t_meas = meas_index.get_indexer(terms["measure"])
+    t_ind = pd.Index(indicators["code"]).get_indexer(terms["indicator"])
+    t_role = terms["role"].map(_ROLES).to_numpy(dtype="int64")
+    t_sign = terms["sign"].to_numpy(dtype="float64")
 
-    # Region and indicator keys may be text or integer codes (the service layer passes integer
-    # codes: joins on them are several times faster); the output keeps the caller's key type.
-    # Key columns become categoricals sharing one set of categories, so merges and groupbys work
-    # on integer codes instead of pandas' Arrow-backed strings (several times faster at scale).
-    # Inputs may be strings or categoricals already (the store hands over dictionary-encoded keys).
-    def levels(*cols: pd.Series) -> list[str]:
-        seen: dict[str, None] = {}
-        for c in cols:
-            values = c.cat.categories if isinstance(c.dtype, pd.CategoricalDtype) else pd.unique(c.dropna())
-            seen.update((v, None) for v in values)
-        return list(seen)
+    r_obs = _positions(o["region"], pd.Index(regions["code"]))
+    m_obs = _positions(o["measure"], meas_index)
+    keep = (r_obs >= 0) & (m_obs >= 0)
+    p_codes, p_labels = _factorize_sorted(o["period"])
+    r_obs, m_obs, p_obs = r_obs[keep], m_obs[keep], p_codes[keep]
+    v_obs = o["value"].to_numpy(dtype="float64", na_value=np.nan)[keep]
 
-    region_cat = pd.CategoricalDtype(levels(regs["code"], o["region"]))
-    measure_cat = pd.CategoricalDtype(levels(terms["measure"], o["measure"]))
-    ind_cat = pd.CategoricalDtype(levels(ind["indicator"]))
-    period_cat = pd.CategoricalDtype(sorted(levels(o["period"])))
-    o = o.astype({"region": region_cat, "period": period_cat, "measure": measure_cat})
-    terms = terms.astype({"measure": measure_cat, "indicator": ind_cat, "role": "category"})
-    # small text columns that ride along through the joins: categoricals avoid Arrow string copies
-    ind = ind.astype({"formula": "category", "scope": "category"})
-    ind = ind.astype({"indicator": ind_cat})
-    regs = regs.astype({"code": region_cat, "level": "category"})
+    # each figure once per formula term that uses its measure (figure order, then term order)
+    by_measure = np.argsort(t_meas, kind="stable")
+    n_terms_of = np.bincount(t_meas, minlength=len(meas_index))
+    first_term = np.concatenate([[0], np.cumsum(n_terms_of)[:-1]])
+    reps = n_terms_of[m_obs]
+    row = np.repeat(np.arange(len(m_obs)), reps)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+    term = by_measure[first_term[m_obs[row]] + within]
+    r, p, i, v = r_obs[row], p_obs[row], t_ind[term], v_obs[row]
+    role, sign = t_role[term], t_sign[term]
 
-    own = _own_rows(o, ind, terms, regs)
-    city = _rollup_rows(own, ind, regs)
-    out = pd.concat([own, city], ignore_index=True)
+    level = regions["level"].to_numpy(dtype=object)
+    reg_is_city = level == "city"
+    scope = indicators["scope"].to_numpy(dtype=object)
+    # county-scope indicators: counties and zones compute their own; the city's value is rolled up
+    # (a figure the city sends for a county-scope measure is ignored here, checked elsewhere).
+    # city-scope indicators: only the city's own report counts.
+    is_city = reg_is_city[r]
+    ok = ((scope[i] == "county") & ~is_city) | ((scope[i] == "city") & is_city)
+    r, p, i, v, role, sign = r[ok], p[ok], i[ok], v[ok], role[ok], sign[ok]
 
-    region_order = pd.Series(range(len(regs)), index=regs["code"].to_numpy())
-    ind_order = pd.Series(range(len(ind)), index=ind["indicator"].to_numpy())
-    out = out.assign(_r=out["region"].map(region_order), _i=out["indicator"].map(ind_order))
-    out = out.sort_values(["_r", "period", "_i"], kind="stable").drop(columns=["_r", "_i"])
-    out = out.reset_index(drop=True)
-    return out.astype(
-        {
-            "region": regions["code"].dtype,
-            "period": "str",
-            "indicator": indicators["code"].dtype,
-            "value": "float64",
-            "numerator": "float64",
-            "denominator": "float64",
-            "ratio_only": "bool",
-            "partial": "bool",
-            "reporting": "int64",
-            "expected_reporting": "int64",
-        }
-    )
+    n_ind, n_per = len(indicators), max(len(p_labels), 1)
+    keys, inv = np.unique((r.astype("int64") * n_per + p) * n_ind + i, return_inverse=True)
+    n = len(keys)
+    is_num, is_den, is_rate = role == 0, role == 1, role == 2
+    numerator = _group_sum(v[is_num] * sign[is_num], inv[is_num], n)
+    n_present = np.bincount(inv[is_num], minlength=n)
+    denominator = np.full(n, np.nan)
+    denominator[inv[is_den]] = v[is_den]
+    rate = np.full(n, np.nan)
+    rate[inv[is_rate]] = v[is_rate]
+    k_i = keys % n_ind
+    k_p = (keys // n_ind) % n_per
+    k_r = keys // (n_ind * n_per)
+
+    formula = indicators["formula"].to_numpy(dtype=object)
+    ind_ratio = formula == "ratio"
+    ind_scale = indicators["scale"].to_numpy(dtype="float64")
+    n_terms = np.array([len(x) for x in indicators["numerator_measures"]], dtype="int64")
+
+    is_ratio = ind_ratio[k_i]
+    scale = ind_scale[k_i]
+    numerator = np.where(n_present == n_terms[k_i], numerator, np.nan)  # a sum/difference needs every term
+    denominator = np.where(is_ratio, denominator, np.nan)
+    value = _value(numerator, denominator, scale, is_ratio)
+    # a region that sent only the ratio: show it, but it cannot be rolled up
+    ratio_only = is_ratio & np.isnan(value) & ~np.isnan(rate)
+    value = np.where(ratio_only, rate, value)
+    numerator = np.where(ratio_only, np.nan, numerator)
+    denominator = np.where(ratio_only, np.nan, denominator)
+    reporting = (~np.isnan(value)).astype("int64")
+
+    # the city: rows for county-scope indicators, summed from the summable counties' parts
+    parent = pd.Index(regions["code"]).get_indexer(regions["parent"])
+    summable = regions["summable"].astype(bool).to_numpy() & (level == "county") & (parent >= 0)
+    summable &= reg_is_city[np.where(parent >= 0, parent, 0)]
+    expected = np.bincount(parent[summable], minlength=len(regions))
+    c = np.flatnonzero(summable[k_r])   # own rows of those counties, in (region, period, indicator) order
+    c_key = (parent[k_r[c]].astype("int64") * n_per + k_p[c]) * n_ind + k_i[c]
+    c_keys, c_inv = np.unique(c_key, return_inverse=True)
+    m = len(c_keys)
+    contributes = ~np.isnan(numerator[c]) & (~is_ratio[c] | ~np.isnan(denominator[c]))
+    cc, ci = c[contributes], c_inv[contributes]
+    # Σnumerators / Σdenominators over counties that gave both parts — never a mean of ratios
+    c_num = _group_sum(numerator[cc], ci, m)
+    c_den = _group_sum(np.nan_to_num(denominator[cc]), ci, m)
+    c_reporting = np.bincount(ci, minlength=m)
+    c_i = c_keys % n_ind
+    c_r = c_keys // (n_ind * n_per)
+    c_ratio = ind_ratio[c_i]
+    c_den = np.where(c_ratio, c_den, np.nan)
+    c_value = _value(c_num, c_den, ind_scale[c_i], c_ratio)
+    c_expected = expected[c_r]
+    # counties that sent only the ratio, named in the regions' order
+    codes = regions["code"].to_numpy(dtype=object)
+    not_rolled = np.full(m, "", dtype=object)
+    for g in np.unique(c_inv[ratio_only[c]]):
+        members = np.sort(k_r[c[(c_inv == g) & ratio_only[c]]])
+        not_rolled[g] = ",".join(str(codes[x]) for x in members)
+
+    all_keys = np.concatenate([keys, c_keys])
+    order = np.argsort(all_keys, kind="stable")   # region order, then period, then indicator
+    all_keys = all_keys[order]
+    false_m = np.zeros(m, dtype=bool)
+    out = pd.DataFrame({
+        "region": pd.Series(codes[all_keys // (n_ind * n_per)], dtype=regions["code"].dtype),
+        "period": pd.Series(np.asarray(p_labels, dtype=object)[(all_keys // n_ind) % n_per] if len(p_labels)
+                            else np.array([], dtype=object), dtype="str"),
+        "indicator": pd.Series(indicators["code"].to_numpy(dtype=object)[all_keys % n_ind],
+                               dtype=indicators["code"].dtype),
+        "value": np.concatenate([value, c_value])[order],
+        "numerator": np.concatenate([numerator, c_num])[order],
+        "denominator": np.concatenate([denominator, c_den])[order],
+        "ratio_only": np.concatenate([ratio_only, false_m])[order],
+        "reporting": np.concatenate([reporting, c_reporting]).astype("int64")[order],
+        "expected_reporting": np.concatenate([np.ones(n, dtype="int64"), c_expected]).astype("int64")[order],
+        "partial": np.concatenate([np.zeros(n, dtype=bool), c_reporting < c_expected])[order],
+        "not_rolled_up": pd.Series(np.concatenate([np.full(n, "", dtype=object), not_rolled])[order], dtype="str"),
+    })
+    return out[DERIVED_COLUMNS]
+
+
+def _value(numerator: np.ndarray, denominator: np.ndarray, scale: np.ndarray, is_ratio: np.ndarray) -> np.ndarray:
+    """The indicator's value from its parts: Σ × scale, or for a ratio Σ × scale / denominator
+    (missing where the denominator is missing or zero)."""
+    den_ok = ~np.isnan(denominator) & (denominator != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_value = numerator * scale / np.where(den_ok, denominator, np.nan)
+    return np.where(is_ratio, ratio_value, numerator * scale)
