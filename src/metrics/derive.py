@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.positions import positions, take, text
+
 DERIVED_COLUMNS = [
     "region",
     "period",
@@ -66,23 +68,18 @@ def formula_terms(indicators: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each key in ``index`` (-1 where it is not there); a categorical column is looked
-    up once per category (the store hands over dictionary-encoded keys)."""
-    if isinstance(keys.dtype, pd.CategoricalDtype):
-        codes = keys.cat.codes.to_numpy()
-        per_category = np.append(index.get_indexer(keys.cat.categories), -1)
-        return per_category[codes]  # code -1 (missing) -> the appended -1
-    return index.get_indexer(keys)
-
-
 def _group_sum(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
-    """Σ ``values`` per group id in 0..n-1 (NaN for a group without rows), adding in row order with
-    pandas' compensated summation, exactly as a groupby sum."""
+    """Σ ``values`` (never NaN) per group id in 0..n-1 (NaN for a group without rows), adding in row
+    order with pandas' compensated summation, exactly as a groupby sum."""
     out = np.full(n, np.nan)
-    if len(values):
-        s = pd.Series(values).groupby(groups, sort=True).sum()
-        out[s.index.to_numpy()] = s.to_numpy()
+    if not len(values):
+        return out
+    counts = np.bincount(groups, minlength=n)
+    if counts.max() <= 2:
+        # one or two terms: the plain sum is exactly the compensated one, and far cheaper
+        return np.where(counts > 0, np.bincount(groups, weights=values, minlength=n), np.nan)
+    s = pd.Series(values).groupby(groups, sort=True).sum()
+    out[s.index.to_numpy()] = s.to_numpy()
     return out
 
 
@@ -133,8 +130,8 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
     t_role = terms["role"].map(_ROLES).to_numpy(dtype="int64")
     t_sign = terms["sign"].to_numpy(dtype="float64")
 
-    r_obs = _positions(o["region"], pd.Index(regions["code"]))
-    m_obs = _positions(o["measure"], meas_index)
+    r_obs = positions(o["region"], pd.Index(regions["code"]))
+    m_obs = positions(o["measure"], meas_index)
     keep = (r_obs >= 0) & (m_obs >= 0)
     p_codes, p_labels = _factorize_sorted(o["period"])
     r_obs, m_obs, p_obs = r_obs[keep], m_obs[keep], p_codes[keep]
@@ -224,12 +221,13 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
     order = np.argsort(all_keys, kind="stable")   # region order, then period, then indicator
     all_keys = all_keys[order]
     false_m = np.zeros(m, dtype=bool)
+    rolled = np.flatnonzero(not_rolled != "")
+    rolled_label = np.zeros(n + m, dtype="int64")
+    rolled_label[n + rolled] = np.arange(1, len(rolled) + 1)
     out = pd.DataFrame({
-        "region": pd.Series(codes[all_keys // (n_ind * n_per)], dtype=regions["code"].dtype),
-        "period": pd.Series(np.asarray(p_labels, dtype=object)[(all_keys // n_ind) % n_per] if len(p_labels)
-                            else np.array([], dtype=object), dtype="str"),
-        "indicator": pd.Series(indicators["code"].to_numpy(dtype=object)[all_keys % n_ind],
-                               dtype=indicators["code"].dtype),
+        "region": take(regions["code"], all_keys // (n_ind * n_per)),
+        "period": text(p_labels, (all_keys // n_ind) % n_per),
+        "indicator": take(indicators["code"], all_keys % n_ind),
         "value": np.concatenate([value, c_value])[order],
         "numerator": np.concatenate([numerator, c_num])[order],
         "denominator": np.concatenate([denominator, c_den])[order],
@@ -237,7 +235,7 @@ def derive(obs: pd.DataFrame, indicators: pd.DataFrame, regions: pd.DataFrame) -
         "reporting": np.concatenate([reporting, c_reporting]).astype("int64")[order],
         "expected_reporting": np.concatenate([np.ones(n, dtype="int64"), c_expected]).astype("int64")[order],
         "partial": np.concatenate([np.zeros(n, dtype=bool), c_reporting < c_expected])[order],
-        "not_rolled_up": pd.Series(np.concatenate([np.full(n, "", dtype=object), not_rolled])[order], dtype="str"),
+        "not_rolled_up": text([""] + list(not_rolled[rolled]), rolled_label[order]),
     })
     return out[DERIVED_COLUMNS]
 

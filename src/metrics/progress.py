@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.periods import BASELINE, Period, period_from_index, period_index
+from metrics.positions import Lookup, positions, take, text
 
 FLOW_KINDS = ("annual_flow", "ytd_ratio")  # compared with 序时进度 N/12
 RATIO_KINDS = ("ytd_ratio", "level")  # a county without its own target uses the city's
@@ -73,55 +74,16 @@ STATUS_COLUMNS = [
     "not_rolled_up",
 ]
 
-_RK = ["region", "indicator"]
-_VALUE_ROLES = ["actual", "prev", "ly", "ly_dec", "base"]
-
-
-def _targets_for_years(targets: pd.DataFrame, kinds: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    """Each (region, indicator)'s target that applies in each of ``years`` (column ``year``).
-
-    Annual kinds take the target for that year; deadline kinds (cumulative, milestone) the target
-    of the latest year >= it — the plan's deadline (e.g. 2026).
-    """
-    t = targets.merge(kinds, on="indicator")
-    deadline = t["kind"].isin(DEADLINE_KINDS).to_numpy()
-    wanted = pd.DataFrame({"for_year": np.asarray(sorted(set(years)), dtype="int64")})
-    annual = t[~deadline].merge(wanted, left_on="year", right_on="for_year")
-    dl = t[deadline].merge(wanted, how="cross")
-    dl = dl[dl["year"] >= dl["for_year"]].sort_values("year", kind="stable")
-    dl = dl.drop_duplicates(_RK + ["for_year"], keep="last")
-    out = pd.concat([annual, dl], ignore_index=True)
-    dup = out.duplicated(_RK + ["for_year"], keep=False)
-    if dup.any():
-        first = out[dup].iloc[0]
-        raise ValueError(
-            f"{first['indicator']} / {first['region']} / {first['year']} 有多个约束性目标；"
-            "请先用 select_binding 选定一个"
-        )
-    out = out.rename(
-        columns={
-            "value": "target",
-            "year": "target_year",
-            "source": "target_source",
-            "note": "target_note",
-        }
-    )
-    return out.rename(columns={"for_year": "year"})[
-        _RK + ["year", "target", "target_year", "comparator", "target_source", "target_note"]
-    ]
+_ROLE_OFFSETS = ("actual", "prev", "ly", "ly_dec", "base")
 
 
 def _prepare_targets(targets: pd.DataFrame) -> pd.DataFrame:
     t = targets
     if "binding" in t.columns:  # tolerate the full select_binding output
         t = t[t["binding"].astype(bool)]
-    t = t.copy()
-    if "note" not in t.columns:
-        t["note"] = ""
-    t["note"] = t["note"].fillna("").astype(str)
-    if "comparator" not in t.columns:
-        t["comparator"] = ""
-    t = t[["indicator", "region", "year", "value", "comparator", "source", "note"]]
+    note = t["note"].fillna("").astype(str) if "note" in t.columns else ""
+    comparator = t["comparator"] if "comparator" in t.columns else ""
+    t = t[["indicator", "region", "year", "value", "source"]].assign(comparator=comparator, note=note)
     return t.astype({"year": "int64", "value": "float64"})
 
 
@@ -157,8 +119,48 @@ def _int_array(a: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.array(np.asarray(a, dtype="float64"), dtype="Float64").astype("Int64")
 
 
-def _num(df: pd.DataFrame, col: str) -> np.ndarray:
-    return df[col].to_numpy(dtype="float64", na_value=np.nan)
+def _take(a: np.ndarray, idx: np.ndarray, fill: object = np.nan) -> np.ndarray:
+    """``a[idx]`` with ``fill`` where idx is -1."""
+    if not len(a):
+        return np.full(len(idx), fill, dtype=object if isinstance(fill, str) or fill is None else "float64")
+    out = a[np.maximum(idx, 0)]
+    if out.dtype == object or isinstance(fill, str):
+        out = out.astype(object)
+    else:
+        out = out.astype("float64")
+    out[idx < 0] = fill
+    return out
+
+
+def _targets_lookup(tg: pd.DataFrame, t_r: np.ndarray, t_i: np.ndarray, deadline_ind: np.ndarray,
+                    years: set[int], n_reg: int, n_ind: int) -> Lookup:
+    """Each (year, region, indicator)'s applicable target row, for ``years``: annual kinds take the
+    target for that year; deadline kinds (cumulative, milestone) the target of the latest year >= it
+    — the plan's deadline (e.g. 2026)."""
+    t_year = tg["year"].to_numpy(dtype="int64")
+    rows = np.arange(len(tg))
+    deadline = deadline_ind[t_i]
+    annual = ~deadline & np.isin(t_year, list(years))
+    a_key = (t_year[annual] * n_reg + t_r[annual]) * n_ind + t_i[annual]
+    a_sorted = np.sort(a_key)
+    dup = a_sorted[1:][a_sorted[1:] == a_sorted[:-1]]
+    if len(dup):
+        first = tg.iloc[rows[annual][np.isin(a_key, dup)][0]]
+        raise ValueError(
+            f"{first['indicator']} / {first['region']} / {first['year']} 有多个约束性目标；"
+            "请先用 select_binding 选定一个"
+        )
+    keys, found = [a_key], [rows[annual]]
+    d_rows = rows[deadline]
+    # per (region, indicator): the latest year, and of equal years the last row
+    d_rows = d_rows[np.lexsort((d_rows, t_year[d_rows], t_i[d_rows], t_r[d_rows]))]
+    for y in sorted(years):
+        cand = d_rows[t_year[d_rows] >= y]
+        ri = t_r[cand].astype("int64") * n_ind + t_i[cand]
+        last = np.append(ri[1:] != ri[:-1], True) if len(ri) else np.zeros(0, dtype=bool)
+        keys.append(y * n_reg * n_ind + ri[last])
+        found.append(cand[last])
+    return Lookup(np.concatenate(keys).astype("int64"), np.concatenate(found).astype("int64"))
 
 
 def compute_status(
@@ -192,114 +194,119 @@ def compute_status_periods(
 ) -> pd.DataFrame:
     """``compute_status`` for many periods in one pass (a month series for charts and trends).
 
-    The period is one more key of every join, so the cost grows with the number of rows, not with
-    a Python loop over months.  The rows of each period are exactly ``compute_status(..., period)``
-    (same rows, order and values); periods come out ascending, each block in region × indicator
-    order.  Repeated periods count once.
+    The period is one more key of every lookup, so the cost grows with the number of rows, not
+    with a Python loop over months.  The rows of each period are exactly ``compute_status(...,
+    period)`` (same rows, order and values); periods come out ascending, each block in region ×
+    indicator order.  Repeated periods count once.
     """
     b_idx = period_index(baseline)
-    p_idx_list = sorted({period_index(p) for p in periods})
-    if not p_idx_list:
+    pis = np.asarray(sorted({period_index(p) for p in periods}), dtype="int64")
+    if not len(pis):
         return pd.DataFrame(columns=STATUS_COLUMNS)
-    per = pd.DataFrame({"_pi": np.asarray(p_idx_list, dtype="int64")})
-    per["period"] = [period_from_index(i) for i in p_idx_list]
-    per["year"] = per["_pi"] // 12
-    per["month"] = per["_pi"] % 12 + 1
+    n_per = len(pis)
 
-    # --- regions × indicators allowed by scope ------------------------------------------------
-    reg = regions.loc[regions["level"].isin(["city", "county", "zone"]), ["code", "level", "parent"]]
-    reg = reg.rename(columns={"code": "region"})
-    reg["city"] = reg["region"].where(reg["level"] == "city", reg["parent"])
-    reg["_r"] = np.arange(len(reg))
-    ind = indicators.rename(columns={"code": "indicator"})[
-        ["indicator", "kind", "direction", "green_min_pp", "yellow_min_pp", "scope", "unit"]
-    ].copy()
-    ind["_i"] = np.arange(len(ind))
-    grid = reg.merge(ind, how="cross")
-    grid = grid[(grid["scope"] == "county") | (grid["level"] == "city")]
+    # Every row is addressed by integer positions (region in ``regions``, indicator in
+    # ``indicators``, month index) folded into one int64 key: lookups by binary search instead of
+    # pandas joins, whose fixed cost dominated at small sizes.
+    n_reg, n_ind = len(regions), len(indicators)
+    codes = pd.Index(regions["code"])
+    ind_codes = pd.Index(indicators["code"])
+    level = regions["level"].to_numpy(dtype=object)
+    reg_city = level == "city"
+    judged = np.isin(level, ["city", "county", "zone"])
+    # the city a region belongs to: itself for the city, else its parent (as given)
+    city_raw = pd.Series(np.where(reg_city, regions["code"].to_numpy(dtype=object),
+                                  regions["parent"].to_numpy(dtype=object)), dtype=object)
+    city_group, _ = pd.factorize(city_raw)          # -1 where there is none
+    city_pos = codes.get_indexer(city_raw)           # the city's own position (-1 if unknown)
+    kind_ind = indicators["kind"].to_numpy(dtype=object)
+    scope_county = (indicators["scope"].to_numpy(dtype=object) == "county")
 
-    # --- the values each period's status reads (one row per period and role) -------------------
-    # periods travel as integer month indexes (_pi): joins on them are far cheaper than on text
+    def key(pi: np.ndarray, r: np.ndarray, i: np.ndarray) -> np.ndarray:
+        return (pi.astype("int64") * n_reg + r) * n_ind + i
+
+    # --- values by (month, region, indicator) -----------------------------------------------
     values = _with_derive_defaults(values)
+    v_r = positions(values["region"], codes)
+    v_i = positions(values["indicator"], ind_codes)
     v_pi = _period_indexes(values["period"])
-    pi = per["_pi"].to_numpy()
-    role_idx = {
-        "actual": pi,
-        "prev": pi - 1,
-        "ly": pi - 12,
-        "ly_dec": (pi // 12 - 1) * 12 + 11,
-        "base": np.full(len(pi), b_idx),
-    }
-    roles = pd.concat(
-        [pd.DataFrame({"_pi": pi, "role": role, "_src": idx}) for role, idx in role_idx.items()],
-        ignore_index=True,
-    )
-    read = np.isin(v_pi, roles["_src"].to_numpy())
-    v = values.loc[read, _RK + ["value"]].assign(_src=v_pi[read])
-    v = v.merge(roles, on="_src")
-    wide = (
-        v.pivot(index=_RK + ["_pi"], columns="role", values="value")
-        .reindex(columns=_VALUE_ROLES)
-        .astype("float64")
-        .reset_index()
-    )
-    wide.columns.name = None
-    now = np.isin(v_pi, pi)
-    cur = values.loc[
-        now, _RK + ["ratio_only", "partial", "reporting", "expected_reporting", "not_rolled_up"]
-    ].assign(_pi=v_pi[now])
+    sources = np.concatenate([pis, pis - 1, pis - 12, (pis // 12 - 1) * 12 + 11, [b_idx]])
+    read = (v_r >= 0) & (v_i >= 0) & np.isin(v_pi, sources)
+    v_rows = np.flatnonzero(read)
+    find_value = Lookup(key(v_pi[read], v_r[read], v_i[read]), v_rows)
+    if find_value.has_duplicates():
+        raise ValueError("同一地区、报告期、指标有多个值；请先去重后再计算")
+    v_value = values["value"].to_numpy(dtype="float64", na_value=np.nan)
 
     # --- targets: own, else the city's for ratio kinds ----------------------------------------
-    years = per["year"].tolist()
     tg = _prepare_targets(targets)
-    tg = tg[tg["year"] >= min(years, default=0) - 1]  # older targets never apply
-    kinds = ind[["indicator", "kind"]]
-    own = _targets_for_years(tg, kinds, years)
-    own_prev = _targets_for_years(tg, kinds, [y - 1 for y in years])[_RK + ["year", "target"]]
-    own_prev = own_prev.assign(year=own_prev["year"] + 1).rename(columns={"target": "ly_target"})
+    t_r = positions(tg["region"], codes)
+    t_i = positions(tg["indicator"], ind_codes)
+    known = (t_r >= 0) & (t_i >= 0)
+    tg, t_r, t_i = tg[known], t_r[known], t_i[known]
+    years = {int(p) // 12 for p in pis}
+    find_target = _targets_lookup(tg, t_r, t_i, np.isin(kind_ind, DEADLINE_KINDS),
+                                  years | {y - 1 for y in years}, n_reg, n_ind)
 
-    own_keys = own[_RK + ["year"]].merge(per[["year", "_pi"]], on="year")[_RK + ["_pi"]]
-    keys = pd.concat([cur[_RK + ["_pi"]], own_keys]).drop_duplicates()
-    rows = grid.merge(keys, on=_RK).merge(per, on="_pi")
-    _PK = _RK + ["_pi"]
-    rows = rows.merge(wide, on=_PK, how="left").merge(cur, on=_PK, how="left")
-    rows = rows.merge(own, on=_RK + ["year"], how="left").merge(own_prev, on=_RK + ["year"], how="left")
-    city_t = (
-        own.rename(columns={"region": "city"})
-        .add_prefix("c_")
-        .rename(columns={"c_city": "city", "c_indicator": "indicator", "c_year": "year"})
-    )
-    city_prev = own_prev.rename(columns={"region": "city", "ly_target": "c_ly_target"})
-    rows = rows.merge(city_t, on=["city", "indicator", "year"], how="left")
-    rows = rows.merge(city_prev, on=["city", "indicator", "year"], how="left")
+    # --- the rows: a value at the period, or an own target for its year -----------------------
+    now = read & np.isin(v_pi, pis)
+    cand_pi = [v_pi[now]]
+    cand_r, cand_i = [v_r[now]], [v_i[now]]
+    for pi in pis:
+        hit = find_target.rows[find_target.keys // (n_reg * n_ind) == pi // 12]
+        cand_pi.append(np.full(len(hit), pi))
+        cand_r.append(t_r[hit])
+        cand_i.append(t_i[hit])
+    c_pi, c_r, c_i = (np.concatenate(a).astype("int64") for a in (cand_pi, cand_r, cand_i))
+    allowed = judged[c_r] & (scope_county[c_i] | reg_city[c_r])
+    per_pos = np.searchsorted(pis, c_pi[allowed])
+    # sorted: period, then region order, then indicator order
+    rk = np.unique((per_pos * n_reg + c_r[allowed]) * n_ind + c_i[allowed])
+    i = rk % n_ind
+    r = (rk // n_ind) % n_reg
+    per = rk // (n_ind * n_reg)
+    p_idx = pis[per]
+    year = p_idx // 12
+    month = p_idx % 12 + 1
 
-    kind = rows["kind"].to_numpy()
-    not_city = (rows["level"] != "city").to_numpy()
-    has_own = rows["target"].notna().to_numpy()
+    kind = kind_ind[i]
+    not_city = ~reg_city[r]
     ratio_kind = np.isin(kind, RATIO_KINDS)
-    use_city = not_city & ~has_own & ratio_kind & rows["c_target"].notna().to_numpy()
-    for col in ["target", "target_year", "comparator", "target_source"]:
-        rows[col] = rows[col].where(~use_city, rows["c_" + col])
-    rows["target_note"] = rows["target_note"].fillna("").astype(str)
-    rows.loc[use_city, "target_note"] = NOTE_CITY_TARGET
-    rows.loc[not_city & ~has_own & np.isin(kind, ADDITIVE_KINDS), "target_note"] = NOTE_NOT_DECOMPOSED
-    rows["ly_target"] = rows["ly_target"].where(
-        rows["ly_target"].notna() | ~(not_city & ratio_kind), rows["c_ly_target"]
-    )
+
+    t_val = tg["value"].to_numpy(dtype="float64")
+    t_year = tg["year"].to_numpy(dtype="int64").astype("float64")
+    t_comp = tg["comparator"].to_numpy(dtype=object)
+    t_src = tg["source"].to_numpy(dtype=object)
+    t_note = tg["note"].to_numpy(dtype=object)
+    own = find_target(key(year, r, i))
+    own_prev = find_target(key(year - 1, r, i))
+    c = city_pos[r]
+    city_t = np.where(c >= 0, find_target(key(year, np.maximum(c, 0), i)), -1)
+    city_prev = np.where(c >= 0, find_target(key(year - 1, np.maximum(c, 0), i)), -1)
+
+    target = _take(t_val, own)
+    has_own = ~np.isnan(target)
+    use_city = not_city & ~has_own & ratio_kind & ~np.isnan(_take(t_val, city_t))
+    src = np.where(use_city, city_t, own)
+    target = _take(t_val, src)
+    tyear = _take(t_year, src)
+    comparator = _take(t_comp, src, None)
+    target_source = _take(t_src, src, None)
+    target_note = _take(t_note, own, "")
+    target_note[use_city] = NOTE_CITY_TARGET
+    target_note[not_city & ~has_own & np.isin(kind, ADDITIVE_KINDS)] = NOTE_NOT_DECOMPOSED
+    ly_target = _take(t_val, own_prev)
+    ly_target = np.where(np.isnan(ly_target) & not_city & ratio_kind, _take(t_val, city_prev), ly_target)
 
     # --- arithmetic (per row: each row carries its period's year, month and index) ------------
-    year = rows["year"].to_numpy(dtype="int64")
-    month = rows["month"].to_numpy(dtype="int64")
-    p_idx = rows["_pi"].to_numpy(dtype="int64")
-    actual = _num(rows, "actual")
-    target = _num(rows, "target")
-    tyear = _num(rows, "target_year")
-    ly = _num(rows, "ly")
-    ly_dec = _num(rows, "ly_dec")
-    prev = _num(rows, "prev")
-    base = np.nan_to_num(_num(rows, "base"), nan=0.0)  # nothing counted before the baseline
-    ly_target = _num(rows, "ly_target")
-    sign = np.where(rows["direction"].to_numpy() == "down", -1.0, 1.0)
+    cur = find_value(key(p_idx, r, i))
+    actual = _take(v_value, cur)
+    ly = _take(v_value, find_value(key(p_idx - 12, r, i)))
+    ly_dec = _take(v_value, find_value(key((p_idx // 12 - 1) * 12 + 11, r, i)))
+    prev = _take(v_value, find_value(key(p_idx - 1, r, i)))
+    base_v = _take(v_value, find_value(key(np.full(len(r), b_idx), r, i)))
+    base = np.nan_to_num(base_v, nan=0.0)  # nothing counted before the baseline
+    sign = np.where(indicators["direction"].to_numpy(dtype=object)[i] == "down", -1.0, 1.0)
     abs_target = np.where(target != 0, np.abs(target), np.nan)
 
     is_flow = np.isin(kind, FLOW_KINDS)
@@ -333,8 +340,8 @@ def compute_status_periods(
     at_deadline = (month == 12) & (tyear == year)
     met = np.where(sign > 0, actual >= target, at_deadline & (actual <= target))
     missing = np.isnan(actual) | np.isnan(target)
-    green_min = _num(rows, "green_min_pp")
-    yellow_min = _num(rows, "yellow_min_pp")
+    green_min = indicators["green_min_pp"].to_numpy(dtype="float64", na_value=np.nan)[i]
+    yellow_min = indicators["yellow_min_pp"].to_numpy(dtype="float64", na_value=np.nan)[i]
     light = np.select(
         [missing, met, np.isnan(gap_pp), gap_pp >= green_min, gap_pp >= yellow_min],
         ["none", "done", "none", "green", "yellow"],
@@ -345,12 +352,14 @@ def compute_status_periods(
     # A city total built from only some counties (late reports, ratio-only counties) is shown but
     # not judged: it would look further behind than the city is.  An additive total that already
     # meets the target stays 已完成 — the missing counties can only add to it.
-    partial = rows["partial"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    has_value = cur >= 0
+    partial = np.zeros(len(r), dtype=bool)
+    partial[has_value] = values["partial"].take(cur[has_value]).astype("boolean").fillna(False).to_numpy(dtype=bool)
     unjudged = partial & ~(met & np.isin(kind, ADDITIVE_KINDS)) & (light != "none")
     light = np.where(unjudged, "none", light)
-    rows.loc[unjudged, "target_note"] = NOTE_PARTIAL
+    target_note[unjudged] = NOTE_PARTIAL
     # a grey light carries its reason (shown as 暂不评价 / 未分解 / 无数据, see jxtrack.lights)
-    untargeted = ~np.isnan(actual) & np.isnan(target) & (rows["target_note"] == NOTE_NOT_DECOMPOSED).to_numpy()
+    untargeted = ~np.isnan(actual) & np.isnan(target) & (target_note == NOTE_NOT_DECOMPOSED)
     light_reason = np.select(
         [light != "none", unjudged, untargeted, np.isnan(actual)],
         ["", "unjudged", "untargeted", "no_data"],
@@ -391,72 +400,116 @@ def compute_status_periods(
     # a YTD flow restarts in January: Jan − Dec means nothing
     mom = np.where(is_flow & (month == 1), np.nan, mom)
 
-    out = rows.assign(
-        actual=actual,
-        target=target,
-        target_year=_int_array(tyear),
-        completion=completion,
-        time_progress=time_progress,
-        expected=expected,
-        gap=gap,
-        gap_pp=gap_pp,
-        light=light,
-        light_reason=light_reason,
-        forecast=forecast,
-        forecast_method=method,
-        will_meet=will_meet,
-        required_pace=pace,
-        remaining_months=_int_array(remaining),
-        yoy=yoy,
-        yoy_diff=yoy_diff,
-        mom=mom,
-        _sign=sign,
-    )
-    out = _add_rank_and_average(out)
-    out["ratio_only"] = out["ratio_only"].fillna(False).astype(bool)
-    out["partial"] = out["partial"].fillna(False).astype(bool)
-    out["reporting"] = out["reporting"].astype("Int64")
-    out["expected_reporting"] = out["expected_reporting"].astype("Int64")
-    out["not_rolled_up"] = out["not_rolled_up"].fillna("").astype(str)
-    for col in ["comparator", "target_source"]:
-        out[col] = out[col].fillna("").astype(str)
-    out = out.sort_values(["_pi", "_r", "_i"], kind="stable").reset_index(drop=True)
+    rank, rank_of, county_avg, gap_to_avg = _rank_and_average(
+        level[r] == "county", reg_city[r], city_group[r], i, per, kind, actual, completion, sign, n_ind, n_per)
+
+    def flag(col: str, fill: object) -> np.ndarray:
+        out = np.full(len(r), fill, dtype=object)
+        out[has_value] = values[col].take(cur[has_value]).to_numpy(dtype=object)
+        return out
+
+    ratio_only = pd.Series(flag("ratio_only", False)).fillna(False).astype(bool).to_numpy()
+    not_rolled = pd.Series(flag("not_rolled_up", "")).fillna("").astype(str)
+    reporting = pd.Series(flag("reporting", pd.NA)).astype("Float64").astype("Int64")
+    expected_reporting = pd.Series(flag("expected_reporting", pd.NA)).astype("Float64").astype("Int64")
+    words = {
+        "comparator": pd.Series(comparator, dtype=object).fillna("").astype(str),
+        "target_source": pd.Series(target_source, dtype=object).fillna("").astype(str),
+    }
+    out = pd.DataFrame({
+        "region": take(regions["code"], r),
+        "indicator": take(indicators["code"], i),
+        "period": text([period_from_index(int(x)) for x in pis], per),
+        "level": take(regions["level"], r),
+        "kind": take(indicators["kind"], i),
+        "direction": take(indicators["direction"], i),
+        "unit": take(indicators["unit"], i),
+        "actual": actual,
+        "target": target,
+        "target_year": _int_array(tyear),
+        "comparator": words["comparator"],
+        "target_source": words["target_source"],
+        "target_note": pd.Series(target_note, dtype=object).astype(str),
+        "completion": completion,
+        "time_progress": time_progress,
+        "expected": expected,
+        "gap": gap,
+        "gap_pp": gap_pp,
+        "light": light,
+        "light_reason": light_reason,
+        "forecast": forecast,
+        "forecast_method": method,
+        "will_meet": will_meet,
+        "required_pace": pace,
+        "remaining_months": _int_array(remaining),
+        "yoy": yoy,
+        "yoy_diff": yoy_diff,
+        "mom": mom,
+        "rank": rank,
+        "rank_of": rank_of,
+        "county_avg": county_avg,
+        "gap_to_avg": gap_to_avg,
+        "ratio_only": ratio_only,
+        "partial": pd.Series(flag("partial", False)).fillna(False).astype(bool).to_numpy(),
+        "reporting": reporting,
+        "expected_reporting": expected_reporting,
+        "not_rolled_up": not_rolled,
+    })
     return out[STATUS_COLUMNS]
 
 
-def _add_rank_and_average(out: pd.DataFrame) -> pd.DataFrame:
-    """Rank among counties, the county average and the gap to it (per city, indicator and period)."""
-    grp = ["city", "indicator", "_pi"]
-    is_cty = out["level"] == "county"
-    cty = out[is_cty]
+def _rank_and_average(is_cty: np.ndarray, is_city: np.ndarray, city: np.ndarray, i: np.ndarray,
+                      per: np.ndarray, kind: np.ndarray, actual: np.ndarray, completion: np.ndarray,
+                      sign: np.ndarray, n_ind: int, n_per: int) -> tuple:
+    """Rank among counties, the county average and the gap to it (per city, indicator and period):
+    (rank, rank_of, county_avg, gap_to_avg).  ``city`` is each row's city as a group number (-1:
+    none)."""
+    n = len(i)
+    grouped = city >= 0
+    groups, inverse = np.unique(((city.astype("int64") * n_ind + i) * n_per + per)[grouped], return_inverse=True)
+    n_groups = len(groups)
+    gid = np.full(n, -1, dtype="int64")
+    gid[grouped] = inverse
+    cty = np.flatnonzero(is_cty & grouped)
+    cg = gid[cty]
     # rank by completion when every county with a figure has a target, else by actual
-    comparable = cty["actual"].isna() | cty["completion"].notna()
-    keys = [cty[c] for c in grp]
-    by_completion = comparable.groupby(keys).transform("all")
-    key = cty["completion"].where(by_completion, cty["actual"]) * cty["_sign"]
-    rank = key.groupby(keys).rank(method="min", ascending=False)
-    rank_of = key.groupby(keys).transform("count")
-    out["rank"] = _int_array(rank.reindex(out.index).to_numpy(dtype="float64", na_value=np.nan))
-    out["rank_of"] = _int_array(rank_of.reindex(out.index).to_numpy(dtype="float64", na_value=np.nan))
+    comparable = np.isnan(actual[cty]) | ~np.isnan(completion[cty])
+    by_completion = np.bincount(cg, weights=~comparable, minlength=n_groups) == 0
+    key = np.where(by_completion[cg], completion[cty], actual[cty]) * sign[cty]
+    has_key = ~np.isnan(key)
+    rank_of = np.full(n, np.nan)
+    rank_of[cty] = np.bincount(cg[has_key], minlength=n_groups)[cg]
+    kk, kg = key[has_key], cg[has_key]
+    order = np.lexsort((-kk, kg))            # each group, largest first
+    sk, sg = kk[order], kg[order]
+    pos = np.arange(len(sk))
+    group_start = np.ones(len(sk), dtype=bool)
+    group_start[1:] = sg[1:] != sg[:-1]
+    value_start = group_start.copy()
+    value_start[1:] |= sk[1:] != sk[:-1]
+    ranks = np.empty(len(sk))
+    # ties share the smallest rank (method 'min')
+    ranks[order] = (np.maximum.accumulate(np.where(value_start, pos, 0))
+                    - np.maximum.accumulate(np.where(group_start, pos, 0)) + 1)
+    rank = np.full(n, np.nan)
+    rank[cty[has_key]] = ranks
 
     # county_avg: additive -> city total / counties with a figure; ratio -> the city's own ratio
-    city_val = out.loc[out["level"] == "city", ["region", "indicator", "_pi", "actual"]].rename(
-        columns={"region": "city", "actual": "city_actual"}
-    )
-    n = cty[cty["actual"].notna()].groupby(grp).size().rename("n_with_value").reset_index()
-    ctx = out[grp + ["kind"]].merge(city_val, on=grp, how="left").merge(n, on=grp, how="left")
-    city_actual = ctx["city_actual"].to_numpy(dtype="float64", na_value=np.nan)
-    n_with = ctx["n_with_value"].to_numpy(dtype="float64", na_value=np.nan)
-    kind = ctx["kind"].to_numpy()
+    city_row_of = np.full(n_groups, -1, dtype="int64")
+    cities = np.flatnonzero(is_city & grouped)
+    city_row_of[gid[cities]] = cities
+    city_row = np.where(gid >= 0, city_row_of[np.maximum(gid, 0)], -1)
+    city_actual = np.where(city_row >= 0, actual[np.maximum(city_row, 0)], np.nan)
+    n_with_g = np.bincount(cg, weights=~np.isnan(actual[cty]), minlength=n_groups)
+    n_with = np.where(gid >= 0, n_with_g[np.maximum(gid, 0)], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         avg = np.select(
             [np.isin(kind, ADDITIVE_KINDS), np.isin(kind, RATIO_KINDS)],
             [city_actual / np.where(n_with > 0, n_with, np.nan), city_actual],
             np.nan,
         )
-    out["county_avg"] = avg
-    out["gap_to_avg"] = np.where(is_cty, out["actual"].to_numpy(dtype="float64") - avg, np.nan)
-    return out
+    gap_to_avg = np.where(is_cty, actual - avg, np.nan)
+    return _int_array(rank), _int_array(rank_of), avg, gap_to_avg
 
 
 def group_light(status: pd.DataFrame, by: list[str] | str) -> pd.DataFrame:
