@@ -7,6 +7,7 @@ binding, and ``binding_basis`` says which rule chose it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 TARGET_KEY = ["indicator", "region", "year"]
@@ -36,37 +37,62 @@ def select_binding(
     with no target row for that key has no effect, so a stale decision cannot hide a target.
     """
     t = targets.reset_index(drop=True)
-    src = sources[["code", "status", "issued"]].rename(columns={"code": "source"})
-    src = src.drop_duplicates("source", keep="last")
-    work = t[TARGET_KEY + ["source"]].astype({"year": "int64"}).merge(src, on="source", how="left")
-    work.index = t.index  # left merge on a unique right keeps row order
-    work["status_rank"] = work["status"].map(_STATUS_RANK).fillna(_UNKNOWN_STATUS_RANK)
-    work["issued"] = work["issued"].fillna("").astype(str)
-    work["override"] = False
-    if overrides is not None and len(overrides):
-        ov = overrides[TARGET_KEY + ["source"]].astype({"year": "int64"})
-        ov = ov.drop_duplicates(TARGET_KEY, keep="last").assign(override=True)
-        hit = work[TARGET_KEY + ["source"]].merge(ov, on=TARGET_KEY + ["source"], how="left")
-        work["override"] = hit["override"].fillna(False).astype(bool).to_numpy()
-    ordered = work.sort_values(
-        ["override", "status_rank", "issued"], ascending=[False, True, False], kind="stable"
-    )
-    pos = ordered.groupby(TARGET_KEY, sort=False).cumcount()
-    first = ordered[pos == 0]
-    second = ordered[pos == 1].set_index(TARGET_KEY)
-    basis = pd.Series(BASIS_ONLY, index=first.index, dtype=object)
-    if len(second):
-        runner = first[TARGET_KEY].merge(second[["status_rank", "issued"]], left_on=TARGET_KEY,
-                                         right_index=True, how="left")
-        runner.index = first.index
-        contested = runner["status_rank"].notna()
-        basis[contested & first["override"]] = BASIS_OVERRIDE
-        plain = contested & ~first["override"]
-        basis[plain & (first["status_rank"] < runner["status_rank"])] = BASIS_STATUS
-        same = plain & (first["status_rank"] == runner["status_rank"])
-        basis[same & (first["issued"] > runner["issued"])] = BASIS_ISSUED
-        basis[same & (first["issued"] == runner["issued"])] = BASIS_ORDER
+    n = len(t)
+    src = sources[["code", "status", "issued"]].drop_duplicates("code", keep="last")
+    at = pd.Index(src["code"]).get_indexer(t["source"])
+    src_rank = src["status"].map(_STATUS_RANK).fillna(_UNKNOWN_STATUS_RANK).to_numpy(dtype="float64")
+    status_rank = np.where(at >= 0, src_rank[np.maximum(at, 0)] if len(src) else 0.0, _UNKNOWN_STATUS_RANK)
+    src_issued = src["issued"].fillna("").astype(str).to_numpy(dtype=object)
+    issued = np.where(at >= 0, src_issued[np.maximum(at, 0)] if len(src) else "", "")
+    issued_rank = pd.factorize(issued.astype(str), sort=True)[0]  # 'YYYY-MM-DD' text sorts by date
+
+    # keys as integers: each key column factorised together with the overrides' (one pass, no joins)
+    ov = overrides if overrides is not None and len(overrides) else None
+    cols = TARGET_KEY + ["source"]
+    codes = []
+    for c in cols:
+        left = t[c].astype("int64") if c == "year" else t[c]
+        right = [] if ov is None else (ov[c].astype("int64") if c == "year" else ov[c])
+        both = pd.concat([left, right], ignore_index=True) if ov is not None else left
+        codes.append(pd.factorize(both)[0])
+    width = [int(c.max()) + 2 if len(c) else 1 for c in codes]
+    key = np.zeros(len(codes[0]), dtype="int64")
+    for c, w in zip(codes[:3], width[:3], strict=True):
+        key = key * w + (c + 1)
+    full = key * width[3] + (codes[3] + 1)
+    valid = (codes[0][:n] >= 0) & (codes[1][:n] >= 0)   # a row without indicator or region never binds
+    override = np.zeros(n, dtype=bool)
+    if ov is not None:
+        # the last decision per key counts; it names a source, which then wins its key
+        ov_key, ov_full = key[n:], full[n:]
+        last = ~pd.Series(ov_key).duplicated(keep="last").to_numpy()
+        override = np.isin(full[:n], ov_full[last])
+    group = np.unique(key[:n], return_inverse=True)[1]
+    order = np.lexsort((np.arange(n), -issued_rank, status_rank, ~override, group))
+    order = order[valid[order]]
+    g = group[order]
+    first_of = np.ones(len(order), dtype=bool)
+    first_of[1:] = g[1:] != g[:-1]
+    first = order[first_of]
+    runner = np.full(n, -1, dtype="int64")   # per binding row: the next row of its key, if any
+    second = np.flatnonzero(~first_of[1:] & first_of[:-1]) + 1
+    runner[order[second - 1]] = order[second]
+
+    basis = np.full(n, "", dtype=object)
+    basis[first] = BASIS_ONLY
+    r = runner[first]
+    contested = r >= 0
+    rs = np.maximum(r, 0)
+    ov_first = override[first]
+    plain = contested & ~ov_first
+    same = plain & (status_rank[first] == status_rank[rs])
+    basis[first[contested & ov_first]] = BASIS_OVERRIDE
+    basis[first[plain & (status_rank[first] < status_rank[rs])]] = BASIS_STATUS
+    basis[first[same & (issued_rank[first] > issued_rank[rs])]] = BASIS_ISSUED
+    basis[first[same & (issued_rank[first] == issued_rank[rs])]] = BASIS_ORDER
     out = t.copy()
-    out["binding"] = out.index.isin(first.index)
-    out["binding_basis"] = basis.reindex(out.index).fillna("")
+    binding = np.zeros(n, dtype=bool)
+    binding[first] = True
+    out["binding"] = binding
+    out["binding_basis"] = pd.Series(basis, index=out.index).astype(object)
     return out

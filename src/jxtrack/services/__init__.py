@@ -96,9 +96,10 @@ def resolve_region(store: Store, text: str) -> str:
 
 def binding_targets(store: Store) -> pd.DataFrame:
     """Every target with its source, whether it is the binding one and why (``binding_reason``)."""
-    all_t = store.targets()
-    sources = store.sources()
-    decisions = store.binding_overrides()
+    with store.connect():
+        all_t = store.targets()
+        sources = store.sources()
+        decisions = store.binding_overrides()
     out = select_binding(all_t, sources, decisions)
     out["binding_reason"] = out["binding_basis"].map(BINDING_BASIS_LABELS).fillna("")
     over = out["binding_basis"] == binding_rules.BASIS_OVERRIDE
@@ -163,7 +164,8 @@ def _status_all(store: Store, period: str, regions: pd.DataFrame) -> pd.DataFram
             _status_cache.move_to_end(key)
             return hit.copy()
     obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
-    targets = binding_targets(store)
+    # the status needs only which target binds, not why (binding_targets adds the reasons)
+    targets = select_binding(store.targets(), store.sources(), store.binding_overrides())
     targets = targets[targets["binding"]]
     cat = catalog(store)
     ind = cat.indicators
