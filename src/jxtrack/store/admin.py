@@ -15,21 +15,23 @@ import pandas as pd
 from . import Store, now
 
 
-def data_version(store: Store) -> tuple[int, int, int, int]:
-    """A cheap fingerprint that changes whenever figures, targets or the catalog change.
+def data_version(store: Store) -> tuple[int, int, int, int, int]:
+    """A cheap fingerprint that changes whenever figures, targets, subsidy rules or the catalog change.
 
-    Every accepted/withdrawn upload and every target change is written with its audit record, and
-    every catalog sync bumps ``meta.catalog_version``, so (last upload id, withdrawn uploads, last
-    target change, catalog version) identifies the state the status table was computed from.
-    Used as part of cache keys; the web process and the CLI both move it."""
+    Every accepted/withdrawn upload (monthly figures and project ledgers), every target change and
+    every switch of a subsidy rule is written with its audit record, and every catalog sync bumps
+    ``meta.catalog_version``, so (last upload id, withdrawn uploads, last target change, catalog
+    version, last subsidy rule switch) identifies the state the status table and the subsidies were
+    computed from.  Used as part of cache keys; the web process and the CLI both move it."""
     with store.connect() as con:
         row = con.execute(
             "SELECT (SELECT coalesce(max(upload_id), 0) FROM uploads), "
             "(SELECT count(*) FROM uploads WHERE status = 'withdrawn'), "
             "(SELECT coalesce(max(change_id), 0) FROM target_changes), "
-            "(SELECT coalesce(max(TRY_CAST(value AS BIGINT)), 0) FROM meta WHERE key = 'catalog_version')"
+            "(SELECT coalesce(max(TRY_CAST(value AS BIGINT)), 0) FROM meta WHERE key = 'catalog_version'), "
+            "(SELECT coalesce(max(change_id), 0) FROM subsidy_rule_changes)"
         ).fetchone()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
 
 
 def reporting_log(store: Store, periods: list[str]) -> pd.DataFrame:
