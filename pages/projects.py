@@ -22,8 +22,8 @@ if access.can(user, "import"):
 tabs = dict(zip(tab_names, st.tabs(tab_names), strict=True))
 
 with common.guard():
-    ledger = projects.list_projects(store, user)
-    subs = projects.subsidies(store, user)
+    page_view = cache.projects_view(store, user)
+ledger, subs = page_view.ledger, page_view.subsidies
 
 # ---- 项目清单 ---------------------------------------------------------------------------------------
 with tabs["项目清单"]:
@@ -98,8 +98,7 @@ with tabs["奖补测算"]:
 with tabs["资金使用"]:
     year = st.selectbox("年度", years, index=years.index(min(today.year, years[-1])), key="projects_fund_year")
     with common.guard():
-        f = projects.fund(store, user, year).iloc[0]
-        fc = projects.fund_forecast(store, user, year)
+        f, fc = cache.project_fund(store, user, year)
     if pd.isna(f["budget"]):
         st.info(f"{year}年没有市本级资金目标（嘉政发〔2024〕6号 四（二）），只显示已承诺金额。")
     c1, c2, c3, c4 = st.columns(4)
@@ -115,7 +114,7 @@ with tabs["资金使用"]:
 
 # ---- 奖补规则 ---------------------------------------------------------------------------------------
 with tabs["奖补规则"]:
-    rules = projects.rules_table(store)
+    rules = page_view.rules
     table = pd.DataFrame({
         "规则": rules["name"], "文件": rules["document"], "条款": rules["clause"],
         "状态": rules["status"].map({"official": "正式文件", "draft": "征求意见稿"}),
@@ -138,13 +137,14 @@ with tabs["奖补规则"]:
             if st.form_submit_button("切换适用规则"):
                 with common.guard():
                     projects.switch_rule(store, user, topic, rule, reason)
+                cache.invalidate()
                 common.saved("已切换并记录（操作人、时间、原因）。")
 
 # ---- 导入项目库 -------------------------------------------------------------------------------------
 if "导入项目库" in tabs:
     with tabs["导入项目库"]:
         with common.guard():
-            data, fname = projects.ledger_template(store, user)
+            data, fname = cache.ledger_template(store, user)
         st.download_button("下载项目库模板（Excel）", data, fname, key="projects_template",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         up = st.file_uploader("选择项目库文件（xlsx / xls / csv，不超过 20 MB）", type=["xlsx", "xls", "csv"],

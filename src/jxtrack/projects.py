@@ -239,6 +239,11 @@ def list_projects(store: Store, user: User | None = None, region: str | None = N
     """The ledger in force that ``user`` may read (LIST_COLUMNS + project_id, region_code):
     ``year`` keeps projects started or accepted in that year.  ``duplicate_in`` names the other
     counties whose ledger lists the same enterprise and project (only to staff, admin, leaders)."""
+    with store.connect():
+        return _list_projects(store, user, region, year)
+
+
+def _list_projects(store: Store, user: User | None, region: str | None, year: int | None) -> pd.DataFrame:
     df = _ledger(store, user, region)
     if year is not None:
         sy = pd.to_datetime(df["start_date"]).dt.year
@@ -272,12 +277,13 @@ def subsidies(store: Store, user: User | None = None, year: int | None = None, r
               as_of: date | None = None) -> pd.DataFrame:
     """Per project and rule that concerns it: metrics.subsidy.SUBSIDY_COLUMNS with region names
     (amount in 万元; ``year`` = the year of 验收日期; without ``year`` every project)."""
-    df = _ledger(store, user, region)
-    rules = rules_in_force(store)
+    with store.connect():
+        df = _ledger(store, user, region)
+        rules = rules_in_force(store)
+        names = _names(store)
     out = engine.evaluate(_engine_frame(df), rules, as_of=as_of or today())
     if year is not None:
         out = out[out["year"] == year]
-    names = _names(store)
     return out.assign(region_code=out["region"], region=out["region"].map(names)).reset_index(drop=True)
 
 
@@ -289,22 +295,32 @@ def _engine_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def budget(store: Store, year: int) -> float | None:
     """The city fund's binding target for ``year`` in 万元 (嘉政发〔2024〕6号 四（二）: 1亿元以上), or None."""
-    t = services.binding_targets(store)
-    hit = t[(t["indicator"] == FUND_INDICATOR) & (t["region"] == _city(store)) & (t["year"] == year) & t["binding"]]
+    with store.connect():
+        t = services.binding_targets(store)
+        cat = services.catalog(store)
+    hit = t[(t["indicator"] == FUND_INDICATOR) & (t["region"] == cat.city_code) & (t["year"] == year) & t["binding"]]
     if hit.empty:
         return None
-    unit = services.catalog(store).indicators.set_index("code").loc[FUND_INDICATOR, "unit"]
-    cat = services.catalog(store)
+    unit = cat.indicators.set_index("code").loc[FUND_INDICATOR, "unit"]
     return float(hit["value"].iloc[0]) * cat.unit_factor(unit) / cat.unit_factor("万元")
 
 
 def fund(store: Store, user: User | None, year: int, as_of: date | None = None) -> pd.DataFrame:
     """The city fund for ``year`` (FUND_COLUMNS, 万元; one row), from the whole city's ledger.
     Readable by anyone who may read the city total."""
+    with store.connect():
+        b, subs = _fund_inputs(store, user, year, as_of)
+    return _fund_row(subs, year, b)
+
+
+def _fund_inputs(store: Store, user: User | None, year: int, as_of: date | None) -> tuple[float | None, pd.DataFrame]:
+    """The fund's budget for ``year`` and the whole city's subsidies (after the read check)."""
     if user is not None:
         access.ensure(user, "read", _city(store), city=_city(store))
-    b = budget(store, year)
-    subs = subsidies(store, None, None, None, as_of=as_of)
+    return budget(store, year), subsidies(store, None, None, None, as_of=as_of)
+
+
+def _fund_row(subs: pd.DataFrame, year: int, b: float | None) -> pd.DataFrame:
     row = engine.fund(subs, year, b or 0.0)
     if b is None:
         row["budget"], row["remaining"], row["committed_share"] = None, None, None
@@ -313,9 +329,16 @@ def fund(store: Store, user: User | None, year: int, as_of: date | None = None) 
 
 def fund_forecast(store: Store, user: User | None, year: int, as_of: date | None = None) -> dict:
     """The fund's use so far this year (dates up to ``as_of``) and a run-rate forecast to year end."""
+    return fund_view(store, user, year, as_of)[1]
+
+
+def fund_view(store: Store, user: User | None, year: int, as_of: date | None = None) -> tuple[pd.Series, dict]:
+    """The 资金使用 tab in one pass: ``fund``'s row and ``fund_forecast``'s figures (the ledger and
+    its subsidies read and computed once)."""
     as_of = as_of or today()
-    whole = fund(store, user, year, as_of).iloc[0].to_dict()
-    subs = subsidies(store, None, None, None, as_of=as_of)
+    with store.connect():
+        b, subs = _fund_inputs(store, user, year, as_of)
+    whole = _fund_row(subs, year, b).iloc[0]
     cut = pd.Timestamp(as_of)
     to_date = subs.assign(
         acceptance_date=subs["acceptance_date"].where(pd.to_datetime(subs["acceptance_date"]) <= cut),
@@ -323,8 +346,23 @@ def fund_forecast(store: Store, user: User | None, year: int, as_of: date | None
     used = engine.fund(to_date, year, whole["budget"] or 0.0)["committed"]
     months = 12 if as_of.year > year else as_of.month if as_of.year == year else 0
     forecast = used * 12 / months if months else None
-    return {"year": year, "budget": whole["budget"], "committed_to_date": used,
-            "committed_planned": whole["committed"], "forecast": forecast, "months": months}
+    return whole, {"year": year, "budget": whole["budget"], "committed_to_date": used,
+                   "committed_planned": whole["committed"], "forecast": forecast, "months": months}
+
+
+@dataclass
+class ProjectsView:
+    """What the 项目库 page shows before any choice: the ledger, every year's subsidies, the rules."""
+
+    ledger: pd.DataFrame      # list_projects
+    subsidies: pd.DataFrame   # subsidies, every year
+    rules: pd.DataFrame       # rules_table
+
+
+def projects_view(store: Store, user: User, as_of: date | None = None) -> ProjectsView:
+    """The 项目库 page's tables for ``user``, read on one connection."""
+    with store.connect():
+        return ProjectsView(list_projects(store, user), subsidies(store, user, as_of=as_of), rules_table(store))
 
 
 def rules_table(store: Store) -> pd.DataFrame:

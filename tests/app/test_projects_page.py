@@ -50,3 +50,36 @@ def test_leader_reads_without_import(demo_store):
     assert not at.exception and not at.error
     assert "导入项目库" not in [tab.label for tab in at.tabs]
     assert not at.get("file_uploader")
+
+
+def test_page_follows_ledger_imports_and_rule_switches_made_elsewhere(demo_store, monkeypatch):
+    """The page's tables are cached by the database's data version: a ledger imported or a rule
+    switched by another process (the CLI) shows at the next run, without clearing any cache."""
+    from jxtrack.ui import cache
+
+    monkeypatch.setattr(cache, "VERSION_TTL", 0.0)   # re-read the version at every run (else ≤ 2 s later)
+    staff = USERS["staff"]
+    at = run_app(staff, "pages/projects.py")
+    assert not at.exception
+    assert "项目库还没有项目" in texts(at)
+
+    _ledger(demo_store)   # 项目1 (嘉善县) and 平湖项目: two projects
+    at.run()
+    assert "共 2 个项目。" in texts(at) and "平湖项目" in texts(at)
+
+    more = [project(3, name="项目3", enterprise="企业3"), project(4, name="项目4", enterprise="企业4")]
+    # a new 嘉善县 ledger of two projects replaces its one: 2 (嘉善县) + 1 (平湖市) = 3
+    assert projects.commit_ledger(demo_store, ledger_xlsx(more), "m.xlsx", staff).status == "accepted"
+    at.run()
+    t = texts(at)
+    assert "共 3 个项目。" in t and "项目4" in t and "项目1" not in t
+
+    rules = projects.rules_table(demo_store)
+    shared = rules.groupby("topic")["code"].count()
+    topic = shared[shared > 1].index[0]
+    other = rules[(rules["topic"] == topic) & ~rules["binding"]].iloc[0]
+    projects.switch_rule(demo_store, staff, topic, other["code"], "测试：文件已正式印发")
+    at.run()
+    shown = next(d.value for d in at.dataframe if "适用" in d.value.columns)
+    row = shown[(shown["规则"] == other["name"]) & (shown["文件"] == other["document"])]
+    assert row["适用"].tolist() == ["✔ 适用"]

@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from .. import services
+from .. import projects, services
 from ..auth import User
 from ..services import regions as regions_svc
 from ..services import targets as targets_svc
@@ -35,7 +35,7 @@ _versions: dict[str, tuple[float, tuple]] = {}
 VERSION_TTL = 2.0  # seconds; a CLI write elsewhere is seen within this, a write here at once
 
 
-def version(s: Store) -> tuple[int, int, int]:
+def version(s: Store) -> tuple[int, ...]:
     hit = _versions.get(str(s.path))
     t = time.monotonic()
     if hit and t - hit[0] < VERSION_TTL:
@@ -87,6 +87,21 @@ def _targets(path: str, v: tuple, user: User):
     return targets_svc.targets_view(store_for(path), user)
 
 
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _projects(path: str, v: tuple, user: User, today):
+    return projects.projects_view(store_for(path), user, as_of=today)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _project_fund(path: str, v: tuple, user: User, year: int, today):
+    return projects.fund_view(store_for(path), user, year, as_of=today)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _ledger_template(path: str, v: tuple, user: User):
+    return projects.ledger_template(store_for(path), user)
+
+
 def _key(s: Store) -> tuple[str, tuple]:
     return str(s.path), version(s)
 
@@ -117,6 +132,20 @@ def regions(s: Store, user: User):
 
 def targets_view(s: Store, user: User):
     return _targets(*_key(s), user)
+
+
+def projects_view(s: Store, user: User):
+    """The 项目库 tables (subsidies are judged as of today in Beijing: the day is part of the key)."""
+    return _projects(*_key(s), user, projects.today())
+
+
+def project_fund(s: Store, user: User, year: int):
+    """The 资金使用 tab for ``year``: (fund row, forecast)."""
+    return _project_fund(*_key(s), user, year, projects.today())
+
+
+def ledger_template(s: Store, user: User):
+    return _ledger_template(*_key(s), user)
 
 
 def catalog(s: Store):
