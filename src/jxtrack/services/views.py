@@ -64,6 +64,7 @@ def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["_o", "gap_pp", "sort"], na_position="last").drop(columns=["_o"])
 
 
+@one_connection
 def overview(store: Store, period: str | None, user: User) -> Overview:
     st = services.status(store, period, None, user)
     is_demo = store.is_demo()
