@@ -1,7 +1,8 @@
 """总览 — the leaders' page, answering "which targets are behind" first: what each count counts (city
 indicators vs county items), the city indicators that are behind (red, then yellow, furthest behind
 first), the plans' headline targets as big figures with their light and trend, the counties' red
-list with their 偏差说明; then the full tables and the county × indicator map, folded."""
+list with their 偏差说明; then the full tables and the county × indicator map, folded (built only
+when opened, so the first screen after an upload does not wait for them)."""
 
 from collections import Counter
 
@@ -101,14 +102,20 @@ for g in ("两化", "两业"):
     name = "“两化”改造" if g == "两化" else "两业融合"
     label = f"{name} {len(rows)} 项：" + "　".join(
         f"{lights.badge(k)} {counts[k]}" for k in lights.ORDER if counts.get(k))
-    with st.expander(label):
-        common.show_status(rows, key=f"overview_board_{g}")
+    # folded content is built only once opened (a rerun): the first screen does not pay for it
+    board = st.expander(label, key=f"overview_open_{g}", on_change="rerun")
+    if board.open:
+        with board:
+            common.show_status(rows, key=f"overview_board_{g}")
 
 if len(ov.heat.columns) and len(ov.heat.index):
-    with st.expander("区县 × 指标 亮灯图"):
-        short = cache.catalog(store).indicators.set_index("name")["short_name"].to_dict()
-        common.chart(charts.light_heatmap(ov.heat, short), "overview_heat")
-        st.caption("　".join(f"{lights.badge(k)}：{lights.get(k).meaning}" for k in ("untargeted", "unjudged", "none")))
+    heat = st.expander("区县 × 指标 亮灯图", key="overview_open_heat", on_change="rerun")
+    if heat.open:
+        with heat:
+            short = cache.catalog(store).indicators.set_index("name")["short_name"].to_dict()
+            common.chart(charts.light_heatmap(ov.heat, short), "overview_heat")
+            st.caption("　".join(f"{lights.badge(k)}：{lights.get(k).meaning}"
+                                for k in ("untargeted", "unjudged", "none")))
 
 st.caption("下载全市各指标（数字为数值格式，可直接求和；单位见表头或“单位”列）：")
 common.downloads(common.download_frame(ov.city), f"总览_{ov.period}", "overview_dl")

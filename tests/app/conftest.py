@@ -49,6 +49,17 @@ def run_page(user: User, page: str, timeout: float = 60) -> AppTest:
     return at
 
 
+def open_expanders(at: AppTest, *keys: str) -> AppTest:
+    """Open the folded sections ``keys`` as a click would (they are built only once open) and rerun."""
+    for k in keys:
+        at.session_state[k] = True
+    at.run()
+    return at
+
+
+OVERVIEW_FOLDS = ("overview_open_两化", "overview_open_两业", "overview_open_heat")
+
+
 def texts(at: AppTest) -> str:
     """Everything readable on the page (markdown, titles, captions, messages, tables)."""
     parts = []

@@ -14,7 +14,7 @@ import pytest
 from jxtrack import lights, services
 from jxtrack.ui import charts, common, fmt
 
-from .conftest import USERS, run_app, texts
+from .conftest import OVERVIEW_FOLDS, USERS, open_expanders, run_app, texts
 
 
 def _status(store, user=USERS["leader"]) -> pd.DataFrame:
@@ -195,6 +195,8 @@ def test_no_raw_codes_or_english_on_the_pages(demo_ro):
     for role, page in (("leader", "pages/overview.py"), ("leader", "pages/indicator.py"),
                        ("staff", "pages/quality.py"), ("staff", "pages/targets.py")):
         at = run_app(USERS[role], page)
+        if page == "pages/overview.py":
+            open_expanders(at, *OVERVIEW_FOLDS)   # the folded tables too
         shown = texts(at)
         for raw in ("None", "330482", "330400", "JZF-2024-6", "1=获批", "jxtrack report", "not_permitted"):
             assert raw not in shown, (page, raw)

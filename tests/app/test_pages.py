@@ -7,7 +7,7 @@ import pytest
 
 from jxtrack.ui import nav
 
-from .conftest import USERS, run_app, run_page, texts
+from .conftest import OVERVIEW_FOLDS, USERS, open_expanders, run_app, run_page, texts
 
 CASES = [(role, p.path) for role in USERS for p in nav.pages_for(USERS[role])]
 
@@ -80,7 +80,12 @@ def test_overview_board(demo_ro):
     labels = " ".join(e.label for e in at.expander)
     assert "“两化”改造" in labels and "两业融合" in labels and "红灯清单" in t
     assert "偏差说明" in t
+    # the folded tables and the heat map are built when opened, not before
+    assert not at.get("plotly_chart") and len(at.dataframe) == 0
+    open_expanders(at, *OVERVIEW_FOLDS)
+    assert not at.exception
     assert at.get("plotly_chart"), "heat map"
+    assert len(at.dataframe) == 2, "the two groups' full tables"
 
 
 def test_indicator_page_shows_conflicting_sources(demo_ro):

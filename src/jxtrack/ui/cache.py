@@ -148,6 +148,12 @@ def ledger_template(s: Store, user: User):
     return _ledger_template(*_key(s), user)
 
 
+@st.cache_resource(max_entries=8)
+def _catalog(path: str, v: tuple):
+    return services.catalog(store_for(path))
+
+
 def catalog(s: Store):
-    """The database's catalog (``services.catalog`` caches it by data version)."""
-    return services.catalog(s)
+    """The database's catalog (``services.catalog`` caches it by data version; asked here through
+    the version this module already holds, so a page run opens no connection just to check it)."""
+    return _catalog(*_key(s))
