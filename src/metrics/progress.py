@@ -74,9 +74,6 @@ STATUS_COLUMNS = [
     "not_rolled_up",
 ]
 
-_ROLE_OFFSETS = ("actual", "prev", "ly", "ly_dec", "base")
-
-
 def _prepare_targets(targets: pd.DataFrame) -> pd.DataFrame:
     t = targets
     if "binding" in t.columns:  # tolerate the full select_binding output
