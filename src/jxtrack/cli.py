@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import auth, clock, lights, outputs, services, setup_db
 from .catalog import CatalogError
-from .store import Store, StoreBusyError, StoreError, audit_origin, db_path_from_env
+from .store import Store, StoreBusyError, StoreError, audit_origin, log_folder
 
 EXIT_USER = 2
 EXIT_BUG = 70
@@ -149,7 +149,7 @@ def _os_user() -> str:
 
 
 def _log_bug() -> Path:
-    path = db_path_from_env().parent / "jxtrack-errors.log"
+    path = log_folder() / "jxtrack-errors.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # tracebacks can quote data: owner only, like the database beside it
@@ -165,7 +165,7 @@ def _store(must_exist: bool = True) -> Store:
     store = Store()
     if must_exist and not store.exists():
         raise services.ServiceError(
-            f"数据库 {store.path} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。"
+            f"数据库 {store.label} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。"
         )
     if must_exist:
         store.migrate()
@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         new = not store.exists()
         res = setup_db.init(store, services.catalog(), with_demo=args.demo or (args.demo_if_new and new))
         store.restrict_access()
-        msg = f"数据库 {store.path} 已就绪（架构版本 {store.schema_version()}）"
+        msg = f"数据库 {store.label} 已就绪（架构版本 {store.schema_version()}）"
         if res["migrations"]:
             msg += f"，执行迁移 {res['migrations']}"
         if res["demo_loaded"]:
@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         setup_db.init(store, services.catalog())
         regions = demo.synthetic_regions(services.catalog(), args.regions)
         setup_db.load_demo(store, services.catalog(), regions=regions, years=args.years)
-        print(f"已生成示例数据：{args.regions} 个合成区县，{args.years} 年，截至 {demo.DEMO_END}（{store.path}）。")
+        print(f"已生成示例数据：{args.regions} 个合成区县，{args.years} 年，截至 {demo.DEMO_END}（{store.label}）。")
         return 0
     if cmd == "targets":
         t = services.targets_table(_store())
