@@ -9,7 +9,7 @@ export JXTRACK_DB ?= var/jxtrack.duckdb
 JXTRACK_ADDRESS ?= 127.0.0.1
 JXTRACK_PORT ?= 8501
 
-.PHONY: install run test bench lint browser-deps db clean
+.PHONY: install run test bench lint browser-deps postgres-deps db clean
 
 install: $(STAMP)
 
@@ -33,8 +33,16 @@ run: db
 browser-deps:
 	@bash scripts/install-browser-deps.sh
 
-test: install browser-deps
+# Debian's PostgreSQL server programs: the tests start (and remove) a throwaway cluster of their own.
+postgres-deps:
+	@bash scripts/install-postgres.sh
+
+# Everything on DuckDB (the default), then the shared suite again on PostgreSQL.
+test: install browser-deps postgres-deps
 	$(BIN)/python -m pytest
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
+		$(BIN)/python -m pytest --backend postgresql -m "not browser"; \
+	else echo "PostgreSQL not installed: the PostgreSQL run is skipped"; fi
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_parser("list", help="列出用户")
 
     sub.add_parser("accounts", help="显示示例数据库的示例账号")
+
+    s = sub.add_parser("migrate", help="把整个数据库复制到一个新的 PostgreSQL 数据库并核对")
+    s.add_argument("--from", dest="source", help="来源数据库（DuckDB 文件或 postgresql:// 地址；默认 JXTRACK_DB）")
+    s.add_argument("--to", dest="target", required=True,
+                   help="目标：新建的空 PostgreSQL 数据库，postgresql://用户@主机:端口/库名")
     for ext in _extensions():
         ext.register(sub)
     return p
@@ -172,6 +177,26 @@ def _store(must_exist: bool = True) -> Store:
     return store
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from .services import moving
+    from .store import target_from_env
+
+    report = moving.move(args.source or target_from_env(), args.target, actor=auth.OPERATOR.username)
+    print(f"已复制 {report.source} → {report.target}：")
+    for table, n in report.copied.items():
+        print(f"  {table:<24}{n:>10,} 行")
+    if report.ok:
+        print(f"核对一致：{len(report.copied)} 张表行数相同；{len(report.periods_checked)} 个月份的状态表逐行相同。")
+        print(f"今后使用新数据库：JXTRACK_DB={report.target}")
+        return 0
+    for table, (a, b) in report.counts_differ.items():
+        print(f"错误：{table} 行数不一致（来源 {a}，目标 {b}）。", file=sys.stderr)
+    if report.periods_differ:
+        print(f"错误：以下月份的状态表不一致：{'、'.join(report.periods_differ)}。", file=sys.stderr)
+    print("迁移后的核对未通过：请不要使用目标数据库，删除后重新迁移，并把以上信息发给管理员。", file=sys.stderr)
+    return EXIT_USER
+
+
 def run(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "init":
@@ -231,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
             for username, role, _region, display, password in setup_db.DEMO_ACCOUNTS:
                 print(f"  {auth.ROLES[role]:<6}  用户名 {username:<10} 密码 {password}   （{display}）")
         return 0
+    if cmd == "migrate":
+        return _migrate(args)
     for ext in _extensions():
         if cmd in ext.COMMANDS:
             return ext.run(args)
