@@ -37,12 +37,9 @@ browser-deps:
 postgres-deps:
 	@bash scripts/install-postgres.sh
 
-# Everything on DuckDB (the default), then the shared suite again on PostgreSQL.
+# Everything on DuckDB (the default) and, in parallel, the shared suite on PostgreSQL.
 test: install browser-deps postgres-deps
-	$(BIN)/python -m pytest
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
-		$(BIN)/python -m pytest --backend postgresql -m "not browser"; \
-	else echo "PostgreSQL not installed: the PostgreSQL run is skipped"; fi
+	PY=$(BIN)/python bash scripts/test-all.sh
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ SAMPLES = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shar
 
 # tests see unexpected errors as tracebacks, never as the friendly one-liner
 os.environ["JXTRACK_DEBUG"] = "1"
+# operator logs of PostgreSQL stores (which have no folder of their own) go to a temporary folder
+os.environ["JXTRACK_LOG_DIR"] = tempfile.mkdtemp(prefix="jxtrack-test-logs-")
 # st.cache_data used outside a Streamlit runtime (service tests) logs a warning per call: noise
 logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
