@@ -143,8 +143,30 @@ class Store:
     def connect(self, write: bool = False) -> Any:
         raise NotImplementedError
 
-    def transaction(self) -> Any:
-        raise NotImplementedError
+    @contextmanager
+    def transaction(self) -> Iterator[Con]:
+        """All-or-nothing writes (with their audit record).  Nested use joins the outer one."""
+        with self.connect(write=True) as con:
+            if getattr(self._local, "in_tx", False):
+                yield con
+                return
+            con.execute("BEGIN TRANSACTION")
+            self._local.in_tx = True
+            try:
+                self._write_turn(con)
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                self._rollback(con)
+                raise
+            finally:
+                self._local.in_tx = False
+
+    def _write_turn(self, con: Con) -> None:
+        """Wait, inside a new transaction, until this write may go ahead (PostgreSQL: the write lock)."""
+
+    def _rollback(self, con: Con) -> None:
+        con.execute("ROLLBACK")
 
     def df(self, sql: str, params: list | None = None, categorical: bool = False) -> pd.DataFrame:
         raise NotImplementedError

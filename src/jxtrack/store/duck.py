@@ -218,24 +218,6 @@ class DuckStore(Store):
             con.execute(f"SET TimeZone = '{clock.zone_name()}'")
             return con
 
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing writes.  Nested use joins the outer transaction."""
-        with self.connect(write=True) as con:
-            if getattr(self._local, "in_tx", False):
-                yield con
-                return
-            con.execute("BEGIN TRANSACTION")
-            self._local.in_tx = True
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            finally:
-                self._local.in_tx = False
-
     def df(self, sql: str, params: list | None = None, categorical: bool = False) -> pd.DataFrame:
         """Run a query and return a DataFrame (through Arrow: about twice as fast as .df()).
         ``categorical`` returns text columns dictionary-encoded, for large keyed reads."""

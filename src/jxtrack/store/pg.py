@@ -125,29 +125,17 @@ class PgStore(Store):
             self._local.con = None
             raw.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[_PgCon]:
-        """All-or-nothing writes, one at a time per database.  Nested use joins the outer one."""
-        with self.connect(write=True) as con:
-            if getattr(self._local, "in_tx", False):
-                yield con
-                return
-            con.execute("BEGIN")
-            self._local.in_tx = True
-            try:
-                con.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 4 * 1000)}ms'")
-                try:
-                    con.execute(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
-                except psycopg.errors.LockNotAvailable as exc:
-                    raise self._busy() from exc
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                if not con.raw.closed and con.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    con.raw.execute("ROLLBACK")
-                raise
-            finally:
-                self._local.in_tx = False
+    def _write_turn(self, con: _PgCon) -> None:
+        """Writes one at a time per database (see the module docstring)."""
+        con.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout * 4 * 1000)}ms'")
+        try:
+            con.execute(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
+        except psycopg.errors.LockNotAvailable as exc:
+            raise self._busy() from exc
+
+    def _rollback(self, con: _PgCon) -> None:
+        if not con.raw.closed and con.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            con.raw.execute("ROLLBACK")
 
     def _busy(self) -> StoreBusyError:
         waited = self.lock_timeout * 4
