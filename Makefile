@@ -9,7 +9,7 @@ export JXTRACK_DB ?= var/jxtrack.duckdb
 JXTRACK_ADDRESS ?= 127.0.0.1
 JXTRACK_PORT ?= 8501
 
-.PHONY: install run test bench lint browser-deps db clean
+.PHONY: install run test bench lint browser-deps postgres-deps db clean
 
 install: $(STAMP)
 
@@ -33,8 +33,13 @@ run: db
 browser-deps:
 	@bash scripts/install-browser-deps.sh
 
-test: install browser-deps
-	$(BIN)/python -m pytest
+# Debian's PostgreSQL server programs: the tests start (and remove) a throwaway cluster of their own.
+postgres-deps:
+	@bash scripts/install-postgres.sh
+
+# Everything on DuckDB (the default) and, in parallel, the shared suite on PostgreSQL.
+test: install browser-deps postgres-deps
+	PY=$(BIN)/python bash scripts/test-all.sh
 
 bench: install
 	$(BIN)/python -m benchmarks

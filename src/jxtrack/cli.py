@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import auth, clock, lights, outputs, services, setup_db
 from .catalog import CatalogError
-from .store import Store, StoreBusyError, StoreError, audit_origin, db_path_from_env
+from .store import Store, StoreBusyError, StoreError, audit_origin, log_folder
 
 EXIT_USER = 2
 EXIT_BUG = 70
@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_parser("list", help="列出用户")
 
     sub.add_parser("accounts", help="显示示例数据库的示例账号")
+
+    s = sub.add_parser("migrate", help="把整个数据库复制到一个新的 PostgreSQL 数据库并核对")
+    s.add_argument("--from", dest="source", help="来源数据库（DuckDB 文件或 postgresql:// 地址；默认 JXTRACK_DB）")
+    s.add_argument("--to", dest="target", required=True,
+                   help="目标：新建的空 PostgreSQL 数据库，postgresql://用户@主机:端口/库名")
     for ext in _extensions():
         ext.register(sub)
     return p
@@ -149,7 +154,7 @@ def _os_user() -> str:
 
 
 def _log_bug() -> Path:
-    path = db_path_from_env().parent / "jxtrack-errors.log"
+    path = log_folder() / "jxtrack-errors.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # tracebacks can quote data: owner only, like the database beside it
@@ -165,11 +170,31 @@ def _store(must_exist: bool = True) -> Store:
     store = Store()
     if must_exist and not store.exists():
         raise services.ServiceError(
-            f"数据库 {store.path} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。"
+            f"数据库 {store.label} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。"
         )
     if must_exist:
         store.migrate()
     return store
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from .services import moving
+    from .store import target_from_env
+
+    report = moving.move(args.source or target_from_env(), args.target, actor=auth.OPERATOR.username)
+    print(f"已复制 {report.source} → {report.target}：")
+    for table, n in report.copied.items():
+        print(f"  {table:<24}{n:>10,} 行")
+    if report.ok:
+        print(f"核对一致：{len(report.copied)} 张表行数相同；{len(report.periods_checked)} 个月份的状态表逐行相同。")
+        print(f"今后使用新数据库：JXTRACK_DB={report.target}")
+        return 0
+    for table, (a, b) in report.counts_differ.items():
+        print(f"错误：{table} 行数不一致（来源 {a}，目标 {b}）。", file=sys.stderr)
+    if report.periods_differ:
+        print(f"错误：以下月份的状态表不一致：{'、'.join(report.periods_differ)}。", file=sys.stderr)
+    print("迁移后的核对未通过：请不要使用目标数据库，删除后重新迁移，并把以上信息发给管理员。", file=sys.stderr)
+    return EXIT_USER
 
 
 def run(args: argparse.Namespace) -> int:
@@ -179,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
         new = not store.exists()
         res = setup_db.init(store, services.catalog(), with_demo=args.demo or (args.demo_if_new and new))
         store.restrict_access()
-        msg = f"数据库 {store.path} 已就绪（架构版本 {store.schema_version()}）"
+        msg = f"数据库 {store.label} 已就绪（架构版本 {store.schema_version()}）"
         if res["migrations"]:
             msg += f"，执行迁移 {res['migrations']}"
         if res["demo_loaded"]:
@@ -193,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
         setup_db.init(store, services.catalog())
         regions = demo.synthetic_regions(services.catalog(), args.regions)
         setup_db.load_demo(store, services.catalog(), regions=regions, years=args.years)
-        print(f"已生成示例数据：{args.regions} 个合成区县，{args.years} 年，截至 {demo.DEMO_END}（{store.path}）。")
+        print(f"已生成示例数据：{args.regions} 个合成区县，{args.years} 年，截至 {demo.DEMO_END}（{store.label}）。")
         return 0
     if cmd == "targets":
         t = services.targets_table(_store())
@@ -231,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
             for username, role, _region, display, password in setup_db.DEMO_ACCOUNTS:
                 print(f"  {auth.ROLES[role]:<6}  用户名 {username:<10} 密码 {password}   （{display}）")
         return 0
+    if cmd == "migrate":
+        return _migrate(args)
     for ext in _extensions():
         if cmd in ext.COMMANDS:
             return ext.run(args)

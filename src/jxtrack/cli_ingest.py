@@ -74,7 +74,7 @@ def _store() -> Store:
     store = Store()
     if not store.exists():
         raise IngestCliError(
-            f"数据库 {store.path} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。")
+            f"数据库 {store.label} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。")
     store.migrate()
     return store
 

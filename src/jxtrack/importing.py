@@ -142,7 +142,7 @@ def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
 def busy_not_imported(store: Store, data: bytes, file_name: str | None, username: str) -> StoreBusyError:
     """An import the database was too busy for: logged beside the database (file, hash, user) and
     returned as the error that tells the user nothing was written and to retry."""
-    log_event(store.path, f"import not done, database busy: file {file_name!r} ({len(data)} bytes, "
+    log_event(store.log_folder, f"import not done, database busy: file {file_name!r} ({len(data)} bytes, "
                           f"sha256 {hashlib.sha256(data).hexdigest()}) by {username}")
     return StoreBusyError(f"数据库正忙（另一个程序正在使用），文件“{file_name}”本次未导入，未写入任何数据。"
                           "请稍后重新导入；如持续出现，请联系管理员。")

@@ -222,6 +222,8 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
         lacking = before[~present]
         # only measures reported within the last year: a measure dropped long ago is not news
         lacking = lacking[lacking["prev_period"] >= shift_period(period, -12)]
+        # in the catalog's order, whatever order the database returned the rows in
+        lacking = lacking.iloc[np.argsort(meas.index.get_indexer(lacking["measure"]), kind="stable")]
         if len(lacking):
             up = cur.loc[cur["region"] == code, "upload_id"].max()
             listed = "、".join(mname(m) for m in lacking["measure"].head(5))

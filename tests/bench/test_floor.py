@@ -13,6 +13,8 @@ from jxtrack import services
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/ is not installed
 from benchmarks.floor import agreement, floor_status  # noqa: E402
 
+pytestmark = pytest.mark.duckdb_only  # the floor is a DuckDB query on the file
+
 
 @pytest.mark.parametrize("period", ["2024-06", "2025-12", "2026-10"])
 def test_floor_agrees_with_the_status_table_on_the_demo_database(demo_db_template, demo_ro_store, period):

@@ -5,13 +5,7 @@ signs in, opens every page, uploads a sample sheet and saves screenshots to scre
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,84 +13,25 @@ import pytest
 from jxtrack.auth import User
 from jxtrack.ui import nav
 
+from .helpers import ARGS, CHROMIUM, ROOT, require_browser, serve
+from .helpers import idle as _idle
+from .helpers import open_page as _open
+from .helpers import sign_in as _sign_in
+from .helpers import signed_in as _signed_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 SAMPLE = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.exists()),
               ROOT.parent / "shared" / "samples") / "sample_jiashan_2025-09.xlsx"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_db_template, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} 不存在：请运行 scripts/install-browser-deps.sh（make test 会自动安装）")
-    pytest.importorskip("playwright")
+    require_browser()
     db = tmp_path_factory.mktemp("browser") / "web.duckdb"
     shutil.copy(demo_db_template, db)
-    port = _free_port()
-    env = {**os.environ, "JXTRACK_DB": str(db)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def _idle(page) -> None:
-    time.sleep(0.4)
-    # the run is over when Streamlit's status widget and every spinner are gone
-    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')"
-                           " && !document.querySelector('[data-testid=stSpinner]')", timeout=60000)
-    time.sleep(0.8)
-
-
-def _sign_in(page, url: str, username: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_selector("[data-testid=stSidebarNav]", state="attached", timeout=30000)
-    _idle(page)
-
-
-def _open(page, title: str, phone: bool) -> None:
-    if phone:
-        btn = page.locator("[data-testid=stExpandSidebarButton]")
-        if btn.count():
-            btn.first.click()
-            time.sleep(0.4)
-    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
-    _idle(page)
-    if phone:
-        close = page.locator("[data-testid=stSidebarCollapseButton] button")
-        if close.count() and close.first.is_visible():
-            close.first.click()
-            time.sleep(0.3)
+    with serve(db) as url:
+        yield url
 
 
 @pytest.mark.parametrize("username,password,role,width", [
@@ -142,14 +77,6 @@ def test_every_page_in_a_real_browser(server, username, password, role, width):
             _idle(page)
             page.screenshot(path=str(SHOTS / f"browser_county_upload_done_{width}.png"), full_page=True)
         browser.close()
-
-
-def _signed_in(page) -> bool:
-    """The board (menu) is shown, not the sign-in form."""
-    page.wait_for_selector("[data-testid=stSidebarNav], input[aria-label=用户名]", state="attached",
-                           timeout=30000)
-    _idle(page)
-    return page.locator("[data-testid=stSidebarNav]").count() > 0 and page.get_by_label("用户名").count() == 0
 
 
 def test_sign_in_survives_reload_and_new_tab_until_sign_out(server):

@@ -81,7 +81,7 @@ def test_instants_are_stored_with_their_zone(empty_store):
     uid = _record(empty_store, JIASHAN, "2026-10", utc(2026, 11, 10, 10, 45))
     types = empty_store.df("SELECT data_type FROM information_schema.columns WHERE table_name = 'uploads' "
                            "AND column_name = 'uploaded_at'")
-    assert types["data_type"].tolist() == ["TIMESTAMP WITH TIME ZONE"]
+    assert [t.upper() for t in types["data_type"]] == ["TIMESTAMP WITH TIME ZONE"]
     got = empty_store.get_upload(uid)["uploaded_at"]
     assert got == utc(2026, 11, 10, 10, 45)          # the same instant…
     assert got.utcoffset() == timedelta(hours=8)      # …read back in Beijing time
@@ -90,7 +90,7 @@ def test_instants_are_stored_with_their_zone(empty_store):
 
 def test_uploads_list_beijing_time_on_a_utc_server(empty_store):
     _record(empty_store, JIASHAN, "2026-10", utc(2026, 11, 10, 10, 45))  # 18:45 Beijing
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TZ": "UTC", "JXTRACK_DB": str(empty_store.path)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TZ": "UTC", "JXTRACK_DB": empty_store.key}
     env.pop("JXTRACK_TZ", None)
     out = subprocess.run([sys.executable, "-m", "jxtrack.cli", "uploads", "--format", "csv"], env=env,
                          capture_output=True, text=True, timeout=120)

@@ -114,6 +114,7 @@ def test_failed_transaction_writes_neither_change_nor_audit(empty_store):
     assert s.df("SELECT count(*) n FROM audit_log")["n"][0] == before
 
 
+@pytest.mark.duckdb_only
 def test_busy_database_gives_a_clear_message(empty_store):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
@@ -156,7 +157,7 @@ def test_two_processes_share_one_database(empty_store):
     """The CLI and the app each open the file per unit of work, so both can work at once."""
     n = 25
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(empty_store.path), name, str(n)],
+        subprocess.Popen([sys.executable, "-c", WORKER, empty_store.key, name, str(n)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name in ("app", "cli")
     ]

@@ -18,6 +18,9 @@ from jxtrack.auth import OPERATOR
 from jxtrack.importing import commit_import
 from jxtrack.store import Store, StoreBusyError
 
+# the turn lock of the DuckDB file; on PostgreSQL concurrency is the server's (tests/core/test_pg.py)
+pytestmark = pytest.mark.duckdb_only
+
 ROOT = Path(__file__).resolve().parents[2]
 
 WORKER = textwrap.dedent("""

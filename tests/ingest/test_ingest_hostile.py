@@ -163,7 +163,7 @@ def test_cli_refuses_non_regular_files_at_once(empty_store, tmp_path, kind):
         target = str(tmp_path / "pipe")
         os.mkfifo(target)  # nobody writes to it: opening it for a blocking read would hang
     before = empty_store.dump_tables()
-    r = _cli("import", target, db=empty_store.path)
+    r = _cli("import", target, db=empty_store.key)
     assert r.returncode == cli.EXIT_USER, r.stderr
     assert r.stderr.startswith("错误：") and len(r.stderr.splitlines()) == 1
     assert ("文件夹" if kind == "directory" else "不是普通文件") in r.stderr

@@ -57,7 +57,7 @@ def catalog(store: Store | None = None) -> Catalog:
         return catalog_files()
     from ..store.admin import data_version
 
-    key = str(store.path)
+    key = store.key
     with store.connect():
         version = data_version(store)
         hit = _catalogs.get(key)
@@ -157,7 +157,7 @@ def _status_all(store: Store, period: str, regions: pd.DataFrame) -> pd.DataFram
     others reuse it).  Keyed by the database's data version, which every process moves."""
     from ..store.admin import data_version
 
-    key = (str(store.path), data_version(store), period)
+    key = (store.key, data_version(store), period)
     with _status_lock:
         hit = _status_cache.get(key)
         if hit is not None:

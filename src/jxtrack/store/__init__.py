@@ -1,43 +1,24 @@
-"""The only code that speaks SQL.
+"""The only code that speaks SQL: one interface, two backends.
 
-Connection design (two processes, one DuckDB file)
---------------------------------------------------
-DuckDB lets exactly one process open a database file for writing, and a read-only process cannot
-coexist with a writer either.  The web app and the CLI (say a nightly ``jxtrack report`` while
-officials upload) must share one file, so neither may hold it open.  Every unit of work therefore:
+``Store(target)`` opens the database ``target`` names (default: ``JXTRACK_DB``):
 
-1. takes a per-file lock inside the process (Streamlit serves sessions on threads; DuckDB refuses
-   two connections with different settings to one file inside one process);
-2. takes the database's turn lock (``<file>.lock``, an OS file lock every jxtrack process
-   shares; the kernel drops it if its holder dies), waiting its turn: waiters poll every few
-   milliseconds and a process that just finished a unit lets a waiter in before taking its next
-   turn, so neither the app's readers nor a CLI's writes starve the other.  A read waits up to
-   ``JXTRACK_LOCK_TIMEOUT`` seconds (default 15); a write (a transaction) is queued, waiting four
-   times as long, rather than refused; a unit that still cannot get the file fails with
-   ``StoreBusyError`` (a message asking to retry; logged in ``jxtrack.log`` beside the database);
-   then opens the file (retrying while a process outside jxtrack holds it);
-3. runs its statements (writes inside one transaction, together with their audit record);
-4. closes the file, releasing it to the other process.
+- a ``postgresql://`` (or ``postgres://``) URL: PostgreSQL (``store/pg.py``), the shared store of
+  several app servers; concurrency is the database's (transactions, no file lock);
+- anything else: a DuckDB file (``store/duck.py``), the embedded default, shared by the app and the
+  CLI one unit of work at a time through a turn lock.
 
-Opening costs ~10 ms, which is why services batch their reads into one unit of work and pages
-cache results (cleared when an upload or target change lands).
-
-The file holds password hashes and every stored upload, so it is readable by its owner only: a
-folder the store creates is 0700, a database file it creates 0600, and so is the write-ahead log.
+Every query below is written once for both: portable SQL, with the few places the dialects differ
+(how a frame is inserted, how a list parameter is matched, the view of figures in force, column
+types) answered by the backend class.  Units of work are ``connect()`` (reads, re-entrant) and
+``transaction()`` (all-or-nothing writes, with their audit record).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
 import os
-import random
-import stat
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -45,7 +26,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from .. import clock
@@ -56,9 +36,10 @@ DEFAULT_DB = "var/jxtrack.duckdb"
 # set_by of a binding decided by the catalog (data/bindings.csv) rather than by a person; it holds
 # a space, which no user name may, so a working-group decision is never mistaken for it
 CATALOG_BINDING_SETTER = "系统 目录默认"
-
-_locks: dict[str, threading.RLock] = {}
-_locks_guard = threading.Lock()
+_log = logging.getLogger("jxtrack.store")
+# an open connection of either backend: execute(sql, params) returns a cursor with fetchone(),
+# fetchall() and description; parameters are written ``?`` in both
+Con = Any
 
 
 class StoreError(Exception):
@@ -89,18 +70,23 @@ def audit_origin(**fields: Any) -> Iterator[None]:
         _audit_origin.reset(token)
 
 
-def _owner_only(path: Path, mode: int = 0o600) -> None:
-    """Make a file (or, with mode 0o700, a folder) we own accessible to its owner only."""
-    try:
-        st = path.stat()
-        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
-            path.chmod(mode)
-    except FileNotFoundError:
-        pass
+def target_from_env() -> str:
+    """What ``JXTRACK_DB`` names: a PostgreSQL URL or a DuckDB file path (default var/jxtrack.duckdb)."""
+    return os.environ.get("JXTRACK_DB") or DEFAULT_DB
 
 
-def db_path_from_env() -> Path:
-    return Path(os.environ.get("JXTRACK_DB") or DEFAULT_DB)
+def is_postgres(target: str | Path) -> bool:
+    """Whether ``target`` is a PostgreSQL URL (postgresql:// or postgres://)."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def log_folder(target: str | Path | None = None) -> Path:
+    """Where jxtrack writes its operator logs (jxtrack.log, jxtrack-errors.log): beside a DuckDB
+    file; for PostgreSQL ``JXTRACK_LOG_DIR`` (default var/)."""
+    target = target_from_env() if target is None else target
+    if is_postgres(target):
+        return Path(os.environ.get("JXTRACK_LOG_DIR") or "var")
+    return Path(target).parent
 
 
 def now() -> datetime:
@@ -108,179 +94,58 @@ def now() -> datetime:
     return clock.now()
 
 
-def _file_lock(path: Path) -> threading.RLock:
-    key = str(path.resolve())
-    with _locks_guard:
-        return _locks.setdefault(key, threading.RLock())
-
-
-# a process that has just ended a unit of work and finds another process waiting pauses this long
-# before its next turn, so the waiter (polling at least this often) gets in between
-_COURTESY = 0.005
-_last_release: dict[str, float] = {}
-_turns: dict[str, int] = {}   # resolved path -> descriptor holding its turn lock (under _file_lock)
-_log = logging.getLogger("jxtrack.store")
-
-
-def log_event(db: Path, message: str) -> None:
-    """One line in ``jxtrack.log`` beside the database (owner only) and in the Python log: for
-    events an operator must be able to find later (a unit of work refused as busy, an import not
-    done)."""
+def log_event(folder: Path, message: str) -> None:
+    """One line in ``jxtrack.log`` in ``folder`` (``Store.log_folder``; owner only) and in the
+    Python log: for events an operator must be able to find later (a unit of work refused as busy,
+    an import not done)."""
     _log.warning(message)
     line = f"{clock.now():%Y-%m-%d %H:%M:%S} pid {os.getpid()} {message}\n"
     try:
-        fd = os.open(db.parent / "jxtrack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / "jxtrack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(line)
     except OSError:
         pass
 
 
-def _is_lock_conflict(exc: Exception) -> bool:
-    msg = str(exc)
-    return "lock" in msg.lower() and ("Could not set lock" in msg or "Conflicting lock" in msg)
-
-
 class Store:
-    """A DuckDB database file, opened per unit of work (see the module docstring)."""
+    """The database: ``Store(target)`` is a ``DuckStore`` or a ``PgStore`` (see the module
+    docstring); both answer every method below the same way for the same data."""
 
-    def __init__(self, path: Path | str | None = None, lock_timeout: float | None = None):
-        self.path = Path(path) if path else db_path_from_env()
-        self.lock_timeout = (
-            lock_timeout
-            if lock_timeout is not None
-            else float(os.environ.get("JXTRACK_LOCK_TIMEOUT", "15"))
-        )
-        self._local = threading.local()
+    backend = "abstract"
 
-    # ---- connections -------------------------------------------------------------------------
+    def __new__(cls, target: str | Path | None = None, *args: Any, **kwargs: Any) -> Store:
+        if cls is Store:
+            target = target_from_env() if target is None or str(target) == "" else target
+            if is_postgres(target):
+                from .pg import PgStore
+                cls = PgStore
+            else:
+                from .duck import DuckStore
+                cls = DuckStore
+        return super().__new__(cls)
+
+    # what a backend provides -------------------------------------------------------------------
+    key: str      # identity of the database (resolved path or URL): cache keys
+    label: str    # how messages name it (a path, or the URL without its password)
+
+    @property
+    def log_folder(self) -> Path:
+        return log_folder(self.key)
+
     def exists(self) -> bool:
-        return self.path.exists()
+        raise NotImplementedError
 
     def restrict_access(self) -> None:
-        """Make the database file (and its write-ahead log) readable by the owner only -- for a
-        database created before the store did so (``jxtrack init`` calls it)."""
-        _owner_only(self.path)
-        _owner_only(self.path.with_name(self.path.name + ".wal"))
+        """Make the stored data readable by its owner only, where the backend is a local file."""
+
+    def connect(self, write: bool = False) -> Any:
+        raise NotImplementedError
 
     @contextmanager
-    def connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One unit of work.  Re-entrant within a thread: nested calls share the connection.
-        ``write`` units (transactions) wait longer for their turn: queued, not refused."""
-        existing = getattr(self._local, "con", None)
-        if existing is not None:
-            yield existing
-            return
-        lock = _file_lock(self.path)
-        with lock:
-            timeout = self.lock_timeout * (4 if write else 1)
-            key = str(self.path.resolve())
-            outer = key not in _turns  # else: this thread's unit through another Store object
-            if outer:
-                _turns[key] = self._take_turn(timeout)
-            try:
-                con = self._open(timeout)
-                self._local.con = con
-                try:
-                    yield con
-                finally:
-                    self._local.con = None
-                    con.close()
-                    _owner_only(self.path.with_name(self.path.name + ".wal"))
-            finally:
-                if outer:
-                    _last_release[key] = time.monotonic()
-                    os.close(_turns.pop(key))  # releases the turn lock
-
-    def _take_turn(self, timeout: float) -> int:
-        """Take the cross-process turn lock (see the module docstring); returns its descriptor.
-
-        Waiters also hold a shared lock on ``<file>.wait`` while they wait, so a process that has
-        just ended a unit can tell someone is waiting and let them in first (it pauses only then:
-        a lone process never waits)."""
-        folder = self.path.parent
-        if not folder.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            _owner_only(folder, 0o700)
-        since = time.monotonic() - _last_release.get(str(self.path.resolve()), float("-inf"))
-        if since < _COURTESY and self._others_waiting():
-            time.sleep(_COURTESY - since)
-        fd = os.open(self._sidecar(".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        start = time.monotonic()
-        delay = 0.001
-        waiting = None
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return fd
-                except BlockingIOError:
-                    pass
-                waited = time.monotonic() - start
-                if waited >= timeout:
-                    raise self._busy(waited)
-                if waiting is None:
-                    waiting = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                    fcntl.flock(waiting, fcntl.LOCK_SH)
-                time.sleep(delay)
-                delay = min(delay * 1.5, _COURTESY)
-        except BaseException:
-            os.close(fd)
-            raise
-        finally:
-            if waiting is not None:
-                os.close(waiting)
-
-    def _sidecar(self, suffix: str) -> Path:
-        return self.path.with_name(self.path.name + suffix)
-
-    def _others_waiting(self) -> bool:
-        """Whether a process is waiting for its turn on this database."""
-        try:
-            fd = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return False
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-
-    def _busy(self, waited: float) -> StoreBusyError:
-        what = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:200]
-        log_event(self.path, f"database busy: gave up after {waited:.1f} s waiting for {self.path} ({what})")
-        return StoreBusyError(
-            f"数据库 {self.path} 正被另一个程序占用，等待 {waited:.{0 if waited >= 10 else 1}f} 秒仍未释放，"
-            "本次操作未执行（未写入任何数据）。"
-            "请稍后重试；如持续出现，请检查是否有卡住的 jxtrack 进程。")
-
-    def _open(self, timeout: float | None = None) -> duckdb.DuckDBPyConnection:
-        new = not self.path.exists()
-        timeout = self.lock_timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
-        delay = 0.01
-        while True:
-            try:
-                con = duckdb.connect(str(self.path))
-                if new:
-                    _owner_only(self.path)
-            except duckdb.IOException as exc:
-                if not _is_lock_conflict(exc):
-                    raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
-                if time.monotonic() >= deadline:
-                    raise self._busy(timeout) from exc
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.25)
-                continue
-            # TIMESTAMPTZ values read back as aware datetimes in the users' zone (Beijing time)
-            con.execute(f"SET TimeZone = '{clock.zone_name()}'")
-            return con
-
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing writes.  Nested use joins the outer transaction."""
+    def transaction(self) -> Iterator[Con]:
+        """All-or-nothing writes (with their audit record).  Nested use joins the outer one."""
         with self.connect(write=True) as con:
             if getattr(self._local, "in_tx", False):
                 yield con
@@ -288,32 +153,43 @@ class Store:
             con.execute("BEGIN TRANSACTION")
             self._local.in_tx = True
             try:
+                self._write_turn(con)
                 yield con
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                self._rollback(con)
                 raise
             finally:
                 self._local.in_tx = False
 
+    def _write_turn(self, con: Con) -> None:
+        """Wait, inside a new transaction, until this write may go ahead (PostgreSQL: the write lock)."""
+
+    def _rollback(self, con: Con) -> None:
+        con.execute("ROLLBACK")
+
     def df(self, sql: str, params: list | None = None, categorical: bool = False) -> pd.DataFrame:
-        """Run a query and return a DataFrame (through Arrow: about twice as fast as .df()).
-        ``categorical`` returns text columns dictionary-encoded, for large keyed reads."""
-        with self.connect() as con:
-            table = con.execute(sql, params or []).fetch_arrow_table()
-        return table.to_pandas(strings_to_categorical=categorical)
+        raise NotImplementedError
+
+    def insert_frame(self, con: Any, table: str, frame: pd.DataFrame) -> None:
+        """Insert the rows of ``frame`` into ``table``, columns matched by name."""
+        raise NotImplementedError
+
+    def in_list(self, column: str) -> str:
+        """A condition true when ``column`` is one of a list given as one ``?`` parameter."""
+        return f"{column} IN (SELECT unnest(?::VARCHAR[]))"
 
     # ---- set-up ------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
         with self.connect() as con:
-            return migrate(con)
+            return migrate(con, self.backend)
 
     def schema_version(self) -> int:
         with self.connect() as con:
-            try:
-                return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0
-            except duckdb.CatalogException:
+            if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_migrations' "
+                               "AND table_schema = current_schema()").fetchone():
                 return 0
+            return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0
 
     def sync_catalog(self, catalog: Catalog, actor: str = "system") -> None:
         """Copy the catalog files into the database; user-made targets and sources are kept."""
@@ -339,33 +215,26 @@ class Store:
                 ("units", catalog.units[["unit", "dimension", "factor"]]),
             ):
                 con.execute(f"DELETE FROM {table}")
-                con.register("frame_in", frame)
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame_in")
-                con.unregister("frame_in")
-            con.register("src_in", src)
+                self.insert_frame(con, table, frame)
+            # user-made sources and targets are kept; a catalog row never replaces one of them
             con.execute("DELETE FROM target_sources WHERE origin = 'catalog'")
-            con.execute(
-                "INSERT INTO target_sources BY NAME SELECT * FROM src_in "
-                "WHERE code NOT IN (SELECT code FROM target_sources)"
-            )
-            con.unregister("src_in")
-            con.register("tg_in", tg)
+            kept = {r[0] for r in con.execute("SELECT code FROM target_sources").fetchall()}
+            self.insert_frame(con, "target_sources", src[~src["code"].isin(kept)])
             con.execute("DELETE FROM targets WHERE origin = 'catalog'")
-            con.execute(
-                "INSERT INTO targets BY NAME SELECT * FROM tg_in t WHERE NOT EXISTS ("
-                "SELECT 1 FROM targets x WHERE x.indicator=t.indicator AND x.region=t.region "
-                "AND x.year=t.year AND x.source=t.source)"
-            )
-            con.unregister("tg_in")
+            kept_t = {(i, r, int(y), s) for i, r, y, s in con.execute(
+                "SELECT indicator, region, year, source FROM targets").fetchall()}
+            new = [(i, r, int(y), s) not in kept_t
+                   for i, r, y, s in tg[["indicator", "region", "year", "source"]].itertuples(index=False)]
+            self.insert_frame(con, "targets", tg[new])
             changed = self._sync_default_bindings(con, catalog)
-            version = con.execute("SELECT coalesce(max(TRY_CAST(value AS BIGINT)), 0) + 1 FROM meta "
+            version = con.execute("SELECT coalesce(max(CAST(value AS BIGINT)), 0) + 1 FROM meta "
                                   "WHERE key = 'catalog_version'").fetchone()[0]
             self.set_meta(con, "catalog_version", str(version))
             self.audit(con, actor, "catalog.sync", "catalog",
                        {"indicators": len(ind), "targets": len(tg), "default_bindings": changed})
 
     @staticmethod
-    def _sync_default_bindings(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> int:
+    def _sync_default_bindings(con: Con, catalog: Catalog) -> int:
         """Refresh the catalog's default binding decisions; a working-group decision on the same
         target stands.  A default that is new or now names another source is logged in
         target_changes with its reason.  Returns how many were logged."""
@@ -426,9 +295,7 @@ class Store:
             con.execute("DELETE FROM target_sources WHERE code = ?", [source["code"]])
             if counties is not None:
                 con.execute("DELETE FROM regions WHERE level = 'county'")
-                con.register("reg_in", counties)
-                con.execute("INSERT INTO regions BY NAME SELECT * FROM reg_in")
-                con.unregister("reg_in")
+                self.insert_frame(con, "regions", counties)
             upload_id = self.record_upload(con, kind="demo", username="demo", status="accepted",
                                            file_name="示例数据（系统生成）", values=obs)
             con.execute(
@@ -437,9 +304,7 @@ class Store:
                 [source["code"], source["doc_number"], source["title"], source["issuer"], source["issued"],
                  source["note"], now()],
             )
-            con.register("ct_in", county_targets.assign(origin="user"))
-            con.execute("INSERT INTO targets BY NAME SELECT * FROM ct_in")
-            con.unregister("ct_in")
+            self.insert_frame(con, "targets", county_targets.assign(origin="user"))
             self.set_meta(con, "demo", "true")
             self.set_meta(con, "demo_shape", shape)
             self.audit(con, "system", "demo.load", f"upload:{upload_id}",
@@ -452,17 +317,16 @@ class Store:
             row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return row[0] if row else default
 
-    def set_meta(self, con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
-        con.execute(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value]
-        )
+    def set_meta(self, con: Con, key: str, value: str) -> None:
+        con.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
 
     def is_demo(self) -> bool:
         return self.get_meta("demo") == "true"
 
     # ---- audit -------------------------------------------------------------------------------
     @staticmethod
-    def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, obj: str | None,
+    def audit(con: Con, actor: str, action: str, obj: str | None,
               detail: dict[str, Any] | None = None) -> None:
         """Append to the audit log.  Call inside the transaction of the change it records.  Inside
         ``audit_origin(...)`` (a CLI command) the origin is added to the detail."""
@@ -489,7 +353,7 @@ class Store:
         where, params = "TRUE", []
         for col, vals in (("period", periods), ("region", regions), ("measure", measures)):
             if vals is not None:
-                where += f" AND list_contains(?::VARCHAR[], {col})"
+                where += f" AND {self.in_list(col)}"
                 params.append(list(vals))
         sql = f"SELECT region, period, measure, value, note, upload_id FROM current_observations WHERE {where}"
         return self.df(sql, params, categorical=categorical)
@@ -512,7 +376,7 @@ class Store:
 
     def record_upload(
         self,
-        con: duckdb.DuckDBPyConnection,
+        con: Con,
         *,
         kind: str,
         username: str,
@@ -547,9 +411,7 @@ class Store:
                     v[col] = None
             v["upload_id"] = upload_id
             v = v[["upload_id", "region", "period", "measure", "value", "raw_value", "sheet", "cell", "note"]]
-            con.register("obs_in", v)
-            con.execute("INSERT INTO observations BY NAME SELECT * FROM obs_in")
-            con.unregister("obs_in")
+            self.insert_frame(con, "observations", v)
         return int(upload_id)
 
     def uploads(self, region: str | None = None, limit: int | None = None) -> pd.DataFrame:
@@ -573,7 +435,7 @@ class Store:
         with self.connect() as con:
             rows = con.execute(
                 "SELECT DISTINCT region FROM (SELECT region FROM observations WHERE upload_id = ? "
-                "UNION ALL SELECT region FROM projects WHERE upload_id = ?) ORDER BY region",
+                "UNION ALL SELECT region FROM projects WHERE upload_id = ?) AS r ORDER BY region",
                 [upload_id, upload_id]).fetchall()
         return [r[0] for r in rows]
 
@@ -581,8 +443,8 @@ class Store:
         """upload_id -> the regions of its figures (uploads without figures are absent)."""
         with self.connect() as con:
             rows = con.execute(
-                "SELECT upload_id, list(DISTINCT region ORDER BY region) FROM (SELECT upload_id, region "
-                "FROM observations UNION ALL SELECT upload_id, region FROM projects) GROUP BY upload_id"
+                "SELECT upload_id, array_agg(DISTINCT region ORDER BY region) FROM (SELECT upload_id, region "
+                "FROM observations UNION ALL SELECT upload_id, region FROM projects) AS r GROUP BY upload_id"
             ).fetchall()
         return {int(u): list(r) for u, r in rows}
 
@@ -677,7 +539,7 @@ class Store:
 
     # ---- import support (jxtrack.importing) ---------------------------------------------------
     @staticmethod
-    def file_bytes_kept(con: duckdb.DuckDBPyConnection, file_hash: str) -> bool:
+    def file_bytes_kept(con: Con, file_hash: str) -> bool:
         """Whether some upload already keeps the bytes of the file with this SHA-256."""
         return con.execute("SELECT 1 FROM uploads WHERE file_hash = ? AND file_bytes IS NOT NULL LIMIT 1",
                            [file_hash]).fetchone() is not None
@@ -704,5 +566,7 @@ class Store:
         out = {}
         with self.connect() as con:
             for t in tables:
-                out[t] = con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                n = len(con.execute(f"SELECT * FROM {t} LIMIT 0").description)
+                order = ", ".join(str(i) for i in range(1, n + 1))
+                out[t] = con.execute(f"SELECT * FROM {t} ORDER BY {order}").fetchall()
         return out

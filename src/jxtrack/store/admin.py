@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import duckdb
 import pandas as pd
 
-from . import Store, now
+from . import Con, Store, now
 
 
 def data_version(store: Store) -> tuple[int, int, int, int, int]:
@@ -28,7 +27,7 @@ def data_version(store: Store) -> tuple[int, int, int, int, int]:
             "SELECT (SELECT coalesce(max(upload_id), 0) FROM uploads), "
             "(SELECT count(*) FROM uploads WHERE status = 'withdrawn'), "
             "(SELECT coalesce(max(change_id), 0) FROM target_changes), "
-            "(SELECT coalesce(max(TRY_CAST(value AS BIGINT)), 0) FROM meta WHERE key = 'catalog_version'), "
+            "(SELECT coalesce(max(CAST(value AS BIGINT)), 0) FROM meta WHERE key = 'catalog_version'), "
             "(SELECT coalesce(max(change_id), 0) FROM subsidy_rule_changes)"
         ).fetchone()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
@@ -40,10 +39,10 @@ def reporting_log(store: Store, periods: list[str]) -> pd.DataFrame:
     Only uploads still in force (accepted) count; a withdrawn upload no longer counts as reported."""
     return store.df(
         "SELECT o.region, o.period, min(u.uploaded_at) AS first_at, max(u.uploaded_at) AS last_at, "
-        "arg_min(u.username, u.uploaded_at) AS first_user, bool_and(u.kind = 'demo') AS demo_only, "
+        "(array_agg(u.username ORDER BY u.uploaded_at))[1] AS first_user, bool_and(u.kind = 'demo') AS demo_only, "
         "count(DISTINCT u.upload_id) AS n_uploads "
         "FROM observations o JOIN uploads u USING (upload_id) "
-        "WHERE u.status = 'accepted' AND o.period IN (SELECT unnest(?::VARCHAR[])) "
+        f"WHERE u.status = 'accepted' AND {store.in_list('o.period')} "
         "GROUP BY o.region, o.period",
         [list(periods)],
     )
@@ -54,7 +53,7 @@ def source_exists(store: Store, code: str) -> bool:
         return con.execute("SELECT 1 FROM target_sources WHERE code = ?", [code]).fetchone() is not None
 
 
-def insert_source(con: duckdb.DuckDBPyConnection, *, code: str, doc_number: str, title: str,
+def insert_source(con: Con, *, code: str, doc_number: str, title: str,
                   issuer: str | None, issued: str | None, status: str, note: str | None,
                   actor: str) -> None:
     con.execute(
@@ -64,7 +63,7 @@ def insert_source(con: duckdb.DuckDBPyConnection, *, code: str, doc_number: str,
     )
 
 
-def upsert_target(con: duckdb.DuckDBPyConnection, *, indicator: str, region: str, year: int,
+def upsert_target(con: Con, *, indicator: str, region: str, year: int,
                   source: str, value: float, comparator: str, clause: str | None,
                   note: str | None) -> None:
     """Insert a target row of a user-made source, or replace its value (old figures of other
@@ -80,16 +79,17 @@ def upsert_target(con: duckdb.DuckDBPyConnection, *, indicator: str, region: str
     )
 
 
-def set_binding(con: duckdb.DuckDBPyConnection, *, indicator: str, region: str, year: int,
+def set_binding(con: Con, *, indicator: str, region: str, year: int,
                 source: str, actor: str, reason: str) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO target_bindings (indicator, region, year, source, set_by, set_at, reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO target_bindings (indicator, region, year, source, set_by, set_at, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (indicator, region, year) DO UPDATE SET "
+        "source = excluded.source, set_by = excluded.set_by, set_at = excluded.set_at, reason = excluded.reason",
         [indicator, region, int(year), source, actor, now(), reason],
     )
 
 
-def record_target_change(con: duckdb.DuckDBPyConnection, *, actor: str, action: str,
+def record_target_change(con: Con, *, actor: str, action: str,
                          indicator: str | None, region: str | None, year: int | None,
                          source: str | None, old_value: float | None, new_value: float | None,
                          reason: str, at: datetime | None = None) -> None:

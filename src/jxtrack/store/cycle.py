@@ -27,7 +27,9 @@ def set_setting(store: Store, key: str, value: str, actor: str, reason: str,
     """Set ``key`` and record the change (old value, new value, reason) in the audit log."""
     with store.transaction() as con:
         con.execute(
-            "INSERT OR REPLACE INTO settings (key, value, set_by, set_at, reason) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO settings (key, value, set_by, set_at, reason) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, "
+            "set_at = excluded.set_at, reason = excluded.reason",
             [key, value, actor, now(), reason],
         )
         store.audit(con, actor, "setting.set", f"setting:{key}", {"old": old, "new": value, "reason": reason})

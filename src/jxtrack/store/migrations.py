@@ -1,23 +1,35 @@
 """Numbered schema migrations, recorded in ``schema_migrations`` so an old database upgrades
-itself on open (after sqlite-utils' migrations).  Never edit a released migration: add a new one."""
+itself on open (after sqlite-utils' migrations).  Never edit a released migration: add a new one.
+
+The same migrations build a DuckDB file and a PostgreSQL database.  They are written in DuckDB's
+SQL; ``_ddl`` maps the two type names PostgreSQL spells otherwise (DOUBLE, BLOB), and the one
+statement whose dialects truly differ (the view of figures in force, m005) is written for each."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import duckdb
 
 from .. import clock
 
-Migration = Callable[[duckdb.DuckDBPyConnection], None]
+# (connection, backend name: 'duckdb' | 'postgresql')
+Migration = Callable[[Any, str], None]
 
 
-def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """
+def _ddl(con: Any, backend: str, sql: str) -> None:
+    """Run DDL written in DuckDB's SQL on either backend."""
+    if backend == "postgresql":
+        sql = re.sub(r"\bDOUBLE\b", "DOUBLE PRECISION", sql)
+        sql = re.sub(r"\bBLOB\b", "BYTEA", sql)
+    con.execute(sql)
+
+
+def m001_initial(con: Any, backend: str = "duckdb") -> None:
+    _ddl(con, backend, """
         CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 
         -- the catalog, copied from data/*.csv on every `jxtrack init`
@@ -80,7 +92,7 @@ def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
                    row_number() OVER (PARTITION BY o.region, o.period, o.measure
                                       ORDER BY o.upload_id DESC) AS rn
             FROM observations o JOIN uploads u USING (upload_id)
-            WHERE u.status = 'accepted') WHERE rn = 1;
+            WHERE u.status = 'accepted') AS ranked WHERE rn = 1;
 
         CREATE TABLE users (
             username VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL, role VARCHAR NOT NULL,
@@ -98,16 +110,15 @@ def m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def m002_units(con: duckdb.DuckDBPyConnection) -> None:
+def m002_units(con: Any, backend: str = "duckdb") -> None:
     """Units in the database too, so the runtime catalog is the database's alone."""
-    con.execute("CREATE TABLE units (unit VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, factor DOUBLE NOT NULL)")
+    _ddl(con, backend, "CREATE TABLE units (unit VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL, factor DOUBLE NOT NULL)")
 
 
-def m003_web_sessions(con: duckdb.DuckDBPyConnection) -> None:
+def m003_web_sessions(con: Any, backend: str = "duckdb") -> None:
     """Sign-in that survives a reload: server-side web sessions, and failed sign-ins for names that
     have no account (so they lock out exactly like real ones; see ``auth.authenticate``)."""
-    con.execute(
-        """
+    _ddl(con, backend, """
         -- one row per signed-in browser; the cookie token and the one-time hand-off nonce are kept
         -- only as SHA-256 hashes (see jxtrack.auth, "Web sessions").  No index on the hashes:
         -- DuckDB rewrites updates of indexed columns as delete + insert, and the table is small
@@ -128,12 +139,11 @@ def m003_web_sessions(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def m004_project_ledger(con: duckdb.DuckDBPyConnection) -> None:
+def m004_project_ledger(con: Any, backend: str = "duckdb") -> None:
     """The project ledger (项目库): rows of accepted ``uploads`` of kind 'projects' (per region the
     newest accepted upload is in force, like monthly figures), and which subsidy rule binds per
     topic when documents disagree, with the log of switches."""
-    con.execute(
-        """
+    _ddl(con, backend, """
         CREATE TABLE projects (
             upload_id BIGINT NOT NULL, sheet VARCHAR NOT NULL, row_no INTEGER NOT NULL,
             region VARCHAR NOT NULL, project_name VARCHAR NOT NULL, enterprise VARCHAR NOT NULL,
@@ -155,12 +165,24 @@ def m004_project_ledger(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def m005_current_observations(con: duckdb.DuckDBPyConnection) -> None:
+def m005_current_observations(con: Any, backend: str = "duckdb") -> None:
     """The figures in force, as a grouped arg_max (NULLs kept: a blank newest figure still replaces
     an older one) — the one definition every read uses (``Store.observations`` filters it; DuckDB
-    pushes filters on the grouping keys below the aggregate).  ~1.6× faster than the window."""
-    con.execute(
-        """
+    pushes filters on the grouping keys below the aggregate).  ~1.6× faster than the window.
+    PostgreSQL has no arg_max: there the same rows come from DISTINCT ON, newest upload first."""
+    if backend == "postgresql":
+        con.execute(
+            """
+            CREATE OR REPLACE VIEW current_observations AS
+            SELECT DISTINCT ON (o.region, o.period, o.measure)
+                   o.region, o.period, o.measure, o.value, o.note, o.upload_id
+            FROM observations o JOIN uploads u USING (upload_id)
+            WHERE u.status = 'accepted'
+            ORDER BY o.region, o.period, o.measure, o.upload_id DESC;
+            """
+        )
+        return
+    _ddl(con, backend, """
         CREATE OR REPLACE VIEW current_observations AS
         SELECT o.region, o.period, o.measure, arg_max_null(o.value, o.upload_id) AS value,
                arg_max_null(o.note, o.upload_id) AS note, max(o.upload_id) AS upload_id
@@ -174,7 +196,7 @@ def m005_current_observations(con: duckdb.DuckDBPyConnection) -> None:
 LEGACY_ZONE_ENV = "JXTRACK_LEGACY_TZ"
 
 
-def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
+def _legacy_zone(con: Any) -> str | None:
     """The zone naive times were written in before m006: the server's own zone (they came from
     ``datetime.now()``), unless ``JXTRACK_LEGACY_TZ`` names another.  None if it cannot be named."""
     name = os.environ.get(LEGACY_ZONE_ENV, "").strip()
@@ -189,14 +211,15 @@ def _legacy_zone(con: duckdb.DuckDBPyConnection) -> str | None:
     return name
 
 
-def m006_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
+def m006_instants_with_zone(con: Any, backend: str = "duckdb") -> None:
     """Every TIMESTAMP column becomes TIMESTAMPTZ, so an instant means the same whatever zone the
     server or the reader is in.  Existing naive values were the server's local time: they are
     read in that zone (see ``_legacy_zone``); an unnamed zone falls back to its current offset."""
     cols = con.execute(
         "SELECT c.table_name, c.column_name FROM information_schema.columns c "
         "JOIN information_schema.tables t USING (table_schema, table_name) "
-        "WHERE t.table_type = 'BASE TABLE' AND c.data_type = 'TIMESTAMP' AND c.table_schema = 'main' "
+        "WHERE t.table_type = 'BASE TABLE' AND c.table_schema = current_schema() "
+        "AND c.data_type IN ('TIMESTAMP', 'timestamp without time zone') "
         "ORDER BY 1, 2"
     ).fetchall()
     legacy = _legacy_zone(con)
@@ -210,11 +233,10 @@ def m006_instants_with_zone(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{col}" TYPE TIMESTAMPTZ USING {expr}')
 
 
-def m007_settings_and_bulletins(con: duckdb.DuckDBPyConnection) -> None:
+def m007_settings_and_bulletins(con: Any, backend: str = "duckdb") -> None:
     """Settings the working group changes (the due day…), and the bulletins issued (what
     "since the last bulletin" means for reminders)."""
-    con.execute(
-        """
+    _ddl(con, backend, """
         CREATE TABLE settings (
             key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL,
             set_by VARCHAR NOT NULL, set_at TIMESTAMPTZ NOT NULL, reason VARCHAR);
@@ -239,7 +261,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
 ]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+def migrate(con: Any, backend: str = "duckdb") -> list[int]:
     """Apply every migration not yet recorded, each in its own transaction; return those applied."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -252,7 +274,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            fn(con)
+            fn(con, backend)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)",
                 [version, name],

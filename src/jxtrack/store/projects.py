@@ -33,17 +33,17 @@ _CURRENT = (
 
 def current_projects(store: Store, regions: list[str] | None = None) -> pd.DataFrame:
     """The ledger in force: PROJECT_COLUMNS plus uploaded_at, username; only ``regions`` if given."""
-    sql = f"SELECT * FROM ({_CURRENT})"
+    sql = f"SELECT * FROM ({_CURRENT}) AS c"
     params: list = []
     if regions is not None:
-        sql += " WHERE region IN (SELECT unnest(?::VARCHAR[]))"
+        sql += f" WHERE {store.in_list('region')}"
         params.append(list(regions))
     return store.df(sql + " ORDER BY region, upload_id, sheet, row_no", params)
 
 
 def project_keys(store: Store) -> pd.DataFrame:
     """region, enterprise, project_name of the ledger in force (for the cross-county check)."""
-    return store.df(f"SELECT region, enterprise, project_name FROM ({_CURRENT})")
+    return store.df(f"SELECT region, enterprise, project_name FROM ({_CURRENT}) AS c")
 
 
 def in_force_upload_ids(store: Store) -> dict[str, int]:
@@ -73,9 +73,7 @@ def record_accepted(store: Store, *, username: str, file_name: str | None, data:
         uid = store.record_upload(con, kind=KIND, username=username, status="accepted",
                                   file_name=file_name, file_bytes=data, region=region, problems=problems)
         frame = rows.assign(upload_id=uid)[PROJECT_COLUMNS]
-        con.register("projects_in", frame)
-        con.execute("INSERT INTO projects BY NAME SELECT * FROM projects_in")
-        con.unregister("projects_in")
+        store.insert_frame(con, "projects", frame)
         con.execute("UPDATE uploads SET n_values = ? WHERE upload_id = ?", [len(frame), uid])
         store.audit(con, username, "projects.accept", f"upload:{uid}", audit | {"n_projects": len(frame)})
     return uid
@@ -92,8 +90,8 @@ def ledger_uploads(store: Store, regions: list[str] | None = None) -> pd.DataFra
     )
     params: list = []
     if regions is not None:
-        sql += (" AND (u.region IN (SELECT unnest(?::VARCHAR[])) OR u.upload_id IN "
-                "(SELECT upload_id FROM projects WHERE region IN (SELECT unnest(?::VARCHAR[]))))")
+        sql += (f" AND ({store.in_list('u.region')} OR u.upload_id IN "
+                f"(SELECT upload_id FROM projects WHERE {store.in_list('region')}))")
         params += [list(regions), list(regions)]
     return store.df(sql + " ORDER BY u.upload_id DESC", params)
 
@@ -113,7 +111,9 @@ def set_rule_binding(store: Store, topic: str, rule: str, actor: str, reason: st
     with store.transaction() as con:
         row = con.execute("SELECT rule FROM subsidy_rule_bindings WHERE topic = ?", [topic]).fetchone()
         old = row[0] if row else None
-        con.execute("INSERT OR REPLACE INTO subsidy_rule_bindings VALUES (?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO subsidy_rule_bindings (topic, rule, set_by, set_at, reason) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic) DO UPDATE SET rule = excluded.rule, "
+                    "set_by = excluded.set_by, set_at = excluded.set_at, reason = excluded.reason",
                     [topic, rule, actor, now(), reason])
         con.execute(
             "INSERT INTO subsidy_rule_changes (changed_at, changed_by, topic, old_rule, new_rule, reason) "

@@ -17,7 +17,7 @@ def observations_with_uploads(store: Store, periods: list[str]) -> pd.DataFrame:
     return store.df(
         "SELECT c.region, c.period, c.measure, c.value, c.note, c.upload_id, u.kind AS upload_kind, "
         "u.uploaded_at, u.username FROM current_observations c JOIN uploads u USING (upload_id) "
-        "WHERE c.period IN (SELECT unnest(?::VARCHAR[])) AND c.value IS NOT NULL",
+        f"WHERE {store.in_list('c.period')} AND c.value IS NOT NULL",
         [list(periods)],
     )
 
@@ -30,8 +30,9 @@ def latest_earlier_values(store: Store, period: str, same_year: bool) -> pd.Data
     year_clause = "AND substr(period, 1, 4) = substr(?, 1, 4)" if same_year else ""
     params: list = [period] + ([period] if same_year else [])
     return store.df(
-        "SELECT region, measure, max(period) AS prev_period, arg_max(value, period) AS prev_value, "
-        "arg_max(upload_id, period) AS prev_upload_id FROM current_observations "
+        "SELECT region, measure, max(period) AS prev_period, "
+        "(array_agg(value ORDER BY period DESC))[1] AS prev_value, "
+        "(array_agg(upload_id ORDER BY period DESC))[1] AS prev_upload_id FROM current_observations "
         f"WHERE value IS NOT NULL AND period < ? {year_clause} GROUP BY region, measure",
         params,
     )
@@ -58,8 +59,8 @@ def first_accepted_upload(store: Store, period: str) -> pd.DataFrame:
     ``period`` — when the region first reported it (for lateness).  Columns region, upload_id,
     uploaded_at, kind."""
     return store.df(
-        "SELECT o.region, arg_min(u.upload_id, u.uploaded_at) AS upload_id, min(u.uploaded_at) AS uploaded_at, "
-        "arg_min(u.kind, u.uploaded_at) AS kind "
+        "SELECT o.region, (array_agg(u.upload_id ORDER BY u.uploaded_at))[1] AS upload_id, "
+        "min(u.uploaded_at) AS uploaded_at, (array_agg(u.kind ORDER BY u.uploaded_at))[1] AS kind "
         "FROM observations o JOIN uploads u USING (upload_id) "
         "WHERE o.period = ? AND u.status IN ('accepted', 'withdrawn') GROUP BY o.region",
         [period],

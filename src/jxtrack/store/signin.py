@@ -27,7 +27,9 @@ def set_unknown_name_failures(store: Store, name_hash: str, failed_attempts: int
     (no failures counted and the lock over), so guessed names do not pile up."""
     with store.transaction() as con:
         con.execute(
-            "INSERT OR REPLACE INTO login_failures (name_hash, failed_attempts, locked_until) VALUES (?, ?, ?)",
+            "INSERT INTO login_failures (name_hash, failed_attempts, locked_until) VALUES (?, ?, ?) "
+            "ON CONFLICT (name_hash) DO UPDATE SET failed_attempts = excluded.failed_attempts, "
+            "locked_until = excluded.locked_until",
             [name_hash, int(failed_attempts), locked_until],
         )
         con.execute(

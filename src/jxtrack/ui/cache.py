@@ -26,9 +26,9 @@ def store_for(path: str) -> Store:
 
 
 def store() -> Store:
-    from ..store import db_path_from_env
+    from ..store import target_from_env
 
-    return store_for(str(db_path_from_env().resolve()))
+    return store_for(Store(target_from_env()).key)
 
 
 _versions: dict[str, tuple[float, tuple]] = {}
@@ -36,12 +36,12 @@ VERSION_TTL = 2.0  # seconds; a CLI write elsewhere is seen within this, a write
 
 
 def version(s: Store) -> tuple[int, ...]:
-    hit = _versions.get(str(s.path))
+    hit = _versions.get(s.key)
     t = time.monotonic()
     if hit and t - hit[0] < VERSION_TTL:
         return hit[1]
     v = store_admin.data_version(s)
-    _versions[str(s.path)] = (t, v)
+    _versions[s.key] = (t, v)
     return v
 
 
@@ -103,7 +103,7 @@ def _ledger_template(path: str, v: tuple, user: User):
 
 
 def _key(s: Store) -> tuple[str, tuple]:
-    return str(s.path), version(s)
+    return s.key, version(s)
 
 
 def is_demo(s: Store) -> bool:

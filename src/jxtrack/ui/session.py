@@ -158,7 +158,7 @@ def login_page() -> None:
     if st.session_state.pop(CLEAR_COOKIE_KEY, False):
         _post_from_page(cookie_routes.SIGNOUT_PATH)
     if not store.exists():
-        st.error(f"数据库 {store.path} 不存在。请先运行 `make run`（或 `jxtrack init --demo`）。")
+        st.error(f"数据库 {store.label} 不存在。请先运行 `make run`（或 `jxtrack init --demo`）。")
         return
     if oidc_configured():
         st.button("使用统一身份认证登录", on_click=st.login, type="primary", key="login_oidc")

@@ -1,0 +1,238 @@
+"""The DuckDB backend: one database file, opened per unit of work (the embedded default).
+
+Connection design (two processes, one DuckDB file)
+--------------------------------------------------
+DuckDB lets exactly one process open a database file for writing, and a read-only process cannot
+coexist with a writer either.  The web app and the CLI (say a nightly ``jxtrack report`` while
+officials upload) must share one file, so neither may hold it open.  Every unit of work therefore:
+
+1. takes a per-file lock inside the process (Streamlit serves sessions on threads; DuckDB refuses
+   two connections with different settings to one file inside one process);
+2. takes the database's turn lock (``<file>.lock``, an OS file lock every jxtrack process
+   shares; the kernel drops it if its holder dies), waiting its turn: waiters poll every few
+   milliseconds and a process that just finished a unit lets a waiter in before taking its next
+   turn, so neither the app's readers nor a CLI's writes starve the other.  A read waits up to
+   ``JXTRACK_LOCK_TIMEOUT`` seconds (default 15); a write (a transaction) is queued, waiting four
+   times as long, rather than refused; a unit that still cannot get the file fails with
+   ``StoreBusyError`` (a message asking to retry; logged in ``jxtrack.log`` beside the database);
+   then opens the file (retrying while a process outside jxtrack holds it);
+3. runs its statements (writes inside one transaction, together with their audit record);
+4. closes the file, releasing it to the other process.
+
+Opening costs ~10 ms, which is why services batch their reads into one unit of work and pages
+cache results (cleared when an upload or target change lands).
+
+The file holds password hashes and every stored upload, so it is readable by its owner only: a
+folder the store creates is 0700, a database file it creates 0600, and so is the write-ahead log.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import stat
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .. import clock
+from . import Store, StoreBusyError, StoreError, log_event, target_from_env
+
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def _owner_only(path: Path, mode: int = 0o600) -> None:
+    """Make a file (or, with mode 0o700, a folder) we own accessible to its owner only."""
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            path.chmod(mode)
+    except FileNotFoundError:
+        pass
+
+
+def _file_lock(path: Path) -> threading.RLock:
+    key = str(path.resolve())
+    with _locks_guard:
+        return _locks.setdefault(key, threading.RLock())
+
+
+# a process that has just ended a unit of work and finds another process waiting pauses this long
+# before its next turn, so the waiter (polling at least this often) gets in between
+_COURTESY = 0.005
+_last_release: dict[str, float] = {}
+_turns: dict[str, int] = {}   # resolved path -> descriptor holding its turn lock (under _file_lock)
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    msg = str(exc)
+    return "lock" in msg.lower() and ("Could not set lock" in msg or "Conflicting lock" in msg)
+
+
+class DuckStore(Store):
+    """A DuckDB database file, opened per unit of work (see the module docstring)."""
+
+    backend = "duckdb"
+
+    def __init__(self, path: Path | str | None = None, lock_timeout: float | None = None):
+        self.path = Path(path or target_from_env())
+        self.key = str(self.path.resolve())
+        self.label = str(self.path)
+        self.lock_timeout = (
+            lock_timeout
+            if lock_timeout is not None
+            else float(os.environ.get("JXTRACK_LOCK_TIMEOUT", "15"))
+        )
+        self._local = threading.local()
+
+    # ---- connections -------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def restrict_access(self) -> None:
+        """Make the database file (and its write-ahead log) readable by the owner only -- for a
+        database created before the store did so (``jxtrack init`` calls it)."""
+        _owner_only(self.path)
+        _owner_only(self.path.with_name(self.path.name + ".wal"))
+
+    @contextmanager
+    def connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One unit of work.  Re-entrant within a thread: nested calls share the connection.
+        ``write`` units (transactions) wait longer for their turn: queued, not refused."""
+        existing = getattr(self._local, "con", None)
+        if existing is not None:
+            yield existing
+            return
+        lock = _file_lock(self.path)
+        with lock:
+            timeout = self.lock_timeout * (4 if write else 1)
+            key = str(self.path.resolve())
+            outer = key not in _turns  # else: this thread's unit through another Store object
+            if outer:
+                _turns[key] = self._take_turn(timeout)
+            try:
+                con = self._open(timeout)
+                self._local.con = con
+                try:
+                    yield con
+                finally:
+                    self._local.con = None
+                    con.close()
+                    _owner_only(self.path.with_name(self.path.name + ".wal"))
+            finally:
+                if outer:
+                    _last_release[key] = time.monotonic()
+                    os.close(_turns.pop(key))  # releases the turn lock
+
+    def _take_turn(self, timeout: float) -> int:
+        """Take the cross-process turn lock (see the module docstring); returns its descriptor.
+
+        Waiters also hold a shared lock on ``<file>.wait`` while they wait, so a process that has
+        just ended a unit can tell someone is waiting and let them in first (it pauses only then:
+        a lone process never waits)."""
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            _owner_only(folder, 0o700)
+        since = time.monotonic() - _last_release.get(str(self.path.resolve()), float("-inf"))
+        if since < _COURTESY and self._others_waiting():
+            time.sleep(_COURTESY - since)
+        fd = os.open(self._sidecar(".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        start = time.monotonic()
+        delay = 0.001
+        waiting = None
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return fd
+                except BlockingIOError:
+                    pass
+                waited = time.monotonic() - start
+                if waited >= timeout:
+                    raise self._busy(waited)
+                if waiting is None:
+                    waiting = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    fcntl.flock(waiting, fcntl.LOCK_SH)
+                time.sleep(delay)
+                delay = min(delay * 1.5, _COURTESY)
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            if waiting is not None:
+                os.close(waiting)
+
+    def _sidecar(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
+    def _others_waiting(self) -> bool:
+        """Whether a process is waiting for its turn on this database."""
+        try:
+            fd = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
+    def _busy(self, waited: float) -> StoreBusyError:
+        what = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:200]
+        log_event(self.log_folder, f"database busy: gave up after {waited:.1f} s waiting for {self.path} ({what})")
+        return StoreBusyError(
+            f"数据库 {self.path} 正被另一个程序占用，等待 {waited:.{0 if waited >= 10 else 1}f} 秒仍未释放，"
+            "本次操作未执行（未写入任何数据）。"
+            "请稍后重试；如持续出现，请检查是否有卡住的 jxtrack 进程。")
+
+    def _open(self, timeout: float | None = None) -> duckdb.DuckDBPyConnection:
+        new = not self.path.exists()
+        timeout = self.lock_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                if new:
+                    _owner_only(self.path)
+            except duckdb.IOException as exc:
+                if not _is_lock_conflict(exc):
+                    raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise self._busy(timeout) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.25)
+                continue
+            # TIMESTAMPTZ values read back as aware datetimes in the users' zone (Beijing time)
+            con.execute(f"SET TimeZone = '{clock.zone_name()}'")
+            return con
+
+    def df(self, sql: str, params: list | None = None, categorical: bool = False) -> pd.DataFrame:
+        """Run a query and return a DataFrame (through Arrow: about twice as fast as .df()).
+        ``categorical`` returns text columns dictionary-encoded, for large keyed reads."""
+        with self.connect() as con:
+            table = con.execute(sql, params or []).fetch_arrow_table()
+        return table.to_pandas(strings_to_categorical=categorical)
+
+    def insert_frame(self, con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+        name = f"frame_in_{id(frame)}"
+        con.register(name, frame)
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
+        finally:
+            con.unregister(name)
+
+    def in_list(self, column: str) -> str:
+        # list_contains lets DuckDB push the filter below current_observations' aggregate
+        return f"list_contains(?::VARCHAR[], {column})"
