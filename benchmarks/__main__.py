@@ -4,9 +4,10 @@ Core: for synthetic databases of 7, 100 and 1000 counties (three years monthly),
 compute the full status table for the latest period — reading from DuckDB included — side by side
 with the floor, one hand-written DuckDB query computing the same core columns (benchmarks/floor.py;
 goal: ours ≤ 2× the floor), and the check that the two agree.  Then the import, web (server side
-and in a real browser) and report benchmarks.
+and in a real browser), report, ledger and DuckDB-vs-PostgreSQL benchmarks.
 
-``python -m benchmarks [core] [import] [web] [browser] [report]`` runs only the sections named.
+``python -m benchmarks [core] [import] [web] [browser] [report] [ledger] [postgresql]`` runs only
+the sections named (postgresql: skipped, with a line saying so, when PostgreSQL is not installed).
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ SECTIONS = {
     "report": ("Monthly bulletin", "benchmarks.reports"),
     "ledger": ("Project ledger (goal: 5 000-row import with subsidies ≤ 2× a bare openpyxl read)",
                "benchmarks.ledger_bench"),
+    "postgresql": ("DuckDB vs PostgreSQL: status table and 20 concurrent imports (same results on both)",
+                   "benchmarks.backends"),
 }
 
 
