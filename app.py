@@ -8,6 +8,7 @@ from jxtrack.ui import cache, nav, session
 st.set_page_config(page_title="嘉兴制造业目标跟踪", page_icon=":material/dashboard:", layout="wide",
                    initial_sidebar_state="auto")
 
+cache.begin_run()   # this run sees every write committed before it, from any process or server
 user = session.current_user()
 if user is None:
     # every page address shows the sign-in form, so a deep link (or a sign-out) lands on it and,

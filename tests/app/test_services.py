@@ -203,3 +203,23 @@ def test_status_is_computed_once_per_data_version_and_follows_writes(demo_store,
     after = services.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
     assert len(calls) == 2
     assert before.loc["digital_projects", "actual"] != 9999 and after.loc["digital_projects", "actual"] == 9999
+
+
+def test_a_run_sees_every_write_committed_before_it_started(demo_store, monkeypatch):
+    """The data version is remembered for VERSION_TTL seconds per process, but never across the
+    start of a run (app.py calls begin_run): a write by another process or app server before the
+    run is seen by it (issue 11: "visible on the others on their next run")."""
+    from jxtrack.store import Store
+    from jxtrack.ui import cache
+
+    monkeypatch.setattr(cache, "VERSION_TTL", 3600.0)   # the memo alone would hide the write for an hour
+    cache.begin_run()
+    before = cache.version(demo_store)
+    elsewhere = Store(demo_store.key)                    # another process's view of the same database
+    with elsewhere.transaction() as con:
+        uid = elsewhere.record_upload(con, kind="upload", username="cli", status="accepted")
+        elsewhere.audit(con, "cli", "upload.accept", f"upload:{uid}")
+    assert cache.version(demo_store) == before           # same run: the remembered version
+    cache.begin_run()                                    # the next run
+    after = cache.version(demo_store)
+    assert after != before and after[0] == uid           # (last upload id, …)

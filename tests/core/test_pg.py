@@ -234,3 +234,12 @@ def test_a_failed_write_leaves_nothing_on_postgresql(pg_url):
         with store.transaction() as con:
             uid = store.record_upload(con, kind="upload", username="x", status="rejected")
         store.withdraw_upload(uid, "admin", "试")
+
+
+def test_bulk_loads_leave_fresh_statistics(pg_url):
+    """Demo data (and a migrated database) arrive in bulk; PostgreSQL plans the view of figures in
+    force badly until the tables are analysed, so the store analyses them at once."""
+    store = Store(pg_url)
+    setup_db.init(store, services.catalog(), with_demo=True)
+    row = store.df("SELECT last_analyze, n_live_tup FROM pg_stat_user_tables WHERE relname = 'observations'")
+    assert row["last_analyze"].notna().all() and len(row) == 1

@@ -202,6 +202,10 @@ class PgStore(Store):
     def in_list(self, column: str) -> str:
         return f"{column} = ANY(?::VARCHAR[])"
 
+    def after_bulk_load(self) -> None:
+        with self.connect() as con:
+            con.execute("ANALYZE")
+
     def restart_sequence(self, con: _PgCon, sequence: str, next_value: int) -> None:
         """Make ``sequence`` hand out ``next_value`` next (after a copy of rows with their ids)."""
         con.execute("SELECT setval(?, ?, false)", [sequence, int(next_value)])

@@ -119,4 +119,5 @@ def copy_all(src: Store, dst: Store) -> dict[str, int]:
         for table, col, seq in SEQUENCES:
             top = int(dcon.execute(f"SELECT coalesce(max({col}), 0) FROM {table}").fetchone()[0])
             dst.restart_sequence(dcon, seq, top + 1)
+    dst.after_bulk_load()
     return copied

@@ -31,17 +31,28 @@ def store() -> Store:
     return store_for(Store(target_from_env()).key)
 
 
+# the data version, read at most once per VERSION_TTL seconds by this process -- and at least once
+# in every run of the app (begin_run), so a write made anywhere (the CLI, another app server) before
+# a run starts is seen by that run
 _versions: dict[str, tuple[float, tuple]] = {}
-VERSION_TTL = 2.0  # seconds; a CLI write elsewhere is seen within this, a write here at once
+VERSION_TTL = 2.0  # seconds
+_RUN_STARTED = "_jx_run_started"
+
+
+def begin_run() -> None:
+    """Called by the frame (app.py) at the start of every run: versions read before now are not
+    trusted by this run."""
+    st.session_state[_RUN_STARTED] = time.monotonic()
 
 
 def version(s: Store) -> tuple[int, ...]:
-    hit = _versions.get(s.key)
     t = time.monotonic()
-    if hit and t - hit[0] < VERSION_TTL:
+    run_started = st.session_state.get(_RUN_STARTED, float("-inf"))
+    hit = _versions.get(s.key)
+    if hit and hit[0] >= run_started and t - hit[0] < VERSION_TTL:
         return hit[1]
     v = store_admin.data_version(s)
-    _versions[s.key] = (t, v)
+    _versions[s.key] = (t, v)   # t: when the read began
     return v
 
 
