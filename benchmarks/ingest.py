@@ -41,19 +41,20 @@ def _median_time(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def _filled_template(store: Store, region: str, period: str, bump: int = 0) -> bytes:
-    from jxtrack.importing import make_template
+def _demo_sheets(store: Store, region: str, months: list[str]) -> list[bytes]:
+    """The monthly template of ``region`` for each month, filled with the demo's figures (parts
+    within wholes, year-to-date figures rising: every one passes every check and is accepted)."""
+    from jxtrack import demo
 
-    data, _ = make_template(store, region, period)
-    wb = openpyxl.load_workbook(io.BytesIO(data))
-    ws = wb["填报表"]
-    for r in range(6, ws.max_row + 1):
-        code = ws.cell(r, 2).value
-        if code and ws.cell(r, 4).value not in ("%", "是/否"):
-            ws.cell(r, 6, 100 + r + bump)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    from .backends import filled_template
+
+    obs, _ = demo.build(services.catalog())
+    code = services.resolve_region(store, region)
+    out = []
+    for month in months:
+        mine = obs[(obs["region"] == code) & (obs["period"] == month)]
+        out.append(filled_template(store, code, month, dict(zip(mine["measure"], mine["value"], strict=True))))
+    return out
 
 
 def history_workbook(n_rows: int = 20000) -> bytes:
@@ -196,12 +197,14 @@ def run_bench() -> list[tuple[str, str]]:
         services.catalog()
         m = matcher(services.catalog())
         # warm-up: imports, catalog matcher, first connection
-        commit_import(store, _filled_template(store, "嘉善县", "2025-01"), "warm.xlsx", OPERATOR)
-
-        files = [_filled_template(store, "嘉善县", f"2025-{mo:02d}", bump=mo) for mo in range(2, 9)]
+        warm, *files = _demo_sheets(store, "嘉善县", [f"2025-{mo:02d}" for mo in range(2, 10)])
+        assert commit_import(store, warm, "warm.xlsx", OPERATOR).status == "accepted"
         it = iter(files)
-        t_one = _median_time(lambda: commit_import(store, next(it), "t.xlsx", OPERATOR), 7)
-        out.append(("import: one-county monthly sheet, end to end (goal ≤ 0.3 s)", f"{t_one:.3f} s"))
+        results = []
+        t_one = _median_time(lambda: results.append(commit_import(store, next(it), "t.xlsx", OPERATOR)), 7)
+        accepted = sum(r.status == "accepted" for r in results)
+        out.append((f"import: one-county monthly sheet, end to end (goal ≤ 0.3 s; {accepted} of {len(results)} "
+                    "accepted, figures written)", f"{t_one:.3f} s"))
 
         hist = history_workbook(20000)
         t = time.perf_counter()
