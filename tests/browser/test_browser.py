@@ -5,13 +5,6 @@ signs in, opens every page, uploads a sample sheet and saves screenshots to scre
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,84 +12,15 @@ import pytest
 from jxtrack.auth import User
 from jxtrack.ui import nav
 
+from .conftest import ARGS, CHROMIUM, ROOT
+from .conftest import idle as _idle
+from .conftest import open_page as _open
+from .conftest import sign_in as _sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 SAMPLE = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.exists()),
               ROOT.parent / "shared" / "samples") / "sample_jiashan_2025-09.xlsx"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(demo_db_template, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} 不存在：请运行 scripts/install-browser-deps.sh（make test 会自动安装）")
-    pytest.importorskip("playwright")
-    db = tmp_path_factory.mktemp("browser") / "web.duckdb"
-    shutil.copy(demo_db_template, db)
-    port = _free_port()
-    env = {**os.environ, "JXTRACK_DB": str(db)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def _idle(page) -> None:
-    time.sleep(0.4)
-    # the run is over when Streamlit's status widget and every spinner are gone
-    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')"
-                           " && !document.querySelector('[data-testid=stSpinner]')", timeout=60000)
-    time.sleep(0.8)
-
-
-def _sign_in(page, url: str, username: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_selector("[data-testid=stSidebarNav]", state="attached", timeout=30000)
-    _idle(page)
-
-
-def _open(page, title: str, phone: bool) -> None:
-    if phone:
-        btn = page.locator("[data-testid=stExpandSidebarButton]")
-        if btn.count():
-            btn.first.click()
-            time.sleep(0.4)
-    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
-    _idle(page)
-    if phone:
-        close = page.locator("[data-testid=stSidebarCollapseButton] button")
-        if close.count() and close.first.is_visible():
-            close.first.click()
-            time.sleep(0.3)
 
 
 @pytest.mark.parametrize("username,password,role,width", [
