@@ -37,10 +37,11 @@ def need_browser() -> None:
 
 
 @contextmanager
-def app_server(db: Path) -> Iterator[str]:
-    """The app serving database ``db``; yields its URL and stops it afterwards."""
+def app_server(db: Path, **settings: str) -> Iterator[str]:
+    """The app serving database ``db`` (``settings``: more environment, e.g.
+    JXTRACK_LOCK_TIMEOUT="0.3"); yields its URL and stops it afterwards."""
     port = _free_port()
-    env = {**os.environ, "JXTRACK_DB": str(db)}
+    env = {**os.environ, "JXTRACK_DB": str(db), **settings}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],

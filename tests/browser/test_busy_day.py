@@ -1,10 +1,12 @@
 """A busy day (issue 12, item 4) with real browsers: three signed-in browser sessions go from page
 to page while four counties import their monthly sheets with the CLI (``jxtrack import --as``) and
 two ``jxtrack status`` run, all against the one embedded database.  Nothing is refused, no page
-shows an error, and every import is in the database afterwards with its audit entry."""
+shows an error, and every import is in the database afterwards with its audit entry.  And when
+the database does stay busy past the wait, a page says so and offers a retry."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import re
@@ -153,3 +155,45 @@ def test_browser_sessions_and_cli_commands_at_once(demo_db_template, tmp_path):
     assert len(store.uploads()) == uploads_before + len(COUNTIES)
     for c, out, _err, _rc in results[len(COUNTIES):]:
         assert "嘉兴市" in out and "indicator_code" in out, c
+
+
+def test_a_page_when_the_database_stays_busy_says_so_and_retries(demo_db_template, tmp_path):
+    """Another process holds the database past the app's wait (0.3 s here): a click in a signed-in
+    tab, and a new tab opened at a page's address, show the busy message and 重试 (no error box);
+    once it is free, 重试 opens the page asked for."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    db = tmp_path / "held.duckdb"
+    shutil.copy(demo_db_template, db)
+    with app_server(db, JXTRACK_LOCK_TIMEOUT="0.3") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        sign_in(page, url, "zhuanban", "jxdemo-staff")
+        for _ in range(100):                          # the sign-in cookie, for the new tab
+            if any(c["name"] == auth.SESSION_COOKIE for c in context.cookies()):
+                break
+            page.wait_for_timeout(100)
+        fd = os.open(str(db) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)            # another process's unit of work, not ending
+            click_page(page, "区县")
+            idle(page)
+            tab = context.new_page()
+            tab.goto(url + "/county")
+            idle(tab)
+            for shown in (page, tab):
+                assert shown.locator("[data-testid=stException]").count() == 0
+                assert "正被另一个程序占用" in shown.locator("[data-testid=stAlertContentError]").inner_text()
+                assert shown.get_by_role("button", name="重试").count() == 1
+        finally:
+            os.close(fd)                              # ... now it ends
+        for shown in (page, tab):
+            shown.get_by_role("button", name="重试").click()
+            idle(shown)
+            assert _page_trouble(shown) is None, _page_trouble(shown)
+            assert "/county" in shown.url
+            title = shown.locator("h1").first.inner_text()
+            assert " · " in title and "月" in title, title     # 区县: “<region> · <year>年1–<m>月”, not 登录
+        browser.close()

@@ -91,6 +91,9 @@ def _from_cookie() -> User | None:
     except auth.SessionEnded as exc:
         st.session_state["auth_message"] = str(exc)
         return None
+    except StoreError:
+        st.session_state[COOKIE_TRIED_KEY] = False   # the database busy: tried again at the retry
+        raise
     if live is None:
         return None
     sign_in(live.user, live.session_id)
