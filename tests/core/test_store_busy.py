@@ -108,6 +108,21 @@ def test_cli_import_when_busy_exits_75_and_writes_nothing(held, tmp_path, monkey
     assert held.path.read_bytes() == before     # not a byte written
 
 
+def test_cli_process_when_busy_prints_only_the_chinese_message(held, tmp_path):
+    """A real ``jxtrack import`` process (not in pytest's logging): the operator's English log line
+    goes to jxtrack.log, not to the user's terminal as well."""
+    f = tmp_path / "x.csv"
+    f.write_bytes(b"a,b\n1,2\n")
+    env = dict(_env(), JXTRACK_DB=str(held.path), JXTRACK_LOCK_TIMEOUT="0.3")
+    done = subprocess.run([sys.executable, "-m", "jxtrack.cli", "import", str(f)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == cli.EXIT_BUSY, done.stderr
+    assert done.stderr.splitlines() == [done.stderr.strip()] and done.stderr.startswith("错误：")
+    assert "“x.csv”本次未导入" in done.stderr and "database busy" not in done.stderr
+    log = (held.path.parent / "jxtrack.log").read_text(encoding="utf-8")
+    assert "database busy: gave up" in log and "import not done, database busy: file 'x.csv'" in log
+
+
 def test_after_the_busy_spell_the_same_import_goes_through(empty_store):
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(empty_store.path)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
