@@ -4,6 +4,7 @@ no traceback reaches the user.  Set JXTRACK_DEBUG=1 to see tracebacks of unexpec
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -19,6 +20,10 @@ from .store import Store, StoreBusyError, StoreError, audit_origin, log_folder
 EXIT_USER = 2
 EXIT_BUG = 70
 EXIT_BUSY = 75  # EX_TEMPFAIL: the database stayed busy; nothing was done, try again
+
+# operator events (store.log_event: database busy, an import not done) are written to jxtrack.log;
+# the terminal gets the Chinese message only, not also Python's fallback printing of the log line
+logging.getLogger("jxtrack.store").addHandler(logging.NullHandler())
 
 
 class UsageError(Exception):

@@ -37,12 +37,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(db: str | Path) -> Iterator[str]:
+def serve(db: str | Path, **settings: str) -> Iterator[str]:
     """`streamlit run serve.py` (as `make run` starts it) on a free port of 127.0.0.1 with
-    ``JXTRACK_DB=db``; yields its URL once healthy, and stops the process after.  The server's
-    output goes to a temporary file (a pipe nobody reads would stall it), shown if it fails."""
+    ``JXTRACK_DB=db`` (``settings``: more environment, e.g. JXTRACK_LOCK_TIMEOUT="0.3"); yields its
+    URL once healthy, and stops the process after.  The server's output goes to a temporary file (a
+    pipe nobody reads would stall it), shown if it fails."""
     port = free_port()
-    env = {**os.environ, "JXTRACK_DB": str(db)}
+    env = {**os.environ, "JXTRACK_DB": str(db), **settings}
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
@@ -87,14 +88,19 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     idle(page)
 
 
+def click_page(page, title: str) -> None:
+    """Click a page in the menu (without waiting for it to load)."""
+    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+
+
 def open_page(page, title: str, phone: bool = False) -> None:
-    """Click ``title`` in the menu (on a phone, open the folded menu first)."""
+    """Open ``title`` from the menu and wait for it (on a phone, open the folded menu first)."""
     if phone:
         btn = page.locator("[data-testid=stExpandSidebarButton]")
         if btn.count():
             btn.first.click()
             time.sleep(0.4)
-    page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+    click_page(page, title)
     idle(page)
     if phone:
         close = page.locator("[data-testid=stSidebarCollapseButton] button")

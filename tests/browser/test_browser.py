@@ -5,7 +5,6 @@ signs in, opens every page, uploads a sample sheet and saves screenshots to scre
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from jxtrack.auth import User
 from jxtrack.ui import nav
 
-from .helpers import ARGS, CHROMIUM, ROOT, require_browser, serve
+from .helpers import ARGS, CHROMIUM, ROOT
 from .helpers import idle as _idle
 from .helpers import open_page as _open
 from .helpers import sign_in as _sign_in
@@ -23,15 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SHOTS = ROOT / "screenshots"
 SAMPLE = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.exists()),
               ROOT.parent / "shared" / "samples") / "sample_jiashan_2025-09.xlsx"
-
-
-@pytest.fixture(scope="module")
-def server(demo_db_template, tmp_path_factory):
-    require_browser()
-    db = tmp_path_factory.mktemp("browser") / "web.duckdb"
-    shutil.copy(demo_db_template, db)
-    with serve(db) as url:
-        yield url
 
 
 @pytest.mark.parametrize("username,password,role,width", [

@@ -111,6 +111,21 @@ def test_cli_import_when_busy_exits_75_and_writes_nothing(held, tmp_path, monkey
     assert held.path.read_bytes() == before     # not a byte written
 
 
+def test_cli_process_when_busy_prints_only_the_chinese_message(held, tmp_path):
+    """A real ``jxtrack import`` process (not in pytest's logging): the operator's English log line
+    goes to jxtrack.log, not to the user's terminal as well."""
+    f = tmp_path / "x.csv"
+    f.write_bytes(b"a,b\n1,2\n")
+    env = dict(_env(), JXTRACK_DB=str(held.path), JXTRACK_LOCK_TIMEOUT="0.3")
+    done = subprocess.run([sys.executable, "-m", "jxtrack.cli", "import", str(f)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == cli.EXIT_BUSY, done.stderr
+    assert done.stderr.splitlines() == [done.stderr.strip()] and done.stderr.startswith("错误：")
+    assert "“x.csv”本次未导入" in done.stderr and "database busy" not in done.stderr
+    log = (held.path.parent / "jxtrack.log").read_text(encoding="utf-8")
+    assert "database busy: gave up" in log and "import not done, database busy: file 'x.csv'" in log
+
+
 def test_after_the_busy_spell_the_same_import_goes_through(empty_store):
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(empty_store.path)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
@@ -137,7 +152,9 @@ def test_a_write_waits_longer_than_a_read(held):
 
 HOG = textwrap.dedent("""
     import sys
-    from jxtrack.store import Store
+    from jxtrack.store import Store, duck
+    if sys.argv[3] == "discourteous":        # the turn-taking switched off: never sees a waiter
+        duck.DuckStore._others_waiting = lambda self: False
     s = Store(sys.argv[1], lock_timeout=60)
     print("started", flush=True)
     for i in range(int(sys.argv[2])):         # write units back to back, never pausing
@@ -147,18 +164,30 @@ HOG = textwrap.dedent("""
 """)
 
 
-def test_a_process_writing_without_pause_does_not_starve_a_reader(empty_store):
-    """The writer ends a unit and asks for the next at once; a waiting reader still gets in
-    between (each of its units would be refused after 5 s of waiting)."""
-    hog = subprocess.Popen([sys.executable, "-c", HOG, str(empty_store.path), "400"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, env=_env())
+@pytest.mark.parametrize("manners", ["courteous", "discourteous"])
+def test_a_process_writing_without_pause_does_not_starve_a_reader(empty_store, manners):
+    """A writer ends a unit and asks for the next at once, N times; a reader in another process
+    reads in a loop meanwhile.  Counted in units, not seconds: with the turn-taking (a process
+    that has just ended a unit lets a waiting one in first) the two alternate, so the reader
+    completes about one read per write; with it switched off in the writer, the reader gets in
+    only when it happens to poll in the instant between two writes.  Measured on 2 cores (also
+    with a third process spinning): 58-62 reads during the 60 writes with it, 0-3 without (about
+    46 writes per read, up to 250, in a longer run).  The bound, at least 15 reads (at most 4
+    writes per read), is far from both."""
+    n = 60
+    hog = subprocess.Popen([sys.executable, "-c", HOG, str(empty_store.path), str(n), manners],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
     assert hog.stdout.readline().strip() == "started"
-    reader = Store(empty_store.path, lock_timeout=5)
+    reader = Store(empty_store.path, lock_timeout=60)
     seen = []
-    while hog.poll() is None and len(seen) < 30:
+    while hog.poll() is None:
         seen.append(int(reader.df("SELECT count(*) n FROM audit_log WHERE action = 'test.write'")["n"][0]))
     out, err = hog.communicate(timeout=600)
     assert hog.returncode == 0 and out.strip() == "done", err[-2000:]
-    assert seen and seen == sorted(seen)            # every read got its turn and saw a consistent log
-    assert any(0 < v < 400 for v in seen)           # ... while the writer was still writing
-    assert int(reader.df("SELECT count(*) n FROM audit_log WHERE action = 'test.write'")["n"][0]) == 400
+    assert seen == sorted(seen)                     # every read saw a consistent log
+    during = [v for v in seen if 0 < v < n]         # reads done between the writer's first and last unit
+    if manners == "courteous":
+        assert len(during) >= n // 4, seen          # <= 4 writes per read
+    else:
+        assert len(during) < n // 4, seen           # starved: the test tells the two apart
+    assert int(reader.df("SELECT count(*) n FROM audit_log WHERE action = 'test.write'")["n"][0]) == n

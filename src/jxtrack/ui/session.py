@@ -91,6 +91,9 @@ def _from_cookie() -> User | None:
     except auth.SessionEnded as exc:
         st.session_state["auth_message"] = str(exc)
         return None
+    except StoreError:
+        st.session_state[COOKIE_TRIED_KEY] = False   # the database busy: tried again at the retry
+        raise
     if live is None:
         return None
     sign_in(live.user, live.session_id)
@@ -178,7 +181,11 @@ def login_page() -> None:
             if cookie_routes.mounted():
                 st.session_state[HANDOFF_KEY] = nonce
             st.rerun()
-    if cache.is_demo(store):
+    from .common import guard
+
+    with guard():  # a database still busy after its wait: the message asking to retry, no error box
+        demo = cache.is_demo(store)
+    if demo:
         st.info("**示例数据库** —— 以下示例账号仅用于演示，正式使用前请删除或停用。")
         st.table(
             {
