@@ -139,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader stopped reading (`jxtrack status | head`): not an error of ours.  Point stdout
+        # at /dev/null so Python's flush at exit does not fail again; 141 is what a shell reports
+        # for a command ended by SIGPIPE
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        return 141
     except Exception:
         if debug:
             raise

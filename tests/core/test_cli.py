@@ -125,3 +125,21 @@ def test_regions_only_in_the_database_work_in_every_command(tmp_path, capsys, mo
     assert cli.main(["status", "--region", "示例区县0002", "--format", "csv"]) == 0
     rows = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert set(rows["region"]) == {"示例区县0002"} and len(rows) > 10
+
+
+def test_a_reader_that_stops_reading_is_not_an_internal_error(demo_store, tmp_path):
+    """`jxtrack status | head -1`: the pipe closes early; no 程序内部出错, no error log."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "JXTRACK_DB": demo_store.key, "PYTHONPATH": str(root / "src"), "JXTRACK_DEBUG": "0",
+           "JXTRACK_LOG_DIR": str(tmp_path)}
+    # `true` exits at once without reading: every write of ours meets a closed pipe
+    cmd = f"{sys.executable} -m jxtrack.cli status --format csv | true"
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], env=env, capture_output=True, text=True, timeout=120)
+    assert "程序内部出错" not in r.stderr and "Traceback" not in r.stderr and "Broken" not in r.stderr, r.stderr
+    assert r.returncode in (0, 141)          # 141: ended by the closed pipe, as a shell reports SIGPIPE
+    assert not (tmp_path / "jxtrack-errors.log").exists()
