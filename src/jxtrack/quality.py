@@ -27,7 +27,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from metrics.periods import same_month_last_year, shift_period
+from metrics.periods import label_month, same_month_last_year, shift_period
 
 from . import access, auth, clock, cycle, services
 from .catalog import COUNT_UNITS, Indicator
@@ -145,9 +145,9 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
         for r in c[c["value"] < c["prev_value"] - 1e-9].itertuples():
             what = "年内累计数" if span else "自2024年起的累计数"
             add("ytd_decrease", r.region, r.measure, r.upload_id, r.value,
-                f"{r.prev_period}：{_fmt(r.prev_value)}（上传 #{int(r.prev_upload_id)}）",
-                f"{names.get(r.region, r.region)}{period}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
-                f"低于{r.prev_period}的{_fmt(r.prev_value)}{unit(r.measure)}；{what}不应下降，请核实（上传 #{r.upload_id}）。")
+                f"{label_month(r.prev_period)}：{_fmt(r.prev_value)}（上传 #{int(r.prev_upload_id)}）",
+                f"{names.get(r.region, r.region)}{label_month(period)}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
+                f"低于{label_month(r.prev_period)}的{_fmt(r.prev_value)}{unit(r.measure)}；{what}不应下降，请核实（上传 #{r.upload_id}）。")
 
     # --- the city's own figure vs the sum of its counties ------------------------------------
     county_scope = set(meas.index[(meas["scope"] == "county") & (meas["behaviour"] != "rate")])
@@ -162,7 +162,7 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             if abs(r.value - total) > max(CITY_TOLERANCE * abs(r.value), 0.01):
                 add("city_mismatch", city, r.measure, r.upload_id, r.value,
                     f"{n}/{len(summable)}个区县合计：{_fmt(total)}",
-                    f"全市自报{period}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
+                    f"全市自报{label_month(period)}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
                     f"而{n}个区县合计为{_fmt(total)}{unit(r.measure)}，相差{_fmt(r.value - total)}；"
                     f"通报采用区县合计，请核对（上传 #{r.upload_id}）。")
 
@@ -176,8 +176,8 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
     for r, ch in zip(y[~small & (change.abs() > yoy_threshold)].itertuples(), change[~small & (change.abs() > yoy_threshold)], strict=False):
         direction = "高" if ch > 0 else "低"
         add("yoy_outlier", r.region, r.measure, r.upload_id, r.value,
-            f"{ly_period}：{_fmt(r.value_ly)}（上传 #{int(r.upload_id_ly)}）",
-            f"{names.get(r.region, r.region)}{period}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
+            f"{label_month(ly_period)}：{_fmt(r.value_ly)}（上传 #{int(r.upload_id_ly)}）",
+            f"{names.get(r.region, r.region)}{label_month(period)}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
             f"比上年同期（{_fmt(r.value_ly)}）{direction}{abs(ch) * 100:.0f}%，超出±{yoy_threshold * 100:.0f}%，"
             f"请核实或在偏差说明中解释（上传 #{r.upload_id}）。")
 
@@ -192,7 +192,7 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             if lacking:
                 add("ratio_only", r.region, rate, r.upload_id, r.value,
                     "缺：" + "、".join(mname(m) for m in lacking),
-                    f"{names.get(r.region, r.region)}{period}只报了{p.name}（{_fmt(r.value)}{unit(rate)}），"
+                    f"{names.get(r.region, r.region)}{label_month(period)}只报了{p.name}（{_fmt(r.value)}{unit(rate)}），"
                     f"未报{'、'.join(mname(m) for m in lacking)}；该比率可以显示，但不能汇总到全市。"
                     f"请补报分子、分母（上传 #{r.upload_id}）。")
 
@@ -205,7 +205,7 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
         if code not in reported:
             overdue = cycle.is_overdue(period, due_day, today)
             add("missing_report", code, None, None, None, f"应于{due:%Y-%m-%d}前报送",
-                f"{names[code]}尚未报送{period}的数据"
+                f"{names[code]}尚未报送{label_month(period)}的数据"
                 + (f"（已过报送期限{due:%Y-%m-%d}）。" if overdue else f"（报送期限{due:%Y-%m-%d}，尚未到期）。")
                 + "通报中该区县各项指标显示为无数据。",
                 severity=None if overdue else "info")
@@ -215,7 +215,7 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             if cycle.is_late(at, period, due_day):
                 add("late_report", code, None, firsts.loc[code, "upload_id"], None,
                     f"期限{due:%Y-%m-%d}",
-                    f"{names[code]}{period}的数据于{at:%Y-%m-%d %H:%M}首次上传，晚于报送期限{due:%Y-%m-%d}"
+                    f"{names[code]}{label_month(period)}的数据于{at:%Y-%m-%d %H:%M}首次上传，晚于报送期限{due:%Y-%m-%d}"
                     f"（上传 #{int(firsts.loc[code, 'upload_id'])}）。")
         before = prev_have[(prev_have["region"] == code)]
         present = np.array([(code, m) in have for m in before["measure"]], dtype=bool)
@@ -229,7 +229,7 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             listed = "、".join(mname(m) for m in lacking["measure"].head(5))
             more = f"等{len(lacking)}项" if len(lacking) > 5 else ""
             add("incomplete", code, None, up, None, f"缺{len(lacking)}项",
-                f"{names[code]}{period}的报表缺少以前报过的{listed}{more}（上传 #{int(up)}）；"
+                f"{names[code]}{label_month(period)}的报表缺少以前报过的{listed}{more}（上传 #{int(up)}）；"
                 "如为季度报送项目可忽略。")
     from .projects import ledger_findings  # the ledger owns its comparison with the reports
 

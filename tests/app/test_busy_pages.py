@@ -17,6 +17,9 @@ from jxtrack.ui import cache, session
 
 from .conftest import APP, USERS, run_app, texts
 
+# holds the DuckDB file's turn lock; PostgreSQL has none (tests/core/test_pg.py)
+pytestmark = pytest.mark.duckdb_only
+
 BUSY = "正被另一个程序占用"
 
 

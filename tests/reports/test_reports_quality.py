@@ -93,6 +93,9 @@ def test_missing_late_and_on_time_reports(empty_store):
     missing = only(w, "missing_report")
     assert set(missing["region_code"]) == set(COUNTIES) - {NANHU}
     assert missing["upload_id"].isna().all() and "已过报送期限2024-07-10" in missing.iloc[0].message
+    # the month in words, as the rest of the product writes it (metrics.periods.label_month)
+    assert "尚未报送2024年6月的数据" in missing.iloc[0].message and "2024-06" not in missing.iloc[0].message
+    assert "南湖区2024年6月的数据于" in lr.iloc[0].message
     # a month whose due day has not come: uploaded in time, and the silent ones not yet overdue
     this_month = clock.today().strftime("%Y-%m")  # the Beijing calendar's month
     add_upload(empty_store, [(NANHU, this_month, "digital_projects", 10)])
