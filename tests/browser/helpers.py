@@ -109,6 +109,21 @@ def open_page(page, title: str, phone: bool = False) -> None:
             time.sleep(0.3)
 
 
+def upload(page, files) -> None:
+    """On 数据上传: choose ``files`` (a path, or Playwright's name/mimeType/buffer dicts), accept
+    the warnings if any are shown, confirm, and wait for 已导入."""
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(files)
+    page.wait_for_selector("text=检查结果", timeout=60000)
+    idle(page)
+    box = page.get_by_text("我已核对以上提醒")
+    if box.count():
+        box.first.click()
+        idle(page)
+    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_selector("text=已导入", timeout=60000)
+    idle(page)
+
+
 def signed_in(page) -> bool:
     """The board (menu) is shown, not the sign-in form."""
     page.wait_for_selector("[data-testid=stSidebarNav], input[aria-label=用户名]", state="attached",

@@ -12,7 +12,7 @@ import pytest
 from jxtrack.auth import User
 from jxtrack.ui import nav
 
-from .helpers import ARGS, CHROMIUM, ROOT
+from .helpers import ARGS, CHROMIUM, ROOT, upload
 from .helpers import idle as _idle
 from .helpers import open_page as _open
 from .helpers import sign_in as _sign_in
@@ -55,16 +55,7 @@ def test_every_page_in_a_real_browser(server, username, password, role, width):
             assert "数据上传" not in nav_text
         if role == "county":
             _open(page, "数据上传", False)
-            page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(SAMPLE))
-            page.wait_for_selector("text=检查结果", timeout=60000)
-            _idle(page)
-            box = page.get_by_text("我已核对以上提醒")
-            if box.count():
-                box.first.click()
-                _idle(page)
-            page.get_by_role("button", name="确认导入").click()
-            page.wait_for_selector("text=已导入", timeout=60000)
-            _idle(page)
+            upload(page, str(SAMPLE))
             page.screenshot(path=str(SHOTS / f"browser_county_upload_done_{width}.png"), full_page=True)
         browser.close()
 

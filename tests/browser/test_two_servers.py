@@ -19,7 +19,7 @@ import pytest
 from jxtrack.importing import make_template
 from jxtrack.store import Store
 
-from .helpers import ARGS, CHROMIUM, idle, open_page, require_browser, serve, sign_in, signed_in
+from .helpers import ARGS, CHROMIUM, idle, open_page, require_browser, serve, sign_in, signed_in, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgresql, pytest.mark.slow]
 
@@ -115,17 +115,7 @@ def test_an_upload_through_one_server_is_shown_by_the_other_at_its_next_run(shar
             a = staff.new_page()
             sign_in(a, server_a, "zhuanban", "jxdemo-staff")
             open_page(a, "数据上传")
-            a.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
-                files=[{"name": file_name, "mimeType": XLSX, "buffer": sheet}])
-            a.wait_for_selector("text=检查结果", timeout=60000)
-            idle(a)
-            box = a.get_by_text("我已核对以上提醒")
-            if box.count():
-                box.first.click()
-                idle(a)
-            a.get_by_role("button", name="确认导入").click()
-            a.wait_for_selector("text=已导入", timeout=60000)
-            idle(a)
+            upload(a, [{"name": file_name, "mimeType": XLSX, "buffer": sheet}])
             _no_error(a)
             done = re.search(r"已导入（上传编号 (\d+)）", a.locator("[data-testid=stMain]").inner_text())
             assert done, a.locator("[data-testid=stMain]").inner_text()[:800]
