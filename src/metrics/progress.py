@@ -327,7 +327,8 @@ def compute_status_periods(
         np.nan,
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        completion = actual / np.where(target != 0, target, np.nan)
+        # a milestone (争创, 0/1) is achieved or not: a percentage of it would say nothing
+        completion = np.where(is_ms, np.nan, actual / np.where(target != 0, target, np.nan))
         time_progress = expected / np.where(target != 0, target, np.nan)
         gap = actual - expected
         gap_pp = sign * gap / abs_target * 100.0

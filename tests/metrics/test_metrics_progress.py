@@ -232,6 +232,8 @@ def test_milestone_lights(period, actual, light):
     r = row(st, "C", "zone_pilot")
     assert r["light"] == light
     assert math.isnan(r["expected"])
+    # achieved or not: no percentage (it showed 0.0% beside 未获批 on the board)
+    assert math.isnan(r["completion"])
 
 
 # --- forecasts and pace ---------------------------------------------------------------------------
