@@ -243,3 +243,21 @@ def test_bulk_loads_leave_fresh_statistics(pg_url):
     setup_db.init(store, services.catalog(), with_demo=True)
     row = store.df("SELECT last_analyze, n_live_tup FROM pg_stat_user_tables WHERE relname = 'observations'")
     assert row["last_analyze"].notna().all() and len(row) == 1
+
+
+def test_a_connection_lost_mid_write_is_a_message_and_nothing_is_written(pg_url):
+    """Failover or a server restart between statements: the user is told to retry (a StoreError,
+    not an internal error) and the transaction leaves nothing behind."""
+    import psycopg
+
+    store = Store(pg_url)
+    setup_db.init(store, services.catalog())
+    before = store.dump_tables()
+    with pytest.raises(StoreError, match="连接中断.*未写入任何数据.*请稍后重试"):
+        with store.transaction() as con:
+            store.record_upload(con, kind="upload", username="x", status="accepted", file_name="a.xlsx")
+            pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
+            with psycopg.connect(pg_url, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            store.audit(con, "x", "upload.accept", "upload:1")
+    assert store.dump_tables() == before

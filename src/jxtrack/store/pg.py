@@ -70,17 +70,28 @@ def without_password(url: str) -> str:
 
 
 class _PgCon:
-    """A psycopg connection that speaks like the DuckDB one the store code is written against."""
+    """A psycopg connection that speaks like the DuckDB one the store code is written against.
+    A connection lost mid-way (server restarted, failover, network) is a StoreError the user can
+    act on -- retry -- not an internal error; the transaction it was in is rolled back by the server."""
 
-    def __init__(self, raw: psycopg.Connection):
+    def __init__(self, raw: psycopg.Connection, label: str):
         self.raw = raw
+        self.label = label
 
     def execute(self, sql: str, params: list | tuple | None = None) -> psycopg.Cursor:
         cur = self.raw.cursor()
-        if params:
-            cur.execute(_placeholders(sql), list(params))
-        else:
-            cur.execute(sql)
+        try:
+            if params:
+                cur.execute(_placeholders(sql), list(params))
+            else:
+                cur.execute(sql)
+        except psycopg.errors.LockNotAvailable:
+            raise   # the write turn's timeout: StoreBusyError (PgStore._write_turn)
+        except psycopg.OperationalError as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StoreError(
+                f"与数据库 {self.label} 的连接中断（{first}），本次操作未完成，未写入任何数据。"
+                "请稍后重试；如持续出现，请联系管理员检查数据库服务。") from exc
         return cur
 
 
@@ -117,7 +128,7 @@ class PgStore(Store):
             yield existing
             return
         raw = self._open()
-        con = _PgCon(raw)
+        con = _PgCon(raw, self.label)
         self._local.con = con
         try:
             yield con
@@ -134,8 +145,12 @@ class PgStore(Store):
             raise self._busy() from exc
 
     def _rollback(self, con: _PgCon) -> None:
-        if not con.raw.closed and con.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        if con.raw.closed or con.raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            return  # nothing open here; a lost connection's transaction is rolled back by the server
+        try:
             con.raw.execute("ROLLBACK")
+        except psycopg.OperationalError:
+            pass    # the connection broke meanwhile: the server rolls the transaction back
 
     def _busy(self) -> StoreBusyError:
         waited = self.lock_timeout * 4
