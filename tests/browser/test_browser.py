@@ -18,7 +18,8 @@ from .helpers import open_page as _open
 from .helpers import sign_in as _sign_in
 from .helpers import signed_in as _signed_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# a copy of the demo DuckDB file per module (on PostgreSQL the app is driven by test_two_servers.py)
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.duckdb_only]
 SHOTS = ROOT / "screenshots"
 SAMPLE = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.exists()),
               ROOT.parent / "shared" / "samples") / "sample_jiashan_2025-09.xlsx"

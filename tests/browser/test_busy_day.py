@@ -27,7 +27,8 @@ from metrics.periods import shift_period
 
 from .helpers import ARGS, CHROMIUM, ROOT, click_page, idle, require_browser, serve, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# the DuckDB turn lock under load (PostgreSQL has none)
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.duckdb_only]
 
 SESSIONS = [User("zhuanban", "staff", None), User("lingdao", "leader", None), User("jiashan", "county", "330421")]
 PASSWORDS = {"zhuanban": "jxdemo-staff", "lingdao": "jxdemo-leader", "jiashan": "jxdemo-county"}
