@@ -261,3 +261,19 @@ def test_a_connection_lost_mid_write_is_a_message_and_nothing_is_written(pg_url)
                 other.execute("SELECT pg_terminate_backend(%s)", [pid])
             store.audit(con, "x", "upload.accept", "upload:1")
     assert store.dump_tables() == before
+
+
+def test_two_store_objects_of_one_database_share_the_unit_of_work(pg_url):
+    """A write through a second Store object inside a transaction joins it (one connection, one
+    transaction), instead of waiting for the write lock its own thread holds."""
+    store = Store(pg_url)
+    setup_db.init(store, services.catalog())
+    with store.transaction() as con:
+        uid = store.record_upload(con, kind="upload", username="a", status="accepted")
+        other = Store(pg_url, lock_timeout=0.5)
+        assert other.get_upload(uid)["username"] == "a"           # sees the uncommitted row
+        other.withdraw_upload(uid, "a", "同一事务内撤回")            # joins; no lock wait, no early commit
+        pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with other.connect() as c2:
+            assert c2.execute("SELECT pg_backend_pid()").fetchone()[0] == pid
+    assert Store(pg_url).get_upload(uid)["status"] == "withdrawn"

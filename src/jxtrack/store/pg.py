@@ -95,6 +95,19 @@ class _PgCon:
         return cur
 
 
+# per database URL, per thread: the open unit of work and whether it is in a transaction.  Shared by
+# every PgStore object of that URL, so a unit opened through one (a service) is joined, not doubled,
+# by another (a second object made meanwhile): a second connection would not see the first one's
+# uncommitted rows, and its write would wait for the first one's write lock in the same thread.
+_units: dict[str, threading.local] = {}
+_units_guard = threading.Lock()
+
+
+def _unit_state(url: str) -> threading.local:
+    with _units_guard:
+        return _units.setdefault(url, threading.local())
+
+
 class PgStore(Store):
     """A PostgreSQL database named by a URL (see the module docstring)."""
 
@@ -107,7 +120,7 @@ class PgStore(Store):
         self.lock_timeout = (
             lock_timeout if lock_timeout is not None else float(os.environ.get("JXTRACK_LOCK_TIMEOUT", "15"))
         )
-        self._local = threading.local()
+        self._local = _unit_state(self.url)
 
     # ---- connections -------------------------------------------------------------------------
     def _open(self) -> psycopg.Connection:
