@@ -9,7 +9,7 @@ and then writes:
 
 * errors   -> the file is refused; the upload is recorded (hash, size, problems, status 'rejected')
               in its own transaction, with its audit record; no figure is written.  The bytes of
-              a refused file are kept only when small (``REJECTED_BYTES_KEPT``) and only once per
+              a refused file are kept only when small (``store.REJECTED_BYTES_KEPT``) and only once per
               distinct file (a second refusal of the same bytes refers to the first copy by hash);
 * warnings -> nothing is written unless ``accept_warnings`` (the page shows the warnings and a
               confirm button; the CLI asks, or takes ``--accept-warnings``); ``status`` is then
@@ -43,7 +43,6 @@ from .store import Store, StoreBusyError, log_event
 KIND = "upload"
 # a refused file's bytes are kept (to show the reporter what was sent, to diagnose the importer)
 # only up to this size; a monthly report is a few dozen KB
-REJECTED_BYTES_KEPT = 1024 * 1024
 
 
 @dataclass
@@ -196,7 +195,7 @@ def record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -
 
 def _record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -> int:
     with store.transaction() as con:
-        keep = len(data) <= REJECTED_BYTES_KEPT and not store.file_bytes_kept(con, res.file_hash)
+        keep = store.keeps_rejected_bytes(con, data)
         res.upload_id = store.record_upload(
             con, kind=KIND, username=user.username, status="rejected", file_name=res.file_name,
             file_bytes=data, region=res.region, period=res.period,

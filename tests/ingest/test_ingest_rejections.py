@@ -10,6 +10,7 @@ import json
 from conftest import ADMIN, JIASHAN, STAFF
 from jxtrack import importing
 from jxtrack.importing import commit_import, preview_import
+from jxtrack.store import REJECTED_BYTES_KEPT
 
 
 def _row(store, upload_id):
@@ -24,7 +25,7 @@ def _junk(n: int, seed: bytes = b"x") -> bytes:
 
 
 def test_large_refused_file_keeps_hash_and_problems_but_not_bytes(empty_store):
-    data = _junk(importing.REJECTED_BYTES_KEPT + 1)
+    data = _junk(REJECTED_BYTES_KEPT + 1)
     res = commit_import(empty_store, data, "big.csv", ADMIN)
     assert res.status == "rejected"
     row = _row(empty_store, res.upload_id)

@@ -282,3 +282,26 @@ def test_csv_ledger(empty_store):
     # 未参评 -> B 1000; 节能 600 吨: 1000 × 9 % = 90, superseded by the higher one
     assert subs.loc["smart_upgrade", ["amount", "status"]].tolist() == [1000.0, "eligible"]
     assert subs.loc["green_equipment", "status"] == "superseded"
+
+
+def test_refused_ledger_files_keep_bytes_only_when_small_and_once(empty_store):
+    """The store's rule for every refused file (issue 12): hash and problems always; bytes only up
+    to REJECTED_BYTES_KEPT and only once per content -- a refused ledger used to keep them whole."""
+    import hashlib
+    import json
+
+    from jxtrack.store import REJECTED_BYTES_KEPT
+
+    big = b"not a ledger\n" * (REJECTED_BYTES_KEPT // 13 + 1)
+    small = ledger_xlsx([project(1, code="not-a-code")])
+    ids = [projects.commit_ledger(empty_store, data, name, STAFF).upload_id
+           for data, name in ((big, "big.csv"), (small, "a.xlsx"), (small, "b.xlsx"))]
+    rows = empty_store.df("SELECT upload_id, status, file_hash, file_size, file_bytes FROM uploads ORDER BY upload_id")
+    assert rows["upload_id"].tolist() == ids and set(rows["status"]) == {"rejected"}
+    assert rows["file_size"].tolist() == [len(big), len(small), len(small)]
+    assert rows["file_hash"].tolist()[0] == hashlib.sha256(big).hexdigest()
+    kept = [b is not None and not (isinstance(b, float)) for b in rows["file_bytes"]]
+    assert kept == [False, True, False]                     # too big; kept; the same bytes again
+    details = [json.loads(d) for d in empty_store.df(
+        "SELECT detail FROM audit_log WHERE action = 'projects.reject' ORDER BY audit_id")["detail"]]
+    assert [d["bytes_kept"] for d in details] == [False, True, False]

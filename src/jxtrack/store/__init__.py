@@ -36,6 +36,9 @@ DEFAULT_DB = "var/jxtrack.duckdb"
 # set_by of a binding decided by the catalog (data/bindings.csv) rather than by a person; it holds
 # a space, which no user name may, so a working-group decision is never mistaken for it
 CATALOG_BINDING_SETTER = "系统 目录默认"
+# a refused file's bytes are kept only up to this size, and only once per content (its hash and
+# problems always): refused junk cannot grow the database without limit (issue 12)
+REJECTED_BYTES_KEPT = 1024 * 1024
 _log = logging.getLogger("jxtrack.store")
 # an open connection of either backend: execute(sql, params) returns a cursor with fetchone(),
 # fetchall() and description; parameters are written ``?`` in both
@@ -549,6 +552,12 @@ class Store:
         """Whether some upload already keeps the bytes of the file with this SHA-256."""
         return con.execute("SELECT 1 FROM uploads WHERE file_hash = ? AND file_bytes IS NOT NULL LIMIT 1",
                            [file_hash]).fetchone() is not None
+
+    def keeps_rejected_bytes(self, con: Con, data: bytes) -> bool:
+        """Whether a refused file's bytes are to be kept: small (REJECTED_BYTES_KEPT) and not
+        already kept by another upload.  Every path that records a refused file asks this."""
+        return len(data) <= REJECTED_BYTES_KEPT and not self.file_bytes_kept(
+            con, hashlib.sha256(data).hexdigest())
 
     def last_upload_of(self, username: str) -> dict | None:
         """The user's most recent upload record (id, status, file hash), if any."""

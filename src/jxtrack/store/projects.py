@@ -57,11 +57,15 @@ def in_force_upload_ids(store: Store) -> dict[str, int]:
 
 def record_rejected(store: Store, *, username: str, file_name: str | None, data: bytes,
                     region: str | None, problems: list[dict], audit: dict) -> int:
-    """Keep a refused ledger file (bytes, problems) with its audit record; no project is written."""
+    """Record a refused ledger file (hash, problems; its bytes only when small and new, as for a
+    refused monthly sheet) with its audit record; no project is written."""
     with store.transaction() as con:
+        keep = store.keeps_rejected_bytes(con, data)
         uid = store.record_upload(con, kind=KIND, username=username, status="rejected",
-                                  file_name=file_name, file_bytes=data, region=region, problems=problems)
-        store.audit(con, username, "projects.reject", f"upload:{uid}", audit)
+                                  file_name=file_name, file_bytes=data, region=region, problems=problems,
+                                  keep_bytes=keep)
+        store.audit(con, username, "projects.reject", f"upload:{uid}",
+                    audit | {"file_size": len(data), "bytes_kept": keep})
     return uid
 
 
