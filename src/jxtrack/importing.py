@@ -28,6 +28,8 @@ Streamlit reruns the page).
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -36,11 +38,14 @@ from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
 
 from . import access, services
 from .auth import User
-from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
+from .ingest import ERROR, WARNING, Matcher, Parsed, Problem, matcher, parse, problem, reader
 from .ingest.problems import ProblemsReport
 from .store import Store, StoreBusyError, log_event
 
 KIND = "upload"
+# the one upload limit, in MB as people read it: the reader's (MAX_FILE_BYTES); the web server takes a
+# little more (.streamlit/config.toml) so that a file just over it gets the reader's Chinese refusal
+UPLOAD_LIMIT_MB = reader.MAX_FILE_BYTES // (1024 * 1024)
 # a refused file's bytes are kept (to show the reporter what was sent, to diagnose the importer)
 # only up to this size; a monthly report is a few dozen KB
 
@@ -80,12 +85,9 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
     region_code, period = _resolve_args(store, region, period)
     cat = services.catalog(store)
+    # a county reporter's sheet that does not say whose it is: it is their own county's
     m = matcher(cat)
-    parsed = parse(data, m, region=region_code, period=period)
-    if region_code is None and user.region and any(
-            p.code == "region_unknown" for p in parsed.problems):
-        # a county reporter's sheet that does not say whose it is: it is their own county's
-        parsed = parse(data, m, region=user.region, period=period)
+    file_hash, parsed = parsed_file(data, m, region_code, period, user.region)
     values = parsed.values
     problems = list(parsed.problems)
     with store.connect():
@@ -110,7 +112,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         values = values.iloc[0:0]
     return ImportResult(
         file_name=file_name,
-        file_hash=hashlib.sha256(data).hexdigest(),
+        file_hash=file_hash,
         file_size=len(data),
         region=regs[0] if len(regs) == 1 else None,
         period=pers[0] if len(pers) == 1 else None,
@@ -122,6 +124,39 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         layouts=parsed.layouts,
         status="rejected" if has_err else "needs_confirmation" if has_warn else "ok",
     )
+
+
+# An upload is parsed once: the preview's parse is what the confirm writes.  Reading and validating
+# a file is a pure function of its bytes, the catalog and the region/period asked for, so its result
+# is kept by the file's hash (a few files: the ones being previewed and confirmed right now); what
+# depends on the database -- permission, the figures in force, the year-to-date check, the diff -- is
+# decided again at every call, so a confirm judges against the database as it is then.
+_PARSED_KEPT = 4
+_parsed: OrderedDict[tuple, tuple[Matcher, Parsed]] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def parsed_file(data: bytes, m: Matcher, region: str | None, period: str | None,
+                fallback_region: str | None = None) -> tuple[str, Parsed]:
+    """The file's sha256 and its parse (``ingest.parse``), parsing it only if these bytes were not
+    parsed with the same catalog, region and period a moment ago."""
+    file_hash = hashlib.sha256(data).hexdigest()
+    key = (file_hash, len(data), region, period, None if region else fallback_region)
+    with _parsed_lock:
+        hit = _parsed.get(key)
+        if hit is not None and hit[0] is m:
+            _parsed.move_to_end(key)
+            return file_hash, _copy(hit[1])
+    got = parse(data, m, region=region, period=period, fallback_region=None if region else fallback_region)
+    with _parsed_lock:
+        _parsed[key] = (m, got)
+        while len(_parsed) > _PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return file_hash, _copy(got)
+
+
+def _copy(p: Parsed) -> Parsed:
+    return Parsed(p.values.copy(), list(p.problems), p.format, list(p.layouts), p.template_version)
 
 
 def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
