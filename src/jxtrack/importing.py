@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
@@ -38,6 +38,7 @@ from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
 
 from . import access, services
 from .auth import User
+from .catalog import Catalog
 from .ingest import ERROR, WARNING, Matcher, Parsed, Problem, matcher, parse, problem, reader
 from .ingest.problems import ProblemsReport
 from .store import Store, StoreBusyError, log_event
@@ -87,7 +88,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     cat = services.catalog(store)
     # a county reporter's sheet that does not say whose it is: it is their own county's
     m = matcher(cat)
-    file_hash, parsed = parsed_file(data, m, region_code, period, user.region)
+    file_hash, parsed = parsed_file(data, m, region_code, period, user.region, _fingerprint(cat))
     values = parsed.values
     problems = list(parsed.problems)
     with store.connect():
@@ -134,17 +135,38 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
 _PARSED_KEPT = 4
 _parsed: OrderedDict[tuple, tuple[Matcher, Parsed]] = OrderedDict()
 _parsed_lock = threading.Lock()
+_fingerprints: dict[int, tuple[Catalog, str]] = {}
+
+
+def _fingerprint(cat: Catalog) -> str:
+    """What the catalog says, as a hash: the catalog is rebuilt after every write to the database
+    (services.catalog), mostly unchanged -- a parse made with an equal catalog is the same parse."""
+    hit = _fingerprints.get(id(cat))
+    if hit is not None and hit[0] is cat:
+        return hit[1]
+    h = hashlib.sha256()
+    for f in fields(cat):
+        v = getattr(cat, f.name)
+        if isinstance(v, pd.DataFrame):
+            h.update(f"{f.name}:{list(v.columns)}:{len(v)}".encode())
+            h.update(pd.util.hash_pandas_object(v.astype(str), index=False).to_numpy().tobytes())
+    with _parsed_lock:
+        if len(_fingerprints) >= 16:
+            _fingerprints.clear()
+        _fingerprints[id(cat)] = (cat, h.hexdigest())
+    return h.hexdigest()
 
 
 def parsed_file(data: bytes, m: Matcher, region: str | None, period: str | None,
-                fallback_region: str | None = None) -> tuple[str, Parsed]:
-    """The file's sha256 and its parse (``ingest.parse``), parsing it only if these bytes were not
-    parsed with the same catalog, region and period a moment ago."""
+                fallback_region: str | None = None, catalog_key: str | None = None) -> tuple[str, Parsed]:
+    """The file's sha256 and its parse (``ingest.parse``), parsing it only if these bytes were
+    parsed a moment ago with the same region and period and the same catalog (the same matcher,
+    or an equal catalog: ``catalog_key``)."""
     file_hash = hashlib.sha256(data).hexdigest()
-    key = (file_hash, len(data), region, period, None if region else fallback_region)
+    key = (file_hash, len(data), region, period, None if region else fallback_region, catalog_key)
     with _parsed_lock:
         hit = _parsed.get(key)
-        if hit is not None and hit[0] is m:
+        if hit is not None and (catalog_key is not None or hit[0] is m):
             _parsed.move_to_end(key)
             return file_hash, _copy(hit[1])
     got = parse(data, m, region=region, period=period, fallback_region=None if region else fallback_region)
