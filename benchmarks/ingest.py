@@ -224,7 +224,7 @@ def import_in_child(data: bytes, workdir: Path, name: str = "file.xlsx") -> dict
 
 def hostile_bench(workdir: Path) -> list[tuple[str, str]]:
     """The dense-workbook figures (see the module docstring)."""
-    from jxtrack.ingest.reader import MAX_CELLS
+    from jxtrack.ingest.reader import MAX_CELLS, MAX_SHARED_STRINGS
 
     out = []
     rows = MAX_CELLS // 5 - 1
@@ -234,6 +234,8 @@ def hostile_bench(workdir: Path) -> list[tuple[str, str]]:
              lambda: shared_strings_workbook(7_250_000)),
             ("hostile sheet part named sheet1.dat, 25 000 × 100 cells", "dat.xlsx",
              lambda: renamed_sheet_workbook(25_000, 100)),
+            (f"shared strings at the limit, {MAX_SHARED_STRINGS:,} <si> entries (read, then no data)",
+             "strings_max.xlsx", lambda: shared_strings_workbook(MAX_SHARED_STRINGS)),
             (f"history workbook at the cell limit, {rows:,} rows × 5 columns", "history_max.xlsx",
              lambda: history_workbook(rows))):
         data = make()
