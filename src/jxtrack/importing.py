@@ -177,6 +177,12 @@ def parsed_file(data: bytes, m: Matcher, region: str | None, period: str | None,
     return file_hash, _copy(got)
 
 
+def forget_parses() -> None:
+    """Drop the kept parses (tests that change the reader's limits; nothing else needs it)."""
+    with _parsed_lock:
+        _parsed.clear()
+
+
 def _copy(p: Parsed) -> Parsed:
     return Parsed(p.values.copy(), list(p.problems), p.format, list(p.layouts), p.template_version)
 

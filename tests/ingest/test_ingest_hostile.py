@@ -253,6 +253,45 @@ def test_comments_count_as_cells(monkeypatch, no_parser):
     assert "单元格超过 1,000 个" in exc.value.problem.message
 
 
+def test_a_sheet_with_too_many_other_elements_is_refused(empty_store, no_parser):
+    # openpyxl builds an object for every data validation (or conditional format, ...) of a sheet
+    rnd = random.Random(11)
+    body = (b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><dataValidations>'
+            + b"".join(b'<dataValidation type="whole" sqref="B%d"><formula1>%d</formula1></dataValidation>'
+                       % (rnd.randrange(1, 999), rnd.randrange(10**6))
+                       for _ in range(reader.MAX_SHEET_OTHER_ELEMENTS // 2 + 1)) + b"</dataValidations>")
+    p = _refused(empty_store, _with_sheet(body), "dv.xlsx")
+    assert p.message.startswith("工作表“数据”中除单元格外的内容（条件格式、数据验证、列设置等）超过 50,000 项")
+
+
+def test_shared_strings_with_too_many_runs_are_refused(no_parser):
+    # few entries, each of many rich-text runs with their fonts: objects, not strings
+    rnd = random.Random(13)
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"".join(
+        b"<si>" + b"".join(b'<r><rPr><b/><sz val="%d"/></rPr><t>%d</t></r>' % (rnd.randrange(8, 40), rnd.randrange(10**4))
+                           for _ in range(1000)) + b"</si>"
+        for _ in range(reader.MAX_SHARED_STRING_ELEMENTS // 5000 + 1)) + b"</sst>")
+    assert sst.count(b"<si>") < reader.MAX_SHARED_STRINGS and len(sst) < reader.MAX_SHARED_STRING_BYTES
+    with pytest.raises(reader.FileRefused) as exc:
+        reader.read_workbook(_with_parts({"xl/sharedStrings.xml": sst}, shared=True))
+    assert "格式过于复杂（超过 250,000 个格式片段）" in exc.value.problem.message
+
+
+def test_a_chartsheet_is_bounded_as_a_part_parsed_whole(monkeypatch, no_parser):
+    # openpyxl parses a chartsheet whole (not streamed like a worksheet)
+    monkeypatch.setattr(reader, "MAX_TREE_PART_BYTES", 64 * 1024)
+    parts = dict(DENSE_PARTS)
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        "relationships/worksheet", "relationships/chartsheet")
+    rnd = random.Random(5)
+    parts["xl/worksheets/sheet1.xml"] = (b'<chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                         + b"".join(b'<x%d a="%d"/>' % (i, rnd.randrange(10**6)) for i in range(8000))
+                                         + b"</chartsheet>")
+    with pytest.raises(reader.FileRefused) as exc:
+        reader.read_workbook(zip_parts(parts))
+    assert "“xl/worksheets/sheet1.xml”部分解压后有" in exc.value.problem.message
+
+
 def _shared_strings_as_excel_saves(data: bytes) -> bytes:
     """The workbook with its inline strings (openpyxl's way) moved into a shared-string part, as
     Excel and WPS save every file."""

@@ -13,7 +13,7 @@ from jxtrack.ingest import reader
 @pytest.fixture
 def reads(monkeypatch):
     """Every workbook read, by the bytes' length."""
-    importing._parsed.clear()
+    importing.forget_parses()
     seen: list[int] = []
     real = reader.read_workbook
 
@@ -23,7 +23,6 @@ def reads(monkeypatch):
 
     monkeypatch.setattr(reader, "read_workbook", counting)
     yield seen
-    importing._parsed.clear()
 
 
 def test_preview_then_confirm_reads_the_file_once(empty_store, fx, reads):

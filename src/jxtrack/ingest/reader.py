@@ -174,6 +174,10 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
 # them), merged ranges and hyperlink ranges (a cell object for every position they cover); and
 # formulas.  Any namespace prefix.
 _XML_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|f|mergeCell|hyperlink|comment)(?=[\s/>])([^>]*)>")
+# every other element of a sheet becomes an object too (data validations, conditional formats, ...)
+_OTHER_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?!(?:c|v|f|is|t|r|rPr|row|sheetData|mergeCell|hyperlink|"
+                        rb"b|i|u|strike|sz|color|rFont|family|charset|scheme|vertAlign|outline|shadow|condense|"
+                        rb"extend)[\s/>])[A-Za-z_]")
 _ATTR_R = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
 _ATTR_REF = re.compile(rb"(?:^|\s)ref\s*=\s*[\"']([^\"']*)[\"']")
 _A1 = re.compile(rb"^\$?([A-Za-z]{0,3})\$?(\d{0,7})$")
@@ -206,8 +210,10 @@ class _SheetScan:
         self.covered = 0                     # positions covered by merged / hyperlink ranges
         self.max_row = self.max_col = 0
         self.formulas = False
+        self.other = 0                       # elements that are not cells, rows or their contents
 
     def feed(self, text: bytes) -> None:
+        self.other += len(_OTHER_TAG.findall(text))
         for m in _XML_TAG.finditer(text):
             tag, attrs = m.group(1), m.group(2)
             if tag == b"c":
@@ -265,6 +271,10 @@ _ATTR = re.compile(rb"(?:^|\s)(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)\s*=\s*(?:
 # 5 000 projects some 30 000.
 MAX_SHARED_STRINGS = 50_000
 MAX_SHARED_STRING_BYTES = 16 * 1024 * 1024    # the shared-string part, decompressed
+MAX_SHARED_STRING_ELEMENTS = 5 * MAX_SHARED_STRINGS  # rich-text runs and their fonts are objects too
+# elements of a sheet other than its cells and rows (conditional formats, data validations, columns,
+# ...): openpyxl builds an object for each; a bloated real sheet has a few thousand
+MAX_SHEET_OTHER_ELEMENTS = 50_000
 # every other XML part openpyxl parses whole into a tree (workbook, styles, comments, drawings,
 # charts, tables, pivot caches, relationships): each and all together.  The costliest is styles.xml:
 # 6 MB of cell formats (60 000) took openpyxl 6.6 s and 290 MB.
@@ -277,6 +287,7 @@ class _Package:
     workbook: set[str]                    # the workbook part(s), lower case
     sheets: dict[str, str]                # sheet part -> sheet name (from the workbook's relationships)
     shared_strings: set[str]              # the shared-string part(s)
+    chartsheets: set[str]                 # sheet parts openpyxl parses whole, not streamed
 
 
 def _attrs(text: bytes) -> dict[str, str]:
@@ -313,9 +324,10 @@ def _package(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> _Packa
         workbook.add("xl/workbook.xml")
     shared = {p for p, t in overrides if t == _SHARED_STRINGS_TYPE}
     sheets: dict[str, str] = {p: "" for p, t in overrides if t in _SHEET_TYPES}
+    chartsheets: set[str] = set()
     for wb in sorted(workbook):
         folder, base = wb.rsplit("/", 1) if "/" in wb else ("", wb)
-        rels = {}
+        rels, chart = {}, set()
         for a in _elements(_read_small(zf, by_name, f"{folder}/_rels/{base}.rels".lstrip("/")), b"Relationship"):
             target = a.get("target", "")
             if a.get("targetmode", "").lower() == "external" or not target:
@@ -323,13 +335,17 @@ def _package(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> _Packa
             # resolved as openpyxl resolves it: absolute, or relative to the workbook's folder
             part = _part(target) if target.startswith("/") else _part(posixpath.normpath(posixpath.join(folder, target)))
             rels[a.get("id", "")] = part
+            if "chartsheet" in a.get("type", ""):   # openpyxl's test
+                chart.add(part)
             if a.get("type", "").endswith("/sharedStrings"):
                 shared.add(part)
         for a in _elements(_read_small(zf, by_name, wb), b"sheet"):
             part = rels.get(a.get("id", ""))
             if part:
                 sheets[part] = a.get("name", "")
-    return _Package(workbook, sheets, shared)
+                if part in chart:
+                    chartsheets.add(part)
+    return _Package(workbook, sheets, shared, chartsheets)
 
 
 def _check_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Package,
@@ -341,9 +357,10 @@ def _check_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Packag
     * every other XML part, which openpyxl parses whole into a tree: each at most
       ``MAX_TREE_PART_BYTES``, all together ``MAX_TREE_BYTES`` -- except the sheet parts, which
       openpyxl streams;
-    * the cells: every part but the shared strings is scanned (the sheet parts found through the
-      workbook's relationships and [Content_Types], and every other part too, whatever its name:
-      a sheet counted twice is refused early, a sheet missed is a memory bomb), see _scan_cells.
+    * the cells: every part is scanned (the sheet parts found through the workbook's relationships
+      and [Content_Types], and every other part too, whatever its name: a part counted needlessly
+      costs a regex pass, a sheet missed is a memory bomb), see _scan_cells; in the sheet parts,
+      the other elements too (``MAX_SHEET_OTHER_ELEMENTS``).
 
     Returns whether any sheet has formulas."""
     for info in infos:
@@ -361,7 +378,8 @@ def _check_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Packag
     tree = 0
     for info in infos:
         name = info.filename.lower()
-        if name in pkg.sheets or name in pkg.shared_strings or not _looks_like_xml(zf, info):
+        streamed = name in pkg.sheets and name not in pkg.chartsheets or name in pkg.shared_strings
+        if streamed or not _looks_like_xml(zf, info):
             continue
         tree += info.file_size
         if info.file_size > MAX_TREE_PART_BYTES or tree > MAX_TREE_BYTES:
@@ -369,7 +387,7 @@ def _check_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Packag
                           f"{'' if info.file_size > MAX_TREE_PART_BYTES else '（与其他部分合计超过上限）'}，"
                           f"超过上限（每部分 {MAX_TREE_PART_BYTES // 1048576} MB，合计 {MAX_TREE_BYTES // 1048576} MB），"
                           "未读取。月报通常不到 1 MB：请删去多余的图表、批注、样式或数据透视表，另存为新的 .xlsx 后再上传。")
-    return _scan_cells(zf, [i for i in infos if i.filename.lower() not in pkg.shared_strings], pkg)
+    return _scan_cells(zf, infos, pkg)
 
 
 def _looks_like_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -383,12 +401,13 @@ def _looks_like_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 
 
 _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
+_START_TAG = re.compile(rb"<[A-Za-z_]")
 
 
 def _scan_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Count the ``<si>`` entries of the shared-string part in chunks; refuse past the limits,
     reading at most ``MAX_SHARED_STRING_BYTES`` (+ one chunk) of it."""
-    n = size = 0
+    n = size = elements = 0
     tail = b""
     with zf.open(info) as f:
         while True:
@@ -403,7 +422,12 @@ def _scan_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             cut = buf.rfind(b"<") if chunk else len(buf)
             cut = len(buf) if cut < 0 or len(buf) - cut > _SCAN_CHUNK else cut
             n += len(_SI.findall(buf, 0, cut))
+            elements += len(_START_TAG.findall(buf, 0, cut))
             tail = buf[cut:]
+            if elements > MAX_SHARED_STRING_ELEMENTS:
+                raise _refuse("file_too_large", "文件中的文字（共享字符串）格式过于复杂（超过 "
+                              f"{MAX_SHARED_STRING_ELEMENTS:,} 个格式片段），超过上限，未读取。请把表格复制到新工作簿"
+                              "（选择性粘贴为数值），另存为新的 .xlsx 后再上传。")
             if n > MAX_SHARED_STRINGS:
                 raise _refuse("file_too_large", f"文件中的文字（共享字符串）超过 {MAX_SHARED_STRINGS:,} 条，超过上限，"
                               "未读取。月报只有几百条文字：请检查是否选错了文件，或只保留需要填报的工作表，"
@@ -419,6 +443,7 @@ def _scan_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Package
     total, formulas = 0, False
     for info in infos:
         scan = _SheetScan()
+        is_sheet = info.filename.lower() in pkg.sheets
         tail = b""
         with zf.open(info) as f:
             while True:
@@ -432,9 +457,15 @@ def _scan_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Package
                 cut = len(buf) if cut < 0 or len(buf) - cut > _SCAN_CHUNK else cut
                 scan.feed(buf[:cut])
                 tail = buf[cut:]
-                if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID:
+                if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID or (
+                        is_sheet and scan.other > MAX_SHEET_OTHER_ELEMENTS):
                     break
         formulas = formulas or scan.formulas
+        if is_sheet and scan.other > MAX_SHEET_OTHER_ELEMENTS:
+            sheet = pkg.sheets.get(info.filename.lower())
+            raise _refuse("file_too_large", f"{f'工作表“{sheet}”' if sheet else '文件'}中除单元格外的内容（条件格式、数据验证、"
+                          f"列设置等）超过 {MAX_SHEET_OTHER_ELEMENTS:,} 项，超过上限，未读取。请清除多余的条件格式和数据验证"
+                          "（或把数据复制到新工作簿），另存为新的 .xlsx 后再上传。")
         if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID:
             sheet = pkg.sheets.get(info.filename.lower())
             where = f"工作表“{sheet}”" if sheet else "文件"
