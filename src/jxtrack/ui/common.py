@@ -277,7 +277,8 @@ def status_views(rows: pd.DataFrame, extra: pd.DataFrame | None = None, key: str
     - a phone (below ``frame.PHONE_MAX_PX``): one card per indicator, light and name on top, then
       every figure of the table as "名称 值" rows, the 说明 in full.
 
-    The same formatted cells (:func:`status_table`) feed both.  Returns the table."""
+    The same formatted cells (:func:`status_table`) feed both.  ``key`` (ASCII: it becomes the
+    CSS class of the two containers) names the table.  Returns the table."""
     table = status_table(rows)
     if extra is not None:
         for col in extra.columns:
@@ -315,3 +316,36 @@ def status_views(rows: pd.DataFrame, extra: pd.DataFrame | None = None, key: str
 
 def _is_text(v) -> bool:
     return isinstance(v, str)
+
+
+def month_runs(months: list[int]) -> str:
+    """Month numbers as runs: [2, 3, 4, 7, 9, 10] -> '2–4月、7月、9–10月'."""
+    runs: list[list[int]] = []
+    for m in sorted(months):
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return "、".join(f"{r[0]}月" if len(r) == 1 else f"{r[0]}–{r[-1]}月" for r in runs)
+
+
+def report_views(matrix: pd.DataFrame) -> None:
+    """报送情况 (region × month states, services.submissions.submission_matrix) in two layouts:
+    the coloured grid on a wide screen; on a phone one card per region saying which months are
+    已报 / 迟报 / 未报 / 未到期 ("✔ 已报 2–10月"), so no month is cut off the right edge."""
+    shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
+    with st.container(key="wide_report_matrix"):
+        st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
+                                                     for v in matrix[col.name]], axis=0),
+                     width="stretch", height=table_height(len(shown)))
+    with st.container(key="phone_report_matrix"):
+        for region, states in matrix.iterrows():
+            lines = [f"**{fmt.plain(region)}**"]
+            for state, word in fmt.REPORT_STATES.items():
+                months = [int(str(col).removesuffix("月")) for col, v in states.items() if v == state]
+                if months and state != "n/a":
+                    lines.append(f"{word}：{month_runs(months)}")
+            if len(lines) == 1:
+                lines.append("不需报送")
+            with st.container(border=True):
+                st.markdown("  \n".join(lines))

@@ -123,7 +123,7 @@ _CSS = """<style>
 /* a title breaks at its spaces (" · "), not inside "2026年1–10月" (no orphan 月 on a phone) */
 [data-testid=stHeading] :is(h1, h2, h3) { word-break: keep-all; overflow-wrap: anywhere; }
 /* a table's toolbar floats above the table: room for it, so it never covers the message above */
-[data-testid=stElementContainer]:has(> [data-testid=stDataFrame]) { margin-top: 1.75rem; }
+[data-testid=stElementContainer]:has([data-testid=stDataFrame]) { margin-top: 1.75rem; }
 /* one layout for wide screens, one for phones (containers keyed wide_… / phone_…) */
 [class*="st-key-phone_"] { display: none; }
 @media (min-width: %(wide)dpx) {
