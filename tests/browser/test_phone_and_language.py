@@ -61,6 +61,20 @@ def new_page(browser, width: int, requests: list[str]):
     return context, page
 
 
+def title_once(page, ok, timeout: float = 60) -> str:
+    """The page title (h1) once ``ok(title)`` holds (a loaded machine may take a while to rerun)."""
+    deadline = time.time() + timeout
+    title = ""
+    while time.time() < deadline:
+        h1 = page.locator("h1")
+        title = h1.first.inner_text() if h1.count() else ""
+        if ok(title):
+            idle(page)
+            return title
+        time.sleep(0.5)
+    raise AssertionError(f"title still {title!r}")
+
+
 def open_column_menu(page) -> str:
     """Hover the first table's first header and click its ⋮ (the column menu); the menu's text."""
     grid = page.locator("[data-testid=stDataFrame]").first
@@ -162,6 +176,9 @@ def test_county_and_reporting_on_a_phone(server):
         context, page = new_page(browser, PHONE, requests)
         sign_in(page, server, "lingdao", "jxdemo-leader")
         open_page(page, "区县", phone=True)
+        page.wait_for_selector(".st-key-phone_county_table_liangye [data-testid=stMarkdownContainer]",
+                               state="attached", timeout=60000)
+        idle(page)
         shot(page, "county_390")
         cards = page.locator(".st-key-phone_county_table_lianghua [data-testid=stVerticalBlock] [data-testid=stMarkdownContainer]")
         assert cards.count() >= 10
@@ -181,6 +198,9 @@ def test_county_and_reporting_on_a_phone(server):
         assert title.evaluate("h => getComputedStyle(h).wordBreak") == "keep-all"
 
         open_page(page, "报送情况", phone=True)
+        page.wait_for_selector(".st-key-phone_report_matrix [data-testid=stMarkdownContainer]",
+                               state="attached", timeout=60000)
+        idle(page)
         shot(page, "reporting_390")
         county_cards = page.locator(".st-key-phone_report_matrix [data-testid=stMarkdownContainer]")
         names = ["南湖区", "秀洲区", "嘉善县", "平湖市", "海宁市", "海盐县", "桐乡市"]
@@ -243,19 +263,15 @@ def test_reload_keeps_county_and_period(server):
         context, page = new_page(browser, DESKTOP, requests)
         sign_in(page, server, "lingdao", "jxdemo-leader")
         open_page(page, "区县")
-        before = page.locator("h1").first.inner_text()
+        before = title_once(page, lambda t: " · " in t)
         page.locator(".st-key-county_region [data-testid=stSelectbox]").click()
         page.get_by_role("option", name="海宁市").click()
-        idle(page)
+        title_once(page, lambda t: t.startswith("海宁市 · "))
         page.locator(".st-key-county_period [data-testid=stSelectbox]").click()
         page.get_by_role("option").nth(2).click()
-        idle(page)
-        chosen = page.locator("h1").first.inner_text()
-        assert chosen.startswith("海宁市 · ") and chosen.split(" · ")[1] != before.split(" · ")[1], (before, chosen)
+        chosen = title_once(page, lambda t: t.startswith("海宁市 · ") and t.split(" · ")[1] != before.split(" · ")[1])
         assert "county_region=" in page.url and "county_period=" in page.url, page.url
         page.reload()
-        page.wait_for_selector("h1", timeout=30000)
-        idle(page)
-        assert page.locator("h1").first.inner_text() == chosen
+        assert title_once(page, lambda t: t == chosen) == chosen
         shot(page, "county_after_reload_1440")
         browser.close()
