@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import auth, clock, lights, outputs, services, setup_db
 from .catalog import CatalogError
-from .store import Store, StoreBusyError, StoreError, audit_origin, log_folder
+from .store import Store, StoreBusyError, StoreError, audit_origin, log_folder, private_folder
 
 EXIT_USER = 2
 EXIT_BUG = 70
@@ -168,7 +168,7 @@ def _os_user() -> str:
 def _log_bug() -> Path:
     path = log_folder() / "jxtrack-errors.log"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         # tracebacks can quote data: owner only, like the database beside it
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
             f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")

@@ -97,6 +97,33 @@ def now() -> datetime:
     return clock.now()
 
 
+def private_umask() -> None:
+    """Make every file and folder this process creates from now on owner-only (umask 077 added to
+    the current one).  The store calls it whenever a Store is made: the database, its write-ahead
+    log (which DuckDB creates itself, mid-write, with the umask's mode), turn locks, logs and their
+    folders then never exist, not even for an instant, readable by others.  Only tightens, so two
+    threads calling it at once cannot loosen it."""
+    current = os.umask(0o077)
+    os.umask(current | 0o077)
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` and every missing folder above it owner-only (0700)."""
+    missing = []
+    p = Path(folder)
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for p in reversed(missing):
+        try:
+            p.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        p.chmod(0o700)   # mkdir's mode is masked by the umask; make it exactly 0700
+
+
 def log_event(folder: Path, message: str) -> None:
     """One line in ``jxtrack.log`` in ``folder`` (``Store.log_folder``; owner only) and in the
     Python log: for events an operator must be able to find later (a unit of work refused as busy,
@@ -104,7 +131,7 @@ def log_event(folder: Path, message: str) -> None:
     _log.warning(message)
     line = f"{clock.now():%Y-%m-%d %H:%M:%S} pid {os.getpid()} {message}\n"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         fd = os.open(folder / "jxtrack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(line)
@@ -119,6 +146,7 @@ class Store:
     backend = "abstract"
 
     def __new__(cls, target: str | Path | None = None, *args: Any, **kwargs: Any) -> Store:
+        private_umask()
         if cls is Store:
             target = target_from_env() if target is None or str(target) == "" else target
             if is_postgres(target):

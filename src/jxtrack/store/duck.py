@@ -23,7 +23,9 @@ Opening costs ~10 ms, which is why services batch their reads into one unit of w
 cache results (cleared when an upload or target change lands).
 
 The file holds password hashes and every stored upload, so it is readable by its owner only: a
-folder the store creates is 0700, a database file it creates 0600, and so is the write-ahead log.
+folder the store creates is 0700 (every missing one, not just the last), a database file it creates
+0600, and so is the write-ahead log -- from the moment DuckDB creates it, mid-write, because the
+store adds 077 to the process's umask (``store.private_umask``).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import duckdb
 import pandas as pd
 
 from .. import clock
-from . import Store, StoreBusyError, StoreError, log_event, target_from_env
+from . import Store, StoreBusyError, StoreError, log_event, private_folder, target_from_env
 
 _locks: dict[str, threading.RLock] = {}
 _locks_guard = threading.Lock()
@@ -138,10 +140,7 @@ class DuckStore(Store):
         Waiters also hold a shared lock on ``<file>.wait`` while they wait, so a process that has
         just ended a unit can tell someone is waiting and let them in first (it pauses only then:
         a lone process never waits)."""
-        folder = self.path.parent
-        if not folder.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            _owner_only(folder, 0o700)
+        private_folder(self.path.parent)
         since = time.monotonic() - _last_release.get(str(self.path.resolve()), float("-inf"))
         if since < _COURTESY and self._others_waiting():
             time.sleep(_COURTESY - since)
