@@ -115,7 +115,12 @@ def current_user() -> User | None:
             st.session_state["auth_message"] = str(exc)
             st.logout()
             return None
-        sign_in(user)
+        # a server-side session and its cookie, as for a password sign-in: downloads are served only
+        # to a browser with that cookie (cookie_routes.DownloadGuard)
+        session_id, nonce = auth.start_session(cache.store(), user)
+        sign_in(user, session_id)
+        if cookie_routes.mounted():
+            st.session_state[HANDOFF_KEY] = nonce
     if user is None:
         return None
     sid = st.session_state.get(SESSION_KEY)
