@@ -23,6 +23,7 @@ from .store import (
     StoreReadOnlyError,
     StoreUnavailableError,
     audit_origin,
+    fallback_log_folder,
     log_folder,
     private_folder,
 )
@@ -184,16 +185,20 @@ def _os_user() -> str:
 
 
 def _log_bug() -> Path:
-    path = log_folder() / "jxtrack-errors.log"
-    try:
-        private_folder(path.parent)
-        # tracebacks can quote data: owner only, like the database beside it
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
-            f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
-            f.write(traceback.format_exc())
-    except OSError:
-        pass
-    return path
+    """Write the traceback to ``jxtrack-errors.log`` (beside the database, or in the fallback
+    folder when that cannot be written); the file written."""
+    first = log_folder() / "jxtrack-errors.log"
+    for path in dict.fromkeys([first, fallback_log_folder() / "jxtrack-errors.log"]):
+        try:
+            private_folder(path.parent)
+            # tracebacks can quote data: owner only, like the database beside it
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
+                f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
+                f.write(traceback.format_exc())
+            return path
+        except OSError:
+            continue
+    return first
 
 
 def _store(must_exist: bool = True) -> Store:
