@@ -168,12 +168,22 @@ class DuckStore(Store):
         try:
             con = self._open(timeout, write)
             self._local.con = con
+            done = False
             try:
                 yield con
+                done = True
             finally:
                 self._local.con = None
                 self._local.read_only = False
-                con.close()
+                try:
+                    con.close()
+                except duckdb.Error as exc:
+                    # the unit's work is committed (in the write-ahead log, replayed at the next
+                    # opening); only the checkpoint at close found the disk full: not a failure of it
+                    if not (done and _is_disk_full(exc)):
+                        raise
+                    log_event(self.log_folder, f"disk full at checkpoint after a committed unit: {exc} "
+                              f"({self.path}; the work is kept in the write-ahead log)")
                 _owner_only(self.path.with_name(self.path.name + ".wal"))
         finally:
             if outer:
