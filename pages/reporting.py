@@ -17,13 +17,10 @@ years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
 with common.guard():
     matrix = submissions.submission_matrix(store, year, user)
-shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
 with common.guard():
     due = cycle.due_day_setting(store)
 st.caption(f"{due.caption}。" + "　".join(fmt.REPORT_STATES.values()))
-st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
-                                             for v in matrix[col.name]], axis=0),
-             width="stretch", height=common.table_height(len(shown)))
+common.report_views(matrix)   # the grid on a wide screen, one card per county on a phone
 if access.can(user, "settings"):
     with st.expander(f"修改报送截止日（工作专班；当前：次月 {due.day} 日）"):
         if due.set_by:

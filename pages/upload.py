@@ -68,9 +68,7 @@ if res.problems:
         "问题": pf["message"], "错误代码": pf["code"],
     })
     # the stable code is for support and the download, not for the reader of the screen
-    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table), 15),
-                 column_order=[c for c in table.columns if c != "错误代码"],
-                 column_config={"问题": st.column_config.TextColumn(width="large")})
+    common.text_table(table, columns=[c for c in table.columns if c != "错误代码"])   # 问题 wraps, never cut
     common.downloads(table, "检查结果", "upload_problems_dl")
 
 if len(res.diff):
