@@ -86,8 +86,8 @@ def _bad_value() -> bytes:
 
 
 def _table(at) -> str:
-    t = at.dataframe[0].value
-    return " ".join(str(v) for col in ("问题", "读到的值") for v in t[col])
+    t = at.table[0].value            # common.text_table: Markdown-escaped cells
+    return " ".join(str(v) for col in ("问题", "读到的值") for v in t[col]).replace("\\", "")
 
 
 def test_the_uploader_takes_any_type_and_one_limit_is_shown(demo_ro):
