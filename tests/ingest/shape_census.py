@@ -21,10 +21,10 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
-
 import shapes  # noqa: E402
 import test_shapes_property as prop  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
+
 from jxtrack import services, setup_db  # noqa: E402
 from jxtrack.store import Store  # noqa: E402
 
