@@ -198,6 +198,8 @@ SHAPE_CLASSES = {
     "unit_line_above_table": lambda s: s["kind"] == "monthly" and s["unit_style"] == "line",
     # the unit inside the qualifier's bracket: 直接拉动技改投资（全口径，万元）
     "unit_in_qualifier_bracket": lambda s: s["kind"] == "monthly" and s["unit_style"] == "qualifier",
+    # the period only in the cumulative column's header (1-10月累计), the year in the title
+    "period_only_in_header": lambda s: s["kind"] == "monthly" and s["period_in"] == ["header_months"],
     # '金额单位：元' above a ledger whose amount headers carry no unit
     "ledger_money_unit_line": lambda s: s["kind"] == "ledger" and s["money_style"] == "line",
     # 生产性投入（不含土建，万元）: the unit in the qualifier's bracket
@@ -255,6 +257,10 @@ def monthly_specs(draw, *, exclude: frozenset[str] = frozenset(), force: frozens
     # mostly one or two places; now and then none (then the file must be refused)
     period_in = draw(st.lists(st.sampled_from(PERIOD_PLACES), unique=True, min_size=draw(st.sampled_from([1, 1, 1, 0])),
                               max_size=2))
+    if "period_only_in_header" in exclude and period_in == ["header_months"]:
+        period_in = ["title"]
+    if "period_only_in_header" in force:
+        period_in = ["header_months"]
     return {
         "kind": "monthly", "format": fmt, "region": draw(st.sampled_from(sorted(REGIONS))),
         "year": draw(st.integers(2024, 2026)), "month": month, "measures": measures,

@@ -40,21 +40,19 @@ FUZZED = settings.get_profile("shapes-fuzz")
 
 # Shape classes the importer is known not to read right yet; each has its own strict-xfail test
 # below (so the gap stays visible) and is left out of the main property.  Remove one when fixed.
-KNOWN_GAPS: dict[str, str] = {
-    "single_month_column": "a 本月 column beside 1-N月累计 is read instead of the cumulative one (issue 16, 1)",
-    "unit_line_above_table": "a '单位：万元' line above the table is not read: 万元 taken as 亿元 (issue 16, 1)",
-    "ledger_money_unit_line": "'金额单位：亿元' above a ledger is not read: amounts taken as 万元 (issue 16, 1)",
-}
+# (empty since read-right's header grammar: 本月 beside 1-N月累计, '单位：' lines, '金额单位：' above a
+# ledger were all read wrongly on main and now read exactly; their examples stay in regressions/)
+KNOWN_GAPS: dict[str, str] = {}
 # Shape classes refused where the same sheet written the ordinary way is read (no wrong figure, but
 # the importer should read them: issue 16's goal).  Each: the class -> (how to write the same sheet
 # the ordinary way, why it is a gap).  Not left out of the main property (a refusal keeps it).
 READ_GAPS: dict[str, tuple[dict, str]] = {
     "unit_in_qualifier_bracket": ({"unit_style": "bracket"},
-                                  "直接拉动技改投资（全口径，万元）: the name with the unit inside the "
-                                  "qualifier's bracket is not recognised (issue 16, 1)"),
-    "ledger_unit_in_qualifier_bracket": ({"productive_header": "template"},
-                                         "生产性投入（不含土建，万元） is refused as an unknown unit "
-                                         "(issue 16, 2)"),
+                                  "直接拉动技改投资（全口径，万元）: a measure name with the unit inside the "
+                                  "qualifier's bracket is not recognised (the whole sheet: no_data)"),
+    "period_only_in_header": ({"period_in": ["title"]},
+                              "the year in the title and the months only in the header (1-10月累计): "
+                              "refused period_unknown"),
 }
 GAPS = frozenset(KNOWN_GAPS)  # left out of the main property
 
