@@ -309,3 +309,13 @@ def test_summary_with_month_and_cumulative_under_one_measure(tmp_path, empty_sto
     assert f == {("330402", "digital_projects"): 70, ("330421", "digital_projects"): 88,
                  ("330402", "green_projects"): 12, ("330421", "green_projects"): 15}
     assert "B列「数字化改造项目(个) 本月」未取用" in res.reading
+
+
+def test_dry_run_says_how_the_file_was_read(tmp_path, empty_store, capsys):
+    from jxtrack import cli
+
+    assert cli.main(["import", str(_stats_sheet(tmp_path)), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "读取说明：" in out and "D列「1-10月累计」作为报告期累计数" in out and "C列「本月」（单月数）" in out
+    assert out.index("读取说明：") < out.index("试运行")
+    assert empty_store.observations().empty and empty_store.uploads().empty
