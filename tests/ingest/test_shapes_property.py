@@ -179,15 +179,22 @@ REGRESSIONS = shapes.regression_specs()
 
 def _regression(name: str):
     """A kept example; one of a known gap's class fails for now (strict xfail, so its fix is seen)."""
-    gaps = sorted(shapes.shape_classes(REGRESSIONS[name]) & GAPS)
-    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[gaps[0]])] if gaps else []
+    spec = REGRESSIONS[name]
+    classes = shapes.shape_classes(spec)
+    gaps = sorted(classes & GAPS)
+    reads = sorted(classes & set(READ_GAPS)) if spec.get("_expect") == "exact" else []
+    marks = ([pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[gaps[0]])] if gaps else
+             [pytest.mark.xfail(strict=True, reason=READ_GAPS[reads[0]][1])] if reads else [])
     return pytest.param(name, marks=marks, id=name)
 
 
 @pytest.mark.parametrize("name", [_regression(n) for n in REGRESSIONS])
 def test_regressions(store, name):
+    """Each kept example holds the property; one marked ``"_expect": "exact"`` must also be read."""
     spec = {k: v for k, v in REGRESSIONS[name].items() if not k.startswith("_")}   # _why: a note
-    assert_property(store, spec)
+    out = assert_property(store, spec)
+    if REGRESSIONS[name].get("_expect") == "exact":
+        assert out.verdict == "exact", out.detail
 
 
 # ---- the long run (make fuzz) --------------------------------------------------------------------
