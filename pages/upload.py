@@ -59,6 +59,9 @@ elif res.warnings:
     st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。（{where}）")
 else:
     st.success(f"检查通过：{len(res.values)} 个数据项。（{where}）")
+if res.explanation:
+    with st.expander("文件是怎样读取的（读取说明）", expanded=bool(res.errors) or not res.problems):
+        st.markdown("\n".join(f"- {fmt.plain(line)}" for line in res.explanation))
 if res.problems:
     pf = res.problems_frame()
     table = pd.DataFrame({

@@ -453,6 +453,7 @@ class Store:
         values: pd.DataFrame | None = None,
         problems: list[dict] | None = None,
         keep_bytes: bool = True,
+        reading: str | None = None,
     ) -> int:
         """Insert an upload and (when accepted) its observations; returns upload_id.
 
@@ -463,11 +464,11 @@ class Store:
         n = 0 if values is None else len(values)
         upload_id = con.execute(
             "INSERT INTO uploads (kind, file_name, file_hash, file_size, file_bytes, region, period, "
-            "username, uploaded_at, status, n_values, problems) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id",
+            "username, uploaded_at, status, n_values, problems, reading) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id",
             [kind, file_name, digest, len(file_bytes) if file_bytes is not None else None,
              file_bytes if keep_bytes else None, region, period, username, now(), status, n,
-             json.dumps(problems or [], ensure_ascii=False, default=str)],
+             json.dumps(problems or [], ensure_ascii=False, default=str), reading],
         ).fetchone()[0]
         if values is not None and len(values) and status == "accepted":
             v = values.copy()
@@ -483,7 +484,7 @@ class Store:
         sql = (
             "SELECT u.upload_id, coalesce(r.name, u.region, '多个地区') AS region, u.region AS region_code, "
             "u.period, u.username AS user, u.uploaded_at, u.status, u.file_name, u.kind, u.n_values, "
-            "u.file_hash, u.withdrawn_by, u.withdrawn_at, u.withdraw_reason "
+            "u.file_hash, u.withdrawn_by, u.withdrawn_at, u.withdraw_reason, u.reading "
             "FROM uploads u LEFT JOIN regions r ON r.code = u.region WHERE u.kind <> 'demo'"
         )
         params: list = []
@@ -517,7 +518,7 @@ class Store:
         with self.connect() as con:
             cur = con.execute(
                 "SELECT upload_id, kind, file_name, file_hash, region, period, username, uploaded_at, "
-                "status, n_values, problems FROM uploads WHERE upload_id = ?", [upload_id])
+                "status, n_values, problems, reading FROM uploads WHERE upload_id = ?", [upload_id])
             row = cur.fetchone()
             if row is None:
                 return None
