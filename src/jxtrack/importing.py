@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
@@ -192,7 +192,9 @@ def forget_parses() -> None:
 
 
 def _copy(p: Parsed) -> Parsed:
-    return Parsed(p.values.copy(), list(p.problems), p.format, list(p.layouts), p.template_version)
+    """A copy whose lists and frame the caller may change (every field kept, whatever is added)."""
+    return replace(p, values=p.values.copy(), problems=list(p.problems), layouts=list(p.layouts),
+                   explanation=list(p.explanation))
 
 
 def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
