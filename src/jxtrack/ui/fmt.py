@@ -2,7 +2,9 @@
 
 - money in 亿元/万元 with one decimal ("366.0 亿元"), counts as whole numbers with their measure
   word ("1,457 个", "83 家"), rates and completion as percent with one decimal ("72.9%");
-- lights are not here: their one vocabulary is ``jxtrack.lights``.
+- lights are not here: their one vocabulary is ``jxtrack.lights``;
+- text that users wrote, made safe for the places where Streamlit reads Markdown (``plain``,
+  ``md`` for a template with user values, ``plain_frame`` for a table).
 No streamlit here, so these are unit-tested directly."""
 
 from __future__ import annotations
@@ -117,6 +119,31 @@ def plain(text) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def md(template: str, *args, **kwargs) -> str:
+    """Markdown written by the code with values that users wrote: every value goes through
+    :func:`plain`, the template's own Markdown stays.  ``md("上次由 {} 修改，原因：{}", who, why)``.
+    The way to put user text into st.markdown, st.caption, messages and widget labels."""
+    return template.format(*map(plain, args), **{k: plain(v) for k, v in kwargs.items()})
+
+
+def plain_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` for a table that renders Markdown in every cell and header (``st.table``):
+    every text cell, column label and index label goes through :func:`plain`; numbers, dates and
+    missing values are left as they are.  (``st.dataframe`` shows text as text: it needs none.)"""
+    def esc(v):
+        return plain(v) if isinstance(v, str) else v
+
+    out = df.copy()
+    out.columns = [esc(c) for c in out.columns]
+    if not isinstance(out.index, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(esc)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)):
+            out.isetitem(i, col.map(esc).astype(object))
+    return out
 
 
 def comparator(c: str | None) -> str:
