@@ -66,8 +66,9 @@ _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def unescaped(text):
-    """Markdown text as its reader sees it: backslash escapes of punctuation removed (CommonMark)."""
-    return _MD_ESCAPE.sub(r"\1", text) if isinstance(text, str) else text
+    """Markdown text as its reader sees it: backslash escapes of punctuation removed (CommonMark),
+    and the invisible word joiner that ``fmt.plain`` puts in ``://`` (no autolink)."""
+    return _MD_ESCAPE.sub(r"\1", text).replace("\u2060", "") if isinstance(text, str) else text
 
 
 def table_shown(el) -> pd.DataFrame:

@@ -278,8 +278,19 @@ def test_a_markdown_table_is_drawn_only_through_the_escaping_helper():
 
 def test_md_escapes_the_values_and_keeps_the_template():
     assert fmt.md("**{}** 原因：{}", "张三", "[链接](http://evil.invalid)") == \
-        "**张三** 原因：\\[链接\\]\\(http\\://evil\\.invalid\\)"
+        "**张三** 原因：\\[链接\\]\\(http\\:\u2060//evil\\.invalid\\)"
     assert fmt.md("{who}", who=None) == ""
+
+
+def test_plain_keeps_an_address_from_becoming_a_link():
+    """The GFM autolink reads the text after its escapes: 'http\\://x' is still a link in a browser
+    (tests/browser/test_no_injected_markup.py saw it), so ':' and '//' are kept apart invisibly."""
+    from .conftest import unescaped
+
+    text = "见 http://evil.invalid/a 和 HTTPS://evil.invalid/b，ftp://x"
+    seen = unescaped(fmt.plain(text))
+    assert seen == text, "the reader sees the text as typed"
+    assert "://" not in fmt.plain(text).replace("\\", ""), "no address the autolink can find"
 
 
 def test_plain_frame_escapes_every_text_cell_and_keeps_numbers():
@@ -287,6 +298,6 @@ def test_plain_frame_escapes_every_text_cell_and_keeps_numbers():
                        "[h](x)": ["a", "$1$"]})
     out = fmt.plain_frame(df)
     assert list(out.columns) == ["说明", "数", "\\[h\\]\\(x\\)"]
-    assert out["说明"].iloc[0] == "\\!\\[x\\]\\(http\\://evil\\.invalid/p\\.png\\)" and pd.isna(out["说明"].iloc[1])
+    assert out["说明"].iloc[0] == "\\!\\[x\\]\\(http\\:\u2060//evil\\.invalid/p\\.png\\)" and pd.isna(out["说明"].iloc[1])
     assert out["数"].tolist() == [1.5, 2.0] and out.iloc[1, 2] == "\\$1\\$"
     assert df["说明"].iloc[0].startswith("!["), "the input is not changed"

@@ -98,6 +98,7 @@ def will_meet(v) -> str:
     return "✔ 可完成" if bool(v) else "✖ 难完成"
 
 
+WORD_JOINER = "\u2060"
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=\"'")
 
 
@@ -105,12 +106,19 @@ def plain(text) -> str:
     """Text that users control (偏差说明, file names, source titles, names, messages quoting them)
     made safe for Streamlit's Markdown: every punctuation character that Markdown, HTML or
     Streamlit's directives (``:red[…]``, ``:material/…:``, ``$…$``) could read is backslash-escaped,
-    so it shows exactly as typed — no link, no image fetched, no formatting.  Line breaks stay."""
+    so it shows exactly as typed — no link, no image fetched, no formatting.  Line breaks stay.
+
+    Escapes alone do not stop the GFM autolink, which finds ``http://…`` in the text *after* the
+    escapes are read (a real browser shows ``http\\://x`` as a link): an invisible word joiner
+    (U+2060) goes between ``:`` and ``//``, so an address shows as typed but is not a link."""
     if _missing(text):
         return ""
+    s = str(text)
     out = []
-    for ch in str(text):
-        if ch in _MD_SPECIAL:
+    for i, ch in enumerate(s):
+        if ch == ":" and s.startswith("//", i + 1):
+            out.append("\\:" + WORD_JOINER)
+        elif ch in _MD_SPECIAL:
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("  \n")
