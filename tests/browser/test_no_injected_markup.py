@@ -97,6 +97,7 @@ def test_no_page_has_markup_the_app_did_not_put_there(hostile_server, who):
                 _choose(page, "走势地区", "嘉兴市")
             if pdef.url == "targets" and page.get_by_label("目标", exact=True).count():
                 _choose(page, "目标", "规上亩均税收 · 嘉兴市 · 2026")
+                page.wait_for_selector("[data-testid=stRadio] >> text=45 ——", timeout=30000)
             _open_folded(page)
             assert not _injected(page), (pdef.url, _injected(page))
             # as a reader sees it (the word joiner that keeps '://' from being a link is invisible)
