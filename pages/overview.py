@@ -50,7 +50,7 @@ if len(ov.behind):
     })
     if not one_county:
         behind["区县红灯"] = [f"{n} 个" if n else "—" for n in b["red_counties"]]
-    st.table(common.styled(behind, common.shown_lights(b)).hide(axis="index"))
+    common.table(behind, common.shown_lights(b))
     st.caption("差距 = 完成率 − 序时进度（个百分点），落后最多的在前"
                + ("。" if one_county else "；“区县红灯”为该指标亮红灯的区县数。"))
 else:
@@ -80,14 +80,14 @@ if len(ov.key):
 st.subheader(f"{one_county or '区县'}红灯清单（{len(ov.red_list)} 项）")
 if len(ov.red_list):
     red = ov.red_list
-    st.table(pd.DataFrame({
+    common.table(pd.DataFrame({
         "指标": red["short_name"].where(red["short_name"].astype(bool), red["indicator_name"]),
         "地区": red["region"],
         "差距（百分点）": [fmt.pp(g, with_unit=False) for g in common.gaps(red)],
         "实际 / 目标": [f"{fmt.number(a, u)} / {fmt.target(t, u, c)}"
                      for a, t, c, u in zip(red["actual"], red["target"], red["comparator"], red["unit"], strict=True)],
         "偏差说明": [e if isinstance(e, str) and e else "（未填写）" for e in red["explanation"]],
-    }), hide_index=True)
+    }))
 else:
     st.success("本期区县没有红灯指标。")
 st.page_link("pages/indicator.py", label="查看指标详情 →", icon=":material/monitoring:")

@@ -72,8 +72,9 @@ if access.can(user, "edit_targets"):
             with st.form("bind_form"):
                 choice = st.radio(
                     "约束性目标采用", list(by_source.index),
-                    format_func=lambda s: "{:g} —— {}（{}）{}".format(
-                        by_source.loc[s, "target_value"], by_source.loc[s, "source"].strip(),
+                    # radio options render Markdown: the source's title is the working group's text
+                    format_func=lambda s: fmt.md("{} —— {}（{}）{}",
+                        f"{by_source.loc[s, 'target_value']:g}", by_source.loc[s, "source"].strip(),
                         by_source.loc[s, "status_label"], " ✔当前约束性" if bool(by_source.loc[s, "binding"]) else ""),
                     key="bind_source")
                 reason = st.text_input("切换原因（必填，记入变更记录）", key="bind_reason")

@@ -49,8 +49,8 @@ with st.spinner("正在检查文件…"), common.guard():
     importing.record_rejection(store, raw, res, user)  # a refused file is on record (once per rerun)
 
 st.subheader("③ 检查结果")
-where = f"{res.region and cache.regions(store, user).set_index('code')['name'].get(res.region, res.region) or '多个地区'}" \
-        f" · {importing.periods_covered(res.period)}"
+where = fmt.plain(f"{res.region and cache.regions(store, user).set_index('code')['name'].get(res.region, res.region) or '多个地区'}"
+                  f" · {importing.periods_covered(res.period)}")
 if res.errors:
     st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。（{where}）")
 elif res.warnings:

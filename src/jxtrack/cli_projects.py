@@ -129,7 +129,7 @@ def _report(res: projects.LedgerImportResult, header: bool = True) -> None:
         if n and res.status != "rejected":
             out.write(f"项目数：{n}" + (f"，替代此前的上传 {sorted(set(res.replaces.values()))}" if res.replaces else "") + "\n")
         for p in res.problems:
-            out.write(p.line() + "\n")
+            out.write(outputs.printable(p.line()) + "\n")  # quotes cells of the file
     msgs = {
         "rejected": f"未导入：发现 {len(res.errors)} 处错误（另有 {len(res.warnings)} 条提醒）。请按上面的提示改正后重新上传。"
                     + (f"（上传记录编号 {res.upload_id}，状态 rejected）" if res.upload_id else ""),

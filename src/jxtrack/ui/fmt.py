@@ -2,7 +2,9 @@
 
 - money in 亿元/万元 with one decimal ("366.0 亿元"), counts as whole numbers with their measure
   word ("1,457 个", "83 家"), rates and completion as percent with one decimal ("72.9%");
-- lights are not here: their one vocabulary is ``jxtrack.lights``.
+- lights are not here: their one vocabulary is ``jxtrack.lights``;
+- text that users wrote, made safe for the places where Streamlit reads Markdown (``plain``,
+  ``md`` for a template with user values, ``plain_frame`` for a table).
 No streamlit here, so these are unit-tested directly."""
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ def will_meet(v) -> str:
     return "✔ 可完成" if bool(v) else "✖ 难完成"
 
 
+WORD_JOINER = "\u2060"
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=\"'")
 
 
@@ -103,12 +106,19 @@ def plain(text) -> str:
     """Text that users control (偏差说明, file names, source titles, names, messages quoting them)
     made safe for Streamlit's Markdown: every punctuation character that Markdown, HTML or
     Streamlit's directives (``:red[…]``, ``:material/…:``, ``$…$``) could read is backslash-escaped,
-    so it shows exactly as typed — no link, no image fetched, no formatting.  Line breaks stay."""
+    so it shows exactly as typed — no link, no image fetched, no formatting.  Line breaks stay.
+
+    Escapes alone do not stop the GFM autolink, which finds ``http://…`` in the text *after* the
+    escapes are read (a real browser shows ``http\\://x`` as a link): an invisible word joiner
+    (U+2060) goes between ``:`` and ``//``, so an address shows as typed but is not a link."""
     if _missing(text):
         return ""
+    s = str(text)
     out = []
-    for ch in str(text):
-        if ch in _MD_SPECIAL:
+    for i, ch in enumerate(s):
+        if ch == ":" and s.startswith("//", i + 1):
+            out.append("\\:" + WORD_JOINER)
+        elif ch in _MD_SPECIAL:
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("  \n")
@@ -117,6 +127,31 @@ def plain(text) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def md(template: str, *args, **kwargs) -> str:
+    """Markdown written by the code with values that users wrote: every value goes through
+    :func:`plain`, the template's own Markdown stays.  ``md("上次由 {} 修改，原因：{}", who, why)``.
+    The way to put user text into st.markdown, st.caption, messages and widget labels."""
+    return template.format(*map(plain, args), **{k: plain(v) for k, v in kwargs.items()})
+
+
+def plain_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` for a table that renders Markdown in every cell and header (``st.table``):
+    every text cell, column label and index label goes through :func:`plain`; numbers, dates and
+    missing values are left as they are.  (``st.dataframe`` shows text as text: it needs none.)"""
+    def esc(v):
+        return plain(v) if isinstance(v, str) else v
+
+    out = df.copy()
+    out.columns = [esc(c) for c in out.columns]
+    if not isinstance(out.index, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(esc)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)):
+            out.isetitem(i, col.map(esc).astype(object))
+    return out
 
 
 def comparator(c: str | None) -> str:
