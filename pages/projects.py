@@ -159,7 +159,26 @@ if "导入项目库" in tabs:
             elif res.warnings:
                 st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。")
             else:
-                st.success(f"检查通过：{len(res.projects)} 个项目。" + ("将替代此前上传的项目库（旧版本保留，可撤回）。" if res.replaces else ""))
+                st.success(f"检查通过：{len(res.projects)} 个项目。")
+            if res.changes is not None and res.status != "rejected":
+                ch = res.changes
+                for line in ch.owner_lines():
+                    st.markdown(fmt.plain(line))
+                st.markdown("**" + ch.summary() + "**")
+                if not ch.table.empty:
+                    st.dataframe(pd.DataFrame({
+                        "变化": ch.table["change"].map(projects.CHANGE_LABELS), "地区": ch.table["region"],
+                        "项目名称": ch.table["project_name"], "企业名称": ch.table["enterprise"],
+                        "变更内容": ch.table["fields"], "奖补（导入前，万元）": ch.table["amount_before"],
+                        "奖补（导入后，万元）": ch.table["amount_after"],
+                    }), hide_index=True, width="stretch", placeholder="—")
+                c1, c2 = st.columns(2)
+                f = ch.fund
+                c1.metric(f"{ch.year}年已承诺（所涉区县）", fmt.wan(f["committed_after"]),
+                          delta=fmt.wan(f["committed_after"] - f["committed_before"]), delta_color="off")
+                c2.metric(f"{ch.year}年其中预拨付（所涉区县）", fmt.wan(f["prepaid_after"]),
+                          delta=fmt.wan(f["prepaid_after"] - f["prepaid_before"]), delta_color="off")
+                st.caption(ch.fund_line())
             if res.problems:
                 pf = res.problems_frame()
                 st.dataframe(pd.DataFrame({
@@ -171,9 +190,16 @@ if "导入项目库" in tabs:
                 accept = True
                 if res.warnings:
                     accept = st.checkbox("我已核对以上提醒，确认导入", key="projects_accept")
-                if st.button("确认导入", type="primary", disabled=not accept, key="projects_commit"):
+                gone = res.removes_committed
+                remove = True
+                if len(gone):
+                    st.warning(f"本文件不再列出 {len(gone)} 个已有奖补承诺的项目（"
+                               + fmt.plain("、".join(gone["project_name"])) + "），导入后它们将从项目库删除。")
+                    remove = st.checkbox(f"我确认删除这 {len(gone)} 个项目", key="projects_confirm_remove")
+                if st.button("确认导入", type="primary", disabled=not (accept and remove), key="projects_commit"):
                     with st.spinner("正在写入…"), common.guard():
-                        done = projects.commit_ledger(store, raw, up.name, user, accept_warnings=accept)
+                        done = projects.commit_ledger(store, raw, up.name, user, accept_warnings=accept,
+                                                      confirm_remove=remove)
                     cache.invalidate()
                     if done.status == "accepted":
                         st.success(f"已导入（上传编号 {done.upload_id}）。")

@@ -69,7 +69,8 @@ def test_page_follows_ledger_imports_and_rule_switches_made_elsewhere(demo_store
 
     more = [project(3, name="项目3", enterprise="企业3"), project(4, name="项目4", enterprise="企业4")]
     # a new 嘉善县 ledger of two projects replaces its one: 2 (嘉善县) + 1 (平湖市) = 3
-    assert projects.commit_ledger(demo_store, ledger_xlsx(more), "m.xlsx", staff).status == "accepted"
+    assert projects.commit_ledger(demo_store, ledger_xlsx(more), "m.xlsx", staff,
+                                  confirm_remove=True).status == "accepted"
     at.run()
     t = texts(at)
     assert "共 3 个项目。" in t and "项目4" in t and "项目1" not in t
@@ -83,3 +84,26 @@ def test_page_follows_ledger_imports_and_rule_switches_made_elsewhere(demo_store
     shown = next(d.value for d in at.dataframe if "适用" in d.value.columns)
     row = shown[(shown["规则"] == other["name"]) & (shown["文件"] == other["document"])]
     assert row["适用"].tolist() == ["✔ 适用"]
+
+
+def test_ledger_upload_shows_changes_and_asks_before_removing_money(demo_store, monkeypatch):
+    """A county's one-row ledger that drops a project with money committed: the page says whose
+    ledger it replaces, lists the removal and the fund change, and imports only after the checkbox."""
+    from datetime import date
+
+    monkeypatch.setattr(projects, "today", lambda: date(2026, 12, 3))
+    p1 = project(1, grade="A", accept=date(2026, 6, 30))
+    p2 = project(2, grade="B", start=date(2026, 1, 10), accept=None, plist="是")   # 600 prepaid in 2026
+    assert projects.commit_ledger(demo_store, ledger_xlsx([p1, p2]), "l.xlsx", USERS["staff"]).status == "accepted"
+    at = run_app(USERS["county"], "pages/projects.py")
+    at.get("file_uploader")[0].set_value(("嘉善.xlsx", ledger_xlsx([p1]), "application/octet-stream")).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    t = texts(at)
+    assert "与现行项目库相比：删除 1 个项目。" in t and "整体替代" in t
+    assert "已承诺 2,100.0 万元 → 1,500.0 万元，其中预拨付 600.0 万元 → 0.0 万元" in t
+    assert at.button(key="projects_commit").disabled
+    at.checkbox(key="projects_confirm_remove").check().run()
+    at.button(key="projects_commit").click().run()
+    assert not at.exception and not at.error
+    ledger = projects.list_projects(demo_store)
+    assert list(ledger.loc[ledger["region"] == "嘉善县", "project_name"]) == ["项目1"]

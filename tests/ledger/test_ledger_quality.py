@@ -51,7 +51,7 @@ def test_investment_difference_and_duplicates(empty_store):
     rows = [project(1, start=date(2025, 2, 1), total=3000), project(2, region="平湖市", start=date(2025, 2, 1))]
     projects.commit_ledger(empty_store, ledger_xlsx(rows), "l.xlsx", STAFF)
     projects.commit_ledger(empty_store, ledger_xlsx([project(1, region="平湖市", start=date(2025, 2, 1))]),
-                           "p.xlsx", STAFF, accept_warnings=True)
+                           "p.xlsx", STAFF, accept_warnings=True, confirm_remove=True)
     _report(empty_store, "330421", "2025-03", digital_projects=1, tech_investment=0.31)   # 0.30 in the ledger
     w = quality.check(empty_store, "2025-03", today=date(2025, 4, 1))
     inv = w[(w["check"] == "ledger_mismatch")]

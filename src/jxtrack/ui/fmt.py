@@ -137,3 +137,24 @@ def yes_no(v) -> str:
     if _missing(v):
         return ""
     return "是" if float(v) >= 1 else "否"
+
+
+# ---- instants and money: one formatter each (screen, CLI and paper) ------------------------------
+def moment(at, with_year: bool | None = None) -> str:
+    """An instant as officials read it, in the project's zone: '12月3日 19:34' (this year) or
+    '2025年12月3日 19:34' (another year, or ``with_year``); '—' when missing."""
+    from .. import clock
+
+    if _missing(at):
+        return "—"
+    t = clock.local(pd.Timestamp(at))
+    if with_year is None:
+        with_year = t.year != clock.now().year
+    return (f"{t.year}年" if with_year else "") + f"{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def wan(v) -> str:
+    """An amount in 万元 as '1,500.0 万元'; '—' when missing."""
+    if _missing(v):
+        return "—"
+    return f"{round(float(v), 1) + 0.0:,.1f} 万元"
