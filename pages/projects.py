@@ -99,7 +99,9 @@ with tabs["资金使用"]:
     year = st.selectbox("年度", years, index=years.index(min(today.year, years[-1])), key="projects_fund_year")
     with common.guard():
         f, fc = cache.project_fund(store, user, year)
-    if pd.isna(f["budget"]):
+    if fc["scope"] is not None:
+        st.info(f"以下只合计{fc['scope']}的项目；市本级资金的预算、余额按全市合计，由市工作专班掌握。")
+    elif pd.isna(f["budget"]):
         st.info(f"{year}年没有市本级资金目标（嘉政发〔2024〕6号 四（二）），只显示已承诺金额。")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("预算（万元）", "—" if pd.isna(f["budget"]) else f"{f['budget']:,.0f}")

@@ -472,18 +472,31 @@ def budget(store: Store, year: int) -> float | None:
 
 
 def fund(store: Store, user: User | None, year: int, as_of: date | None = None) -> pd.DataFrame:
-    """The city fund for ``year`` (FUND_COLUMNS, 万元; one row), from the whole city's ledger.
-    Readable by anyone who may read the city total."""
+    """The city fund for ``year`` (FUND_COLUMNS, 万元; one row).  Who may read every county gets
+    the whole city's ledger against the budget; a county user gets its own county's sums only
+    (budget, remaining and share empty: they would reveal the other counties' total)."""
     with store.connect():
-        b, subs = _fund_inputs(store, user, year, as_of)
+        b, subs, _ = _fund_inputs(store, user, year, as_of)
     return _fund_row(subs, year, b)
 
 
-def _fund_inputs(store: Store, user: User | None, year: int, as_of: date | None) -> tuple[float | None, pd.DataFrame]:
-    """The fund's budget for ``year`` and the whole city's subsidies (after the read check)."""
-    if user is not None:
-        access.ensure(user, "read", _city(store), city=_city(store))
-    return budget(store, year), subsidies(store, None, None, None, as_of=as_of)
+def fund_scope(store: Store, user: User | None) -> list[str] | None:
+    """The counties whose ledger ``user``'s fund figures sum: None for the whole city (a user who
+    may read every county), else the readable ones — the access policy decides."""
+    counties = _readable_regions(store, None, None)
+    mine = _readable_regions(store, user, None)
+    return None if set(mine) >= set(counties) else mine
+
+
+def _fund_inputs(store: Store, user: User | None, year: int,
+                 as_of: date | None) -> tuple[float | None, pd.DataFrame, list[str] | None]:
+    """The fund's budget for ``year`` (None for a part of the city), the subsidies of the counties
+    ``user`` may read, and that scope (None = the whole city)."""
+    scope = fund_scope(store, user)
+    subs = subsidies(store, None, None, None, as_of=as_of)
+    if scope is None:
+        return budget(store, year), subs, None
+    return None, subs[subs["region_code"].isin(scope)], scope
 
 
 def _fund_row(subs: pd.DataFrame, year: int, b: float | None) -> pd.DataFrame:
@@ -500,10 +513,11 @@ def fund_forecast(store: Store, user: User | None, year: int, as_of: date | None
 
 def fund_view(store: Store, user: User | None, year: int, as_of: date | None = None) -> tuple[pd.Series, dict]:
     """The 资金使用 tab in one pass: ``fund``'s row and ``fund_forecast``'s figures (the ledger and
-    its subsidies read and computed once)."""
+    its subsidies read and computed once); ``scope`` names the counties summed (None: the city)."""
     as_of = as_of or today()
     with store.connect():
-        b, subs = _fund_inputs(store, user, year, as_of)
+        b, subs, scope = _fund_inputs(store, user, year, as_of)
+        names = _names(store)
     whole = _fund_row(subs, year, b).iloc[0]
     cut = pd.Timestamp(as_of)
     to_date = subs.assign(
@@ -513,7 +527,8 @@ def fund_view(store: Store, user: User | None, year: int, as_of: date | None = N
     months = 12 if as_of.year > year else as_of.month if as_of.year == year else 0
     forecast = used * 12 / months if months else None
     return whole, {"year": year, "budget": whole["budget"], "committed_to_date": used,
-                   "committed_planned": whole["committed"], "forecast": forecast, "months": months}
+                   "committed_planned": whole["committed"], "forecast": forecast, "months": months,
+                   "scope": None if scope is None else "、".join(names.get(r, r) for r in scope)}
 
 
 @dataclass

@@ -40,6 +40,7 @@ def test_county_sees_only_its_county_and_no_switch(demo_store):
     at.selectbox(key="projects_subsidy_year").set_value(2025).run()
     t = texts(at)
     assert "项目1" in t and "平湖项目" not in t and "平湖企业" not in t
+    assert "以下只合计嘉善县的项目" in t     # the fund tab: its own county's sums, no city total
     assert not at.get("form") or all("projects_bind" not in str(f.id) for f in at.get("form"))
     assert "导入项目库" in [tab.label for tab in at.tabs]
 

@@ -88,3 +88,20 @@ def test_cli_import_shows_changes_and_needs_flag(two_projects, tmp_path, capsys)
     assert cli.main(["projects", "import", str(f), "--as", "jiashan", "--confirm-remove"]) == 0
     out, _ = capsys.readouterr()
     assert "已导入" in out
+
+
+def test_county_fund_sums_its_own_county_only(two_projects):
+    """嘉善 2100 committed (1500 due + 600 prepaid), 平湖 1000 (项目5, grade B accepted 2026): the
+    working group sees 3100 against the budget; 嘉善's user sees 2100 and no budget or remaining."""
+    staff = auth.User("zb", "staff", None, "专班李四")
+    pinghu = [project(5, region="平湖市", grade="B", accept=date(2026, 3, 1))]
+    assert projects.commit_ledger(two_projects, ledger_xlsx(pinghu), "p.xlsx", staff).status == "accepted"
+    city = projects.fund(two_projects, staff, 2026).iloc[0]
+    assert (city["budget"], city["committed"], city["prepaid"], city["remaining"]) == (10000.0, 3100.0, 600.0, 6900.0)
+    county = auth.User("jiashan", "county", "330421", "嘉善王五")
+    own = projects.fund(two_projects, county, 2026).iloc[0]
+    assert (own["committed"], own["prepaid"]) == (2100.0, 600.0)
+    assert own[["budget", "remaining", "committed_share"]].isna().all()
+    whole, fc = projects.fund_view(two_projects, county, 2026, as_of=date(2026, 12, 3))
+    assert whole["committed"] == 2100.0 and fc["scope"] == "嘉善县"
+    assert projects.fund_view(two_projects, staff, 2026, as_of=date(2026, 12, 3))[1]["scope"] is None

@@ -135,11 +135,11 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
 
 def _fund(store: Store, period: str, user: auth.User | None) -> Table | None:
     """市本级资金使用 for the period's year (jxtrack.projects owns the figures); None without a ledger
-    or for a user who may not read the city total."""
+    or for a user whose fund figures are not the whole city's (a county sees its own sums on 项目库
+    only: the city's committed total would reveal the other counties')."""
     from .. import projects
 
-    city = services.catalog(store).city_code
-    if user is not None and not access.allowed(user, "read", city, city=city):
+    if user is not None and projects.fund_scope(store, user) is not None:
         return None
     year = period_year(period)
     if projects.list_projects(store, None).empty:
