@@ -83,7 +83,7 @@ with tabs["奖补测算"]:
         c1.dataframe(tot["region"].rename(columns={"region": "地区", "projects": "项目数", "amount": "金额（万元）"}),
                      hide_index=True, width="stretch")
         c2.markdown("**按规则**")
-        c2.dataframe(tot["rule"].rename(columns={"rule": "规则", "clause": "条款", "projects": "项目数",
+        c2.dataframe(tot["rule"].rename(columns={"rule_name": "规则", "clause": "条款", "projects": "项目数",
                                                  "amount": "金额（万元）"}), hide_index=True, width="stretch")
         st.markdown("**单个项目的测算过程**")
         labels = (ys["project_name"] + "（" + ys["enterprise"] + "）").drop_duplicates()

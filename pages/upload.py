@@ -49,14 +49,17 @@ with st.spinner("正在检查文件…"), common.guard():
     importing.record_rejection(store, raw, res, user)  # a refused file is on record (once per rerun)
 
 st.subheader("③ 检查结果")
-where = f"{res.region and cache.regions(store, user).set_index('code')['name'].get(res.region, res.region) or '多个地区'}" \
-        f" · {importing.periods_covered(res.period)}"
+# region names are the catalog's (public), so a refused county's file is named, not coded; a file
+# nothing could be read from covers no region or period at all
+where = "" if res.values.empty and not (res.region or res.period) else (
+    f"（{cache.catalog(store).regions.set_index('code')['name'].get(res.region, res.region) if res.region else '多个地区'}"
+    f" · {importing.periods_covered(res.period)}）")
 if res.errors:
-    st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。（{where}）")
+    st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。{where}")
 elif res.warnings:
-    st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。（{where}）")
+    st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。{where}")
 else:
-    st.success(f"检查通过：{len(res.values)} 个数据项。（{where}）")
+    st.success(f"检查通过：{len(res.values)} 个数据项。{where}")
 if res.problems:
     pf = res.problems_frame()
     table = pd.DataFrame({

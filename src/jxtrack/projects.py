@@ -570,11 +570,11 @@ def switch_rule(store: Store, user: User, topic: str, rule_code: str, reason: st
 
 
 def totals(subs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Eligible amounts by county and by rule (万元)."""
+    """Eligible amounts by county and by rule (万元; rules by their Chinese name and clause)."""
     e = subs[subs["status"] == engine.ELIGIBLE]
     by_region = e.groupby("region", as_index=False).agg(projects=("project_id", "nunique"), amount=("amount", "sum"))
-    by_rule = e.groupby(["rule", "clause"], as_index=False).agg(projects=("project_id", "nunique"),
-                                                                amount=("amount", "sum"))
+    by_rule = e.groupby(["rule_name", "clause"], as_index=False).agg(projects=("project_id", "nunique"),
+                                                                     amount=("amount", "sum"))
     return {"region": by_region.sort_values("amount", ascending=False),
             "rule": by_rule.sort_values("amount", ascending=False)}
 

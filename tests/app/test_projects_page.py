@@ -31,6 +31,8 @@ def test_page_for_staff_shows_ledger_subsidy_and_rules(demo_store):
     assert "A档1500万元，战新上浮5%为1575万元，封顶1500万元" in t
     assert "嘉政发〔2024〕6号 三（一）1（1）" in t
     assert "两业融合实施方案（征求意见稿）" in t      # the draft rule is shown beside the binding one
+    by_rule = next(d.value for d in at.dataframe if list(d.value.columns)[:2] == ["规则", "条款"])
+    assert "智能化技术改造项目补助" in set(by_rule["规则"]) and "smart_upgrade" not in t
 
 
 def test_county_sees_only_its_county_and_no_switch(demo_store):
