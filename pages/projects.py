@@ -140,6 +140,7 @@ with tabs["奖补规则"]:
                 with common.guard():
                     projects.switch_rule(store, user, topic, rule, reason)
                 cache.invalidate()
+                st.session_state.pop("projects_bind_reason", None)   # the next switch needs its own reason
                 common.saved("已切换并记录（操作人、时间、原因）。")
 
 # ---- 导入项目库 -------------------------------------------------------------------------------------
