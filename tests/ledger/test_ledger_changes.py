@@ -105,3 +105,15 @@ def test_county_fund_sums_its_own_county_only(two_projects):
     whole, fc = projects.fund_view(two_projects, county, 2026, as_of=date(2026, 12, 3))
     assert whole["committed"] == 2100.0 and fc["scope"] == "嘉善县"
     assert projects.fund_view(two_projects, staff, 2026, as_of=date(2026, 12, 3))[1]["scope"] is None
+
+
+def test_project_name_kept_as_typed(empty_store):
+    staff = auth.User("zb", "staff", None, "专班李四")
+    data = ledger_xlsx([project(1, name="智能工厂（在建）", enterprise="企业Ａ")])
+    assert projects.commit_ledger(empty_store, data, "a.xlsx", staff).status == "accepted"
+    got = projects.list_projects(empty_store)
+    assert got[["project_name", "enterprise"]].values.tolist() == [["智能工厂（在建）", "企业Ａ"]]
+    # the same project written with half-width brackets is the same project, not a new one
+    again = projects.preview_ledger(empty_store, ledger_xlsx([project(1, name="智能工厂(在建)", enterprise="企业A")]),
+                                    "b.xlsx", staff)
+    assert again.changes.table.empty
