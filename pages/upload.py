@@ -81,9 +81,9 @@ if len(res.diff):
     order = d["change"].map({"changed": 0, "new": 1, "same": 2})
     d = d.assign(_o=order).sort_values(["_o", "region", "period"]).drop(columns="_o")
     view = pd.DataFrame({
-        "变化": d["change"].map(change_words), "地区": d["region_name"], "报告期": d["period"],
-        "指标项": d["measure_name"], "原值": [fmt.number(v, u) for v, u in zip(d["old"], d["unit"], strict=True)],
-        "新值": [fmt.number(v, u) for v, u in zip(d["new"], d["unit"], strict=True)],
+        "变化": d["change"].map(change_words), "地区": d["region_name"], "报告期": d["period"].map(label_ytd),
+        "指标项": d["measure_name"], "原值": [fmt.exact(v, u) for v, u in zip(d["old"], d["unit"], strict=True)],
+        "新值": [fmt.exact(v, u) for v, u in zip(d["new"], d["unit"], strict=True)],   # as typed, not rounded
     })
     n_changed, n_new = int((d["change"] == "changed").sum()), int((d["change"] == "new").sum())
     st.caption(f"修改 {n_changed} 项，新增 {n_new} 项，不变 {len(d) - n_changed - n_new} 项。旧数据不会删除，撤回本次上传即可恢复。")

@@ -79,3 +79,22 @@ def test_county_gap_to_average_is_signed_and_rates_in_points(demo_ro):
     assert all(c == "—" or c[0] in "+-0" for c in cells), [c for c in cells if c != "—" and c[0] not in "+−0"]
     assert not any(c.endswith("%") for c in cells), cells
     assert any(c.endswith("个百分点") for c in cells), cells
+
+
+def test_exact_keeps_what_was_typed():
+    from jxtrack.ui import fmt
+
+    assert fmt.exact(48.69, "%") == "48.69 %" and fmt.exact(1457.0, "个") == "1,457 个"
+    assert fmt.exact(0.125, "亿元") == "0.125 亿元" and fmt.exact(None) == "—"
+
+
+def test_upload_preview_shows_the_typed_figure_and_period_in_words(demo_store):
+    from .conftest import USERS, run_app
+
+    at = run_app(USERS["county"], "pages/upload.py")
+    sheet = "地区,报告期,指标,数值\n嘉善县,2026-11,数字化改造项目数,3\n嘉善县,2026-11,数字化改造2.0覆盖率（仅报比率）,48.69\n".encode()
+    at.get("file_uploader")[0].set_value(("jiashan.csv", sheet, "text/csv")).run()
+    assert not at.exception
+    preview = next(d.value for d in at.dataframe if "新值" in d.value.columns)
+    assert "48.69 %" in set(preview["新值"]), preview.to_string()
+    assert set(preview["报告期"]) == {"2026年1–11月"}

@@ -184,3 +184,13 @@ def change(v, unit: str | None = None) -> str:
     if text.split(" ")[0].strip("0.,") == "":
         return "0" + text[len(text.split(" ")[0]):]
     return ("+" if float(v) > 0 else "-") + text
+
+
+def exact(v, unit: str | None = None) -> str:
+    """A figure as it was typed, for previews and checks: every decimal kept (48.69 stays 48.69,
+    not 48.7), thousands separated, with its unit; '—' when missing."""
+    if _missing(v):
+        return "—"
+    x = float(v)
+    s = f"{x:,.6f}".rstrip("0").rstrip(".")
+    return f"{s} {unit or ''}".strip()
