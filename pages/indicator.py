@@ -51,7 +51,7 @@ if len(row):
     n[1].metric("今后每月需完成", fmt.number(r["required_pace"], unit),
                 help=f"剩余 {r['remaining_months']} 个月")
     n[2].metric("同比", fmt.pct(r["yoy"], signed=True))
-    n[3].metric("环比（较上月）", fmt.number(r["mom"], unit))
+    n[3].metric("环比（较上月）", fmt.change(r["mom"], unit))   # a rate's change in 个百分点
     note = common._note(r)
     if note:
         st.info(fmt.plain(note))

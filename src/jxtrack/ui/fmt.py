@@ -60,7 +60,10 @@ def pct(v, signed: bool = False) -> str:
     """A share (0.729) as '72.9%'."""
     if _missing(v):
         return "—"
-    return f"{float(v) * 100:+.1f}%" if signed else f"{float(v) * 100:.1f}%"
+    x = round(float(v) * 100, 1) + 0.0   # never '-0.0%'
+    if signed:
+        return "0.0%" if x == 0 else f"{x:+.1f}%"
+    return f"{x:.1f}%"
 
 
 def pp(v, with_unit: bool = True) -> str:
@@ -172,3 +175,57 @@ def yes_no(v) -> str:
     if _missing(v):
         return ""
     return "是" if float(v) >= 1 else "否"
+
+
+# ---- instants and money: one formatter each (screen, CLI and paper) ------------------------------
+def moment(at, with_year: bool | None = None) -> str:
+    """An instant as officials read it, in the project's zone: '12月3日 19:34' (this year) or
+    '2025年12月3日 19:34' (another year, or ``with_year``); '—' when missing."""
+    from .. import clock
+
+    if _missing(at):
+        return "—"
+    t = clock.local(pd.Timestamp(at))
+    if with_year is None:
+        with_year = t.year != clock.now().year
+    return (f"{t.year}年" if with_year else "") + f"{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def wan(v) -> str:
+    """An amount in 万元 as '1,500.0 万元'; '—' when missing."""
+    if _missing(v):
+        return "—"
+    return f"{round(float(v), 1) + 0.0:,.1f} 万元"
+
+
+def with_status(name: str, status_label: str) -> str:
+    """A source's name followed by its status in brackets, unless the name already says it:
+    '方案（征求意见稿）' stays as is rather than '方案（征求意见稿）（征求意见稿/草案）'."""
+    name = str(name or "").strip()
+    words = [w for w in str(status_label or "").split("/") if w]
+    if not words or any(w in name for w in words):
+        return name
+    return f"{name}（{status_label}）"
+
+
+def change(v, unit: str | None = None) -> str:
+    """A difference between two figures, always signed: '+16 个', '-3.2 亿元'; between two rates
+    (unit '%') in percentage points, '+1.2 个百分点', never '%'; no change reads '0'."""
+    if _missing(v):
+        return "—"
+    if unit == "%":
+        return pp(v)
+    text = number(abs(float(v)), unit)
+    if text.split(" ")[0].strip("0.,") == "":
+        return "0" + text[len(text.split(" ")[0]):]
+    return ("+" if float(v) > 0 else "-") + text
+
+
+def exact(v, unit: str | None = None) -> str:
+    """A figure as it was typed, for previews and checks: every decimal kept (48.69 stays 48.69,
+    not 48.7), thousands separated, with its unit; '—' when missing."""
+    if _missing(v):
+        return "—"
+    x = float(v)
+    s = f"{x:,.6f}".rstrip("0").rstrip(".")
+    return f"{s} {unit or ''}".strip()
