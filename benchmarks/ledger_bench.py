@@ -84,7 +84,8 @@ def run(n_rows: int = 5000, runs: int = 3) -> list[tuple[str, str]]:
 
         def ours():
             nonlocal n_subs
-            res = projects.commit_ledger(store, data, "ledger.xlsx", OPERATOR, accept_warnings=True)
+            res = projects.commit_ledger(store, data, "ledger.xlsx", OPERATOR, accept_warnings=True,
+                                         confirm_remove=True)
             assert res.status in ("accepted", "identical"), [p.line() for p in res.problems[:5]]
             n_subs = len(projects.subsidies(store, OPERATOR))
 

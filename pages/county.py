@@ -32,7 +32,7 @@ st.markdown(f"**{sc.region_name}指标 {len(rows)} 项**中：" + common.counts_
 extra = pd.DataFrame({
     "排名": [f"第{int(a)}/{int(b)}" if pd.notna(a) and pd.notna(b) else "—"
            for a, b in zip(rows["rank"], rows["rank_of"], strict=True)],
-    "与区县平均差": [fmt.number(v, u) if pd.notna(v) else "—" for v, u in zip(rows["gap_to_avg"], rows["unit"], strict=True)],
+    "与区县平均差": [fmt.change(v, u) for v, u in zip(rows["gap_to_avg"], rows["unit"], strict=True)],
 })
 for g, slug in (("两化", "lianghua"), ("两业", "liangye")):   # (keys become CSS classes: ASCII)
     mask = (rows["group"] == g).to_numpy()

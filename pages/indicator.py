@@ -51,7 +51,7 @@ if len(row):
     n[1].metric("今后每月需完成", fmt.number(r["required_pace"], unit),
                 help=f"剩余 {r['remaining_months']} 个月")
     n[2].metric("同比", fmt.pct(r["yoy"], signed=True))
-    n[3].metric("环比（较上月）", fmt.number(r["mom"], unit))
+    n[3].metric("环比（较上月）", fmt.change(r["mom"], unit))   # a rate's change in 个百分点
     note = common._note(r)
     if note:
         st.info(fmt.plain(note))
@@ -65,7 +65,7 @@ if len(src):
     for s in (this_year if len(this_year) else here).itertuples():
         mark = "**约束性目标**" if s.binding else "参考（非约束）"
         if s.binding and isinstance(getattr(s, "binding_reason", ""), str) and s.binding_reason:
-            mark += f"（依据：{s.binding_reason}）"
+            mark += fmt.md("（依据：{}）", s.binding_reason)
         status = "正式文件" if s.status == "official" else "征求意见稿/草案"
         st.markdown(f"- {s.year}年 {fmt.comparator(s.comparator)}{fmt.number(s.target_value, unit)} —— "
                     f"{fmt.plain(s.source)}（{status}）{('，' + fmt.plain(s.clause)) if isinstance(s.clause, str) and s.clause else ''} · {mark}"

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from jxtrack import lights
+from jxtrack.reports.text import light_rules
 from jxtrack.ui import cache, charts, common, fmt, session
 from metrics.periods import label_ytd
 
@@ -32,7 +33,8 @@ if ov.n_counties:
     what = (f"**{one_county}指标 {n_items} 项**中：" if one_county else
             f"**区县指标 {n_items} 项**（{ov.n_counties} 个区县 × {ov.n_county_indicators} 项）中：")
     st.markdown(what + common.counts_text(ov.county_counts))
-st.caption("●绿=达到或快于序时进度；◆黄=落后不超过10个百分点；▲红=落后更多；✔已完成=年度（累计）目标已完成；"
+rule, other = light_rules(cache.catalog(store).indicators)   # the thresholds of data/indicators.csv
+st.caption(f"●绿={rule['green']}；◆黄={rule['yellow']}；▲红={rule['red']}{other}；✔已完成=年度（累计）目标已完成；"
            "–未分解=区县目标未分解，只看排名。")
 
 # ---- what is behind -------------------------------------------------------------------------------
@@ -50,7 +52,7 @@ if len(ov.behind):
     })
     if not one_county:
         behind["区县红灯"] = [f"{n} 个" if n else "—" for n in b["red_counties"]]
-    st.table(common.styled(behind, common.shown_lights(b)).hide(axis="index"))
+    common.table(behind, common.shown_lights(b))
     st.caption("差距 = 完成率 − 序时进度（个百分点），落后最多的在前"
                + ("。" if one_county else "；“区县红灯”为该指标亮红灯的区县数。"))
 else:
@@ -80,14 +82,14 @@ if len(ov.key):
 st.subheader(f"{one_county or '区县'}红灯清单（{len(ov.red_list)} 项）")
 if len(ov.red_list):
     red = ov.red_list
-    st.table(pd.DataFrame({
+    common.table(pd.DataFrame({
         "指标": red["short_name"].where(red["short_name"].astype(bool), red["indicator_name"]),
         "地区": red["region"],
         "差距（百分点）": [fmt.pp(g, with_unit=False) for g in common.gaps(red)],
         "实际 / 目标": [f"{fmt.number(a, u)} / {fmt.target(t, u, c)}"
                      for a, t, c, u in zip(red["actual"], red["target"], red["comparator"], red["unit"], strict=True)],
         "偏差说明": [e if isinstance(e, str) and e else "（未填写）" for e in red["explanation"]],
-    }), hide_index=True)
+    }))
 else:
     st.success("本期区县没有红灯指标。")
 st.page_link("pages/indicator.py", label="查看指标详情 →", icon=":material/monitoring:")

@@ -83,7 +83,7 @@ with tabs["奖补测算"]:
         c1.dataframe(tot["region"].rename(columns={"region": "地区", "projects": "项目数", "amount": "金额（万元）"}),
                      hide_index=True, width="stretch")
         c2.markdown("**按规则**")
-        c2.dataframe(tot["rule"].rename(columns={"rule": "规则", "clause": "条款", "projects": "项目数",
+        c2.dataframe(tot["rule"].rename(columns={"rule_name": "规则", "clause": "条款", "projects": "项目数",
                                                  "amount": "金额（万元）"}), hide_index=True, width="stretch")
         st.markdown("**单个项目的测算过程**")
         labels = (ys["project_name"] + "（" + ys["enterprise"] + "）").drop_duplicates()
@@ -99,7 +99,9 @@ with tabs["资金使用"]:
     year = st.selectbox("年度", years, index=years.index(min(today.year, years[-1])), key="projects_fund_year")
     with common.guard():
         f, fc = cache.project_fund(store, user, year)
-    if pd.isna(f["budget"]):
+    if fc["scope"] is not None:
+        st.info(f"以下只合计{fc['scope']}的项目；市本级资金的预算、余额按全市合计，由市工作专班掌握。")
+    elif pd.isna(f["budget"]):
         st.info(f"{year}年没有市本级资金目标（嘉政发〔2024〕6号 四（二）），只显示已承诺金额。")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("预算（万元）", "—" if pd.isna(f["budget"]) else f"{f['budget']:,.0f}")
@@ -138,6 +140,7 @@ with tabs["奖补规则"]:
                 with common.guard():
                     projects.switch_rule(store, user, topic, rule, reason)
                 cache.invalidate()
+                st.session_state.pop("projects_bind_reason", None)   # the next switch needs its own reason
                 common.saved("已切换并记录（操作人、时间、原因）。")
 
 # ---- 导入项目库 -------------------------------------------------------------------------------------
@@ -159,7 +162,26 @@ if "导入项目库" in tabs:
             elif res.warnings:
                 st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。")
             else:
-                st.success(f"检查通过：{len(res.projects)} 个项目。" + ("将替代此前上传的项目库（旧版本保留，可撤回）。" if res.replaces else ""))
+                st.success(f"检查通过：{len(res.projects)} 个项目。")
+            if res.changes is not None and res.status != "rejected":
+                ch = res.changes
+                for line in ch.owner_lines():
+                    st.markdown(fmt.plain(line))
+                st.markdown("**" + ch.summary() + "**")
+                if not ch.table.empty:
+                    st.dataframe(pd.DataFrame({
+                        "变化": ch.table["change"].map(projects.CHANGE_LABELS), "地区": ch.table["region"],
+                        "项目名称": ch.table["project_name"], "企业名称": ch.table["enterprise"],
+                        "变更内容": ch.table["fields"], "奖补（导入前，万元）": ch.table["amount_before"],
+                        "奖补（导入后，万元）": ch.table["amount_after"],
+                    }), hide_index=True, width="stretch", placeholder="—")
+                c1, c2 = st.columns(2)
+                f = ch.fund
+                c1.metric(f"{ch.year}年已承诺（所涉区县）", fmt.wan(f["committed_after"]),
+                          delta=fmt.wan(f["committed_after"] - f["committed_before"]), delta_color="off")
+                c2.metric(f"{ch.year}年其中预拨付（所涉区县）", fmt.wan(f["prepaid_after"]),
+                          delta=fmt.wan(f["prepaid_after"] - f["prepaid_before"]), delta_color="off")
+                st.caption(ch.fund_line())
             if res.problems:
                 pf = res.problems_frame()
                 common.text_table(pd.DataFrame({   # 问题 wraps, never cut
@@ -171,9 +193,16 @@ if "导入项目库" in tabs:
                 accept = True
                 if res.warnings:
                     accept = st.checkbox("我已核对以上提醒，确认导入", key="projects_accept")
-                if st.button("确认导入", type="primary", disabled=not accept, key="projects_commit"):
+                gone = res.removes_committed
+                remove = True
+                if len(gone):
+                    st.warning(f"本文件不再列出 {len(gone)} 个已有奖补承诺的项目（"
+                               + fmt.plain("、".join(gone["project_name"])) + "），导入后它们将从项目库删除。")
+                    remove = st.checkbox(f"我确认删除这 {len(gone)} 个项目", key="projects_confirm_remove")
+                if st.button("确认导入", type="primary", disabled=not (accept and remove), key="projects_commit"):
                     with st.spinner("正在写入…"), common.guard():
-                        done = projects.commit_ledger(store, raw, up.name, user, accept_warnings=accept)
+                        done = projects.commit_ledger(store, raw, up.name, user, accept_warnings=accept,
+                                                      confirm_remove=remove)
                     cache.invalidate()
                     if done.status == "accepted":
                         st.success(f"已导入（上传编号 {done.upload_id}）。")

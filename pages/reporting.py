@@ -24,7 +24,7 @@ common.report_views(matrix)   # the grid on a wide screen, one card per county o
 if access.can(user, "settings"):
     with st.expander(f"修改报送截止日（工作专班；当前：次月 {due.day} 日）"):
         if due.set_by:
-            st.caption(f"上次由 {due.set_by} 于 {clock.show(due.set_at)} 修改，原因：{due.reason}")
+            st.caption(fmt.md("上次由 {} 于 {} 修改，原因：{}", due.set_by, clock.show(due.set_at), due.reason))
         with st.form("due_day_form"):
             new_day = st.number_input("每月报送截止日（次月第几日）", min_value=cycle.DUE_DAY_MIN,
                                       max_value=cycle.DUE_DAY_MAX, value=due.day, step=1, key="due_day_value")

@@ -72,9 +72,11 @@ if access.can(user, "edit_targets"):
             with st.form("bind_form"):
                 choice = st.radio(
                     "约束性目标采用", list(by_source.index),
-                    format_func=lambda s: "{:g} —— {}（{}）{}".format(
-                        by_source.loc[s, "target_value"], by_source.loc[s, "source"].strip(),
-                        by_source.loc[s, "status_label"], " ✔当前约束性" if bool(by_source.loc[s, "binding"]) else ""),
+                    # radio options render Markdown: the source's title is the working group's text
+                    format_func=lambda s: fmt.md("{} —— {}{}",
+                        f"{by_source.loc[s, 'target_value']:g}",
+                        fmt.with_status(by_source.loc[s, "source"], by_source.loc[s, "status_label"]),
+                        " ✔当前约束性" if bool(by_source.loc[s, "binding"]) else ""),
                     key="bind_source")
                 reason = st.text_input("切换原因（必填，记入变更记录）", key="bind_reason")
                 if st.form_submit_button("确认切换", type="primary"):
@@ -83,6 +85,7 @@ if access.can(user, "edit_targets"):
                                        region=str(cands["region_code"].iloc[0]), year=int(kr["year"]),
                                        source=choice, reason=reason)
                     cache.invalidate()
+                    st.session_state.pop("bind_reason", None)   # the next switch needs its own reason
                     common.saved("已切换，全部页面按新目标重新计算。")
     with tab_src:
         st.caption("例如两业融合方案正式印发后，录入正式文件及其数字；原有数字保留，可再切换约束性目标。")

@@ -51,14 +51,17 @@ with st.spinner("正在检查文件…"), common.guard():
     importing.record_rejection(store, raw, res, user)  # a refused file is on record (once per rerun)
 
 st.subheader("③ 检查结果")
-where = f"{res.region and cache.regions(store, user).set_index('code')['name'].get(res.region, res.region) or '多个地区'}" \
-        f" · {importing.periods_covered(res.period)}"
+# region names are the catalog's (public), so a refused county's file is named, not coded; a file
+# nothing could be read from covers no region or period at all
+where = "" if res.values.empty and not (res.region or res.period) else fmt.plain(
+    f"（{cache.catalog(store).regions.set_index('code')['name'].get(res.region, res.region) if res.region else '多个地区'}"
+    f" · {importing.periods_covered(res.period)}）")
 if res.errors:
-    st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。（{where}）")
+    st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。{where}")
 elif res.warnings:
-    st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。（{where}）")
+    st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。{where}")
 else:
-    st.success(f"检查通过：{len(res.values)} 个数据项。（{where}）")
+    st.success(f"检查通过：{len(res.values)} 个数据项。{where}")
 if res.explanation:
     with st.expander("文件是怎样读取的（读取说明）", expanded=bool(res.errors) or not res.problems):
         st.markdown("\n".join(f"- {fmt.plain(line)}" for line in res.explanation))
@@ -81,9 +84,9 @@ if len(res.diff):
     order = d["change"].map({"changed": 0, "new": 1, "same": 2})
     d = d.assign(_o=order).sort_values(["_o", "region", "period"]).drop(columns="_o")
     view = pd.DataFrame({
-        "变化": d["change"].map(change_words), "地区": d["region_name"], "报告期": d["period"],
-        "指标项": d["measure_name"], "原值": [fmt.number(v, u) for v, u in zip(d["old"], d["unit"], strict=True)],
-        "新值": [fmt.number(v, u) for v, u in zip(d["new"], d["unit"], strict=True)],
+        "变化": d["change"].map(change_words), "地区": d["region_name"], "报告期": d["period"].map(label_ytd),
+        "指标项": d["measure_name"], "原值": [fmt.exact(v, u) for v, u in zip(d["old"], d["unit"], strict=True)],
+        "新值": [fmt.exact(v, u) for v, u in zip(d["new"], d["unit"], strict=True)],   # as typed, not rounded
     })
     n_changed, n_new = int((d["change"] == "changed").sum()), int((d["change"] == "new").sum())
     st.caption(f"修改 {n_changed} 项，新增 {n_new} 项，不变 {len(d) - n_changed - n_new} 项。旧数据不会删除，撤回本次上传即可恢复。")

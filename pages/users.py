@@ -22,7 +22,9 @@ view.columns = ["用户名", "姓名", "角色", "区县", "邮箱", "状态", "
 st.dataframe(view, hide_index=True, width="stretch", placeholder="—")
 
 tab_add, tab_edit = st.tabs(["新增用户", "修改用户"])
-with tab_add, st.form("user_add", clear_on_submit=True):
+ADD_KEYS = ("ua_username", "ua_display", "ua_role", "ua_region", "ua_email", "ua_password")
+# a refused form keeps what was typed (the message says what to fix); only a saved one is emptied
+with tab_add, st.form("user_add", clear_on_submit=False):
     c1, c2 = st.columns(2)
     username = c1.text_input("用户名", key="ua_username")
     display = c2.text_input("姓名", key="ua_display")
@@ -37,6 +39,8 @@ with tab_add, st.form("user_add", clear_on_submit=True):
         with common.guard():
             users_svc.add_user(store, user, username=username, password=password, role=role,
                         region=region or None, display_name=display, email=email)
+        for k in ADD_KEYS:
+            st.session_state.pop(k, None)
         common.saved(f"已新增用户 {fmt.plain(username)}。")
 
 with tab_edit:

@@ -3,7 +3,7 @@
 Loaded by cli.py through its ``_extensions()`` hook; errors become one Chinese line there.
 
     jxtrack projects template -o FILE.xlsx [--as USERNAME]
-    jxtrack projects import FILE [--as USERNAME] [--dry-run] [-y]
+    jxtrack projects import FILE [--as USERNAME] [--dry-run] [-y] [--confirm-remove]
     jxtrack projects list [--region NAME] [--year YYYY] --format csv|json|table
     jxtrack projects uploads --format csv|json|table
     jxtrack projects rules --format csv|json|table
@@ -21,7 +21,15 @@ import sys
 from pathlib import Path
 
 from . import outputs, projects
-from .cli_ingest import IngestCliError, _read_file, _store, _user, finish_import, write_output
+from .cli_ingest import (
+    EXIT_UNCONFIRMED,
+    IngestCliError,
+    _read_file,
+    _store,
+    _user,
+    finish_import,
+    write_output,
+)
 
 COMMANDS = {"projects", "subsidy", "fund"}
 
@@ -47,6 +55,8 @@ def register(sub) -> None:
     i.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份导入（默认命令行操作员）")
     i.add_argument("--dry-run", action="store_true", help="只检查并显示结果，不写入数据库")
     i.add_argument("-y", "--accept-warnings", action="store_true", help="接受提醒（如跨区县重复项目）并导入")
+    i.add_argument("--confirm-remove", action="store_true",
+                   help="确认删除已有奖补承诺的项目（文件不再列出它们时必须加）")
     ls = ps.add_parser("list", help="列出项目库（现行版本）")
     ls.add_argument("--region", help="地区名称或代码")
     ls.add_argument("--year", type=_year, help="只列该年开工或验收的项目")
@@ -117,8 +127,16 @@ def _import(store, user, args) -> int:
     data = _read_file(args.file)
     name = Path(args.file).name
     res = projects.commit_ledger(store, data, name, user, accept_warnings=args.accept_warnings,
-                                 dry_run=args.dry_run)
-    return finish_import(res, _report, lambda: projects.commit_ledger(store, data, name, user, accept_warnings=True))
+                                 dry_run=args.dry_run, confirm_remove=args.confirm_remove)
+    last = [res]
+
+    def accepted():
+        last.append(projects.commit_ledger(store, data, name, user, accept_warnings=True,
+                                           confirm_remove=args.confirm_remove))
+        return last[-1]
+
+    code = finish_import(res, _report, accepted)
+    return EXIT_UNCONFIRMED if last[-1].status == "needs_remove_confirmation" else code
 
 
 def _report(res: projects.LedgerImportResult, header: bool = True) -> None:
@@ -127,15 +145,27 @@ def _report(res: projects.LedgerImportResult, header: bool = True) -> None:
     if header:
         out.write(f"文件：{outputs.printable(res.file_name)}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
         if n and res.status != "rejected":
-            out.write(f"项目数：{n}" + (f"，替代此前的上传 {sorted(set(res.replaces.values()))}" if res.replaces else "") + "\n")
+            out.write(f"项目数：{n}\n")
+            if res.changes is not None:
+                for line in res.changes.owner_lines():
+                    out.write(outputs.printable(line) + "\n")
+                out.write(res.changes.summary() + "\n")
+                for line in res.changes.lines():
+                    out.write(outputs.printable(line) + "\n")
+                out.write(res.changes.fund_line() + "\n")
         for p in res.problems:
-            out.write(p.line() + "\n")
+            out.write(outputs.printable(p.line()) + "\n")  # quotes cells of the file
     msgs = {
         "rejected": f"未导入：发现 {len(res.errors)} 处错误（另有 {len(res.warnings)} 条提醒）。请按上面的提示改正后重新上传。"
                     + (f"（上传记录编号 {res.upload_id}，状态 rejected）" if res.upload_id else ""),
         "needs_confirmation": f"未导入：有 {len(res.warnings)} 条提醒需要确认。核对无误后，加 -y 重新运行即可导入。",
-        "dry_run": f"检查通过（试运行，未写入数据库）：{n} 个项目" + (f"，{len(res.warnings)} 条提醒" if res.warnings else "") + "。",
+        "needs_remove_confirmation": f"未导入：本文件不再列出 {len(res.removes_committed)} 个已有奖补承诺的项目"
+                                     f"（{'、'.join(res.removes_committed['project_name'])}），导入后它们将从项目库删除。"
+                                     "核对无误后，加 --confirm-remove 重新运行即可导入。",
+        "dry_run": f"检查通过（试运行，未写入数据库）：{n} 个项目" + (f"，{len(res.warnings)} 条提醒" if res.warnings else "") + "。"
+                   + ("正式导入时须加 --confirm-remove 确认删除已有奖补承诺的项目。" if len(res.removes_committed) else ""),
         "identical": f"与已导入的上传 {res.upload_id} 完全相同，数据库未作改动。",
         "accepted": f"已导入：上传编号 {res.upload_id}，{n} 个项目" + (f"（已接受 {len(res.warnings)} 条提醒）" if res.warnings else "") + "。",
     }
-    (sys.stderr if res.status == "rejected" else out).write(msgs.get(res.status, "") + "\n")
+    (sys.stderr if res.status in ("rejected", "needs_remove_confirmation") else out).write(msgs.get(res.status, "") + "\n")
+

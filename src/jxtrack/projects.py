@@ -34,6 +34,7 @@ from .ingest.problems import ProblemsReport
 from .store import Store
 from .store import projects as sp
 from .subsidy_rules import RuleBook, rulebook
+from .ui import fmt
 
 TZ = ZoneInfo("Asia/Shanghai")
 LIST_COLUMNS = [
@@ -68,6 +69,85 @@ class LedgerImportResult(ProblemsReport):
     replaces: dict[str, int] = field(default_factory=dict)   # region -> ledger upload it supersedes
     status: str = "ok"
     upload_id: int | None = None
+    changes: LedgerChanges | None = None
+
+    @property
+    def removes_committed(self) -> pd.DataFrame:
+        """The projects this file removes that have subsidy money committed (eligible amount > 0):
+        importing needs an explicit confirmation (``confirm_remove``)."""
+        if self.changes is None:
+            return pd.DataFrame(columns=CHANGE_COLUMNS)
+        t = self.changes.table
+        return t[(t["change"] == "removed") & (t["amount_before"] > 0)]
+
+
+# what a ledger file does to the ledger in force, per project (keyed by county, enterprise, name)
+CHANGE_COLUMNS = ["region", "change", "project_name", "enterprise", "fields", "amount_before", "amount_after"]
+CHANGE_LABELS = {"added": "新增", "changed": "变更", "removed": "删除"}
+# the ledger columns compared to call a project changed, with their Chinese names
+COMPARED = {
+    "credit_code": "统一社会信用代码", "project_type": "项目类型", "start_date": "开工日期",
+    "acceptance_date": "验收日期", "total_investment": "总投资", "productive_investment": "生产性投入",
+    "equipment_investment": "设备投资额", "grade": "绩效综合评价", "strategic": "战略性新兴产业",
+    "energy_saving": "年节能量", "co2_reduction": "二氧化碳年减排量", "water_saving": "年节水量",
+    "third_party": "第三方认定", "honours": "认定", "provincial_list": "列入省级计划", "commitment": "承诺说明",
+}
+
+
+@dataclass
+class LedgerChanges:
+    """A ledger file against the ledger in force of the counties it lists.
+
+    ``table``: one row per project added, changed or removed (CHANGE_COLUMNS; ``fields`` names the
+    changed columns, amounts are the project's eligible subsidy in 万元 before and after).
+    ``fund``: the fund year's committed and prepaid of those counties before and after (万元).
+    ``owners``: per county, whose ledger is in force now — a county's ledger is the newest accepted
+    file listing it, uploaded by the county or by the working group on its behalf; the new file
+    replaces that whole list."""
+
+    table: pd.DataFrame
+    year: int
+    fund: dict[str, float]      # committed_before, committed_after, prepaid_before, prepaid_after
+    owners: list[dict]          # region (name), upload_id, user (display name), role, uploaded_at, n_projects
+    regions: list[str] = field(default_factory=list)   # the file's counties (names)
+
+    def counts(self) -> dict[str, int]:
+        return {c: int((self.table["change"] == c).sum()) for c in CHANGE_LABELS}
+
+    def owner_lines(self) -> list[str]:
+        """Whose ledger each county of the file has now, and that the file replaces it whole."""
+        out = [f"{o['region']}的项目库现为{o['user']}" + (f"（{o['role']}）" if o["role"] else "")
+               + f"于{fmt.moment(o['uploaded_at'])}上传的版本"
+               f"（上传编号 {o['upload_id']}，{o['n_projects']} 个项目）；本文件将整体替代它（旧版本保留，可撤回）。"
+               for o in self.owners]
+        have = {o["region"] for o in self.owners}
+        out += [f"{r}还没有项目库；本文件将成为{r}的项目库。" for r in self.regions if r not in have]
+        return out
+
+    def summary(self) -> str:
+        n = self.counts()
+        if not any(n.values()):
+            return "与现行项目库相比没有变化。"
+        return "与现行项目库相比：" + "，".join(f"{CHANGE_LABELS[c]} {k} 个" for c, k in n.items() if k) + "项目。"
+
+    def fund_line(self) -> str:
+        f = self.fund
+        return (f"{self.year}年资金（本文件所涉区县）：已承诺 {fmt.wan(f['committed_before'])} → "
+                f"{fmt.wan(f['committed_after'])}，其中预拨付 {fmt.wan(f['prepaid_before'])} → "
+                f"{fmt.wan(f['prepaid_after'])}。")
+
+    def lines(self) -> list[str]:
+        """One line per project added, changed or removed (for the CLI)."""
+        marks = {"added": "+", "changed": "~", "removed": "−"}
+        out = []
+        for r in self.table.itertuples():
+            text = f"  {marks[r.change]} {CHANGE_LABELS[r.change]} {r.region} {r.project_name}（{r.enterprise}）"
+            if r.change == "changed":
+                text += f"：{r.fields}"
+            if r.amount_before or r.amount_after:
+                text += f"；奖补 {fmt.wan(r.amount_before)} → {fmt.wan(r.amount_after)}"
+            out.append(text)
+        return out
 
 
 def _names(store: Store) -> dict[str, str]:
@@ -116,6 +196,7 @@ def preview_ledger(store: Store, data: bytes, file_name: str | None, user: User,
         res.problems += _cross_county(store, df, names)
         in_force = sp.in_force_upload_ids(store)
         res.replaces = {r: in_force[r] for r in regions if r in in_force}
+        res.changes = ledger_changes(store, df, regions, names)
     res.status = "rejected" if res.errors else "needs_confirmation" if res.warnings else "ok"
     return res
 
@@ -137,9 +218,91 @@ def _cross_county(store: Store, df: pd.DataFrame, names: dict[str, str]) -> list
     return out
 
 
+def uploaders(store: Store) -> dict[str, tuple[str, str]]:
+    """username -> (display name, role's Chinese name), for saying who uploaded a file."""
+    from .auth import OPERATOR, ROLES
+
+    u = store.users()
+    out = {r.username: (r.display_name or r.username, ROLES.get(r.role, r.role)) for r in u.itertuples()}
+    out.setdefault(OPERATOR.username, (OPERATOR.display_name, ROLES[OPERATOR.role]))
+    return out
+
+
+def _norm(v):
+    """A ledger value as compared between the file and the database (dates as days, numbers
+    rounded, blanks alike)."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return None
+    if isinstance(v, (pd.Timestamp, datetime, date)):
+        return pd.Timestamp(v).date().isoformat()
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return round(float(v), 4)
+    text = str(v).strip()
+    return text or None
+
+
+def _eligible_by_project(df: pd.DataFrame, rules: list[engine.Rule], as_of: date) -> pd.Series:
+    subs = engine.evaluate(_engine_frame(df), rules, as_of=as_of)
+    e = subs[subs["status"] == engine.ELIGIBLE]
+    return e.groupby("project_id")["amount"].sum() if len(e) else pd.Series(dtype=float)
+
+
+def ledger_changes(store: Store, parsed: pd.DataFrame, regions: list[str], names: dict[str, str],
+                   as_of: date | None = None) -> LedgerChanges:
+    """What importing ``parsed`` (ingest.ledger's rows) would add, change and remove in the ledger
+    of ``regions``, the fund change, and whose ledger it replaces.  Never writes."""
+    as_of = as_of or today()
+    rules = rules_in_force(store)
+    old = sp.current_projects(store, regions)
+    old = old.assign(project_id="old-" + old["upload_id"].astype(str) + "-" + old["row_no"].astype(str))
+    new = lg.finish(parsed).reset_index(drop=True)
+    new = new.assign(project_id=["new-" + str(i) for i in range(len(new))])
+    amounts = pd.concat([_eligible_by_project(old, rules, as_of), _eligible_by_project(new, rules, as_of)])
+
+    def keyed(df: pd.DataFrame) -> dict:
+        return {(r["region"], lg._key(r["enterprise"]), lg._key(r["project_name"])): r
+                for r in df.to_dict("records")}
+
+    before, after = keyed(old), keyed(new)
+    rows = []
+    for k in list(after) + [k for k in before if k not in after]:
+        a, b = before.get(k), after.get(k)
+        if a is not None and b is not None:
+            diff = [label for col, label in COMPARED.items() if _norm(a.get(col)) != _norm(b.get(col))]
+            if not diff:
+                continue
+            change, fields = "changed", "、".join(diff)
+        else:
+            change, fields = ("added" if a is None else "removed"), ""
+        rec = b if b is not None else a
+        rows.append({"region": names.get(rec["region"], rec["region"]), "change": change,
+                     "project_name": rec["project_name"], "enterprise": rec["enterprise"], "fields": fields,
+                     "amount_before": float(amounts.get(a["project_id"], 0.0)) if a is not None else 0.0,
+                     "amount_after": float(amounts.get(b["project_id"], 0.0)) if b is not None else 0.0})
+    year = as_of.year
+    fb = engine.fund(engine.evaluate(_engine_frame(old), rules, as_of=as_of), year, 0.0)
+    fa = engine.fund(engine.evaluate(_engine_frame(new), rules, as_of=as_of), year, 0.0)
+    fund_change = {"committed_before": fb["committed"], "committed_after": fa["committed"],
+                   "prepaid_before": fb["prepaid"], "prepaid_after": fa["prepaid"]}
+    owners = []
+    people = uploaders(store) if len(old) else {}
+    for (region, uid), g in old.groupby(["region", "upload_id"], sort=True):
+        who, role = people.get(g["username"].iloc[0], (g["username"].iloc[0], ""))
+        role = "" if role == who else role
+        owners.append({"region": names.get(region, region), "upload_id": int(uid), "user": who,
+                       "role": role, "uploaded_at": g["uploaded_at"].iloc[0], "n_projects": len(g)})
+    return LedgerChanges(pd.DataFrame(rows, columns=CHANGE_COLUMNS), year, fund_change, owners,
+                         [names.get(r, r) for r in regions])
+
+
 def commit_ledger(store: Store, data: bytes, file_name: str | None, user: User, *,
-                  accept_warnings: bool = False, dry_run: bool = False) -> LedgerImportResult:
-    """Validate and, without errors (and with warnings accepted), write the ledger file."""
+                  accept_warnings: bool = False, dry_run: bool = False,
+                  confirm_remove: bool = False) -> LedgerImportResult:
+    """Validate and, without errors (and with warnings accepted), write the ledger file.  A file
+    that removes projects with subsidy money committed is written only with ``confirm_remove``
+    (status 'needs_remove_confirmation' otherwise)."""
     res = preview_ledger(store, data, file_name, user)
     if dry_run:
         if res.ok:
@@ -156,6 +319,9 @@ def commit_ledger(store: Store, data: bytes, file_name: str | None, user: User, 
         return res
     if res.warnings and not accept_warnings:
         res.status = "needs_confirmation"
+        return res
+    if len(res.removes_committed) and not confirm_remove:
+        res.status = "needs_remove_confirmation"
         return res
     same = _identical(store, res)
     if same is not None:
@@ -306,18 +472,31 @@ def budget(store: Store, year: int) -> float | None:
 
 
 def fund(store: Store, user: User | None, year: int, as_of: date | None = None) -> pd.DataFrame:
-    """The city fund for ``year`` (FUND_COLUMNS, 万元; one row), from the whole city's ledger.
-    Readable by anyone who may read the city total."""
+    """The city fund for ``year`` (FUND_COLUMNS, 万元; one row).  Who may read every county gets
+    the whole city's ledger against the budget; a county user gets its own county's sums only
+    (budget, remaining and share empty: they would reveal the other counties' total)."""
     with store.connect():
-        b, subs = _fund_inputs(store, user, year, as_of)
+        b, subs, _ = _fund_inputs(store, user, year, as_of)
     return _fund_row(subs, year, b)
 
 
-def _fund_inputs(store: Store, user: User | None, year: int, as_of: date | None) -> tuple[float | None, pd.DataFrame]:
-    """The fund's budget for ``year`` and the whole city's subsidies (after the read check)."""
-    if user is not None:
-        access.ensure(user, "read", _city(store), city=_city(store))
-    return budget(store, year), subsidies(store, None, None, None, as_of=as_of)
+def fund_scope(store: Store, user: User | None) -> list[str] | None:
+    """The counties whose ledger ``user``'s fund figures sum: None for the whole city (a user who
+    may read every county), else the readable ones — the access policy decides."""
+    counties = _readable_regions(store, None, None)
+    mine = _readable_regions(store, user, None)
+    return None if set(mine) >= set(counties) else mine
+
+
+def _fund_inputs(store: Store, user: User | None, year: int,
+                 as_of: date | None) -> tuple[float | None, pd.DataFrame, list[str] | None]:
+    """The fund's budget for ``year`` (None for a part of the city), the subsidies of the counties
+    ``user`` may read, and that scope (None = the whole city)."""
+    scope = fund_scope(store, user)
+    subs = subsidies(store, None, None, None, as_of=as_of)
+    if scope is None:
+        return budget(store, year), subs, None
+    return None, subs[subs["region_code"].isin(scope)], scope
 
 
 def _fund_row(subs: pd.DataFrame, year: int, b: float | None) -> pd.DataFrame:
@@ -334,10 +513,11 @@ def fund_forecast(store: Store, user: User | None, year: int, as_of: date | None
 
 def fund_view(store: Store, user: User | None, year: int, as_of: date | None = None) -> tuple[pd.Series, dict]:
     """The 资金使用 tab in one pass: ``fund``'s row and ``fund_forecast``'s figures (the ledger and
-    its subsidies read and computed once)."""
+    its subsidies read and computed once); ``scope`` names the counties summed (None: the city)."""
     as_of = as_of or today()
     with store.connect():
-        b, subs = _fund_inputs(store, user, year, as_of)
+        b, subs, scope = _fund_inputs(store, user, year, as_of)
+        names = _names(store)
     whole = _fund_row(subs, year, b).iloc[0]
     cut = pd.Timestamp(as_of)
     to_date = subs.assign(
@@ -347,7 +527,8 @@ def fund_view(store: Store, user: User | None, year: int, as_of: date | None = N
     months = 12 if as_of.year > year else as_of.month if as_of.year == year else 0
     forecast = used * 12 / months if months else None
     return whole, {"year": year, "budget": whole["budget"], "committed_to_date": used,
-                   "committed_planned": whole["committed"], "forecast": forecast, "months": months}
+                   "committed_planned": whole["committed"], "forecast": forecast, "months": months,
+                   "scope": None if scope is None else "、".join(names.get(r, r) for r in scope)}
 
 
 @dataclass
@@ -389,11 +570,11 @@ def switch_rule(store: Store, user: User, topic: str, rule_code: str, reason: st
 
 
 def totals(subs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Eligible amounts by county and by rule (万元)."""
+    """Eligible amounts by county and by rule (万元; rules by their Chinese name and clause)."""
     e = subs[subs["status"] == engine.ELIGIBLE]
     by_region = e.groupby("region", as_index=False).agg(projects=("project_id", "nunique"), amount=("amount", "sum"))
-    by_rule = e.groupby(["rule", "clause"], as_index=False).agg(projects=("project_id", "nunique"),
-                                                                amount=("amount", "sum"))
+    by_rule = e.groupby(["rule_name", "clause"], as_index=False).agg(projects=("project_id", "nunique"),
+                                                                     amount=("amount", "sum"))
     return {"region": by_region.sort_values("amount", ascending=False),
             "rule": by_rule.sort_values("amount", ascending=False)}
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -60,6 +62,24 @@ def open_expanders(at: AppTest, *keys: str) -> AppTest:
 OVERVIEW_FOLDS = ("overview_open_两化", "overview_open_两业", "overview_open_heat")
 
 
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def unescaped(text):
+    """Markdown text as its reader sees it: backslash escapes of punctuation removed (CommonMark),
+    and the invisible word joiner that ``fmt.plain`` puts in ``://`` (no autolink)."""
+    return _MD_ESCAPE.sub(r"\1", text).replace("\u2060", "") if isinstance(text, str) else text
+
+
+def table_shown(el) -> pd.DataFrame:
+    """An ``st.table`` as its reader sees it: Streamlit renders every cell and header as Markdown, so
+    the app escapes them (``common.table``); here the escapes are removed again."""
+    df = el.value
+    out = df.map(unescaped)
+    out.columns = [unescaped(c) for c in df.columns]
+    return out
+
+
 def texts(at: AppTest) -> str:
     """Everything readable on the page (markdown, titles, captions, messages, tables)."""
     parts = []
@@ -67,7 +87,9 @@ def texts(at: AppTest) -> str:
                  "success", "metric"):
         for el in at.get(kind):
             parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
-    for df in list(at.dataframe) + list(at.table):
+    for df in at.dataframe:
         v = df.value
         parts.append(v.to_string() if hasattr(v, "to_string") else str(v))
+    for t in at.table:
+        parts.append(table_shown(t).to_string())
     return "\n".join(parts)

@@ -14,7 +14,7 @@ import pytest
 from jxtrack import lights, services
 from jxtrack.ui import charts, common, fmt
 
-from .conftest import OVERVIEW_FOLDS, USERS, open_expanders, run_app, texts
+from .conftest import OVERVIEW_FOLDS, USERS, open_expanders, run_app, table_shown, texts
 
 
 def _status(store, user=USERS["leader"]) -> pd.DataFrame:
@@ -55,7 +55,7 @@ def test_overview_counts_say_what_they_count_and_agree_with_the_red_list(demo_ro
     assert got["红"] == n_red
     # the red list below counts the same county items
     assert f"区县红灯清单（{n_red} 项）" in texts(at)
-    red_table = at.table[1].value
+    red_table = table_shown(at.table[1])
     assert len(red_table) == n_red
 
 
@@ -66,7 +66,7 @@ def test_overview_leads_with_what_is_behind(demo_ro):
     at = run_app(USERS["leader"])
     heads = [h.value for h in at.subheader]
     assert heads[0].startswith("落后的全市指标"), heads   # the first thing under the counts
-    t = at.table[0].value
+    t = table_shown(at.table[0])
     assert len(t) == len(behind_want)
     words = [c.split()[-1] for c in t["灯"]]
     n_red = int((behind_want["light"] == "red").sum())
@@ -122,10 +122,10 @@ def test_county_user_overview_stays_in_own_county(demo_ro):
     line = next(m.value for m in at.markdown if m.value.startswith("**嘉善县指标 33 项**中："))
     assert sum(_md_counts(line).values()) == 33
     assert "嘉善县红灯清单" in texts(at)
-    assert "区县红灯" not in at.table[0].value.columns   # one county: nothing to count across counties
-    for tbl in at.table:
-        if "地区" in tbl.value.columns:
-            assert set(tbl.value["地区"]) <= {"嘉善县"}
+    assert "区县红灯" not in table_shown(at.table[0]).columns   # one county: nothing to count across counties
+    for tbl in map(table_shown, at.table):
+        if "地区" in tbl.columns:
+            assert set(tbl["地区"]) <= {"嘉善县"}
 
 
 # ---- 区县: the trend is a chart ------------------------------------------------------------------
@@ -294,5 +294,5 @@ def test_screen_and_bulletin_print_the_same_gap_for_the_same_row(demo_ro):
     assert "落后序时进度6.6个百分点" in paper
     # and the 总览 behind list shows the same figure
     at = run_app(USERS["leader"])
-    t = at.table[0].value
+    t = table_shown(at.table[0])
     assert t.loc[t["指标"] == "数字化项目", "差距（百分点）"].iloc[0] == "-6.6"

@@ -116,3 +116,23 @@ def test_rollback_and_bind(empty_store, tmp_path, capsys):
     assert pd.read_csv(io.StringIO(run(capsys, "projects", "list", "--format", "csv")[1])).empty
     up = pd.read_csv(io.StringIO(run(capsys, "projects", "uploads", "--format", "csv")[1]))
     assert up[["upload_id", "status"]].values.tolist() == [[1, "withdrawn"]]
+
+
+def test_import_prints_the_ledger_cells_it_quotes_with_control_characters_escaped(empty_store, tmp_path, capsys):
+    """Issue 18: a problem line quotes the cell, and a cell's ESC reached the terminal raw (it could
+    clear the screen, recolour or forge the lines after it); now escaped like every user text."""
+    import csv
+
+    from ledger_builders import HEADER, KEYS
+
+    rows = [project(1, code="\x1b[2J\x1b[31m伪造代码\x07")]
+    f = tmp_path / "l.csv"
+    with f.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows([["" if r.get(k) is None else r.get(k) for k in KEYS] for r in rows])
+    code, out, err = run(capsys, "projects", "import", f)
+    assert code != 0
+    line = next(s for s in out.splitlines() if "bad_credit_code" in s)
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "（读到 “\\e[2J\\e[31m伪造代码\\x07”）" in line

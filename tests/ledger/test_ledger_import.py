@@ -186,7 +186,7 @@ def test_duplicate_within_one_file_across_counties(empty_store):
 # ---- supersede, identical, rollback, dry run ----------------------------------------------------------
 def test_supersede_and_rollback(empty_store):
     v1 = imp(empty_store, [project(1), project(2)], JIASHAN)
-    v2 = imp(empty_store, [project(1, grade="A")], JIASHAN)
+    v2 = imp(empty_store, [project(1, grade="A")], JIASHAN, confirm_remove=True)   # 项目2 had 1000万元
     assert v2.replaces == {"330421": v1.upload_id}
     assert projects.list_projects(empty_store, JIASHAN)["project_name"].tolist() == ["项目1"]
     assert projects.subsidies(empty_store, JIASHAN, 2025)["amount"].tolist() == [1500.0]

@@ -51,7 +51,7 @@ def test_investment_difference_and_duplicates(empty_store):
     rows = [project(1, start=date(2025, 2, 1), total=3000), project(2, region="平湖市", start=date(2025, 2, 1))]
     projects.commit_ledger(empty_store, ledger_xlsx(rows), "l.xlsx", STAFF)
     projects.commit_ledger(empty_store, ledger_xlsx([project(1, region="平湖市", start=date(2025, 2, 1))]),
-                           "p.xlsx", STAFF, accept_warnings=True)
+                           "p.xlsx", STAFF, accept_warnings=True, confirm_remove=True)
     _report(empty_store, "330421", "2025-03", digital_projects=1, tech_investment=0.31)   # 0.30 in the ledger
     w = quality.check(empty_store, "2025-03", today=date(2025, 4, 1))
     inv = w[(w["check"] == "ledger_mismatch")]
@@ -91,6 +91,6 @@ def test_bulletin_fund_section(demo_store):
     assert "资金使用" in text
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "1,860" in cells and "18.6%" in cells
-    # a county user's bulletin has the city total too (counties may read it)
+    # a county user's bulletin has no city fund: its committed total would reveal the other counties'
     county = User("jiashan", "county", "330421", "嘉善县填报员")
-    assert bulletin.build(demo_store, "2026-10", county, today=date(2026, 11, 5)).fund.rows[0][2] == 1860.0
+    assert bulletin.build(demo_store, "2026-10", county, today=date(2026, 11, 5)).fund is None

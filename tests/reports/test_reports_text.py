@@ -82,3 +82,18 @@ def test_number_formats():
     assert num(None, "个") == "—"
     assert pp(3.44) == "+3.4" and pp(-10.45) == "-10.4" or pp(-10.45) == "-10.5"
     assert pp(0.04) == "0.0"
+
+
+def test_light_rule_words_come_from_the_thresholds():
+    import pandas as pd
+
+    from jxtrack.reports.text import light_rules
+
+    ind = pd.DataFrame({"short_name": ["甲", "乙", "丙"], "green_min_pp": [0, 0, 0],
+                        "yellow_min_pp": [-10, -10, -5]})
+    rule, other = light_rules(ind)
+    assert rule == {"green": "达到或快于序时进度", "yellow": "落后序时进度不超过10个百分点",
+                    "red": "落后超过10个百分点"}
+    assert other == "（丙：绿=达到或快于序时进度，黄=落后序时进度不超过5个百分点）"
+    rule, other = light_rules(ind.assign(yellow_min_pp=-8))
+    assert rule["yellow"] == "落后序时进度不超过8个百分点" and rule["red"] == "落后超过8个百分点" and other == ""

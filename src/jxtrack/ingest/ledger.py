@@ -298,7 +298,9 @@ def _cell(ctx: _Ctx, f: str, v: Any, unit: str | None, where: _Where) -> Any:
     kind = FIELDS[f][2]
     if kind in ("text", "note"):
         t = nz.cell_text(v)
-        return " ".join(nz.nfkc(t).split()) or None
+        # kept as typed (（在建） stays full-width); only runs of spaces collapse.  Comparisons use
+        # the NFKC form (_key), so '(在建)' and '（在建）' are still the same project
+        return " ".join(t.split()) or None
     if ctx.blank(v):
         return () if kind in ("types", "honours") else None
     return _cell_value(ctx, f, kind, v, unit, where[f])

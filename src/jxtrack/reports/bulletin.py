@@ -20,7 +20,7 @@ from .. import access, auth, clock, cycle, lights, quality, services
 from ..store import Store
 from ..store import quality as store_quality
 from . import narrative
-from .text import is_missing, shown_gap
+from .text import is_missing, light_rules, shown_gap
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
 
@@ -112,7 +112,8 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
 
     red = st[(st["region_level"] != "city") & (st["light"] == "red")]
     attention = _attention(red, st, period)
-    notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names)
+    notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names,
+                   light_rules(services.catalog(store).indicators))
     return Bulletin(
         period=period,
         title=TITLE,
@@ -135,11 +136,11 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
 
 def _fund(store: Store, period: str, user: auth.User | None) -> Table | None:
     """市本级资金使用 for the period's year (jxtrack.projects owns the figures); None without a ledger
-    or for a user who may not read the city total."""
+    or for a user whose fund figures are not the whole city's (a county sees its own sums on 项目库
+    only: the city's committed total would reveal the other counties')."""
     from .. import projects
 
-    city = services.catalog(store).city_code
-    if user is not None and not access.allowed(user, "read", city, city=city):
+    if user is not None and projects.fund_scope(store, user) is not None:
         return None
     year = period_year(period)
     if projects.list_projects(store, None).empty:
@@ -183,7 +184,7 @@ def _attention(red: pd.DataFrame, st: pd.DataFrame, period: str) -> list[str]:
     return out
 
 
-def _notes(st, city_rows, sources, is_demo, has_prev, period, names) -> list[str]:
+def _notes(st, city_rows, sources, is_demo, has_prev, period, names, rules) -> list[str]:
     notes = []
     if is_demo:
         notes.append("【示例数据】本通报由系统生成的示例数据编制，不是真实统计数字。")
@@ -193,15 +194,17 @@ def _notes(st, city_rows, sources, is_demo, has_prev, period, names) -> list[str
     for code in sorted(used):
         if code in src.index:
             s = src.loc[code]
-            status = "正式文件" if s["status"] == "official" else "征求意见稿，目标以正式文件为准"
+            status = ("正式文件" if s["status"] == "official" else
+                      "目标以正式文件为准" if "征求意见稿" in str(s["title"]) else "征求意见稿，目标以正式文件为准")
             doc = s["doc_number"] if isinstance(s["doc_number"], str) and s["doc_number"] else ""
             bits.append(f"{doc}《{s['title']}》（{status}）" if doc and "无文号" not in doc else f"《{s['title']}》（{status}）")
     if bits:
         notes.append("全市目标来源：" + "；".join(bits) + "。")
     notes.append("序时进度：年度目标按“时间过半、任务过半”计，1-N月为N/12；覆盖率等水平指标按上年末至年度目标的直线路径计；"
                  "累计目标按2023年末至2026年末的直线路径计。")
-    notes.append("亮灯规则：已完成=已达到目标；绿灯=达到或超过序时进度；黄灯=落后序时进度不超过10个百分点；"
-                 "红灯=落后超过10个百分点；无数据=未报送或未设目标（阈值按指标配置）。")
+    rule, other = rules   # the thresholds of data/indicators.csv in words
+    notes.append(f"亮灯规则：已完成=已达到目标；绿灯={rule['green']}；黄灯={rule['yellow']}；"
+                 f"红灯={rule['red']}{other}；无数据=未报送或未设目标。")
     notes.append("全市比率指标按各区县分子、分母分别汇总后计算（Σ分子/Σ分母），不取区县比率的平均数；"
                  "功能区与区县范围重叠，不计入全市合计。")
     partial = city_rows[city_rows["partial"].astype(bool)]

@@ -82,3 +82,34 @@ def pp(v, digits: int = 1, dash: str = "—") -> str:
 # The gap to 序时进度 as printed (86.7% − 83.3% = 3.4): one rounding rule for screen and paper,
 # owned by jxtrack.ui.fmt.gap_points (see its docstring).
 shown_gap = gap_points
+
+
+# ---- the light rule in words, from the thresholds in data/indicators.csv ---------------------------
+def _pp(x: float) -> str:
+    return f"{abs(float(x)):g}个百分点"
+
+
+def _rule_phrases(g: float, y: float) -> dict[str, str]:
+    return {
+        "green": "达到或快于序时进度" if g == 0 else f"进度差不低于{g:+g}个百分点",
+        "yellow": f"落后序时进度不超过{_pp(y)}" if g == 0 and y < 0 else f"进度差在{y:+g}至{g:+g}个百分点之间",
+        "red": f"落后超过{_pp(y)}" if y <= 0 else f"进度差低于{y:+g}个百分点",
+    }
+
+
+def light_rules(indicators: pd.DataFrame) -> tuple[dict[str, str], str]:
+    """The green / yellow / red rule as words, generated from the indicators' ``green_min_pp`` and
+    ``yellow_min_pp`` (a gap in percentage points: green at or above the first, yellow down to
+    the second): the phrases of the thresholds most indicators share, and a note naming the
+    indicators with other thresholds ('' when all share them)."""
+    t = indicators[["short_name", "green_min_pp", "yellow_min_pp"]].dropna(subset=["green_min_pp", "yellow_min_pp"])
+    if t.empty:
+        return _rule_phrases(0.0, -10.0), ""
+    pairs = list(zip(t["green_min_pp"].astype(float), t["yellow_min_pp"].astype(float), strict=True))
+    common = max(set(pairs), key=pairs.count)
+    others = []
+    for pair in sorted(set(pairs) - {common}):
+        names = "、".join(n for n, p in zip(t["short_name"], pairs, strict=True) if p == pair)
+        ph = _rule_phrases(*pair)
+        others.append(f"{names}：绿={ph['green']}，黄={ph['yellow']}")
+    return _rule_phrases(*common), ("；".join(others) and "（" + "；".join(others) + "）")

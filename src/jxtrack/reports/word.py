@@ -266,6 +266,9 @@ def _heading(doc, text: str, level: int) -> None:
     doc.add_heading(clean(text), level=level)
 
 
+ISSUER = "嘉兴市“两化”改造与两业融合工作专班办公室"
+
+
 def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
                charts: list[tuple[str, bytes]] | None = None) -> None:
     """Write the bulletin to ``target`` (a path or a binary buffer).  ``charts``: (caption, PNG)
@@ -340,4 +343,8 @@ def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
     _heading(doc, "说明", 2)
     for text in b.notes:
         _para(doc, text, size=10.5, indent=False)
+    # 版记: who issues the bulletin and when (GB/T 9704 puts it at the end of an official document)
+    _para(doc, "", indent=False)
+    _para(doc, f"{ISSUER}　　　　{b.generated_at.year}年{b.generated_at.month}月{b.generated_at.day}日印发",
+          indent=False, size=12)
     doc.save(target)

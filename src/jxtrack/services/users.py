@@ -21,6 +21,8 @@ def list_users(store: Store, user: User) -> pd.DataFrame:
 def add_user(store: Store, user: User, *, username: str, password: str, role: str, region: str | None,
              display_name: str | None = None, email: str | None = None) -> None:
     require(user, "manage_users")
+    if role == "county" and not region:
+        raise WebError("区县填报员须在“所属区县”中选择一个区县；其他角色不用选。")
     auth.add_user(store, username, password, role, region if role == "county" else None, actor=user.username,
                   display_name=display_name or None, email=email or None,
                   region_codes=set(store.regions()["code"]))

@@ -256,6 +256,18 @@ def styled(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯"
     return df.style.apply(lambda _: bg, subset=[column], axis=0)
 
 
+def table(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯") -> None:
+    """A static table (every row shown, text wrapped: what a leader reads on a phone).  The one way
+    to draw ``st.table``, which renders Markdown in every cell and header: every text cell goes
+    through ``fmt.plain`` first, so a county's 偏差说明 shows as typed, never as a link or image.
+    ``shown``: the light of each row, as a pale colour behind ``column`` (see :func:`styled`)."""
+    safe = fmt.plain_frame(df)
+    if shown is None:
+        st.table(safe, hide_index=True)
+    else:
+        st.table(styled(safe, shown, fmt.plain(column)).hide(axis="index"))
+
+
 def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFrame | None = None,
                 key: str | None = None, cap: int | None = None, column_config: dict | None = None) -> pd.DataFrame:
     """Render status rows as a formatted, light-coloured table; returns the plain table shown."""

@@ -2,7 +2,9 @@
 
 - money in 亿元/万元 with one decimal ("366.0 亿元"), counts as whole numbers with their measure
   word ("1,457 个", "83 家"), rates and completion as percent with one decimal ("72.9%");
-- lights are not here: their one vocabulary is ``jxtrack.lights``.
+- lights are not here: their one vocabulary is ``jxtrack.lights``;
+- text that users wrote, made safe for the places where Streamlit reads Markdown (``plain``,
+  ``md`` for a template with user values, ``plain_frame`` for a table).
 No streamlit here, so these are unit-tested directly."""
 
 from __future__ import annotations
@@ -58,7 +60,10 @@ def pct(v, signed: bool = False) -> str:
     """A share (0.729) as '72.9%'."""
     if _missing(v):
         return "—"
-    return f"{float(v) * 100:+.1f}%" if signed else f"{float(v) * 100:.1f}%"
+    x = round(float(v) * 100, 1) + 0.0   # never '-0.0%'
+    if signed:
+        return "0.0%" if x == 0 else f"{x:+.1f}%"
+    return f"{x:.1f}%"
 
 
 def pp(v, with_unit: bool = True) -> str:
@@ -96,6 +101,7 @@ def will_meet(v) -> str:
     return "✔ 可完成" if bool(v) else "✖ 难完成"
 
 
+WORD_JOINER = "\u2060"
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=\"'")
 
 
@@ -103,12 +109,19 @@ def plain(text) -> str:
     """Text that users control (偏差说明, file names, source titles, names, messages quoting them)
     made safe for Streamlit's Markdown: every punctuation character that Markdown, HTML or
     Streamlit's directives (``:red[…]``, ``:material/…:``, ``$…$``) could read is backslash-escaped,
-    so it shows exactly as typed — no link, no image fetched, no formatting.  Line breaks stay."""
+    so it shows exactly as typed — no link, no image fetched, no formatting.  Line breaks stay.
+
+    Escapes alone do not stop the GFM autolink, which finds ``http://…`` in the text *after* the
+    escapes are read (a real browser shows ``http\\://x`` as a link): an invisible word joiner
+    (U+2060) goes between ``:`` and ``//``, so an address shows as typed but is not a link."""
     if _missing(text):
         return ""
+    s = str(text)
     out = []
-    for ch in str(text):
-        if ch in _MD_SPECIAL:
+    for i, ch in enumerate(s):
+        if ch == ":" and s.startswith("//", i + 1):
+            out.append("\\:" + WORD_JOINER)
+        elif ch in _MD_SPECIAL:
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("  \n")
@@ -117,6 +130,31 @@ def plain(text) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def md(template: str, *args, **kwargs) -> str:
+    """Markdown written by the code with values that users wrote: every value goes through
+    :func:`plain`, the template's own Markdown stays.  ``md("上次由 {} 修改，原因：{}", who, why)``.
+    The way to put user text into st.markdown, st.caption, messages and widget labels."""
+    return template.format(*map(plain, args), **{k: plain(v) for k, v in kwargs.items()})
+
+
+def plain_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` for a table that renders Markdown in every cell and header (``st.table``):
+    every text cell, column label and index label goes through :func:`plain`; numbers, dates and
+    missing values are left as they are.  (``st.dataframe`` shows text as text: it needs none.)"""
+    def esc(v):
+        return plain(v) if isinstance(v, str) else v
+
+    out = df.copy()
+    out.columns = [esc(c) for c in out.columns]
+    if not isinstance(out.index, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(esc)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)):
+            out.isetitem(i, col.map(esc).astype(object))
+    return out
 
 
 def comparator(c: str | None) -> str:
@@ -137,3 +175,57 @@ def yes_no(v) -> str:
     if _missing(v):
         return ""
     return "是" if float(v) >= 1 else "否"
+
+
+# ---- instants and money: one formatter each (screen, CLI and paper) ------------------------------
+def moment(at, with_year: bool | None = None) -> str:
+    """An instant as officials read it, in the project's zone: '12月3日 19:34' (this year) or
+    '2025年12月3日 19:34' (another year, or ``with_year``); '—' when missing."""
+    from .. import clock
+
+    if _missing(at):
+        return "—"
+    t = clock.local(pd.Timestamp(at))
+    if with_year is None:
+        with_year = t.year != clock.now().year
+    return (f"{t.year}年" if with_year else "") + f"{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def wan(v) -> str:
+    """An amount in 万元 as '1,500.0 万元'; '—' when missing."""
+    if _missing(v):
+        return "—"
+    return f"{round(float(v), 1) + 0.0:,.1f} 万元"
+
+
+def with_status(name: str, status_label: str) -> str:
+    """A source's name followed by its status in brackets, unless the name already says it:
+    '方案（征求意见稿）' stays as is rather than '方案（征求意见稿）（征求意见稿/草案）'."""
+    name = str(name or "").strip()
+    words = [w for w in str(status_label or "").split("/") if w]
+    if not words or any(w in name for w in words):
+        return name
+    return f"{name}（{status_label}）"
+
+
+def change(v, unit: str | None = None) -> str:
+    """A difference between two figures, always signed: '+16 个', '-3.2 亿元'; between two rates
+    (unit '%') in percentage points, '+1.2 个百分点', never '%'; no change reads '0'."""
+    if _missing(v):
+        return "—"
+    if unit == "%":
+        return pp(v)
+    text = number(abs(float(v)), unit)
+    if text.split(" ")[0].strip("0.,") == "":
+        return "0" + text[len(text.split(" ")[0]):]
+    return ("+" if float(v) > 0 else "-") + text
+
+
+def exact(v, unit: str | None = None) -> str:
+    """A figure as it was typed, for previews and checks: every decimal kept (48.69 stays 48.69,
+    not 48.7), thousands separated, with its unit; '—' when missing."""
+    if _missing(v):
+        return "—"
+    x = float(v)
+    s = f"{x:,.6f}".rstrip("0").rstrip(".")
+    return f"{s} {unit or ''}".strip()

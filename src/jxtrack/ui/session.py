@@ -17,6 +17,7 @@ import json
 import os
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from .. import access, auth, clock, setup_db
@@ -202,26 +203,24 @@ def login_page() -> None:
             if cookie_routes.mounted():
                 st.session_state[HANDOFF_KEY] = nonce
             st.rerun()
-    from .common import guard
+    from .common import guard, table
 
     with guard():  # a database still busy after its wait: the message asking to retry, no error box
         demo = cache.is_demo(store)
     if demo:
         st.info("**示例数据库** —— 以下示例账号仅用于演示，正式使用前请删除或停用。")
-        st.table(
-            {
-                "角色": [auth.ROLES[r] for _, r, _, _, _ in setup_db.DEMO_ACCOUNTS],
-                "用户名": [u for u, _, _, _, _ in setup_db.DEMO_ACCOUNTS],
-                "密码": [p for _, _, _, _, p in setup_db.DEMO_ACCOUNTS],
-                "说明": [d for _, _, _, d, _ in setup_db.DEMO_ACCOUNTS],
-            }
-        )
+        table(pd.DataFrame({
+            "角色": [auth.ROLES[r] for _, r, _, _, _ in setup_db.DEMO_ACCOUNTS],
+            "用户名": [u for u, _, _, _, _ in setup_db.DEMO_ACCOUNTS],
+            "密码": [p for _, _, _, _, p in setup_db.DEMO_ACCOUNTS],
+            "说明": [d for _, _, _, d, _ in setup_db.DEMO_ACCOUNTS],
+        }))
 
 
 def sidebar(user: User, region_name: str | None) -> None:
     with st.sidebar:
         who = user.display_name or user.username
-        st.markdown(f"**{fmt.plain(who)}**  \n{user.role_label}" + (f" · {region_name}" if region_name else ""))
+        st.markdown(fmt.md("**{}**  \n{}", who, user.role_label) + (fmt.md(" · {}", region_name) if region_name else ""))
         st.button("退出登录", key="logout", on_click=sign_out, args=("您已退出登录。",))
         nonce = st.session_state.pop(HANDOFF_KEY, None)
         if nonce:
