@@ -219,22 +219,20 @@ def text_table(df: pd.DataFrame, columns: list[str] | None = None, cap: int = 15
     """A table of sentences (检查结果的问题, 说明, 原因 …) whose text wraps in its cell instead of
     being cut at "…" (the grid of ``st.dataframe`` shows one line per cell; on a phone six
     characters).  A static table: no column menu, no toolbar over the message above it.  Its cells
-    are Markdown, so every cell goes through :func:`fmt.plain` (what a user or a file wrote shows
-    exactly as written); missing values show "—".  ``columns``: the ones to show (default all);
-    more than ``cap`` rows scroll inside the table under a fixed header."""
+    are Markdown, so it is drawn through :func:`table` (every cell escaped: what a user or a file
+    wrote shows exactly as written); missing values show "—".  ``columns``: the ones to show
+    (default all); more than ``cap`` rows scroll inside the table under a fixed header."""
     shown = df[columns] if columns is not None else df
 
     def cell(v) -> str:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             return "—"
         if isinstance(v, datetime):   # (pd.Timestamp too) Beijing time, as clock.show writes it
-            return fmt.plain(clock.show(v))
-        return fmt.plain(v) or "—"
+            return clock.show(v)
+        return str(v) or "—"
 
     shown = shown.map(cell)
-    shown.columns = [fmt.plain(c) for c in shown.columns]
-    height = "content" if len(shown) <= cap else 36 * (cap + 1)
-    st.table(shown, hide_index=True, height=height)
+    table(shown, height="content" if len(shown) <= cap else 36 * (cap + 1))
 
 
 def table_height(n: int, cap: int | None = None) -> int:
@@ -251,16 +249,17 @@ def styled(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯"
     return df.style.apply(lambda _: bg, subset=[column], axis=0)
 
 
-def table(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯") -> None:
+def table(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯",
+          height: int | str = "content") -> None:
     """A static table (every row shown, text wrapped: what a leader reads on a phone).  The one way
     to draw ``st.table``, which renders Markdown in every cell and header: every text cell goes
     through ``fmt.plain`` first, so a county's 偏差说明 shows as typed, never as a link or image.
     ``shown``: the light of each row, as a pale colour behind ``column`` (see :func:`styled`)."""
     safe = fmt.plain_frame(df)
     if shown is None:
-        st.table(safe, hide_index=True)
+        st.table(safe, hide_index=True, height=height)
     else:
-        st.table(styled(safe, shown, fmt.plain(column)).hide(axis="index"))
+        st.table(styled(safe, shown, fmt.plain(column)).hide(axis="index"), height=height)
 
 
 def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFrame | None = None,
