@@ -16,11 +16,12 @@ periods = cache.periods(store)
 years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
 with common.guard():
-    matrix = submissions.submission_matrix(store, year, user)
-shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
+    view = submissions.reporting_view(store, year, user)
+matrix, shown = view.states, view.shown
 with common.guard():
     due = cycle.due_day_setting(store)
-st.caption(f"{due.caption}。" + "　".join(fmt.REPORT_STATES.values()))
+st.caption(f"{due.caption}；截止日前为“待报”，过了截止日仍未报送才算“未报”。"
+           + "　".join(submissions.STATE_WORDS.values()))
 st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
                                              for v in matrix[col.name]], axis=0),
              width="stretch", height=common.table_height(len(shown)))
@@ -37,9 +38,8 @@ if access.can(user, "settings"):
             with common.guard():
                 after = cycle.set_due_day(store, user, int(new_day), why)
             common.saved(f"报送截止日已改为次月 {after.day} 日。")
-missing = int((matrix == "missing").sum().sum())
-late = int((matrix == "late").sum().sum())
-st.markdown(f"本年度：✖ 未报 **{missing}** 次，◆ 迟报 **{late}** 次。")
+st.markdown(f"本年度：✖ 未报 **{view.missing}** 次，◆ 迟报 **{view.late}** 次"
+            + (f"（另有 {view.pending} 个区县月份待报，未到截止日）。" if view.pending else "。"))
 
 st.subheader("上传记录")
 with common.guard():

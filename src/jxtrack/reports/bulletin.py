@@ -77,10 +77,11 @@ def _kind_col(st: pd.DataFrame) -> pd.Series:
 
 def build(store: Store, period: str | None = None, user: auth.User | None = None,
           today: date | None = None) -> Bulletin:
-    """The bulletin for ``period`` (default: the latest with data), as ``user`` may see it."""
+    """The bulletin for ``period`` (default: ``cycle.default_period``, the newest month complete
+    enough to judge), as ``user`` may see it."""
     with store.connect():
         if period is None:
-            period = store.latest_period()
+            period = cycle.default_period(store, today)
             if period is None:
                 raise ReportError("数据库里还没有任何数据，无法生成月度通报。请先导入报表。")
         period = services.parse_period(period)

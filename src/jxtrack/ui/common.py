@@ -9,8 +9,6 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from metrics.periods import label_ytd
-
 from .. import auth, clock, lights, outputs, services
 from ..store import StoreError
 from . import cache, charts, fmt
@@ -51,11 +49,14 @@ def guard() -> Iterator[None]:
 
 
 def period_select(store, key: str) -> str | None:
-    periods = cache.periods(store)
-    if not periods:
+    """The report period, opening on the cycle's default (the newest month complete enough to
+    judge); a month still being collected is offered labelled 报送中（已报 1/7 个区县）."""
+    menu = cache.period_menu(store)
+    if not menu.periods:
         st.info("数据库里还没有数据。请先在“数据上传”页上传报表。")
         st.stop()
-    return st.selectbox("报告期", periods, index=0, key=key, format_func=label_ytd)
+    return st.selectbox("报告期", menu.periods, index=menu.periods.index(menu.default), key=key,
+                        format_func=menu.label)
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
