@@ -220,7 +220,15 @@ def test_bulletin_and_quality_default_to_the_last_complete_month(jiashan_early):
     with clock.fixed(BEFORE_DUE):
         assert bulletin.build(jiashan_early).period == "2026-10"
         w = quality.check(jiashan_early)
+        nov = bulletin.build(jiashan_early, "2026-11")
     assert w.empty or set(w["period"].dropna()) <= {"2026-10", "2025-10"}
+    # November chosen before its due date: labelled, and the counties not yet due are 待报
+    assert nov.subtitle == "（2026年1–11月 · 报送中（已报 1/7 个区县））"
+    rows = {r[0]: r for r in nov.submissions.rows}
+    assert rows["南湖区"][1] == "待报" and rows["南湖区"][-1] == "报送截止12月10日"
+    assert rows["嘉善县"][1] == "已报送"
+    city = nov.status[nov.status["region_level"] == "city"]
+    assert "collecting" in set(city["light_reason"]) and not city["light"].isin(["red", "yellow"]).any()
 
 
 def test_remind_before_and_after_the_due_date(jiashan_early):
