@@ -10,6 +10,7 @@ open on October (complete, with its reds); November is shown only when chosen, l
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import pandas as pd
@@ -134,7 +135,6 @@ def test_choosing_the_collecting_month_says_so_and_judges_no_city_light(jiashan_
     assert "落后的全市指标（▲ 红 0 项，◆ 黄 0 项）" in page
     assert "全市指标没有落后于序时进度的" not in page   # not a green all-clear from one county
     # the counts of city lights: no judged light at all among the county totals
-    ov = ws.overview(jiashan_early, "2026-11", USERS["leader"])
     with clock.fixed(BEFORE_DUE):
         ov = ws.overview(jiashan_early, "2026-11", USERS["leader"])
     assert ov.period_label == "报送中（已报 1/7 个区县）"
@@ -205,11 +205,11 @@ def test_cli_status_defaults_to_the_last_complete_month(jiashan_early, capsys):
 
     with clock.fixed(BEFORE_DUE):
         assert cli.main(["status", "--format", "csv"]) == 0
-    out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert set(out["period"]) == {"2026-10"}
     with clock.fixed(AFTER_DUE):
         assert cli.main(["status", "--format", "csv"]) == 0
-    out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert set(out["period"]) == {"2026-11"}
 
 

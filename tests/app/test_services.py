@@ -174,11 +174,9 @@ def test_decomposition_upload_is_read_as_hostile(data, message):
 def test_board_and_heat_map_say_the_same_grey(demo_store):
     """Issue 8: with the city total from some counties only, the board said 暂不评价 and the heat
     map 未分解.  Now both show the light the metrics decided, with its reason."""
-    from jxtrack import lights
-
     from datetime import datetime
 
-    from jxtrack import clock
+    from jxtrack import clock, lights
 
     sheet = "地区,报告期,指标,数值\n嘉善县,2026-11,数字化改造项目数,200\n".encode()
     assert importing.commit_import(demo_store, sheet, "js-11.csv", USERS["staff"]).status == "accepted"
