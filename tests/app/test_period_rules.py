@@ -276,3 +276,14 @@ def test_projects_today_is_the_clock(monkeypatch):
         assert projects.today() == date(2026, 1, 1)
         monkeypatch.setenv("JXTRACK_TZ", "America/New_York")         # 2025-12-31 11:30 there
         assert projects.today() == date(2025, 12, 31)
+
+
+def test_indicator_and_county_pages_default_to_the_last_complete_month(jiashan_early):
+    with clock.fixed(BEFORE_DUE):
+        county = run_app(USERS["leader"], "pages/county.py")
+        indicator = run_app(USERS["leader"], "pages/indicator.py")
+        assert county.selectbox(key="county_period").value == "2026-10"
+        assert indicator.selectbox(key="indicator_period").value == "2026-10"
+        county.selectbox(key="county_period").set_value("2026-11").run()
+    assert not county.exception and not indicator.exception
+    assert county.title[0].value.endswith("2026年1–11月 · 报送中（已报 1/7 个区县）")
