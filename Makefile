@@ -9,7 +9,7 @@ export JXTRACK_DB ?= var/jxtrack.duckdb
 JXTRACK_ADDRESS ?= 127.0.0.1
 JXTRACK_PORT ?= 8501
 
-.PHONY: install run test bench lint browser-deps postgres-deps db clean
+.PHONY: install run test fuzz bench lint browser-deps postgres-deps db clean
 
 install: $(STAMP)
 
@@ -40,6 +40,11 @@ postgres-deps:
 # Everything on DuckDB (the default) and, in parallel, the shared suite on PostgreSQL.
 test: install browser-deps postgres-deps
 	PY=$(BIN)/python bash scripts/test-all.sh
+
+# The round-trip property over thousands of generated sheet shapes (tests/ingest/shapes.py); not in
+# `make test` or CI.  JXTRACK_FUZZ_EXAMPLES=N sets how many (default 3000).
+fuzz: install
+	JXTRACK_FUZZ=1 $(BIN)/python -m pytest tests/ingest/test_shapes_property.py -m fuzz -p no:cacheprovider
 
 bench: install
 	$(BIN)/python -m benchmarks

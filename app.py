@@ -4,10 +4,13 @@ the signed-in role may see, the shared sidebar, then the page."""
 import streamlit as st
 
 from jxtrack.store import StoreError
-from jxtrack.ui import cache, common, fmt, nav, session
+from jxtrack.ui import cache, common, fmt, frame, nav, session
 
-st.set_page_config(page_title="嘉兴制造业目标跟踪", page_icon=":material/dashboard:", layout="wide",
+# the icon is a file served by this app: a ":material/…:" icon is fetched from fonts.gstatic.com,
+# which many government networks cannot reach
+st.set_page_config(page_title="嘉兴制造业目标跟踪", page_icon=str(frame.FAVICON), layout="wide",
                    initial_sidebar_state="auto")
+frame.install()   # Chinese for Streamlit's own words, phone layouts, titles (every page, sign-in too)
 
 
 def unavailable() -> None:

@@ -17,10 +17,11 @@ codes = list(choices["code"])
 names = choices.set_index("code")["name"]
 default = user.region if user.region in codes else (codes[1] if len(codes) > 1 else codes[0])
 c1, c2 = st.columns([2, 1])
+# county and period are kept in the address, so F5 (or a shared link) opens the same scorecard
 region = c1.selectbox("地区", codes, index=codes.index(default), format_func=lambda c: names[c],
-                      key="county_region")
+                      key="county_region", bind="query-params")
 with c2:
-    period = common.period_select(store, "county_period")
+    period = common.period_select(store, "county_period", in_url=True)
 with common.guard():
     sc = cache.county_scorecard(store, region, period, user)
 
@@ -35,7 +36,7 @@ extra = pd.DataFrame({
            for a, b in zip(rows["rank"], rows["rank_of"], strict=True)],
     "与区县平均差": [fmt.number(v, u) if pd.notna(v) else "—" for v, u in zip(rows["gap_to_avg"], rows["unit"], strict=True)],
 })
-for g in ("两化", "两业"):
+for g, slug in (("两化", "lianghua"), ("两业", "liangye")):   # (keys become CSS classes: ASCII)
     mask = (rows["group"] == g).to_numpy()
     if mask.any():
         st.subheader("“两化”改造" if g == "两化" else "两业融合")
@@ -44,8 +45,9 @@ for g in ("两化", "两业"):
         # the grid's sparkline refuses a list with a gap (it shows the list as text with an English
         # error): months without a figure (1月 merged into 1–2月, not yet reported) are left out
         ex["近12个月"] = [[v for v in t if v is not None and v == v] for t in part["trend"]]
-        common.show_status(
-            part, extra=ex, key=f"county_table_{g}",
+        # a wide screen: the table (年末预测 and 能否完成 before the ranks); a phone: one card each
+        common.status_views(
+            part, extra=ex, key=f"county_table_{slug}", first=["完成率", "序时进度", "差距", "年末预测", "能否完成"],
             column_config={"近12个月": st.column_config.LineChartColumn(
                 "近12个月", width="small",
                 help="近12个月每月末的数值走势：年内为累计数，每年1月重新累计；没有数字的月份（如并入1–2月报送的1月）略去")})

@@ -162,11 +162,11 @@ if "导入项目库" in tabs:
                 st.success(f"检查通过：{len(res.projects)} 个项目。" + ("将替代此前上传的项目库（旧版本保留，可撤回）。" if res.replaces else ""))
             if res.problems:
                 pf = res.problems_frame()
-                st.dataframe(pd.DataFrame({
+                common.text_table(pd.DataFrame({   # 问题 wraps, never cut
                     "级别": pf["severity"].map(lambda s: "✖ 错误" if s == "error" else "◆ 提醒"),
                     "工作表": pf["sheet"].fillna(""), "单元格": pf["cell"].fillna(""),
-                    "读到的值": pf["value"].fillna(""), "问题": pf["message"], "错误代码": pf["code"],
-                }), hide_index=True, width="stretch", placeholder="—", column_order=["级别", "工作表", "单元格", "读到的值", "问题"])
+                    "读到的值": pf["value"].fillna(""), "问题": pf["message"],
+                }))
             if res.ok:
                 accept = True
                 if res.warnings:

@@ -44,7 +44,7 @@ else:
         "上传编号": shown["upload_id"].map(lambda v: "—" if pd.isna(v) else f"#{int(v)}"),
         "说明": shown["message"],
     })
-    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table)))
+    common.text_table(table, cap=30)   # 说明 wraps, never cut
     common.downloads(table, f"数据质量-{period}", "quality_dl")
 
 st.subheader("月度通报")

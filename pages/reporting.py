@@ -5,7 +5,7 @@ import streamlit as st
 
 from jxtrack import access, clock, cycle
 from jxtrack.services import submissions
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.ui import cache, common, session
 from metrics.periods import period_year
 
 user = session.require_user()
@@ -16,15 +16,12 @@ periods = cache.periods(store)
 years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
 with common.guard():
-    view = submissions.reporting_view(store, year, user)
-matrix, shown = view.states, view.shown
+    rep = submissions.reporting_view(store, year, user)
 with common.guard():
     due = cycle.due_day_setting(store)
 st.caption(f"{due.caption}；截止日前为“待报”，过了截止日仍未报送才算“未报”。"
            + "　".join(submissions.STATE_WORDS.values()))
-st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
-                                             for v in matrix[col.name]], axis=0),
-             width="stretch", height=common.table_height(len(shown)))
+common.report_views(rep)   # the grid on a wide screen, one card per county on a phone
 if access.can(user, "settings"):
     with st.expander(f"修改报送截止日（工作专班；当前：次月 {due.day} 日）"):
         if due.set_by:
@@ -38,8 +35,8 @@ if access.can(user, "settings"):
             with common.guard():
                 after = cycle.set_due_day(store, user, int(new_day), why)
             common.saved(f"报送截止日已改为次月 {after.day} 日。")
-st.markdown(f"本年度：✖ 未报 **{view.missing}** 次，◆ 迟报 **{view.late}** 次"
-            + (f"（另有 {view.pending} 个区县月份待报，未到截止日）。" if view.pending else "。"))
+st.markdown(f"本年度：✖ 未报 **{rep.missing}** 次，◆ 迟报 **{rep.late}** 次"
+            + (f"（另有 {rep.pending} 个区县月份待报，未到截止日）。" if rep.pending else "。"))
 
 st.subheader("上传记录")
 with common.guard():
@@ -50,8 +47,9 @@ else:
     status_words = {"accepted": "✔ 已接收", "rejected": "✖ 被退回", "withdrawn": "↩ 已撤回"}
     view = hist.assign(status=hist["status"].map(status_words).fillna(hist["status"]))
     view = view[["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name", "n_values",
-                 "withdrawn_by", "withdraw_reason"]]
-    view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因"]
+                 "withdrawn_by", "withdraw_reason", "reading"]]
+    view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因",
+                    "读取说明"]
     st.dataframe(view, hide_index=True, width="stretch", placeholder="—")
     common.downloads(view, f"上传记录_{year}", "reporting_dl")
     if access.can(user, "withdraw"):

@@ -145,12 +145,11 @@ with common.guard():
 if len(ch):
     actions = {"source.add": "新增出处", "target.add": "新增目标值", "binding.switch": "切换约束性目标",
                "binding.default": "目录默认约束性目标"}
-    st.dataframe(pd.DataFrame({
+    common.text_table(pd.DataFrame({   # 原因 wraps, never cut
         "时间": ch["changed_at"], "操作人": ch["changed_by"], "操作": ch["action"].map(actions).fillna(ch["action"]),
         "指标": ch["indicator"].map(names).fillna(""), "地区": ch["region_name"].fillna(""),
         "年份": ch["year"].map(lambda y: "" if pd.isna(y) else f"{int(y)}"),
         "出处": ch["source_name"].fillna(""), "原值": ch["old_value"], "新值": ch["new_value"], "原因": ch["reason"],
-    }), hide_index=True, width="stretch", placeholder="—",
-        column_config={"原因": st.column_config.TextColumn(width="large")})
+    }))
 else:
     st.caption("还没有变更记录。")

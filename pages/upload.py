@@ -56,6 +56,9 @@ elif res.warnings:
     st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。（{where}）")
 else:
     st.success(f"检查通过：{len(res.values)} 个数据项。（{where}）")
+if res.explanation:
+    with st.expander("文件是怎样读取的（读取说明）", expanded=bool(res.errors) or not res.problems):
+        st.markdown("\n".join(f"- {fmt.plain(line)}" for line in res.explanation))
 if res.problems:
     pf = res.problems_frame()
     table = pd.DataFrame({
@@ -65,9 +68,7 @@ if res.problems:
         "问题": pf["message"], "错误代码": pf["code"],
     })
     # the stable code is for support and the download, not for the reader of the screen
-    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", height=common.table_height(len(table), 15),
-                 column_order=[c for c in table.columns if c != "错误代码"],
-                 column_config={"问题": st.column_config.TextColumn(width="large")})
+    common.text_table(table, columns=[c for c in table.columns if c != "错误代码"])   # 问题 wraps, never cut
     common.downloads(table, "检查结果", "upload_problems_dl")
 
 if len(res.diff):

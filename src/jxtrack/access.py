@@ -23,6 +23,9 @@ settings       —                                   staff, admin
 manage_users   —                                   admin
 ============== =================================== =========================================
 
+Who sees which upload in 上传记录 is :func:`sees_upload`: its uploader, and whoever may read every
+region its figures touch; a refused attempt (no figures) only its uploader's own county, or staff.
+
 A withdrawal also needs a reason, everywhere; that rule belongs to the upload service
 (``importing.withdraw``), which calls this policy for the permission part.
 """
@@ -116,6 +119,25 @@ def refusal(user: User, action: str, resource: str | Iterable[str] | None = None
     if action == "withdraw":
         return f"您是{own}的填报员，只能撤回{own}的上传；这次上传含{other}的数据。"
     return f"您的角色（{user.role_label}）不能{word}。"
+
+
+def sees_upload(user: User | None, *, uploader: str, uploader_region: str | None, status: str,
+                regions: Iterable[str], city: str | None) -> bool:
+    """Whether ``user`` may see an upload in the upload history: its file name, uploader and status.
+
+    The uploader always sees their own.  A refused attempt (``status == 'rejected'``) wrote no
+    figures, so it is nobody else's county's business: a county reporter sees it only when made by
+    a user of the same county (not when another county's reporter tried to upload this county's
+    sheet -- that would name the other county's user and files).  Otherwise an upload is seen by
+    whoever may read every region it touched (the region it was for, when it touched none)."""
+    if user is None:
+        return False
+    if uploader == user.username:
+        return True
+    regions = _regions_of(regions)
+    if status == "rejected" and user.role == "county":
+        return uploader_region is not None and uploader_region == user.region
+    return (bool(regions) or can(user, "edit_targets")) and allowed(user, "read", regions, city=city)
 
 
 def readable(user: User | None, regions: Iterable[str], *, city: str | None) -> list[str]:

@@ -51,6 +51,11 @@ ROLES = {
 }
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+# failed sign-ins one client address may make per window, whatever the names: checked before any
+# password hash is computed, so one address can neither lock many accounts nor make the server
+# compute many 64 MiB argon2 hashes (an office behind one address shares the budget)
+CLIENT_MAX_FAILURES = int(os.environ.get("JXTRACK_CLIENT_MAX_FAILURES", "20"))
+CLIENT_WINDOW_MINUTES = 15
 MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()
@@ -108,8 +113,14 @@ def add_user(store: Store, username: str, password: str, role: str, region: str 
                       region=region, display_name=display_name, email=email, actor=actor)
 
 
-def authenticate(store: Store, username: str, password: str, at: datetime | None = None) -> User:
+def authenticate(store: Store, username: str, password: str, at: datetime | None = None,
+                 client: str | None = None) -> User:
     """Check a password; count failures and lock the name for LOCK_MINUTES after MAX_FAILURES.
+
+    ``client`` is the address the attempt comes from (the web page gives it).  An address that
+    made CLIENT_MAX_FAILURES failed sign-ins within CLIENT_WINDOW_MINUTES is refused before
+    anything else is done: no password is hashed and no name's failures are counted, so one client
+    cannot lock every known account nor keep the server hashing.
 
     Nothing a caller sees may tell whether a name has an account: a name with no account gets the
     same message, the same lock-out (its failures are counted too, in ``login_failures``) and the
@@ -118,7 +129,13 @@ def authenticate(store: Store, username: str, password: str, at: datetime | None
     password checked out."""
     t = _when(at)
     name = username.strip()
-    with store.connect():   # one opening of the file and the same two reads for every name
+    client_hash = _digest(client) if client is not None else None
+    with store.connect():   # one opening of the file and the same reads for every name
+        if client_hash is not None:
+            client_fails, window_ends = signin.client_failures(store, client_hash)
+            if window_ends is not None and window_ends > t and client_fails >= CLIENT_MAX_FAILURES:
+                raise AuthError(f"本机登录失败次数过多，请于 {clock.show(window_ends, '%H:%M')} 后再试；"
+                                "如忘记密码，请联系管理员。")
         row = store.get_user(name) if name else None
         unknown_state = signin.unknown_name_failures(store, _digest(name))
     if row is not None:
@@ -130,6 +147,8 @@ def authenticate(store: Store, username: str, password: str, at: datetime | None
                         "请稍后再试或联系管理员。")
     # an unknown name is checked against a dummy hash so both take the same time
     if not _password_matches(row["password_hash"] if row is not None else _DUMMY, password) or row is None:
+        if client_hash is not None:
+            signin.add_client_failure(store, client_hash, t + timedelta(minutes=CLIENT_WINDOW_MINUTES), t)
         failures += 1
         lock = failures >= MAX_FAILURES
         new_failures, new_lock = (0, t + timedelta(minutes=LOCK_MINUTES)) if lock else (failures, locked_until)

@@ -15,11 +15,24 @@ import pandas as pd
 
 from . import auth, clock, lights, outputs, services, setup_db
 from .catalog import CatalogError
-from .store import Store, StoreBusyError, StoreError, audit_origin, log_folder
+from .store import (
+    Store,
+    StoreBusyError,
+    StoreDiskFullError,
+    StoreError,
+    StoreReadOnlyError,
+    StoreUnavailableError,
+    audit_origin,
+    fallback_log_folder,
+    log_folder,
+    private_folder,
+)
 
 EXIT_USER = 2
 EXIT_BUG = 70
-EXIT_BUSY = 75  # EX_TEMPFAIL: the database stayed busy; nothing was done, try again
+EXIT_BUSY = 75  # EX_TEMPFAIL: the database stayed busy or its connection was lost; nothing was done, try again
+EXIT_DISK_FULL = 74   # EX_IOERR: the disk holding the database is full; nothing was written
+EXIT_READ_ONLY = 77   # EX_NOPERM: the database folder cannot be written; nothing was written
 
 # operator events (store.log_event: database busy, an import not done) are written to jxtrack.log;
 # the terminal gets the Chinese message only, not also Python's fallback printing of the log line
@@ -127,9 +140,15 @@ def main(argv: list[str] | None = None) -> int:
             return run(args)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
-    except StoreBusyError as exc:
+    except (StoreBusyError, StoreUnavailableError) as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_BUSY
+    except StoreDiskFullError as exc:
+        print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
+        return EXIT_DISK_FULL
+    except StoreReadOnlyError as exc:
+        print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
+        return EXIT_READ_ONLY
     except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_USER
@@ -166,16 +185,20 @@ def _os_user() -> str:
 
 
 def _log_bug() -> Path:
-    path = log_folder() / "jxtrack-errors.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # tracebacks can quote data: owner only, like the database beside it
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
-            f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
-            f.write(traceback.format_exc())
-    except OSError:
-        pass
-    return path
+    """Write the traceback to ``jxtrack-errors.log`` (beside the database, or in the fallback
+    folder when that cannot be written); the file written."""
+    first = log_folder() / "jxtrack-errors.log"
+    for path in dict.fromkeys([first, fallback_log_folder() / "jxtrack-errors.log"]):
+        try:
+            private_folder(path.parent)
+            # tracebacks can quote data: owner only, like the database beside it
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as f:
+                f.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
+                f.write(traceback.format_exc())
+            return path
+        except OSError:
+            continue
+    return first
 
 
 def _store(must_exist: bool = True) -> Store:

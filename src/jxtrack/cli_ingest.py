@@ -189,6 +189,10 @@ def _report(res: importing.ImportResult, header: bool = True) -> None:
         if res.values.empty:
             where = "—"
         out.write(f"文件：{outputs.printable(res.file_name)}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
+        if res.explanation:  # how it was read, before anything is written
+            out.write("读取说明：\n")
+            for line in res.explanation:
+                out.write(f"  {outputs.printable(line)}\n")
         if not res.values.empty:
             out.write(f"地区：{where}　报告期：{importing.periods_covered(res.period)}　指标数：{len(res.values)}\n")
             if res.status != "rejected":

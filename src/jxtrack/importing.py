@@ -66,6 +66,12 @@ class ImportResult(ProblemsReport):
     status: str = "ok"
     upload_id: int | None = None        # the upload written (accepted or rejected), or the identical one
     identical: bool = False
+    explanation: list[str] = field(default_factory=list)   # how the file was read (ingest.Parsed)
+
+    @property
+    def reading(self) -> str:
+        """The explanation as stored with the upload and shown in its history: one line each."""
+        return "\n".join(self.explanation)
 
 
 def _resolve_args(store: Store, region: str | None, period: str | None) -> tuple[str | None, str | None]:
@@ -121,6 +127,8 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         format=parsed.format,
         layouts=parsed.layouts,
         status="rejected" if has_err else "needs_confirmation" if has_warn else "ok",
+        # a file the user may not import: not even how it was read (it names the region's cells)
+        explanation=[] if refused else parsed.explanation,
     )
 
 
@@ -170,7 +178,7 @@ def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
         res.upload_id = store.record_upload(
             con, kind=KIND, username=user.username, status="accepted", file_name=file_name,
             file_bytes=data, region=res.region, period=res.period, values=values,
-            problems=[p.to_dict() for p in res.problems])
+            problems=[p.to_dict() for p in res.problems], reading=res.reading or None)
         store.audit(con, user.username, "upload.accept", f"upload:{res.upload_id}", {
             "file_name": file_name, "file_hash": res.file_hash, "n_values": len(values),
             "regions": sorted(values["region"].unique()), "periods": sorted(values["period"].unique()),
@@ -199,7 +207,7 @@ def _record_rejection(store: Store, data: bytes, res: ImportResult, user: User) 
         res.upload_id = store.record_upload(
             con, kind=KIND, username=user.username, status="rejected", file_name=res.file_name,
             file_bytes=data, region=res.region, period=res.period,
-            problems=[p.to_dict() for p in res.problems], keep_bytes=keep)
+            problems=[p.to_dict() for p in res.problems], keep_bytes=keep, reading=res.reading or None)
         store.audit(con, user.username, "upload.reject", f"upload:{res.upload_id}", {
             "file_name": res.file_name, "file_hash": res.file_hash, "file_size": len(data),
             "bytes_kept": keep, "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})

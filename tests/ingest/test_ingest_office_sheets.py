@@ -163,3 +163,159 @@ def test_below_the_footer_a_date_is_no_figure_but_a_number_still_is(tmp_path, em
                                                         ["其他项目数", "个", 7]])
     res = preview_import(empty_store, path.read_bytes(), "x.xlsx", STAFF)
     assert [(p.code, p.cell, p.value) for p in res.problems] == [("unknown_name", "A10", "其他项目数")]
+
+
+# ---- 4. which column is the report (issue 16): the cumulative one, never a guess ---------------------
+STATS_HEADER = ["指标名称", "计量单位", "本月", "1-10月累计", "去年同期累计", "同比增长(%)"]
+STATS_ROWS = [   # 本月, 1-10月累计, 去年同期累计, 同比: only the 1-10月累计 column is the report
+    ["数字化改造项目数", "个", 23, 212, 190, 11.6],
+    ["绿色化改造项目数", "个", 4, 40, 35, 14.3],
+    ["直接拉动技改投资", "亿元", 7.37, 68.5, 60.1, 14.0],
+    ["规上工业用地面积", "亩", 3387, 31500, 30800, 2.3],
+]
+STATS_FIGURES = {"digital_projects": 212.0, "green_projects": 40.0, "tech_investment": 68.5,
+                 "industrial_land": 31500.0}
+
+
+def _stats_sheet(tmp_path, header=STATS_HEADER, rows=STATS_ROWS, sheet="2025年10月",
+                 top=(["海宁市“两化”改造主要指标"], ["填报单位：海宁市经信局", None, "报告期：2025年10月"])):
+    """The statistics bureau's usual columns, as the issue found them."""
+    return mf.office_xlsx(tmp_path / "stats.xlsx", rows, top=[list(r) for r in top], sheet=sheet,
+                          header=header)
+
+
+def test_statistics_bureau_sheet_imports_the_cumulative_column(tmp_path, empty_store):
+    res = _accept(empty_store, _stats_sheet(tmp_path), HAINING_USER)
+    assert (res.region, res.period) == (HAINING, "2025-10")
+    assert _stored(empty_store, "2025-10") == STATS_FIGURES        # not 23 / 7.37 / 3387 (本月)
+    assert set(res.values["cell"]) == {"D4", "D5", "D6", "D7"}
+    reading = res.reading
+    assert "第3行为表头" in reading and "指标名称在A列" in reading
+    assert "D列「1-10月累计」作为报告期累计数" in reading
+    assert "C列「本月」（单月数）" in reading and "E列「去年同期累计」（去年同期数）" in reading
+    assert "F列「同比增长(%)」（增长率）" in reading and "未取用" in reading
+    assert "单位取自B列「计量单位」" in reading
+    assert "地区：海宁市（见2025年10月!A2）" in reading and "报告期：2025年1–10月（见2025年10月!C2）" in reading
+    # stored with the upload and listed in the history
+    assert empty_store.get_upload(res.upload_id)["reading"] == reading
+    up = empty_store.uploads()
+    assert up.loc[up["upload_id"] == res.upload_id, "reading"].iloc[0] == reading
+
+
+@pytest.mark.parametrize("header", [
+    ["指标名称", "计量单位", "本月", "去年同期", "同比增长(%)"],
+    ["指标名称", "计量单位", "当月", "上年同期"],
+    ["指标名称", "单位", "10月"],
+])
+def test_a_sheet_with_only_the_single_month_is_refused(header, tmp_path, empty_store):
+    rows = [r[:len(header)] for r in STATS_ROWS]
+    res = commit_import(empty_store, _stats_sheet(tmp_path, header, rows).read_bytes(), "m.xlsx", HAINING_USER)
+    assert res.status == "rejected" and [p.code for p in res.problems] == ["value_column_single_month"]
+    p = res.problems[0]
+    assert (p.sheet, p.cell, p.value) == ("2025年10月", "C3", header[2])
+    assert f"C列「{header[2]}」" in p.message and "累计" in p.message and "请" in p.message
+    assert empty_store.observations().empty
+
+
+@pytest.mark.parametrize("header, cells", [
+    (["指标名称", "单位", "1-10月累计", "本年累计"], "C3"),            # two cumulative columns
+    (["指标名称", "单位", "本月", "数值"], "C3"),                      # a month beside a plain figure
+    (["指标名称", "单位", "数值", "填报数"], "C3"),                    # two plain figures
+])
+def test_two_columns_that_could_be_the_report_are_refused(header, cells, tmp_path, empty_store):
+    rows = [[n, u, a, b] for n, u, a, b, *_ in STATS_ROWS]
+    res = preview_import(empty_store, _stats_sheet(tmp_path, header, rows).read_bytes(), "a.xlsx", HAINING_USER)
+    assert [p.code for p in res.problems] == ["value_column_ambiguous"] and res.values.empty
+    p = res.problems[0]
+    assert p.cell == cells and f"C列「{header[2]}」" in p.message and f"D列「{header[3]}」" in p.message
+
+
+def test_our_plain_value_column_stays_the_report(fx, empty_store):
+    """本期累计 / 数值 / the template's 本期累计数（请填写）: read as before, and said so."""
+    res = preview_import(empty_store, fx["good_csv"].read_bytes(), "g.csv", STAFF)
+    assert res.ok and len(res.values) == 3
+    assert "E列「数值」作为各期的累计数" in res.reading and "每行一个数" in res.reading
+    res = preview_import(empty_store, fx["good_xlsx"].read_bytes(), "g.xlsx", STAFF)
+    assert "C列「1-9月累计」作为报告期累计数" in res.reading and "D列" not in res.reading
+
+
+def test_header_months_that_disagree_with_the_period_are_said(tmp_path, empty_store):
+    """'1-9月累计' under 报告期 2025年10月 (last month's sheet copied): like a stale sheet name, the
+    header's months are the weaker statement; the preview says so before anything is written."""
+    rows = [r[:4] for r in STATS_ROWS]
+    path = _stats_sheet(tmp_path, ["指标名称", "单位", "本月", "1-9月累计"], rows)
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", HAINING_USER)
+    assert res.period == "2025-10" and res.problems == []
+    assert "注意：数值列表头D3「1-9月累计」写的是1–9月，与报告期“2025年1–10月”不一致" in res.reading
+
+
+def test_the_period_only_in_the_value_header(tmp_path, empty_store):
+    rows = [r[:4] for r in STATS_ROWS]
+    path = _stats_sheet(tmp_path, ["指标名称", "单位", "本月", "2025年1-10月累计"], rows, sheet="Sheet1",
+                        top=[["海宁市“两化”改造主要指标"], ["填报单位：海宁市经信局"]])
+    res = _accept(empty_store, path, HAINING_USER)
+    assert res.period == "2025-10" and _stored(empty_store, "2025-10") == STATS_FIGURES
+    assert "报告期：2025年1–10月（见Sheet1!D3）" in res.reading
+
+
+def test_a_unit_line_above_the_table(tmp_path, empty_store):
+    """'单位：万元' above a table without a unit column: amounts are in 万元 (58 300 万元 = 5.83 亿元);
+    counts are counts.  The conversion is said."""
+    path = mf.office_xlsx(tmp_path / "u.xlsx", [["数字化改造项目数", 212], ["直接拉动技改投资", 58300]],
+                          top=[[mf.HAINING_TITLE], ["填报单位：海宁市经信局", None, "单位：万元"]],
+                          header=("指标名称", "1-10月累计"))
+    res = _accept(empty_store, path, HAINING_USER)
+    assert _stored(empty_store, "2025-10") == {"digital_projects": 212.0, "tech_investment": 5.83}
+    assert "表头上方C2「单位：万元」" in res.reading
+    assert "单位换算：万元 → 亿元，1项（Sheet1!B5）" in res.reading
+
+
+def test_a_bracketed_qualifier_and_unit_in_a_measure_name(tmp_path, empty_store):
+    path = mf.office_xlsx(tmp_path / "q.xlsx", [["直接拉动技改投资（全口径，万元）", None, 58300, None],
+                                                ["数字化改造项目数", "个", 212, None]])
+    res = preview_import(empty_store, path.read_bytes(), "q.xlsx", HAINING_USER)
+    # the unit is read (万元), the qualifier stays part of the name: not a known measure, so refused
+    assert [(p.code, p.cell, p.value) for p in res.problems] == [
+        ("unknown_name", "A4", "直接拉动技改投资（全口径，万元）")]
+
+
+def test_long_layout_with_only_a_month_column_is_refused(tmp_path, empty_store):
+    path = tmp_path / "l.csv"
+    path.write_text("地区,报告期,指标名称,单位,本月\n海宁市,2025-10,数字化改造项目数,个,23\n", encoding="utf-8")
+    res = preview_import(empty_store, path.read_bytes(), "l.csv", STAFF)
+    assert [(p.code, p.cell) for p in res.problems] == [("value_column_single_month", "E1")]
+
+
+def test_summary_with_month_and_cumulative_under_one_measure(tmp_path, empty_store):
+    """Counties as rows, '数字化改造项目(个)' merged over 本月 | 1-6月累计: the cumulative is taken."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "分县"
+    ws.append(["2025年1-6月各县（市、区）数字化改造推进情况"])
+    ws.append(["地区", "数字化改造项目(个)", None, "绿色化改造项目数"])
+    ws.append([None, "本月", "1-6月累计", None])
+    ws.append(["南湖区", 9, 70, 12])
+    ws.append(["嘉善县", 11, 88, 15])
+    ws.merge_cells("B2:C2")
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("D2:D3")
+    path = tmp_path / "s.xlsx"
+    wb.save(path)
+    res = preview_import(empty_store, path.read_bytes(), "s.xlsx", STAFF)
+    assert res.ok, [p.line() for p in res.problems]
+    f = {(r.region, r.measure): r.value for r in res.values.itertuples()}
+    assert f == {("330402", "digital_projects"): 70, ("330421", "digital_projects"): 88,
+                 ("330402", "green_projects"): 12, ("330421", "green_projects"): 15}
+    assert "B列「数字化改造项目(个) 本月」未取用" in res.reading
+
+
+def test_dry_run_says_how_the_file_was_read(tmp_path, empty_store, capsys):
+    from jxtrack import cli
+
+    assert cli.main(["import", str(_stats_sheet(tmp_path)), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "读取说明：" in out and "D列「1-10月累计」作为报告期累计数" in out and "C列「本月」（单月数）" in out
+    assert out.index("读取说明：") < out.index("试运行")
+    assert empty_store.observations().empty and empty_store.uploads().empty

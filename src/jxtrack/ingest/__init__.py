@@ -31,6 +31,9 @@ class Parsed:
     format: str | None = None                   # xlsx | xls | csv
     layouts: list[str] = field(default_factory=list)
     template_version: str | None = None
+    # how the file was read, for people: which sheet, which header row, which column each figure
+    # came from and why, the region and period and where they were found, unit conversions
+    explanation: list[str] = field(default_factory=list)
 
 
 _matchers: dict[int, tuple[Catalog, Matcher]] = {}
@@ -70,7 +73,10 @@ def _parse(data: bytes, m: Matcher, region: str | None, period: str | None) -> P
     res = validate.resolve(results, m, region=region, period=period, meta=meta,
                            meta_sheet=reader.META_SHEET)
     parsed = Parsed(res.values, res.problems, wb.format, res.layouts,
-                    meta.get("template_version", (None,))[0])
+                    meta.get("template_version", (None,))[0], res.explanation)
+    hidden = [s.name for s in wb.sheets if s.hidden and s.name != reader.META_SHEET]
+    if hidden:
+        parsed.explanation.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}未读取。")
     if not res.layouts or (res.values.empty and not any(p.severity == ERROR for p in res.problems)):
         parsed.problems.append(problem(
             "no_data", "文件中没有找到可识别的指标数据。请使用下载的模板填报，或确认表中有“指标名称”列"

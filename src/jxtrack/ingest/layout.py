@@ -21,6 +21,7 @@ from typing import Any
 
 from metrics.periods import format_period, period_year
 
+from . import header as hd
 from . import normalise as nz
 from .normalise import Matcher, a1
 from .problems import Problem, problem
@@ -56,6 +57,7 @@ class RawValue:
     percent_cell: bool = False
     formula_without_value: bool = False
     placeholder: bool = False           # '无', '—', 'N/A' …: no figure given (validate decides)
+    sheet_unit: bool = False            # the unit is the '单位：万元' line above the table
 
 
 @dataclass
@@ -76,6 +78,9 @@ class SheetResult:
     problems: list[Problem] = field(default_factory=list)
     regions: dict[str, str] = field(default_factory=dict)   # region code -> cell where stated
     periods: dict[str, str] = field(default_factory=dict)   # period -> cell where stated
+    explanation: list[str] = field(default_factory=list)    # how the sheet was read, for people
+    header_span: tuple[int | None, int, str, str] | None = None  # (year, last month, cell, text) of
+    #                                                         the value column's header ('1-10月累计')
 
 
 def _filled(sheet: Sheet) -> list[list[Any]]:
@@ -165,6 +170,8 @@ def _header_rows(grid, key_col: int, first_data: int, rx: re.Pattern) -> list[in
         filled = [c for c, v in enumerate(grid[r]) if v is not None and str(v).strip()]
         if filled == [key_col] or not filled:
             continue  # a section row such as '一、项目与投资'
+        if r > top and any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in grid[r]):
+            break     # a figure: the first data row (its name unknown to the catalog), not a header
         out.append(r)
     return out
 
@@ -188,31 +195,45 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
     headers = _column_headers(grid, hdr_rows)
     start = hdr_rows[0] if hdr_rows else first
     unit_col = note_col = code_col = None
-    candidates = []
-    for c, h in sorted(headers.items()):
-        k = nz.squash(h)
-        if c == nc:
-            continue
-        if _CODE_HEADER.search(k):
+    read = {c: hd.read_header(h, m.unit_keys.__contains__) for c, h in headers.items() if c != nc}
+    for c, h in sorted(read.items()):
+        if h.role == "code":
             code_col = c if code_col is None else code_col
-        elif _UNIT_HEADER.search(k) and "填报单位" not in k:
+        elif h.role == "unit" and "填报单位" not in h.text:
             unit_col = c if unit_col is None else unit_col
-        elif _NOTE_HEADER.search(k):
+        elif h.role == "note":
             note_col = c if note_col is None else note_col
-        elif not _SKIP_HEADER.search(k):
-            candidates.append(c)
-    data_rows = range(first, len(rows))
+    data_rows = range(hdr_rows[-1] + 1 if hdr_rows else first, len(rows))
     filled_cols = {c for r in data_rows for c, v in enumerate(rows[r]) if v is not None}
-    if not hdr_rows:  # no header at all: any column right of the names that holds figures
-        candidates = sorted(c for c in filled_cols if c > nc)
-    candidates = [c for c in candidates if c in filled_cols or (headers.get(c) and _VALUE_HEADER.search(nz.squash(headers[c])))]
-    preferred = [c for c in candidates if headers.get(c) and _VALUE_HEADER.search(nz.squash(headers[c]))]
-    value_col = (preferred or candidates or [None])[0]
-    if value_col is None:
+    filled_cols |= {c for r, c in sheet.formulas_without_value if r >= first}
+    numeric_cols = {c for r in data_rows for c, v in enumerate(rows[r])
+                    if v is not None and nz.parse_number(v) is not None}
+    chosen = _choose_value_column(sheet, res, read, hdr_rows, nc, filled_cols, numeric_cols,
+                                  {code_col, unit_col, note_col})
+    if chosen is None:
         return start, len(rows)
-    header_unit = None
-    if value_col in headers:
-        _, header_unit = m.split_name(headers[value_col].split(" ")[-1])
+    value_col, why = chosen
+    sheet_unit = None
+    for r in range(0, start):
+        for c, v in enumerate(grid[r]):
+            u = hd.unit_line(v, m.unit_keys.__contains__)
+            if u:
+                sheet_unit = sheet_unit or (u, a1(r, c), nz.cell_text(v))
+    hdr_txt = f"第{hdr_rows[0] + 1}" + (f"–{hdr_rows[-1] + 1}" if len(hdr_rows) > 1 else "") + "行为表头，" \
+        if hdr_rows else "没有表头行，"
+    res.explanation.append(f"工作表“{sheet.name}”：{hdr_txt}指标名称在{nz.col_letter(nc)}列；{why}"
+                           + (f"；单位取自{nz.col_letter(unit_col)}列「{headers[unit_col]}」" if unit_col is not None else "")
+                           + (f"；表头上方{sheet_unit[1]}「{sheet_unit[2]}」：未写单位的同类指标按{sheet_unit[0]}计"
+                              if sheet_unit else "") + "。")
+    vh = read.get(value_col)
+    if vh is not None and vh.months and vh.role == "cumulative":
+        res.header_span = (vh.year, vh.months[1], a1(hdr_rows[-1], value_col), vh.text)
+    if vh is not None and vh.ambiguous_unit:
+        res.problems.append(problem(
+            "unknown_unit", f"数值列的表头「{vh.text}」同时写了{'、'.join(vh.units)}几个单位，无法确定数字按哪个单位填写。"
+            "请在表头只写一个单位（或在“单位”列逐行写明）。", sheet.name, a1(hdr_rows[-1], value_col), vh.text))
+        return start, len(rows)
+    header_unit = vh.unit if vh is not None else None
     end = len(rows)
     for r in data_rows:
         row = rows[r]
@@ -246,13 +267,15 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
                 "（或请市工作专班在目录中增加别名）。",
                 sheet.name, a1(r, nc), nz.cell_text(name)))
             continue
-        unit_text, unit_cell = None, None
+        unit_text, unit_cell, sheet_wide = None, None, False
         if unit_col is not None and unit_col < len(row) and nz.cell_text(row[unit_col]):
             unit_text, unit_cell = nz.cell_text(row[unit_col]), a1(r, unit_col)
         elif unit_in_name:
             unit_text, unit_cell = unit_in_name, a1(r, nc)
         elif header_unit:
             unit_text, unit_cell = header_unit, a1(hdr_rows[-1], value_col)
+        elif sheet_unit:
+            unit_text, unit_cell, sheet_wide = sheet_unit[0], sheet_unit[1], True
         note = None
         if note_col is not None and note_col < len(row) and nz.cell_text(row[note_col]):
             note = nz.cell_text(row[note_col])
@@ -261,8 +284,76 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         res.values.append(RawValue(
             sheet.name, a1(r, value_col), code, raw, unit_text=unit_text, unit_cell=unit_cell,
             note=note, percent_cell=pos in sheet.percent_cells, formula_without_value=formula_nv,
-            placeholder=nz.is_placeholder(raw)))
+            placeholder=nz.is_placeholder(raw), sheet_unit=sheet_wide))
     return start, end
+
+
+def _choose_value_column(sheet: Sheet, res: SheetResult, read: dict[int, hd.Header], hdr_rows: list[int],
+                         nc: int, filled: set[int], numeric: set[int], keys: set[int | None]):
+    """The column that holds the report, and why; None (with a problem when the sheet offers
+    figures) when there is none or it cannot be told.
+
+    The report is the figure from January to the report month: a column whose header says so
+    (1-N月累计, 本年累计, 累计, 1～N月) is taken; else a plain figure column (数值, 本期, 填报数 …:
+    our template's and history exports'); else, under no header at all or an unlabelled one, the
+    only column right of the names that holds numbers.  A single-month column (本月, 当月, N月)
+    is never taken for the report, and two columns that could each be it are never chosen between:
+    the sheet is refused naming them."""
+    def col(c: int) -> str:
+        return f"{nz.col_letter(c)}列「{read[c].text}」" if c in read else f"{nz.col_letter(c)}列"
+
+    hdr_row = hdr_rows[-1] if hdr_rows else None
+    offered = [c for c in sorted(read) if c in filled and c not in keys and read[c].role in hd.FIGURE_ROLES]
+    by_role: dict[str | None, list[int]] = {}
+    for c in offered:
+        by_role.setdefault(read[c].role, []).append(c)
+    unlabelled = [c for c in sorted(numeric) if c > nc and c not in keys and c not in offered
+                  and (c not in read or read[c].role is None)]
+    cum, plain, month = by_role.get("cumulative", []), by_role.get("value", []), by_role.get("month", [])
+
+    def unused(taken: int) -> str:
+        rest = [c for c in offered if c != taken]
+        if not rest:
+            return ""
+        return "；" + "、".join(f"{col(c)}（{hd.ROLE_WORDS[read[c].role]}）" for c in rest) + "未取用"
+
+    def ambiguous(cands: list[int], what: str):
+        res.problems.append(problem(
+            "value_column_ambiguous",
+            f"表中有{len(cands)}列都可能是本期填报的累计数：{'、'.join(col(c) for c in cands)}，{what}，"
+            "无法确定应取哪一列（不会猜测）。请只保留“1-N月累计”一列数字，或把其他列的表头写明口径"
+            "（如“本月”“去年同期”“目标”）后重新上传。",
+            sheet.name, a1(hdr_row, cands[0]) if hdr_row is not None else None,
+            "、".join(read[c].text if c in read else nz.col_letter(c) for c in cands)))
+        return None
+
+    if len(cum) == 1:
+        return cum[0], f"{col(cum[0])}作为报告期累计数（表头标明累计）{unused(cum[0])}"
+    if len(cum) > 1:
+        return ambiguous(cum, "表头都标明累计")
+    if month and (plain or unlabelled):
+        return ambiguous(month + plain + unlabelled, "其中既有本月数也有未标明口径的数")
+    if month:
+        others = [c for c in offered if c not in month]
+        res.problems.append(problem(
+            "value_column_single_month",
+            f"表中只有本月（单月）数：{'、'.join(col(c) for c in month)}，没有当年1月至本月的累计数"
+            + (f"（{'、'.join(col(c) for c in others)}也不是本期累计数）" if others else "")
+            + "。本系统按累计数填报，不会把单月数当作累计数。请增加“1-N月累计”列（或使用下载的模板）"
+            "后重新上传。",
+            sheet.name, a1(hdr_row, month[0]) if hdr_row is not None else None,
+            "、".join(read[c].text for c in month)))
+        return None
+    if len(plain) == 1:
+        return plain[0], f"{col(plain[0])}作为报告期累计数（填报数值列，按当年1月至本月的累计数读取）{unused(plain[0])}"
+    if len(plain) > 1:
+        return ambiguous(plain, "表头都没有写明是累计数还是本月数")
+    if len(unlabelled) == 1 and not offered:
+        c = unlabelled[0]
+        return c, f"{col(c)}作为报告期累计数（指标名称右侧唯一填有数字的列）"
+    if len(unlabelled) > 1 and not offered:
+        return ambiguous(unlabelled, "表头都没有写明口径")
+    return None
 
 
 # ---- regions as rows -----------------------------------------------------------------------------
@@ -301,6 +392,33 @@ def _extract_regions_as_rows(sheet: Sheet, grid, rc: int, first: int, m: Matcher
         if len(cands) == 1:
             _, unit = m.split_name(h.split(" ")[-1])
             cols[c] = (cands.pop(), unit)
+    # a measure under two columns ('数字化改造项目' over 本月 | 1-6月累计): the report is the
+    # cumulative one; columns that hold another span are not the report; two reports: refused
+    by_measure: dict[str, list[int]] = {}
+    for c, (code, _) in sorted(cols.items()):
+        by_measure.setdefault(code, []).append(c)
+    skipped: list[str] = []
+    for code, cs in by_measure.items():
+        if len(cs) < 2:
+            continue
+        roles = {c: hd.read_header(headers[c], m.unit_keys.__contains__).role for c in cs}
+        cum = [c for c in cs if roles[c] == "cumulative"]
+        keep = cum if cum else [c for c in cs if roles[c] not in hd.FIGURE_ROLES or roles[c] == "value"]
+        for c in cs:
+            if c not in keep[:1] or len(keep) != 1:
+                skipped.append(f"{nz.col_letter(c)}列「{headers[c]}」")
+                del cols[c]
+        months = [c for c in cs if roles[c] == "month"]
+        if len(keep) > 1 or (not keep and months):
+            res.problems.append(problem(
+                "value_column_ambiguous" if keep else "value_column_single_month",
+                f"“{m.measure_info[code]['name']}”有{len(cs)}列：{'、'.join(f'{nz.col_letter(c)}列「{headers[c]}」' for c in cs)}，"
+                "无法确定哪一列是当年1月至本月的累计数（不会猜测）。请只保留累计数一列，或在表头写明“累计”后重新上传。",
+                sheet.name, a1(hdr_cell_row, cs[0]), headers[cs[0]]))
+    res.explanation.append(
+        f"工作表“{sheet.name}”：各区县为行（地区在{nz.col_letter(rc)}列），指标为列："
+        + "、".join(f"{nz.col_letter(c)}列「{headers.get(c, '')}」" for c in sorted(cols))
+        + "作为报告期累计数" + (f"；{'、'.join(skipped)}未取用" if skipped else "") + "。")
     for c, h in unmatched.items():
         if c in cols:
             continue
@@ -359,6 +477,7 @@ def _rate_parts(m: Matcher, rate_code: str) -> set[str]:
 def _find_long_header(grid, m: Matcher):
     for r, row in enumerate(grid[:MAX_HEADER_SCAN]):
         roles: dict[str, int] = {}
+        figures: dict[str, list[int]] = {}
         for c, v in enumerate(row):
             k = nz.squash(_text(v))
             if not k or len(k) > 12:
@@ -375,9 +494,15 @@ def _find_long_header(grid, m: Matcher):
                 roles["unit"] = c
             elif "note" not in roles and _NOTE_HEADER.search(k):
                 roles["note"] = c
-            elif "value" not in roles and _VALUE_HEADER.search(k) and not _SKIP_HEADER.search(k):
-                roles["value"] = c
-        if {"region", "period", "value"} <= roles.keys() and ("measure" in roles or "code" in roles):
+            else:
+                role = hd.read_header(v, m.unit_keys.__contains__).role
+                if role in ("cumulative", "value", "month"):
+                    figures.setdefault(role, []).append(c)
+        if {"region", "period"} <= roles.keys() and figures and ("measure" in roles or "code" in roles):
+            cum, plain, month = figures.get("cumulative", []), figures.get("value", []), figures.get("month", [])
+            pick = cum if cum else [] if month else plain
+            roles["value"] = pick[0] if len(pick) == 1 else None
+            roles["_figures"] = [*cum, *plain, *month]  # type: ignore[assignment]
             return r, roles
     return None
 
@@ -387,6 +512,30 @@ def _extract_long(sheet: Sheet, grid, found, m: Matcher, res: SheetResult) -> No
     rows = sheet.rows
     get = roles.get
     vc = roles["value"]
+    figs = roles.pop("_figures")
+    heads = {c: nz.cell_text(grid[hr][c]) for c in figs}
+    where = "、".join(f"{w}在{nz.col_letter(roles[k])}列" for k, w in (
+        ("region", "地区"), ("period", "报告期"), ("measure", "指标"), ("code", "指标编码"), ("unit", "单位"))
+        if k in roles)
+    if vc is None:
+        month = [c for c in figs if hd.read_header(heads[c], m.unit_keys.__contains__).role == "month"]
+        listed = "、".join(f"{nz.col_letter(c)}列「{heads[c]}」" for c in figs)
+        if month and len(month) == len(figs):
+            res.problems.append(problem(
+                "value_column_single_month", f"表中只有本月（单月）数：{listed}，没有当年1月至本月的累计数。"
+                "本系统按累计数填报，不会把单月数当作累计数。请改为“1-N月累计”数后重新上传。",
+                sheet.name, a1(hr, figs[0]), "、".join(heads[c] for c in figs)))
+        else:
+            res.problems.append(problem(
+                "value_column_ambiguous", f"表中有{len(figs)}列数字：{listed}，无法确定哪一列是本期的累计数"
+                "（不会猜测）。请只保留累计数一列，或把其他列的表头写明口径（如“本月”“去年同期”）后重新上传。",
+                sheet.name, a1(hr, figs[0]), "、".join(heads[c] for c in figs)))
+        return
+    rest = [c for c in figs if c != vc]
+    res.explanation.append(
+        f"工作表“{sheet.name}”：第{hr + 1}行为表头，每行一个数（{where}）；{nz.col_letter(vc)}列「{heads[vc]}」"
+        "作为各期的累计数" + (f"；{'、'.join(f'{nz.col_letter(c)}列「{heads[c]}」' for c in rest)}未取用" if rest else "")
+        + "。")
     for r in range(hr + 1, len(rows)):
         row = rows[r]
         if not any(v is not None for v in row):

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..subsidy_rules import RuleBook
 from . import credit_code, reader
+from . import header as hd
 from . import normalise as nz
 from .layout import MAX_HEADER_SCAN, _filled
 from .normalise import Matcher, a1
@@ -55,6 +56,9 @@ TEMPLATE_UNITS = {"total_investment": "万元", "productive_investment": "万元
 # CO₂ and water are masses in 吨 / 万吨; units.csv's 万吨 is an alias of 万吨标煤 (energy), so these two
 # fields convert by this table of their own
 MASS_UNITS = {"吨": 1.0, "万吨": 10000.0}
+# what the header grammar takes for a unit in a ledger's header: the catalog's units (units.csv and
+# its aliases) and the masses above; the catalog's are added per matcher (see _parse)
+_UNIT_KEYS = frozenset(hd.COMMON_UNITS | set(MASS_UNITS))
 GRADE_WORDS = {"a": "A", "b": "B", "c": "C", "d": "D"}
 UNRATED_WORDS = {"未参评", "暂不参评", "暂不参与", "未参加", "不参评", "无", "未评价"}
 YES = {"是", "y", "yes", "√", "✓", "1", "true", "有"}
@@ -87,25 +91,27 @@ def _label_keys() -> dict[str, str]:
 _LABELS = _label_keys()
 
 
-def header_field(text: object) -> tuple[str | None, str | None]:
-    """(field, unit text in brackets or None) for a header cell."""
+def header_field(text: object, is_unit=None) -> tuple[str | None, str | None]:
+    """(field, unit text or None) for a header cell, read by the one header grammar
+    (ingest.header): ``生产性投入（不含土建，万元）``, ``生产性投入（不含土建）（万元）`` and
+    ``生产性投入/万元`` are all the productive investment in 万元.  Two units in one header
+    (``（万元/亿元）``) give them joined with '、', which no unit is: refused, never guessed."""
     if not isinstance(text, str) or not text.strip():
         return None, None
-    k = nz.squash(text)
-    brackets = _BRACKETS.findall(k)
-    key = _BRACKETS.sub("", k).rstrip(":：*")
+    h = hd.read_header(text, is_unit or _UNIT_KEYS.__contains__)
+    key = _BRACKETS.sub("", h.name).rstrip(":：*")
     key = re.sub(r"^(?:是否)", "", key) if key not in _LABELS else key
-    unit = brackets[-1] if brackets else None
+    unit = h.unit or ("、".join(h.units) if h.units else None)
     return _LABELS.get(key), unit
 
 
-def _find_header(grid: list[list[Any]]) -> tuple[int, dict[int, tuple[str, str | None]]] | None:
+def _find_header(grid: list[list[Any]], is_unit=None) -> tuple[int, dict[int, tuple[str, str | None]]] | None:
     """The header row (the last of a multi-row header) and column -> (field, unit text)."""
     best = None
     for r, row in enumerate(grid[:MAX_HEADER_SCAN]):
         cols: dict[int, tuple[str, str | None]] = {}
         for c, v in enumerate(row):
-            f, unit = header_field(v)
+            f, unit = header_field(v, is_unit)
             if f and f not in {x for x, _ in cols.values()}:
                 cols[c] = (f, unit)
         fields = {f for f, _ in cols.values()}
@@ -162,6 +168,7 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
         return ParsedLedger(empty, [exc.problem])
     probs: list[Problem] = []
     rows: list[dict] = []
+    is_unit = (m.unit_keys | _UNIT_KEYS).__contains__
     type_keys = {nz.squash(t): t for t in book.project_types["type"]}
     honour_keys = {nz.squash(h): h for h in book.honours}
     found_any = False
@@ -171,11 +178,15 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
         # only the header can be merged across cells: fill the top rows, not the whole sheet
         top = reader.Sheet(sheet.name, sheet.rows[:MAX_HEADER_SCAN], merged=sheet.merged)
         grid = _filled(top)
-        hdr = _find_header(grid)
+        hdr = _find_header(grid, is_unit)
         if hdr is None:
             continue
         found_any = True
         hr, cols = hdr
+        # '单位：万元' above the table: the amounts without a unit of their own are in it
+        line = next((u for row in grid[:hr] for u in (hd.unit_line(v, is_unit) for v in row) if u), None)
+        if line and m.unit_dim.get(m.units.get(nz.squash(line), "")) == "money":
+            cols = {c: (f, unit if unit or FIELDS[f][2] != "money" else line) for c, (f, unit) in cols.items()}
         ctx = _Ctx(m, book, sheet.name, probs, type_keys, honour_keys,
                    {f: nz.col_letter(c) for c, (f, _) in cols.items()})
         fields = {f for f, _ in cols.values()}

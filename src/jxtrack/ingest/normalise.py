@@ -25,6 +25,7 @@ _PREFIX_RE = re.compile(
     r"\(?\d{1,2}\)[、.]?|\d{1,2}[、.](?!\d)|[①-⑳]|[-—·•*]|含[:：])+"
 )
 _BRACKET_RE = re.compile(r"\(([^()]*)\)$")
+_UNIT_SEP_RE = re.compile(r"[,，、;；]")
 _SECTION_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+部分)")
 # What offices write in a figure cell for "no figure", in comparison form (squash: NFKC, so '－'
 # is '-', '／' is '/', '…' is '...', 'Ｎ／Ａ' is 'n/a').  Not "#N/A": that is a failed formula.
@@ -235,6 +236,7 @@ class Matcher:
     measure_info: dict[str, dict] = field(default_factory=dict)  # code -> measures.csv row
     region_info: dict[str, dict] = field(default_factory=dict)
     region_search: list[tuple[str, str]] = field(default_factory=list)  # (text, code), longest first
+    unit_keys: frozenset = frozenset()                           # unit keys, for the header grammar
     _measure_cache: dict = field(default_factory=dict, repr=False)
     _region_cache: dict = field(default_factory=dict, repr=False)
 
@@ -248,6 +250,7 @@ class Matcher:
         al = catalog.aliases
         for row in al[al["kind"] == "unit"].itertuples():
             m.units.setdefault(squash(row.alias), row.code)
+        m.unit_keys = frozenset(m.units)
         exact: dict[str, str] = {}
         variants: dict[str, set[str]] = {}
         for row in catalog.measures.to_dict("records"):
@@ -290,6 +293,12 @@ class Matcher:
         if bm and (self.unit(bm.group(1)) or bm.group(1) in ("%", "％")):
             unit = bm.group(1)
             k = k[: bm.start()]
+        elif bm:
+            # the unit in the same bracket after a qualifier: '…(不含土建,万元)' -> '…(不含土建)', 万元
+            parts = _UNIT_SEP_RE.split(bm.group(1))
+            if len(parts) > 1 and self.unit(parts[-1]) and parts[0]:
+                unit = parts[-1]
+                k = f"{k[: bm.start()]}({bm.group(1)[: -len(parts[-1]) - 1]})"
         return k.rstrip(":："), unit
 
     def measure(self, text: str) -> tuple[str | None, str | None]:

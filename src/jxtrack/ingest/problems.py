@@ -45,6 +45,9 @@ CODES: dict[str, str] = {
     "formula_no_value": ERROR,
     "sum_mismatch": ERROR,
     "measure_not_for_region": ERROR,
+    # which column is the report (ingest.header: the cumulative one, never a guess)
+    "value_column_single_month": ERROR,
+    "value_column_ambiguous": ERROR,
     # the project ledger (项目库, jxtrack.ingest.ledger)
     "missing_column": ERROR,
     "missing_value": ERROR,

@@ -20,11 +20,11 @@ Rules (each problem code is listed in problems.CODES):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from metrics.periods import label_ytd, period_year
+from metrics.periods import format_period, label_ytd, period_month, period_year
 
 from . import normalise as nz
 from .layout import RawValue, SheetResult
@@ -41,6 +41,7 @@ class Resolved:
     values: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     layouts: list[str] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)    # how the file was read, for people
 
 
 def _region_name(m: Matcher, code: str | None) -> str:
@@ -81,6 +82,23 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
             stated_p = {k: f"{res.sheet}!{v}" for k, v in stated_p.items()}
         sheet_region = _agree(probs, m, res, "region", region, stated_r)
         sheet_period = _agree(probs, m, res, "period", period, stated_p)
+        if sheet_period is None and period is None and not stated_p and res.header_span:
+            y, mo, cell, _ = res.header_span
+            if y is not None:  # '2025年1-10月累计': the period only in the value column's header
+                sheet_period, stated_p = format_period(y, mo), {format_period(y, mo): f"{res.sheet}!{cell}"}
+        out.explanation.extend(res.explanation)
+        if sheet_period is not None and res.header_span:
+            # the header's span is a weak statement, like the sheet's name: a sheet copied from
+            # last month keeps '1-9月累计' under a new title; the stronger statement is read, and
+            # the disagreement is said where the reader looks before confirming
+            y, mo, cell, text = res.header_span
+            if period_month(sheet_period) != mo or (y is not None and y != period_year(sheet_period)):
+                out.explanation.append(
+                    f"注意：数值列表头{cell}「{text}」写的是{f'{y}年' if y else ''}1–{mo}月，与报告期"
+                    f"“{label_ytd(sheet_period)}”不一致；已按报告期读取，请核对这一列是否为本期的累计数。")
+        if res.values:
+            out.explanation.append(_said(m, res, "region", region, stated_r, sheet_region)
+                                   + "；" + _said(m, res, "period", period, stated_p, sheet_period) + "。")
         needs_region = any(v.region is None for v in res.values)
         needs_period = any(v.period is None for v in res.values)
         if needs_region and sheet_region is None and not any(
@@ -114,12 +132,42 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
             rows.append(_convert(v, m, v.region or sheet_region, v.period or sheet_period, probs, asked))
         _check_totals(res, m, rows, probs)
     rows = [r for r in rows if r is not None]
+    out.explanation.extend(_conversions(rows))
     _check_duplicates(rows, probs)
     _check_parts(rows, m, probs)
     rows = _drop_redundant_rates(rows, m)
     _check_scope(rows, m, probs)
     if rows:
         out.values = pd.DataFrame(rows)[VALUE_COLUMNS + ["_sheet_cell"]].drop(columns="_sheet_cell")
+    return out
+
+
+def _said(m: Matcher, res: SheetResult, what: str, given: str | None, stated: dict[str, str],
+          found: str | None) -> str:
+    """'地区：海宁市（A2）' – what the sheet was taken to be, and where that was found."""
+    word = "地区" if what == "region" else "报告期"
+    if res.layout != "measures_as_rows" and what == "region" and any(v.region for v in res.values):
+        return f"{word}：逐行读取"
+    if res.layout == "long" and what == "period":
+        return f"{word}：逐行读取"
+    if found is None:
+        return f"{word}：未能确定"
+    label = _region_name(m, found) if what == "region" else label_ytd(found)
+    if given is not None:
+        return f"{word}：{label}（导入时指定" + ("，与表中所写一致）" if stated else "）")
+    return f"{word}：{label}（见{_place(stated[found])}）" if found in stated else f"{word}：{label}"
+
+
+def _conversions(rows: list[dict]) -> list[str]:
+    """One line per unit conversion applied: '单位换算：万元 → 亿元（÷10000）3项：D6、D9、D12'."""
+    by: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        if r["_from_unit"] and r["_from_unit"] != r["unit"]:
+            by.setdefault((r["_from_unit"], r["unit"]), []).append(f"{r['sheet']}!{r['cell']}")
+    out = []
+    for (a, b), cells in by.items():
+        shown = "、".join(cells[:5]) + ("等" if len(cells) > 5 else "")
+        out.append(f"单位换算：{a} → {b}，{len(cells)}项（{shown}）。")
     return out
 
 
@@ -203,6 +251,8 @@ def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
             f"（单位 {mu}，不要带文字）；不填写请留空。", v.sheet, v.cell, nz.cell_text(raw)))
         return None
     unit = None
+    if v.sheet_unit and (m.unit(v.unit_text) is None or m.unit_dim[m.unit(v.unit_text)] != mdim):
+        v = replace(v, unit_text=None, unit_cell=None)   # '单位：万元' above a table speaks of its amounts
     if v.unit_text:
         unit = m.unit(v.unit_text)
         if unit is None and nz.squash(v.unit_text) in ("%",):
@@ -255,7 +305,7 @@ def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
         "region": region, "period": period, "measure": v.measure, "value": value,
         "raw_value": nz.cell_text(v.raw) + (f" {v.unit_text}" if v.unit_text and unit != mu else ""),
         "sheet": v.sheet, "cell": v.cell, "note": v.note, "unit": mu, "_sheet_cell": (v.sheet, v.cell),
-        "_mname": mname,
+        "_mname": mname, "_from_unit": unit,
     }
 
 

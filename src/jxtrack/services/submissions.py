@@ -94,16 +94,19 @@ def reporting_view(store: Store, year: int, user: User, today: datetime | None =
 
 
 def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
+    """The uploads ``user`` may see (``access.sees_upload``), newest first."""
     up = store.uploads(limit=limit)
     regions = store.regions()
     city = city_code(regions)
-    # an upload is listed to its uploader and to a user who may read every region it touched
     per = store.upload_region_sets()
+    users = store.users()
+    region_of = dict(zip(users["username"], users["region"], strict=True))
     keep = []
-    for i, rc, who in zip(up["upload_id"], up["region_code"], up["user"], strict=True):
+    for i, rc, who, status in zip(up["upload_id"], up["region_code"], up["user"], up["status"], strict=True):
         touched = per.get(int(i)) or ([rc] if isinstance(rc, str) and rc else [])
-        keep.append(who == user.username or (bool(touched) or access.can(user, "edit_targets"))
-                    and access.allowed(user, "read", touched, city=city))
+        ur = region_of.get(who)
+        keep.append(access.sees_upload(user, uploader=who, uploader_region=ur if isinstance(ur, str) else None,
+                                       status=status, regions=touched, city=city))
     return up[keep].reset_index(drop=True)
 
 

@@ -57,6 +57,19 @@ class NotFoundError(StoreError):
     pass
 
 
+class StoreUnavailableError(StoreError):
+    """The connection to the database was lost mid-way (server restart, failover, network):
+    nothing was written (the server rolls the transaction back); retrying is the remedy."""
+
+
+class StoreDiskFullError(StoreError):
+    """The disk holding the database is full: the write was rolled back; free space, then retry."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The database (its folder) cannot be written: reads work, a write is refused before it starts."""
+
+
 # who is acting, beyond the user the change is made as: the CLI sets it (OS user, --as) for the
 # duration of one command; the app never does.  Recorded in every audit entry written meanwhile.
 _audit_origin: ContextVar[dict[str, Any] | None] = ContextVar("jxtrack_audit_origin", default=None)
@@ -97,19 +110,61 @@ def now() -> datetime:
     return clock.now()
 
 
-def log_event(folder: Path, message: str) -> None:
+def private_umask() -> None:
+    """Make every file and folder this process creates from now on owner-only (umask 077 added to
+    the current one).  The store calls it whenever a Store is made: the database, its write-ahead
+    log (which DuckDB creates itself, mid-write, with the umask's mode), turn locks, logs and their
+    folders then never exist, not even for an instant, readable by others.  Only tightens, so two
+    threads calling it at once cannot loosen it."""
+    current = os.umask(0o077)
+    os.umask(current | 0o077)
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` and every missing folder above it owner-only (0700)."""
+    missing = []
+    p = Path(folder)
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for p in reversed(missing):
+        try:
+            p.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        p.chmod(0o700)   # mkdir's mode is masked by the umask; make it exactly 0700
+
+
+def fallback_log_folder() -> Path:
+    """Where operator logs go when the usual folder cannot be written (a full disk, a read-only
+    folder): ``JXTRACK_LOG_DIR`` if set, else ``jxtrack-<uid>`` in the system's temporary folder."""
+    import tempfile
+
+    return Path(os.environ.get("JXTRACK_LOG_DIR") or Path(tempfile.gettempdir()) / f"jxtrack-{os.getuid()}")
+
+
+def log_event(folder: Path, message: str) -> Path | None:
     """One line in ``jxtrack.log`` in ``folder`` (``Store.log_folder``; owner only) and in the
     Python log: for events an operator must be able to find later (a unit of work refused as busy,
-    an import not done)."""
+    an import not done).  When ``folder`` cannot be written -- the very fault being logged may be
+    a full disk or a read-only folder -- the line goes to ``fallback_log_folder()``.  Returns the
+    log file written, or None."""
     _log.warning(message)
     line = f"{clock.now():%Y-%m-%d %H:%M:%S} pid {os.getpid()} {message}\n"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / "jxtrack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(line)
-    except OSError:
-        pass
+    for where in dict.fromkeys([Path(folder), fallback_log_folder()]):
+        try:
+            private_folder(where)
+            fd = os.open(where / "jxtrack.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as f:
+                f.write(line)
+            return where / "jxtrack.log"
+        except OSError:
+            if where != Path(folder):
+                return None
+            line = line.rstrip("\n") + f" (could not write {Path(folder) / 'jxtrack.log'})\n"
+    return None
 
 
 class Store:
@@ -119,6 +174,7 @@ class Store:
     backend = "abstract"
 
     def __new__(cls, target: str | Path | None = None, *args: Any, **kwargs: Any) -> Store:
+        private_umask()
         if cls is Store:
             target = target_from_env() if target is None or str(target) == "" else target
             if is_postgres(target):
@@ -397,6 +453,7 @@ class Store:
         values: pd.DataFrame | None = None,
         problems: list[dict] | None = None,
         keep_bytes: bool = True,
+        reading: str | None = None,
     ) -> int:
         """Insert an upload and (when accepted) its observations; returns upload_id.
 
@@ -407,11 +464,11 @@ class Store:
         n = 0 if values is None else len(values)
         upload_id = con.execute(
             "INSERT INTO uploads (kind, file_name, file_hash, file_size, file_bytes, region, period, "
-            "username, uploaded_at, status, n_values, problems) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id",
+            "username, uploaded_at, status, n_values, problems, reading) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING upload_id",
             [kind, file_name, digest, len(file_bytes) if file_bytes is not None else None,
              file_bytes if keep_bytes else None, region, period, username, now(), status, n,
-             json.dumps(problems or [], ensure_ascii=False, default=str)],
+             json.dumps(problems or [], ensure_ascii=False, default=str), reading],
         ).fetchone()[0]
         if values is not None and len(values) and status == "accepted":
             v = values.copy()
@@ -427,7 +484,7 @@ class Store:
         sql = (
             "SELECT u.upload_id, coalesce(r.name, u.region, '多个地区') AS region, u.region AS region_code, "
             "u.period, u.username AS user, u.uploaded_at, u.status, u.file_name, u.kind, u.n_values, "
-            "u.file_hash, u.withdrawn_by, u.withdrawn_at, u.withdraw_reason "
+            "u.file_hash, u.withdrawn_by, u.withdrawn_at, u.withdraw_reason, u.reading "
             "FROM uploads u LEFT JOIN regions r ON r.code = u.region WHERE u.kind <> 'demo'"
         )
         params: list = []
@@ -461,7 +518,7 @@ class Store:
         with self.connect() as con:
             cur = con.execute(
                 "SELECT upload_id, kind, file_name, file_hash, region, period, username, uploaded_at, "
-                "status, n_values, problems FROM uploads WHERE upload_id = ?", [upload_id])
+                "status, n_values, problems, reading FROM uploads WHERE upload_id = ?", [upload_id])
             row = cur.fetchone()
             if row is None:
                 return None

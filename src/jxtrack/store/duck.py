@@ -23,11 +23,14 @@ Opening costs ~10 ms, which is why services batch their reads into one unit of w
 cache results (cleared when an upload or target change lands).
 
 The file holds password hashes and every stored upload, so it is readable by its owner only: a
-folder the store creates is 0700, a database file it creates 0600, and so is the write-ahead log.
+folder the store creates is 0700 (every missing one, not just the last), a database file it creates
+0600, and so is the write-ahead log -- from the moment DuckDB creates it, mid-write, because the
+store adds 077 to the process's umask (``store.private_umask``).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import random
@@ -43,7 +46,16 @@ import duckdb
 import pandas as pd
 
 from .. import clock
-from . import Store, StoreBusyError, StoreError, log_event, target_from_env
+from . import (
+    Store,
+    StoreBusyError,
+    StoreDiskFullError,
+    StoreError,
+    StoreReadOnlyError,
+    log_event,
+    private_folder,
+    target_from_env,
+)
 
 _locks: dict[str, threading.RLock] = {}
 _locks_guard = threading.Lock()
@@ -70,6 +82,26 @@ def _file_lock(path: Path) -> threading.RLock:
 _COURTESY = 0.005
 _last_release: dict[str, float] = {}
 _turns: dict[str, int] = {}   # resolved path -> descriptor holding its turn lock (under _file_lock)
+
+
+_READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)))
+
+
+def _is_read_only(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in _READ_ONLY_ERRNOS
+    msg = str(exc)
+    return isinstance(exc, duckdb.Error) and (
+        "Read-only file system" in msg or "Permission denied" in msg or "attached in read-only mode" in msg)
+
+
+def _logged(log: Path | None) -> str:
+    return f"（原因已记入 {log}）" if log is not None else ""
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
@@ -106,46 +138,103 @@ class DuckStore(Store):
     @contextmanager
     def connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """One unit of work.  Re-entrant within a thread: nested calls share the connection.
-        ``write`` units (transactions) wait longer for their turn: queued, not refused."""
+        ``write`` units (transactions) wait longer for their turn: queued, not refused.
+
+        Faults of the disk are said as such (see :meth:`_fault`): a full disk, or a folder that
+        cannot be written -- where reads still work (the file is opened read-only) and a write is
+        refused before it starts."""
         existing = getattr(self._local, "con", None)
         if existing is not None:
             yield existing
             return
         lock = _file_lock(self.path)
         with lock:
-            timeout = self.lock_timeout * (4 if write else 1)
-            key = str(self.path.resolve())
-            outer = key not in _turns  # else: this thread's unit through another Store object
-            if outer:
-                _turns[key] = self._take_turn(timeout)
             try:
-                con = self._open(timeout)
-                self._local.con = con
-                try:
+                with self._unit(write) as con:
                     yield con
-                finally:
-                    self._local.con = None
-                    con.close()
-                    _owner_only(self.path.with_name(self.path.name + ".wal"))
-            finally:
-                if outer:
-                    _last_release[key] = time.monotonic()
-                    os.close(_turns.pop(key))  # releases the turn lock
+            except (duckdb.Error, OSError) as exc:
+                fault = self._fault(exc, write)
+                if fault is None:
+                    raise
+                raise fault from exc
 
-    def _take_turn(self, timeout: float) -> int:
-        """Take the cross-process turn lock (see the module docstring); returns its descriptor.
+    @contextmanager
+    def _unit(self, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        timeout = self.lock_timeout * (4 if write else 1)
+        key = str(self.path.resolve())
+        outer = key not in _turns  # else: this thread's unit through another Store object
+        if outer:
+            _turns[key] = self._take_turn(timeout, write)
+        try:
+            con = self._open(timeout, write)
+            self._local.con = con
+            done = False
+            try:
+                yield con
+                done = True
+            finally:
+                self._local.con = None
+                self._local.read_only = False
+                try:
+                    con.close()
+                except duckdb.Error as exc:
+                    # the unit's work is committed (in the write-ahead log, replayed at the next
+                    # opening); only the checkpoint at close found the disk full: not a failure of it
+                    if not (done and _is_disk_full(exc)):
+                        raise
+                    log_event(self.log_folder, f"disk full at checkpoint after a committed unit: {exc} "
+                              f"({self.path}; the work is kept in the write-ahead log)")
+                _owner_only(self.path.with_name(self.path.name + ".wal"))
+        finally:
+            if outer:
+                _last_release[key] = time.monotonic()
+                fd = _turns.pop(key)
+                if fd >= 0:
+                    os.close(fd)  # releases the turn lock
+
+    def _fault(self, exc: BaseException, write: bool) -> StoreError | None:
+        """A full disk or a folder that cannot be written, as the message (logged with its cause);
+        None for anything else (a bug: left to propagate).  A commit that fails is rolled back by
+        DuckDB, so nothing was written."""
+        cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        folder = self.path.parent
+        if isinstance(exc, OSError) and (exc.filename is None or Path(exc.filename).parent != folder):
+            return None     # not one of the database's own files: not ours to explain
+        if _is_disk_full(exc):
+            log = log_event(self.log_folder, f"disk full: {type(exc).__name__}: {cause} ({self.path})")
+            return StoreDiskFullError(
+                f"磁盘空间不足：数据库 {self.path} 所在的磁盘已满，本次操作未完成，未写入任何数据。"
+                "请清理磁盘（或请管理员扩容）后重试。" + _logged(log))
+        if _is_read_only(exc):
+            log = log_event(self.log_folder, f"database folder read-only: {type(exc).__name__}: {cause} ({self.path})")
+            why = ("所在文件系统为只读挂载" if "Read-only file system" in cause or getattr(exc, "errno", None) == errno.EROFS
+                   else "运行 jxtrack 的账号对它没有写权限")
+            return StoreReadOnlyError(
+                f"数据库文件夹 {folder} 只读（{why}）：本次操作需要写入，未执行，未写入任何数据；查看数据不受影响。"
+                "请让管理员把该文件夹及其中的数据库文件改为运行 jxtrack 的账号可写后重试。" + _logged(log))
+        return None
+
+    def _take_turn(self, timeout: float, write: bool = False) -> int:
+        """Take the cross-process turn lock (see the module docstring); returns its descriptor
+        (-1: none, for a read in a folder that cannot be written and has no lock file).
 
         Waiters also hold a shared lock on ``<file>.wait`` while they wait, so a process that has
         just ended a unit can tell someone is waiting and let them in first (it pauses only then:
         a lone process never waits)."""
-        folder = self.path.parent
-        if not folder.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            _owner_only(folder, 0o700)
+        private_folder(self.path.parent)
         since = time.monotonic() - _last_release.get(str(self.path.resolve()), float("-inf"))
         if since < _COURTESY and self._others_waiting():
             time.sleep(_COURTESY - since)
-        fd = os.open(self._sidecar(".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(self._sidecar(".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            if write or exc.errno not in _READ_ONLY_ERRNOS:
+                raise
+            # a folder we cannot write: a read still takes its turn (flock needs no write access)
+            try:
+                fd = os.open(self._sidecar(".lock"), os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                return -1   # no lock file and none can be made: nobody writes here through jxtrack
         start = time.monotonic()
         delay = 0.001
         waiting = None
@@ -160,15 +249,21 @@ class DuckStore(Store):
                 if waited >= timeout:
                     raise self._busy(waited)
                 if waiting is None:
-                    waiting = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                    fcntl.flock(waiting, fcntl.LOCK_SH)
+                    try:
+                        waiting = os.open(self._sidecar(".wait"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    except OSError as exc:
+                        if exc.errno not in _READ_ONLY_ERRNOS:
+                            raise
+                        waiting = -1   # cannot say we wait; we only lose the courtesy pause
+                    if waiting >= 0:
+                        fcntl.flock(waiting, fcntl.LOCK_SH)
                 time.sleep(delay)
                 delay = min(delay * 1.5, _COURTESY)
         except BaseException:
             os.close(fd)
             raise
         finally:
-            if waiting is not None:
+            if waiting is not None and waiting >= 0:
                 os.close(waiting)
 
     def _sidecar(self, suffix: str) -> Path:
@@ -196,17 +291,23 @@ class DuckStore(Store):
             "本次操作未执行（未写入任何数据）。"
             "请稍后重试；如持续出现，请检查是否有卡住的 jxtrack 进程。")
 
-    def _open(self, timeout: float | None = None) -> duckdb.DuckDBPyConnection:
+    def _open(self, timeout: float | None = None, write: bool = False) -> duckdb.DuckDBPyConnection:
         new = not self.path.exists()
         timeout = self.lock_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         delay = 0.01
+        read_only = False
         while True:
             try:
-                con = duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path), read_only=read_only)
                 if new:
                     _owner_only(self.path)
             except duckdb.IOException as exc:
+                if _is_read_only(exc) and not write and not new and not read_only:
+                    read_only = True    # a folder we cannot write: reads still work
+                    continue
+                if _is_read_only(exc) or _is_disk_full(exc):
+                    raise       # said by connect (_fault)
                 if not _is_lock_conflict(exc):
                     raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
                 if time.monotonic() >= deadline:
@@ -216,7 +317,29 @@ class DuckStore(Store):
                 continue
             # TIMESTAMPTZ values read back as aware datetimes in the users' zone (Beijing time)
             con.execute(f"SET TimeZone = '{clock.zone_name()}'")
+            self._local.read_only = read_only
             return con
+
+    def _rollback(self, con: duckdb.DuckDBPyConnection) -> None:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            # a COMMIT that failed (a full disk) has rolled the transaction back already; the
+            # error that matters is the commit's, which propagates
+            pass
+
+    def migrate(self) -> list[int]:
+        """Upgrade the schema; in a folder that cannot be written, only check it is current."""
+        with self.connect():
+            if not getattr(self._local, "read_only", False):
+                return super().migrate()
+            from .migrations import MIGRATIONS
+
+            if self.schema_version() >= max(v for v, _, _ in MIGRATIONS):
+                return []
+            raise StoreReadOnlyError(
+                f"数据库 {self.path} 需要升级到新版本，但所在文件夹只读，无法升级，未做任何改动。"
+                "请让管理员把该文件夹改为可写后再运行 jxtrack init。") from None
 
     def df(self, sql: str, params: list | None = None, categorical: bool = False) -> pd.DataFrame:
         """Run a query and return a DataFrame (through Arrow: about twice as fast as .df()).

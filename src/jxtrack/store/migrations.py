@@ -250,6 +250,13 @@ def m007_settings_and_bulletins(con: Any, backend: str = "duckdb") -> None:
     )
 
 
+def m008_upload_reading(con: Any, backend: str = "duckdb") -> None:
+    """How a file was read (which sheet, header row and column each figure came from and why, the
+    region and period and where they were found, unit conversions), stored with its upload and
+    shown in the history.  NULL for uploads from before, and for demo data."""
+    _ddl(con, backend, "ALTER TABLE uploads ADD COLUMN reading VARCHAR")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
@@ -258,6 +265,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "current_observations as the one definition of figures in force", m005_current_observations),
     (6, "instants as TIMESTAMPTZ", m006_instants_with_zone),
     (7, "settings and issued bulletins", m007_settings_and_bulletins),
+    (8, "how each upload was read", m008_upload_reading),
 ]
 
 

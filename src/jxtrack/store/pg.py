@@ -28,13 +28,14 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
 
 from .. import clock
-from . import Store, StoreBusyError, StoreError, log_event, target_from_env
+from . import Store, StoreBusyError, StoreError, StoreUnavailableError, log_event, log_folder, target_from_env
 
 # advisory lock keys (any two constants of this application)
 _WRITE_LOCK = 0x6A78_7472  # "jxtr"
@@ -69,6 +70,16 @@ def without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
 
 
+def connection_lost(exc: psycopg.Error, label: str, folder: Path | None = None) -> StoreUnavailableError:
+    """The error for a connection lost mid-way (logged in ``jxtrack.log`` with its cause)."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    log = log_event(folder if folder is not None else log_folder(label),
+                    f"database connection lost ({type(exc).__name__}: {first}) on {label}; nothing written")
+    return StoreUnavailableError(
+        f"与数据库 {label} 的连接中断（{first}），本次操作未完成，未写入任何数据。"
+        "请稍后重试；如持续出现，请联系管理员检查数据库服务。" + (f"（已记入 {log}）" if log else ""))
+
+
 class _PgCon:
     """A psycopg connection that speaks like the DuckDB one the store code is written against.
     A connection lost mid-way (server restarted, failover, network) is a StoreError the user can
@@ -88,10 +99,7 @@ class _PgCon:
         except psycopg.errors.LockNotAvailable:
             raise   # the write turn's timeout: StoreBusyError (PgStore._write_turn)
         except psycopg.OperationalError as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise StoreError(
-                f"与数据库 {self.label} 的连接中断（{first}），本次操作未完成，未写入任何数据。"
-                "请稍后重试；如持续出现，请联系管理员检查数据库服务。") from exc
+            raise connection_lost(exc, self.label) from exc
         return cur
 
 
@@ -222,10 +230,13 @@ class PgStore(Store):
             return
         cols = list(frame.columns)
         values = frame.astype(object).where(frame.notna(), None)
-        with con.raw.cursor() as cur, cur.copy(
-                f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-            for row in values.itertuples(index=False, name=None):
-                copy.write_row(row)
+        try:
+            with con.raw.cursor() as cur, cur.copy(
+                    f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in values.itertuples(index=False, name=None):
+                    copy.write_row(row)
+        except psycopg.OperationalError as exc:   # e.g. AdminShutdown: the server ended the COPY
+            raise connection_lost(exc, self.label, self.log_folder) from exc
 
     def in_list(self, column: str) -> str:
         return f"{column} = ANY(?::VARCHAR[])"

@@ -38,6 +38,36 @@ def set_unknown_name_failures(store: Store, name_hash: str, failed_attempts: int
         )
 
 
+# ---- failed sign-ins per client address ---------------------------------------------------------
+# kept in login_failures too, under "client:" + the address's SHA-256: never a name's key (a bare
+# 64-digit hex digest), so no typed name can touch an address's budget.  ``locked_until`` holds the
+# end of the address's current window.
+def client_key(address_hash: str) -> str:
+    return f"client:{address_hash}"
+
+
+def client_failures(store: Store, address_hash: str) -> tuple[int, datetime | None]:
+    """(failed sign-ins in the current window, the window's end) for a client address."""
+    return unknown_name_failures(store, client_key(address_hash))
+
+
+def add_client_failure(store: Store, address_hash: str, window_ends: datetime, at: datetime) -> None:
+    """Count one more failed sign-in from a client address; a window that ended starts again at 1
+    with ``window_ends``.  Ended windows of other addresses are dropped."""
+    key = client_key(address_hash)
+    with store.transaction() as con:
+        con.execute(
+            "INSERT INTO login_failures (name_hash, failed_attempts, locked_until) VALUES (?, 1, ?) "
+            "ON CONFLICT (name_hash) DO UPDATE SET "
+            "failed_attempts = CASE WHEN login_failures.locked_until > ? THEN login_failures.failed_attempts + 1 "
+            "ELSE 1 END, "
+            "locked_until = CASE WHEN login_failures.locked_until > ? THEN login_failures.locked_until "
+            "ELSE excluded.locked_until END",
+            [key, window_ends, at, at],
+        )
+        con.execute("DELETE FROM login_failures WHERE name_hash LIKE 'client:%' AND locked_until <= ?", [at])
+
+
 # ---- web sessions ----------------------------------------------------------------------------------
 def create_web_session(store: Store, *, username: str, handoff_hash: str, handoff_expires_at: datetime,
                        at: datetime, expires_at: datetime) -> int:

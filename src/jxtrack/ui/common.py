@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
 from .. import auth, clock, lights, outputs, services
+from ..services import submissions
 from ..store import StoreError
 from . import cache, charts, fmt
 
@@ -48,15 +50,17 @@ def guard() -> Iterator[None]:
         st.stop()
 
 
-def period_select(store, key: str) -> str | None:
-    """The report period, opening on the cycle's default (the newest month complete enough to
-    judge); a month still being collected is offered labelled 报送中（已报 1/7 个区县）."""
+def period_select(store, key: str, in_url: bool = False) -> str | None:
+    """The 报告期 picker, opening on the cycle's default (the newest month complete enough to
+    judge); a month still being collected is offered labelled 报送中（已报 1/7 个区县）.
+    ``in_url``: the choice is kept in the address (``?<key>=2026年1–10月``), so a reload (F5) or a
+    shared link opens the same period."""
     menu = cache.period_menu(store)
     if not menu.periods:
         st.info("数据库里还没有数据。请先在“数据上传”页上传报表。")
         st.stop()
     return st.selectbox("报告期", menu.periods, index=menu.periods.index(menu.default), key=key,
-                        format_func=menu.label)
+                        format_func=menu.label, bind="query-params" if in_url else None)
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
@@ -212,6 +216,28 @@ def _note(r) -> str:
     return "；".join(parts)
 
 
+def text_table(df: pd.DataFrame, columns: list[str] | None = None, cap: int = 15) -> None:
+    """A table of sentences (检查结果的问题, 说明, 原因 …) whose text wraps in its cell instead of
+    being cut at "…" (the grid of ``st.dataframe`` shows one line per cell; on a phone six
+    characters).  A static table: no column menu, no toolbar over the message above it.  Its cells
+    are Markdown, so every cell goes through :func:`fmt.plain` (what a user or a file wrote shows
+    exactly as written); missing values show "—".  ``columns``: the ones to show (default all);
+    more than ``cap`` rows scroll inside the table under a fixed header."""
+    shown = df[columns] if columns is not None else df
+
+    def cell(v) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return "—"
+        if isinstance(v, datetime):   # (pd.Timestamp too) Beijing time, as clock.show writes it
+            return fmt.plain(clock.show(v))
+        return fmt.plain(v) or "—"
+
+    shown = shown.map(cell)
+    shown.columns = [fmt.plain(c) for c in shown.columns]
+    height = "content" if len(shown) <= cap else 36 * (cap + 1)
+    st.table(shown, hide_index=True, height=height)
+
+
 def table_height(n: int, cap: int | None = None) -> int:
     """Show every row (no inner scroll) up to ``cap`` rows."""
     rows = n if cap is None else min(n, cap)
@@ -239,3 +265,88 @@ def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFram
     st.dataframe(styled(table, shown_lights(rows)), hide_index=True, width="stretch", height=table_height(len(table), cap), key=key,
                  column_config=config, placeholder="—")
     return table
+
+
+def status_views(rows: pd.DataFrame, extra: pd.DataFrame | None = None, key: str = "status",
+                 first: list[str] | None = None, column_config: dict | None = None) -> pd.DataFrame:
+    """Status rows in two layouts, the browser showing the one that fits (jxtrack.ui.frame's CSS):
+
+    - a wide screen: the table, with the columns in ``first`` right after 灯 and 指标 (what a
+      leader reads first stays on screen: 年末预测, 能否完成 …) and the ``extra`` columns after
+      them; the 说明 (often a sentence a county wrote) is listed under the table, wrapped, instead
+      of a column cut at "…" off the right edge;
+    - a phone (below ``frame.PHONE_MAX_PX``): one card per indicator, light and name on top, then
+      every figure of the table as "名称 值" rows, the 说明 in full.
+
+    The same formatted cells (:func:`status_table`) feed both.  ``key`` (ASCII: it becomes the
+    CSS class of the two containers) names the table.  Returns the table."""
+    table = status_table(rows)
+    if extra is not None:
+        for col in extra.columns:
+            table[col] = extra[col].to_numpy()
+    notes = table.pop("说明")
+    head = ["灯", "指标"] + [c for c in (first or []) if c in table.columns]
+    table = table[head + [c for c in table.columns if c not in head]]
+    lit = shown_lights(rows)
+    with st.container(key=f"wide_{key}"):
+        config = {"灯": st.column_config.TextColumn(width="small")}
+        config.update(column_config or {})
+        st.dataframe(styled(table, lit), hide_index=True, width="stretch", height=table_height(len(table)),
+                     key=key, column_config=config, placeholder="—")
+        # one line per distinct 说明, naming its indicators ("示例数据：两化项目、数字化项目")
+        said: dict[str, list[str]] = {}
+        for n, t in zip(table["指标"], notes, strict=True):
+            if t:
+                said.setdefault(t, []).append(n)
+        if said:
+            st.markdown("  \n".join(f"说明 · {fmt.plain(t)}：" + "、".join(f"**{fmt.plain(n)}**" for n in ns)
+                                     for t, ns in said.items()))
+    with st.container(key=f"phone_{key}"):
+        figures = [c for c in table.columns if c not in ("灯", "指标") and table[c].map(_is_text).all()]
+        for i, r in enumerate(table.itertuples(index=False)):
+            cells = dict(zip(table.columns, r, strict=True))
+            lines = [f"{lights.md(lit[i])}　**{fmt.plain(cells['指标'])}**"]
+            pairs = [f"{fmt.plain(c)} **{fmt.plain(cells[c])}**" for c in figures]
+            lines += ["　·　".join(pairs[j:j + 2]) for j in range(0, len(pairs), 2)]   # two a line
+            if notes.iloc[i]:
+                lines.append(f"说明：{fmt.plain(notes.iloc[i])}")
+            with st.container(border=True):
+                st.markdown("  \n".join(lines))
+    return table
+
+
+def _is_text(v) -> bool:
+    return isinstance(v, str)
+
+
+def month_runs(months: list[int]) -> str:
+    """Month numbers as runs: [2, 3, 4, 7, 9, 10] -> '2–4月、7月、9–10月'."""
+    runs: list[list[int]] = []
+    for m in sorted(months):
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return "、".join(f"{r[0]}月" if len(r) == 1 else f"{r[0]}–{r[-1]}月" for r in runs)
+
+
+def report_views(view: submissions.ReportingView) -> None:
+    """报送情况 (region × month states and their words, services.submissions.reporting_view) in two
+    layouts: the coloured grid on a wide screen; on a phone one card per region saying which months
+    are 已报 / 迟报 / 待报 / 未报 / 未到期 ("✔ 已报 2–10月"), so no month is cut off the right edge."""
+    matrix, shown = view.states, view.shown
+    with st.container(key="wide_report_matrix"):
+        st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
+                                                     for v in matrix[col.name]], axis=0),
+                     width="stretch", height=table_height(len(shown)))
+    with st.container(key="phone_report_matrix"):
+        for region, states in matrix.iterrows():
+            lines = [f"**{fmt.plain(region)}**"]
+            for state, word in submissions.STATE_WORDS.items():
+                months = [int(str(col).removesuffix("月")) for col, v in states.items() if v == state]
+                if months and state != "n/a":
+                    lines.append(f"{word}：{month_runs(months)}")
+            if len(lines) == 1:
+                lines.append("不需报送")
+            with st.container(border=True):
+                st.markdown("  \n".join(lines))

@@ -17,11 +17,20 @@ JavaScript.  See ``jxtrack.auth`` ("Web sessions") for the whole design.
 
 When the app is started as ``streamlit run app.py`` (without ``serve.py``) the routes are absent;
 ``mounted()`` is then False and sign-in still works, only it does not survive a reload.
+
+Downloads.  ``st.download_button`` files are served by Streamlit at ``/media/<id>.<ext>`` to any
+request that names the id, while the Streamlit session that made them lives.  ``DownloadGuard``
+(middleware mounted by ``serve.py``) answers such a request only when it carries the sign-in cookie
+of a live session (the same check a reload makes); otherwise 403, the file not sent.  The cookie
+is HttpOnly and SameSite=Strict, so only the app's own page, in a signed-in browser, can fetch a
+download.  Started as ``streamlit run app.py`` there is no cookie and no guard: that mode is for
+development only (README).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -29,9 +38,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import auth
-from ..store import Store, StoreBusyError
+from ..store import Store, StoreBusyError, StoreError
 
 HANDOFF_PATH = "/_jx/session"
 SIGNOUT_PATH = "/_jx/signout"
@@ -44,6 +54,41 @@ def routes() -> list[Route]:
     _mounted = True
     return [Route(HANDOFF_PATH, handoff, methods=["POST"]),
             Route(SIGNOUT_PATH, signout, methods=["POST"])]
+
+
+# Streamlit's media route, under any server.baseUrlPath
+_MEDIA = re.compile(r"(?:^|/)media/[^/]+$")
+
+
+class DownloadGuard:
+    """ASGI middleware: a ``/media/`` file (a download) only for a request with a live sign-in
+    cookie (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _MEDIA.search(scope.get("path", "")) and scope.get("method") != "OPTIONS":
+            status = await run_in_threadpool(_download_status, Request(scope).cookies.get(auth.SESSION_COOKIE))
+            if status != 200:
+                words = "请先登录后再下载。" if status == 403 else "数据库正忙，请稍后重试。"
+                await Response(words, status_code=status, media_type="text/plain; charset=utf-8",
+                               headers={"Cache-Control": "no-store"})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _download_status(token: str | None) -> int:
+    """200 when ``token`` is the cookie of a live web session, 403 when not, 503 when the database
+    cannot tell now."""
+    if not token:
+        return 403
+    try:
+        return 200 if auth.resume_session(Store(), token=token) is not None else 403
+    except auth.SessionEnded:
+        return 403
+    except StoreError:
+        return 503
 
 
 def mounted() -> bool:

@@ -14,6 +14,7 @@ e-mail is mapped to an account (its role and county) in the users table."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import streamlit as st
@@ -114,7 +115,12 @@ def current_user() -> User | None:
             st.session_state["auth_message"] = str(exc)
             st.logout()
             return None
-        sign_in(user)
+        # a server-side session and its cookie, as for a password sign-in: downloads are served only
+        # to a browser with that cookie (cookie_routes.DownloadGuard)
+        session_id, nonce = auth.start_session(cache.store(), user)
+        sign_in(user, session_id)
+        if cookie_routes.mounted():
+            st.session_state[HANDOFF_KEY] = nonce
     if user is None:
         return None
     sid = st.session_state.get(SESSION_KEY)
@@ -151,6 +157,21 @@ def _post_from_page(path: str, body: str = "") -> None:
     st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
 
 
+def client_address() -> str:
+    """The address a sign-in comes from, for the per-client budget of ``auth.authenticate``: the
+    WebSocket's peer (Streamlit gives None for localhost), or -- behind a reverse proxy, which
+    would make every client one address -- the header named by ``JXTRACK_CLIENT_IP_HEADER`` (e.g.
+    ``X-Real-IP``; set it only when the proxy overwrites that header, else a client could choose
+    its own)."""
+    header = os.environ.get("JXTRACK_CLIENT_IP_HEADER")
+    if header:
+        value = str(st.context.headers.get(header) or "").split(",")[-1].strip()
+        if value:
+            return value[:100]
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) and ip else "local"   # (not a str in AppTest)
+
+
 def login_page() -> None:
     """The sign-in page (the only page before signing in)."""
     store = cache.store()
@@ -172,7 +193,7 @@ def login_page() -> None:
         submitted = st.form_submit_button("登录", type="primary")
     if submitted:
         try:
-            user = auth.authenticate(store, username, password)
+            user = auth.authenticate(store, username, password, client=client_address())
             session_id, nonce = auth.start_session(store, user)
         except (auth.AuthError, StoreError) as exc:
             st.error(fmt.plain(exc))
