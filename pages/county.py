@@ -25,7 +25,9 @@ with c2:
 with common.guard():
     sc = cache.county_scorecard(store, region, period, user)
 
-st.title(f"{sc.region_name} · {label_ytd(sc.period)}")
+st.title(f"{sc.region_name} · {label_ytd(sc.period)}" + (f" · {sc.period_label}" if sc.period_label else ""))
+if sc.period_note:
+    (st.info if sc.period_label else st.warning)(sc.period_note)
 rows = sc.rows
 # what the count counts, and every light in it (grey ones too), so the parts add up to the total
 st.markdown(f"**{sc.region_name}指标 {len(rows)} 项**中：" + common.counts_text(Counter(common.shown_lights(rows))))

@@ -33,7 +33,9 @@ with common.guard():
 unit = str(d.indicator["unit"])
 st.title(names[code])
 st.caption(f"{d.indicator['group']} · {d.indicator['section']} · 责任单位：{d.indicator['responsible']} · "
-           f"{label_ytd(d.period)}累计")
+           f"{label_ytd(d.period)}累计" + (f" · {d.period_label}" if d.period_label else ""))
+if d.period_note:
+    (st.info if d.period_label else st.warning)(d.period_note)
 row = d.rows[d.rows["region_code"] == region]
 if len(row):
     r = row.iloc[0]

@@ -22,7 +22,9 @@ with c2:
     period = common.period_select(store, "overview_period")
 with common.guard():
     ov = cache.overview(store, period, user)
-c1.title(f"总览 · {label_ytd(ov.period)}")
+c1.title(f"总览 · {label_ytd(ov.period)}" + (f" · {ov.period_label}" if ov.period_label else ""))
+if ov.period_note:   # a month being collected, or past its due date with counties missing
+    (st.info if ov.period_label else st.warning)(ov.period_note)
 
 # ---- what each count counts ----------------------------------------------------------------------
 n_city = len(ov.city)
@@ -55,6 +57,8 @@ if len(ov.behind):
     common.table(behind, common.shown_lights(b))
     st.caption("差距 = 完成率 − 序时进度（个百分点），落后最多的在前"
                + ("。" if one_county else "；“区县红灯”为该指标亮红灯的区县数。"))
+elif ov.period_label:   # a month being collected: no all-clear from the counties reported so far
+    st.caption(f"{ov.period_label}：全市指标暂不评价亮灯。")
 else:
     st.success("全市指标没有落后于序时进度的。")
 

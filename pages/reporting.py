@@ -5,7 +5,7 @@ import streamlit as st
 
 from jxtrack import access, clock, cycle
 from jxtrack.services import submissions
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.ui import cache, common, session
 from metrics.periods import period_year
 
 user = session.require_user()
@@ -16,11 +16,12 @@ periods = cache.periods(store)
 years = sorted({period_year(p) for p in periods}, reverse=True) or [2026]
 year = st.selectbox("年度", years, key="reporting_year")
 with common.guard():
-    matrix = submissions.submission_matrix(store, year, user)
+    rep = submissions.reporting_view(store, year, user)
 with common.guard():
     due = cycle.due_day_setting(store)
-st.caption(f"{due.caption}。" + "　".join(fmt.REPORT_STATES.values()))
-common.report_views(matrix)   # the grid on a wide screen, one card per county on a phone
+st.caption(f"{due.caption}；截止日前为“待报”，过了截止日仍未报送才算“未报”。"
+           + "　".join(submissions.STATE_WORDS.values()))
+common.report_views(rep)   # the grid on a wide screen, one card per county on a phone
 if access.can(user, "settings"):
     with st.expander(f"修改报送截止日（工作专班；当前：次月 {due.day} 日）"):
         if due.set_by:
@@ -34,9 +35,8 @@ if access.can(user, "settings"):
             with common.guard():
                 after = cycle.set_due_day(store, user, int(new_day), why)
             common.saved(f"报送截止日已改为次月 {after.day} 日。")
-missing = int((matrix == "missing").sum().sum())
-late = int((matrix == "late").sum().sum())
-st.markdown(f"本年度：✖ 未报 **{missing}** 次，◆ 迟报 **{late}** 次。")
+st.markdown(f"本年度：✖ 未报 **{rep.missing}** 次，◆ 迟报 **{rep.late}** 次"
+            + (f"（另有 {rep.pending} 个区县月份待报，未到截止日）。" if rep.pending else "。"))
 
 st.subheader("上传记录")
 with common.guard():

@@ -7,7 +7,7 @@ import streamlit as st
 
 from jxtrack import access, cycle, importing
 from jxtrack.ui import cache, common, fmt, session
-from metrics.periods import label_ytd, shift_period
+from metrics.periods import label_ytd
 
 user = session.require_user("import")
 store = cache.store()
@@ -17,11 +17,6 @@ st.title("数据上传")
 regions = cache.regions(store, user)
 writable = regions[regions["code"].isin(access.writable(user, regions["code"]))]
 names = writable.set_index("code")["name"]
-periods = cache.periods(store)
-latest = periods[0] if periods else shift_period(cycle.collecting_period(), -1)
-next_p = shift_period(latest, 1)
-choices = [next_p] + periods[:12]
-
 st.subheader("① 下载本月模板")
 c1, c2 = st.columns(2)
 if len(writable) == 1:
@@ -29,7 +24,11 @@ if len(writable) == 1:
     c1.text_input("填报单位", names.get(region, region), disabled=True, key="upload_region_fixed")
 else:
     region = c1.selectbox("填报单位", list(names.index), format_func=lambda c: names[c], key="upload_region")
-period = c2.selectbox("报告期", choices, format_func=label_ytd, key="upload_period")
+# each county is offered its own collecting month (the cycle decides which); the key follows the
+# county so that choosing another county offers that county's month
+default, choices = cycle.upload_periods(store, region)
+period = c2.selectbox("报告期", choices, index=choices.index(default), format_func=label_ytd,
+                      key=f"upload_period_{region}")
 with common.guard():
     data, fname = importing.make_template(store, region, period, user)
 st.download_button("下载模板（Excel）", data, fname, key="upload_template",

@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     s = sub.add_parser("status", help="各指标完成情况、亮灯、预测")
-    s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最新有数据的月份）")
+    s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最近一个已报齐或已过报送截止日的月份）")
     s.add_argument("--region", help="地区名称或代码（默认全市及各区县）")
     s.add_argument("--format", choices=["csv", "json", "table"], default="table")
 

@@ -16,13 +16,13 @@ def register(subparsers) -> None:
     from .cli import _period  # the CLI's own period parser: same message for a bad period
 
     s = subparsers.add_parser("report", help="生成月度通报（Word .docx 或 Excel .xlsx）")
-    s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最新有数据的月份）")
+    s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最近一个已报齐或已过报送截止日的月份）")
     s.add_argument("-o", "--output", required=True, metavar="文件",
                    help="输出文件，扩展名决定格式：.docx（Word）或 .xlsx（Excel）")
     s.add_argument("--no-charts", action="store_true", help="Word 通报中不插入图表（仅表格）")
 
     s = subparsers.add_parser("quality", help="数据质量检查：累计数下降、市县不符、同比异常、只报比率、未报/迟报")
-    s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最新有数据的月份）")
+    s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最近一个已报齐或已过报送截止日的月份）")
     s.add_argument("--format", choices=["csv", "json", "table"], default="table")
 
 

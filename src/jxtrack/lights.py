@@ -3,7 +3,8 @@ the CLI and the bulletin alike (after frictionless' errors: code, title and desc
 
 The light itself is decided once, in ``metrics.progress`` (``light`` ∈ red, yellow, green, done,
 none) together with the reason a light is grey (``light_reason``: untargeted 目标未分解, unjudged
-部分区县未汇总, no_data 未报送/无数据, no_target 无目标).  :func:`shown` turns the pair into
+部分区县未汇总, no_data 未报送/无数据, no_target 无目标; and ``collecting`` 报送中, set by
+``services.status`` on the city's totals of a month still being collected).  :func:`shown` turns the pair into
 the key of this table; nobody else relabels a light.
 
 A light is never colour alone: each has its own shape and word (▲红 ◆黄 ●绿 ✔已完成 …), readable
@@ -39,15 +40,18 @@ TABLE: dict[str, Light] = {lt.key: lt for lt in (
           "E7E6E6", "595959", "gray"),
     Light("unjudged", "…", "暂不评价", "暂不评价", "部分区县未汇总，暂不评价", "#c7c7c7", "#eeeeee",
           "E7E6E6", "595959", "gray"),
+    Light("collecting", "…", "报送中", "报送中", "本月报送尚未结束，全市暂不评价", "#c7c7c7", "#eeeeee",
+          "E7E6E6", "595959", "gray"),
     Light("none", "○", "无数据", "无数据", "未报送或无目标", "#e5e5e5", "#f5f5f5", "E7E6E6", "595959", "gray"),
     Light("n/a", "", "不适用", "不适用（仅全市）", "只考核全市", "#ffffff", "#ffffff", "FFFFFF", "595959", "gray"),
 )}
 # worst first: how lists of lights are ordered and counted
-ORDER = ["red", "yellow", "green", "done", "untargeted", "unjudged", "none", "n/a"]
+ORDER = ["red", "yellow", "green", "done", "untargeted", "unjudged", "collecting", "none", "n/a"]
 # the lights that judge progress (the others are shades of grey with a reason)
 JUDGED = ("red", "yellow", "green", "done")
 # metrics.progress' reasons for a grey light -> the key shown
-_GREY = {"untargeted": "untargeted", "unjudged": "unjudged", "no_data": "none", "no_target": "none", "": "none"}
+_GREY = {"untargeted": "untargeted", "unjudged": "unjudged", "collecting": "collecting", "no_data": "none",
+         "no_target": "none", "": "none"}
 
 
 def shown(light: str | None, reason: str | None = None) -> str:

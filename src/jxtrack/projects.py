@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pandas as pd
 
 from metrics import subsidy as engine
 from metrics.periods import parse_period
 
-from . import access, importing, services
+from . import access, clock, importing, services
 from .auth import PermissionDenied, User
 from .ingest import Problem, matcher, problem
 from .ingest import ledger as lg
@@ -36,7 +35,6 @@ from .store import projects as sp
 from .subsidy_rules import RuleBook, rulebook
 from .ui import fmt
 
-TZ = ZoneInfo("Asia/Shanghai")
 LIST_COLUMNS = [
     "project_name", "enterprise", "credit_code", "region", "project_type", "start_date",
     "acceptance_date", "total_investment", "productive_investment", "equipment_investment", "grade",
@@ -51,8 +49,9 @@ FUND_INDICATOR = "city_fund"
 
 
 def today() -> date:
-    """Today in Beijing time (subsidy prepayment and the fund forecast are judged by it)."""
-    return datetime.now(TZ).date()
+    """Today on the project's one clock (``jxtrack.clock``: JXTRACK_TZ, Beijing by default, and the
+    tests' fixed clock): subsidy prepayment and the fund forecast are judged by it."""
+    return clock.today()
 
 
 @dataclass

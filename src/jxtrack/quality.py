@@ -87,13 +87,14 @@ def _measure_indicators(parts: list[Indicator]) -> dict[str, tuple[str, str]]:
 def check(store: Store, period: str | None = None, user: auth.User | None = None, *,
           yoy_threshold: float = YOY_THRESHOLD, due_day: int | None = None,
           today: date | None = None) -> pd.DataFrame:
-    """All data-quality warnings for ``period`` (default: the latest period with data).
+    """All data-quality warnings for ``period`` (default: ``cycle.default_period``, the newest
+    month complete enough to judge).
 
     One row per warning, columns WARNING_COLUMNS, most severe first.  A county user sees only
     warnings about their own county and the city."""
     with store.connect():
         if period is None:
-            period = store.latest_period()
+            period = cycle.default_period(store, today)
             if period is None:
                 return _empty()
         period = services.parse_period(period)

@@ -6,11 +6,14 @@ DingTalk group robot and/or e-mail (``jxtrack.notify``).
   on 2026-11-05 it is 2026-10, due 2026-11-10).
 - **Up to the due date** (the due day itself included): the counties that have not reported.
   **After it**: the counties still missing (未报) and those that reported late (迟报).  Due day and
-  lateness are ``jxtrack.cycle``'s, judged on Beijing dates.
+  lateness are ``jxtrack.cycle``'s, judged on Beijing dates, on the first upload still accepted
+  (``store.quality.first_uploads``, the same as 报送情况 and 数据质量).
 - **Turned red**: (indicator, region) items red in the period's status now and not red in the
   last bulletin issued for this period or an earlier one (``jxtrack report`` records each bulletin
   with its red items).  If no bulletin was ever issued, the comparison is with the previous
-  period's lights.  A period without any figures yet has no lights: the section is left out.
+  period's lights.  A period without any figures yet has no lights: the section is left out; in a
+  month still being collected the city's totals are not judged (``services.status``), so only the
+  reported counties' own items can turn red.
 - Nothing to say (everyone reported on time, nothing newly red): no message is sent.
 """
 

@@ -174,11 +174,16 @@ def test_decomposition_upload_is_read_as_hostile(data, message):
 def test_board_and_heat_map_say_the_same_grey(demo_store):
     """Issue 8: with the city total from some counties only, the board said 暂不评价 and the heat
     map 未分解.  Now both show the light the metrics decided, with its reason."""
-    from jxtrack import lights
+    from datetime import datetime
+
+    from jxtrack import clock, lights
 
     sheet = "地区,报告期,指标,数值\n嘉善县,2026-11,数字化改造项目数,200\n".encode()
     assert importing.commit_import(demo_store, sheet, "js-11.csv", USERS["staff"]).status == "accepted"
-    ov = ws.overview(demo_store, "2026-11", USERS["staff"])
+    # after November's due date (12-10): before it the month is still being collected and the
+    # city's totals are grey 报送中 instead (tests/app/test_period_rules.py)
+    with clock.fixed(datetime(2026, 12, 11, 9, 0)):
+        ov = ws.overview(demo_store, "2026-11", USERS["staff"])
     city = ov.city.set_index("indicator_code").loc["digital_projects"]
     assert city["light"] == "none" and city["light_reason"] == "unjudged"    # 1 of 7 counties
     assert ov.heat.loc["嘉兴市", city["indicator_name"]] == "unjudged"

@@ -77,10 +77,11 @@ def _kind_col(st: pd.DataFrame) -> pd.Series:
 
 def build(store: Store, period: str | None = None, user: auth.User | None = None,
           today: date | None = None) -> Bulletin:
-    """The bulletin for ``period`` (default: the latest with data), as ``user`` may see it."""
+    """The bulletin for ``period`` (default: ``cycle.default_period``, the newest month complete
+    enough to judge), as ``user`` may see it."""
     with store.connect():
         if period is None:
-            period = store.latest_period()
+            period = cycle.default_period(store, today)
             if period is None:
                 raise ReportError("数据库里还没有任何数据，无法生成月度通报。请先导入报表。")
         period = services.parse_period(period)
@@ -98,6 +99,7 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         sources = store.sources()
         is_demo = store.is_demo()
         due_day = cycle.due_day(store)
+        state = cycle.period_state(store, period, today, due_day)
     st = st.assign(kind=_kind_col(st))
     names = regions.set_index("code")["name"].to_dict()
     city_rows = st[st["region_level"] == "city"]
@@ -117,7 +119,7 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
     return Bulletin(
         period=period,
         title=TITLE,
-        subtitle=f"（{label_ytd(period)}）",
+        subtitle=f"（{label_ytd(period)}" + (f" · {state.label}" if state.label else "") + "）",
         generated_at=clock.now(),
         is_demo=is_demo,
         overview=overview,
@@ -126,7 +128,7 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         summary=_summary(city_rows, period),
         rankings=_rankings(st, prev_st, period),
         red_list=_red_list(red),
-        submissions=_submissions(regions, subs, firsts, period, user, due_day),
+        submissions=_submissions(regions, subs, firsts, period, user, due_day, state.overdue),
         quality=_quality(warnings),
         notes=notes,
         status=st,
@@ -319,7 +321,7 @@ def _red_list(red: pd.DataFrame) -> Table:
 
 
 def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame, period: str,
-                 user: auth.User | None, due_day: int) -> Table:
+                 user: auth.User | None, due_day: int, overdue: bool = True) -> Table:
     due = cycle.due_date(period, due_day)
     t = Table(
         key="submissions",
@@ -341,6 +343,11 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
         if r.level == "zone" and not reported:
             continue  # zones report only when the city asks them to
         name = r.name + ("（市本级）" if r.level == "city" else "")
+        if not reported and not overdue:   # not missing before its due date: 待报
+            t.rows.append([name, "待报", None, "", "", "", f"报送截止{due.month}月{due.day}日"])
+            t.lights.append("none")
+            t.units.append(None)
+            continue
         if not reported:
             t.rows.append([name, "未报送", None, "", "", "", "请尽快报送"])
             t.lights.append("red" if r.level == "county" else "none")

@@ -120,10 +120,14 @@ def status(store: Store, period: str | None = None, region: str | None = None,
            user: auth.User | None = None) -> pd.DataFrame:
     """The status table: one row per indicator and region (city, counties, zones) for a period.
 
-    Without ``period`` the latest period that has data.  Columns: STATUS_COLUMNS first, then the
+    Without ``period`` the cycle's default (``cycle.default_period``: the newest month complete
+    enough to judge).  In a month still being collected the city's totals of county figures are
+    not judged: grey, reason ``collecting`` (报送中).  Columns: STATUS_COLUMNS first, then the
     detail columns of metrics.progress (time_progress, gap_pp, forecast_method, …) and names."""
+    from .. import cycle  # the cycle builds on this package: imported when first used
+
     with store.connect():
-        period = parse_period(period) if period else store.latest_period()
+        period = parse_period(period) if period else cycle.default_period(store)
         if period is None:
             raise ServiceError("数据库里还没有任何数据。请先导入报表（jxtrack import）或加载示例数据（jxtrack init --demo）。")
         regions = store.regions()
@@ -133,11 +137,30 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         if user is not None and region is not None:
             access.ensure(user, "read", region, city=city, names=regions.set_index("code")["name"].to_dict())
         st = _status_all(store, period, regions)
+        collecting = cycle.is_collecting(store, period)
+        if collecting is not None:
+            county_scope = catalog(store).indicators.set_index("code")["scope"] == "county"
+            st = _not_judged_while_collecting(st, collecting.label, county_scope)
     if region is not None:
         st = st[st["region_code"] == region]
     elif user is not None:
         st = st[st["region_code"].isin(access.readable(user, regions["code"], city=city))]
     return st.reset_index(drop=True)
+
+
+def _not_judged_while_collecting(st: pd.DataFrame, label: str, county_scope: pd.Series) -> pd.DataFrame:
+    """No city light is judged from part of the counties while the month is being collected: the
+    city's totals of county figures are grey with the reason ``collecting`` (the counties' own
+    rows and the city's own city-scope figures are judged as usual)."""
+    rolled = ((st["region_level"] == "city").to_numpy()
+              & st["indicator_code"].map(county_scope).fillna(False).astype(bool).to_numpy()
+              & st["actual"].notna().to_numpy())
+    if rolled.any():
+        st = st.copy()
+        st.loc[rolled, "light"] = "none"
+        st.loc[rolled, "light_reason"] = "collecting"
+        st.loc[rolled, "target_note"] = f"{label}：全市合计只含已报区县，暂不评价"
+    return st
 
 
 _status_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()

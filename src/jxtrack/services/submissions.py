@@ -3,6 +3,7 @@ see, and withdrawing an upload (the one rule of ``importing.withdraw``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -17,23 +18,37 @@ from metrics.periods import (
 from .. import access, cycle
 from ..auth import User
 from ..store import Store, now
-from ..store import admin as sql
+from ..store import quality as store_quality
 from .regions import city_code, visible_regions
 
-
 # ---- reporting (报送情况) -------------------------------------------------------------------------
-def submission_matrix(store: Store, year: int, user: User, today: datetime | None = None) -> pd.DataFrame:
-    """Region × month: 已报 / 迟报 / 未报 (or blank for months not yet due).
+# the words of each state; a pending month is shown with its due date (cycle.due_label)
+STATE_WORDS = {
+    "reported": "✔ 已报",
+    "late": "◆ 迟报",
+    "missing": "✖ 未报",
+    "pending": "… 待报",
+    "merged": "＋ 并入1–2月",
+    "open": "· 未到期",
+    "n/a": "—",
+}
 
-    Due dates and 迟报 are ``jxtrack.cycle``'s (the due day is a setting, judged on Beijing dates);
-    system-generated demo figures count as on time.  County reporters see only their county."""
+
+def submission_matrix(store: Store, year: int, user: User, today: datetime | None = None) -> pd.DataFrame:
+    """Region × month: reported 已报 / late 迟报 / missing 未报 / pending 待报 / open 未到期.
+
+    A month is missing (未报) only once its due date has passed: a month that has ended but is not
+    yet due is pending (待报, see ``reporting_view`` for its due date), one not yet over is open.
+    Due dates and 迟报 are ``jxtrack.cycle``'s (the due day is a setting, judged on Beijing dates;
+    the first upload is ``store.quality.first_uploads``'); system-generated demo figures count as
+    on time.  County reporters see only their county."""
     today = today or now()
     day = cycle.due_day(store)
     regions = visible_regions(store, user)
     regions = regions[regions["level"].isin(["county", "zone"])]
     months = months_of_year(year)
-    latest = store.latest_period()
-    log = sql.reporting_log(store, months)
+    ended = cycle.collecting_period(today)   # the newest month that is over
+    log = store_quality.first_uploads(store, months)
     log = log.set_index(["region", "period"]) if len(log) else log
     out = pd.DataFrame(index=regions["name"].to_list(), columns=[label_month_short(m) for m in months], dtype=object)
     for r in regions.itertuples():
@@ -43,14 +58,39 @@ def submission_matrix(store: Store, year: int, user: User, today: datetime | Non
                 out.loc[r.name, col] = "merged"  # 1–2月合并报送
             elif len(log) and key in log.index:
                 row = log.loc[key]
-                late = (not bool(row["demo_only"])) and cycle.is_late(row["first_at"], m, day)
+                late = row["kind"] != "demo" and cycle.is_late(row["uploaded_at"], m, day)
                 out.loc[r.name, col] = "late" if late else "reported"
-            elif cycle.is_overdue(m, day, today) or (latest is not None and m <= latest):
+            elif cycle.is_overdue(m, day, today):
                 out.loc[r.name, col] = "missing" if r.level == "county" else "n/a"
+            elif m <= ended and r.level == "county":
+                out.loc[r.name, col] = "pending"
             else:
                 out.loc[r.name, col] = "open"
     out.index.name = "地区"
     return out
+
+
+@dataclass
+class ReportingView:
+    """报送情况's matrix: the states, the words shown for them (a pending month with its due date:
+    待报（截止12月10日）) and the year's counts (months not yet due are never counted as missing)."""
+
+    states: pd.DataFrame
+    shown: pd.DataFrame
+    missing: int
+    late: int
+    pending: int
+
+
+def reporting_view(store: Store, year: int, user: User, today: datetime | None = None) -> ReportingView:
+    states = submission_matrix(store, year, user, today)
+    day = cycle.due_day(store)
+    pending = {label_month_short(m): cycle.due_label(m, day) for m in months_of_year(year)}
+    shown = states.copy()
+    for col in states.columns:
+        shown[col] = [pending[col] if v == "pending" else STATE_WORDS.get(v, v) for v in states[col]]
+    return ReportingView(states, shown, int((states == "missing").sum().sum()),
+                         int((states == "late").sum().sum()), int((states == "pending").sum().sum()))
 
 
 def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from metrics.periods import (
 )
 from metrics.progress import compute_status_periods, group_light
 
-from .. import lights, services
+from .. import access, cycle, lights, services
 from ..auth import User
 from ..store import Store
 from .regions import (  # noqa: F401
@@ -54,6 +54,20 @@ class Overview:
     n_counties: int = 0           # counties the user may see
     counties: list[str] = None    # their names, in region order
     n_county_indicators: int = 0  # indicators judged per county (county scope)
+    period_label: str = ""        # 报送中（已报 1/7 个区县） for a month still being collected
+    period_note: str = ""         # what to say about the month's reporting ('' when complete)
+
+
+def _period_words(store: Store, period: str, user: User) -> tuple[str, str]:
+    """The month's reporting as the cycle sees it now: its label and note (the missing counties are
+    named only to a user who may read every county)."""
+    if not period:
+        return "", ""
+    state = cycle.period_state(store, period)
+    regions = store.regions()
+    counties = set(regions.loc[regions["level"] == "county", "code"])
+    every = counties <= set(access.readable(user, regions["code"], city=city_code(regions)))
+    return state.label, state.note(name_missing=every)
 
 
 def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
@@ -99,10 +113,12 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     county_shown = pd.Series([lights.shown(lt, r) for lt, r in zip(county["light"], county["light_reason"],
                                                                    strict=True)], dtype=object)
     county_counts = {k: int((county_shown == k).sum()) for k in lights.ORDER}
+    label, note = _period_words(store, p, user)
     return Overview(p, st, city, counts, groups, heat, red_list, is_demo, behind=behind, key=key,
                     county_counts=county_counts, n_counties=int(county["region_code"].nunique()),
                     counties=list(dict.fromkeys(county.sort_values("region_sort")["region"])),
-                    n_county_indicators=int(county["indicator_code"].nunique()))
+                    n_county_indicators=int(county["indicator_code"].nunique()),
+                    period_label=label, period_note=note)
 
 
 # ---- one indicator over the months ---------------------------------------------------------------
@@ -113,6 +129,8 @@ class IndicatorDetail:
     rows: pd.DataFrame            # status rows of this indicator (regions the user may see)
     series: pd.DataFrame          # month, region, actual, expected, target, completion, light
     sources: pd.DataFrame         # every target figure for this indicator (city and own county)
+    period_label: str = ""        # as Overview's
+    period_note: str = ""
 
 
 @one_connection
@@ -131,7 +149,8 @@ def indicator_detail(store: Store, indicator: str, period: str | None, region: s
     series = indicator_series(store, indicator, p, user, regions=[region])
     tt = targets_view(store, user)
     tt = tt[tt["indicator_code"] == indicator].reset_index(drop=True)
-    return IndicatorDetail(ind.set_index("code").loc[indicator], p, rows, series, tt)
+    return IndicatorDetail(ind.set_index("code").loc[indicator], p, rows, series, tt,
+                           *_period_words(store, p, user))
 
 
 def indicator_series(store: Store, indicator: str, period: str, user: User,
@@ -175,6 +194,8 @@ class Scorecard:
     period: str
     rows: pd.DataFrame            # status rows + trend (list of the last 12 months' values)
     counts: dict[str, int]
+    period_label: str = ""        # as Overview's
+    period_note: str = ""
 
 
 @one_connection
@@ -201,6 +222,6 @@ def county_scorecard(store: Store, region: str, period: str | None, user: User) 
     ]
     counts = {k: int((st["light"] == k).sum()) for k in ("red", "yellow", "green", "done", "none")}
     name = str(regions.set_index("code").loc[region, "name"])
-    return Scorecard(region, name, p, st.reset_index(drop=True), counts)
+    return Scorecard(region, name, p, st.reset_index(drop=True), counts, *_period_words(store, p, user))
 
 

@@ -1,5 +1,6 @@
-"""SQL the web app needs beyond ``Store``'s own methods: cache versioning, the reporting matrix,
-target-source maintenance and user lookups.
+"""SQL the web app needs beyond ``Store``'s own methods: cache versioning, target-source
+maintenance and user lookups (the reporting matrix reads ``store.quality.first_uploads``, the one
+definition of a first upload).
 
 Functions take a ``Store`` (reads, one unit of work each) or an open connection ``con`` (writes,
 to be called inside the caller's ``store.transaction()`` together with the audit record).
@@ -8,8 +9,6 @@ to be called inside the caller's ``store.transaction()`` together with the audit
 from __future__ import annotations
 
 from datetime import datetime
-
-import pandas as pd
 
 from . import Con, Store, now
 
@@ -31,21 +30,6 @@ def data_version(store: Store) -> tuple[int, int, int, int, int]:
             "(SELECT coalesce(max(change_id), 0) FROM subsidy_rule_changes)"
         ).fetchone()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
-
-
-def reporting_log(store: Store, periods: list[str]) -> pd.DataFrame:
-    """Per region and period: when figures were first accepted, by whom and in which upload kind.
-
-    Only uploads still in force (accepted) count; a withdrawn upload no longer counts as reported."""
-    return store.df(
-        "SELECT o.region, o.period, min(u.uploaded_at) AS first_at, max(u.uploaded_at) AS last_at, "
-        "(array_agg(u.username ORDER BY u.uploaded_at))[1] AS first_user, bool_and(u.kind = 'demo') AS demo_only, "
-        "count(DISTINCT u.upload_id) AS n_uploads "
-        "FROM observations o JOIN uploads u USING (upload_id) "
-        f"WHERE u.status = 'accepted' AND {store.in_list('o.period')} "
-        "GROUP BY o.region, o.period",
-        [list(periods)],
-    )
 
 
 def source_exists(store: Store, code: str) -> bool:

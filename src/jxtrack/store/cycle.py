@@ -66,3 +66,24 @@ def last_bulletin(store: Store, before_or_at: str | None = None) -> dict | None:
         out = dict(zip([d[0] for d in cur.description], row, strict=True))
     out["red"] = json.loads(out["red"])
     return out
+
+
+def reported_regions(store: Store, period: str) -> list[str]:
+    """Regions with any figure in force for ``period`` (whoever uploaded it, demo figures too)."""
+    with store.connect() as con:
+        rows = con.execute(
+            "SELECT DISTINCT region FROM current_observations WHERE period = ? AND value IS NOT NULL",
+            [period],
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def newest_accepted_period(store: Store, region: str) -> str | None:
+    """The newest period ``region`` has figures for in an accepted upload (None: it never reported)."""
+    with store.connect() as con:
+        row = con.execute(
+            "SELECT max(o.period) FROM observations o JOIN uploads u USING (upload_id) "
+            "WHERE u.status = 'accepted' AND o.region = ?",
+            [region],
+        ).fetchone()
+    return row[0] if row and row[0] else None

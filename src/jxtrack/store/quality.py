@@ -54,17 +54,30 @@ def submissions(store: Store, period: str) -> pd.DataFrame:
     )
 
 
-def first_accepted_upload(store: Store, period: str) -> pd.DataFrame:
-    """Per region: the earliest accepted (or later withdrawn) upload that carried figures for
-    ``period`` — when the region first reported it (for lateness).  Columns region, upload_id,
-    uploaded_at, kind."""
+def first_uploads(store: Store, periods: list[str]) -> pd.DataFrame:
+    """When each region first reported each of ``periods``: the one definition of "first upload"
+    that every 迟报 judgement uses (报送情况, 数据质量, the bulletin, ``jxtrack remind``).
+
+    The first upload is the earliest upload **still accepted** that carried figures for the period.
+    A withdrawn upload no longer counts as reported, so it does not make a report on time either:
+    an on-time upload withdrawn and re-uploaded after the due date is late.  A re-upload that
+    supersedes an accepted one keeps the first one's time (both stay accepted).  Columns region,
+    period, upload_id, uploaded_at, kind, username (of that first upload), last_at, n_uploads."""
+    first = "ORDER BY u.uploaded_at, u.upload_id))[1]"
     return store.df(
-        "SELECT o.region, (array_agg(u.upload_id ORDER BY u.uploaded_at))[1] AS upload_id, "
-        "min(u.uploaded_at) AS uploaded_at, (array_agg(u.kind ORDER BY u.uploaded_at))[1] AS kind "
+        f"SELECT o.region, o.period, (array_agg(u.upload_id {first} AS upload_id, "
+        f"min(u.uploaded_at) AS uploaded_at, (array_agg(u.kind {first} AS kind, "
+        f"(array_agg(u.username {first} AS username, max(u.uploaded_at) AS last_at, "
+        "count(DISTINCT u.upload_id) AS n_uploads "
         "FROM observations o JOIN uploads u USING (upload_id) "
-        "WHERE o.period = ? AND u.status IN ('accepted', 'withdrawn') GROUP BY o.region",
-        [period],
+        f"WHERE u.status = 'accepted' AND {store.in_list('o.period')} GROUP BY o.region, o.period",
+        [list(periods)],
     )
+
+
+def first_accepted_upload(store: Store, period: str) -> pd.DataFrame:
+    """``first_uploads`` of one period: columns region, upload_id, uploaded_at, kind."""
+    return first_uploads(store, [period])[["region", "upload_id", "uploaded_at", "kind"]]
 
 
 def has_period(store: Store, period: str) -> bool:

@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from .. import projects, services
+from .. import clock, cycle, projects, services
 from ..auth import User
 from ..services import regions as regions_svc
 from ..services import targets as targets_svc
@@ -73,18 +73,25 @@ def _periods(path: str, v: tuple) -> list[str]:
     return regions_svc.periods(store_for(path))
 
 
+# the views say whether a month is still being collected, which the date decides: the Beijing day
+# is part of their keys (``today``), like the period menu's
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def _period_menu(path: str, v: tuple, today) -> cycle.PeriodMenu:
+    return cycle.period_menu(store_for(path))
+
+
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="正在计算各指标完成情况…")
-def _overview(path: str, v: tuple, period: str | None, user: User):
+def _overview(path: str, v: tuple, period: str | None, user: User, today):
     return ws.overview(store_for(path), period, user)
 
 
 @st.cache_data(ttl=TTL, max_entries=128, show_spinner="正在计算逐月走势…")
-def _detail(path: str, v: tuple, indicator: str, period: str | None, region: str | None, user: User):
+def _detail(path: str, v: tuple, indicator: str, period: str | None, region: str | None, user: User, today):
     return ws.indicator_detail(store_for(path), indicator, period, region, user)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner="正在计算区县得分…")
-def _scorecard(path: str, v: tuple, region: str, period: str | None, user: User):
+def _scorecard(path: str, v: tuple, region: str, period: str | None, user: User, today):
     return ws.county_scorecard(store_for(path), region, period, user)
 
 
@@ -125,16 +132,21 @@ def periods(s: Store) -> list[str]:
     return _periods(*_key(s))
 
 
+def period_menu(s: Store) -> cycle.PeriodMenu:
+    """The report periods to offer, the default one and the months still being collected."""
+    return _period_menu(*_key(s), clock.today())
+
+
 def overview(s: Store, period: str | None, user: User):
-    return _overview(*_key(s), period, user)
+    return _overview(*_key(s), period, user, clock.today())
 
 
 def indicator_detail(s: Store, indicator: str, period: str | None, region: str | None, user: User):
-    return _detail(*_key(s), indicator, period, region, user)
+    return _detail(*_key(s), indicator, period, region, user, clock.today())
 
 
 def county_scorecard(s: Store, region: str, period: str | None, user: User):
-    return _scorecard(*_key(s), region, period, user)
+    return _scorecard(*_key(s), region, period, user, clock.today())
 
 
 def regions(s: Store, user: User):

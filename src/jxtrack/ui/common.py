@@ -10,9 +10,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from metrics.periods import label_ytd
-
 from .. import auth, clock, lights, outputs, services
+from ..services import submissions
 from ..store import StoreError
 from . import cache, charts, fmt
 
@@ -52,14 +51,16 @@ def guard() -> Iterator[None]:
 
 
 def period_select(store, key: str, in_url: bool = False) -> str | None:
-    """The 报告期 picker; ``in_url``: the choice is kept in the address (``?<key>=2026年1–10月``),
-    so a reload (F5) or a shared link opens the same period."""
-    periods = cache.periods(store)
-    if not periods:
+    """The 报告期 picker, opening on the cycle's default (the newest month complete enough to
+    judge); a month still being collected is offered labelled 报送中（已报 1/7 个区县）.
+    ``in_url``: the choice is kept in the address (``?<key>=2026年1–10月``), so a reload (F5) or a
+    shared link opens the same period."""
+    menu = cache.period_menu(store)
+    if not menu.periods:
         st.info("数据库里还没有数据。请先在“数据上传”页上传报表。")
         st.stop()
-    return st.selectbox("报告期", periods, index=0, key=key, format_func=label_ytd,
-                        bind="query-params" if in_url else None)
+    return st.selectbox("报告期", menu.periods, index=menu.periods.index(menu.default), key=key,
+                        format_func=menu.label, bind="query-params" if in_url else None)
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
@@ -224,22 +225,20 @@ def text_table(df: pd.DataFrame, columns: list[str] | None = None, cap: int = 15
     """A table of sentences (检查结果的问题, 说明, 原因 …) whose text wraps in its cell instead of
     being cut at "…" (the grid of ``st.dataframe`` shows one line per cell; on a phone six
     characters).  A static table: no column menu, no toolbar over the message above it.  Its cells
-    are Markdown, so every cell goes through :func:`fmt.plain` (what a user or a file wrote shows
-    exactly as written); missing values show "—".  ``columns``: the ones to show (default all);
-    more than ``cap`` rows scroll inside the table under a fixed header."""
+    are Markdown, so it is drawn through :func:`table` (every cell escaped: what a user or a file
+    wrote shows exactly as written); missing values show "—".  ``columns``: the ones to show
+    (default all); more than ``cap`` rows scroll inside the table under a fixed header."""
     shown = df[columns] if columns is not None else df
 
     def cell(v) -> str:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             return "—"
         if isinstance(v, datetime):   # (pd.Timestamp too) Beijing time, as clock.show writes it
-            return fmt.plain(clock.show(v))
-        return fmt.plain(v) or "—"
+            return clock.show(v)
+        return str(v) or "—"
 
     shown = shown.map(cell)
-    shown.columns = [fmt.plain(c) for c in shown.columns]
-    height = "content" if len(shown) <= cap else 36 * (cap + 1)
-    st.table(shown, hide_index=True, height=height)
+    table(shown, height="content" if len(shown) <= cap else 36 * (cap + 1))
 
 
 def table_height(n: int, cap: int | None = None) -> int:
@@ -256,16 +255,17 @@ def styled(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯"
     return df.style.apply(lambda _: bg, subset=[column], axis=0)
 
 
-def table(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯") -> None:
+def table(df: pd.DataFrame, shown: list[str] | None = None, column: str = "灯",
+          height: int | str = "content") -> None:
     """A static table (every row shown, text wrapped: what a leader reads on a phone).  The one way
     to draw ``st.table``, which renders Markdown in every cell and header: every text cell goes
     through ``fmt.plain`` first, so a county's 偏差说明 shows as typed, never as a link or image.
     ``shown``: the light of each row, as a pale colour behind ``column`` (see :func:`styled`)."""
     safe = fmt.plain_frame(df)
     if shown is None:
-        st.table(safe, hide_index=True)
+        st.table(safe, hide_index=True, height=height)
     else:
-        st.table(styled(safe, shown, fmt.plain(column)).hide(axis="index"))
+        st.table(styled(safe, shown, fmt.plain(column)).hide(axis="index"), height=height)
 
 
 def show_status(rows: pd.DataFrame, region_col: bool = False, extra: pd.DataFrame | None = None,
@@ -346,11 +346,11 @@ def month_runs(months: list[int]) -> str:
     return "、".join(f"{r[0]}月" if len(r) == 1 else f"{r[0]}–{r[-1]}月" for r in runs)
 
 
-def report_views(matrix: pd.DataFrame) -> None:
-    """报送情况 (region × month states, services.submissions.submission_matrix) in two layouts:
-    the coloured grid on a wide screen; on a phone one card per region saying which months are
-    已报 / 迟报 / 未报 / 未到期 ("✔ 已报 2–10月"), so no month is cut off the right edge."""
-    shown = matrix.apply(lambda col: col.map(fmt.REPORT_STATES))
+def report_views(view: submissions.ReportingView) -> None:
+    """报送情况 (region × month states and their words, services.submissions.reporting_view) in two
+    layouts: the coloured grid on a wide screen; on a phone one card per region saying which months
+    are 已报 / 迟报 / 待报 / 未报 / 未到期 ("✔ 已报 2–10月"), so no month is cut off the right edge."""
+    matrix, shown = view.states, view.shown
     with st.container(key="wide_report_matrix"):
         st.dataframe(shown.style.apply(lambda col: [f"background-color: {fmt.REPORT_BG.get(v, '#fff')}"
                                                      for v in matrix[col.name]], axis=0),
@@ -358,7 +358,7 @@ def report_views(matrix: pd.DataFrame) -> None:
     with st.container(key="phone_report_matrix"):
         for region, states in matrix.iterrows():
             lines = [f"**{fmt.plain(region)}**"]
-            for state, word in fmt.REPORT_STATES.items():
+            for state, word in submissions.STATE_WORDS.items():
                 months = [int(str(col).removesuffix("月")) for col, v in states.items() if v == state]
                 if months and state != "n/a":
                     lines.append(f"{word}：{month_runs(months)}")

@@ -18,16 +18,9 @@ from ..catalog import COUNT_UNITS
 # headcounts and land areas are not counts (averages, fractions of 亩 occur) but read better
 # without ".0" when they are whole
 _WHOLE_WHEN_INTEGRAL = ("人", "亩")
-REPORT_STATES = {
-    "reported": "✔ 已报",
-    "late": "◆ 迟报",
-    "missing": "✖ 未报",
-    "merged": "＋ 并入1–2月",
-    "open": "· 未到期",
-    "n/a": "—",
-}
+# 报送情况's cell colours (the words of each state are ``services.submissions.STATE_WORDS``)
 REPORT_BG = {"reported": "#cfeccf", "late": "#fbecb5", "missing": "#f8d0d0", "merged": "#e3eef9",
-             "open": "#ffffff", "n/a": "#f5f5f5"}
+             "pending": "#eef3fb", "open": "#ffffff", "n/a": "#f5f5f5"}
 
 
 def _missing(v) -> bool:
