@@ -4,8 +4,9 @@
   year-to-date checks, diff, one transaction -- goal <= 0.3 s;
 * a 20 000-row history workbook (region, period, measure, unit, value per row) -- goal <= 10 s;
 * parsing (read + layout + validation) vs a bare openpyxl read of the same file -- goal <= 2x;
-* a hostile dense workbook (~4.9 million filled cells in ~4 MB, generated here) and the largest
-  workbook still accepted (``reader.MAX_CELLS`` cells): each imported in a child process, which
+* hostile workbooks, generated here: a dense one (~4.9 million filled cells in ~4 MB), one with
+  7.25 million shared strings (~19 MB), one whose 2.5 million cells are in a sheet part named
+  sheet1.dat; and the largest workbook still accepted (``reader.MAX_CELLS`` cells): each imported in a child process, which
   reports its time and peak memory -- goal: refused or accepted within 10 s and 1 GB.
 
 Each figure is the median of several runs on a fresh temporary database.
@@ -81,7 +82,7 @@ def history_workbook(n_rows: int = 20000) -> bytes:
     return buf.getvalue()
 
 
-_DENSE_PARTS = {
+DENSE_PARTS = {
     "[Content_Types].xml":
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -118,7 +119,7 @@ def dense_workbook(n_rows: int, n_cols: int, seed: int = 20261130) -> bytes:
     tokens = [b"<c><v>%d</v></c>" % v for v in range(10)]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in _DENSE_PARTS.items():
+        for name, text in DENSE_PARTS.items():
             zf.writestr(name, text)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
             f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -127,6 +128,60 @@ def dense_workbook(n_rows: int, n_cols: int, seed: int = 20261130) -> bytes:
                 f.write(b'<row r="%d">' % r + b"".join(rnd.choices(tokens, k=n_cols)) + b"</row>")
             f.write(b"</sheetData></worksheet>")
     return buf.getvalue()
+
+
+def zip_parts(parts: dict[str, bytes | str], streamed: dict[str, object] | None = None) -> bytes:
+    """An .xlsx from its parts; ``streamed`` parts are iterables of byte chunks written straight
+    into the zip (no part is ever held whole)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+        for name, chunks in (streamed or {}).items():
+            with zf.open(name, "w", force_zip64=True) as f:
+                for chunk in chunks:
+                    f.write(chunk)
+    return buf.getvalue()
+
+
+def shared_strings_workbook(n_strings: int) -> bytes:
+    """A one-cell workbook whose shared-string part holds ``n_strings`` distinct ``<si>`` entries
+    (issue 20: 7.25 million in ~19 MB, 183 MB of XML, cost openpyxl 1.15 GB and 90 s).  Only the
+    first is used by a cell: the rest are never shown, only built."""
+    ct = DENSE_PARTS["[Content_Types].xml"].replace(
+        "</Types>", '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    rels = DENSE_PARTS["xl/_rels/workbook.xml.rels"].replace(
+        "</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             '<row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>')
+
+    def chunks():
+        yield (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/'
+               b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">' % (n_strings, n_strings))
+        batch = 50_000
+        for start in range(0, n_strings, batch):
+            yield b"".join(b"<si><t>%08d</t></si>" % i for i in range(start, min(start + batch, n_strings)))
+        yield b"</sst>"
+
+    return zip_parts({**DENSE_PARTS, "[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels,
+                       "xl/worksheets/sheet1.xml": sheet}, {"xl/sharedStrings.xml": chunks()})
+
+
+def renamed_sheet_workbook(n_rows: int, n_cols: int, part: str = "xl/worksheets/sheet1.dat",
+                           seed: int = 20261204) -> bytes:
+    """``dense_workbook``'s sheet under a name that does not end in .xml, declared in
+    [Content_Types] and the workbook's relationships (issue 20: openpyxl builds it whole)."""
+    dense = zipfile.ZipFile(io.BytesIO(dense_workbook(n_rows, n_cols, seed)))
+    target = part.removeprefix("xl/")
+    parts = {n: dense.read(n) for n in dense.namelist() if n != "xl/worksheets/sheet1.xml"}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"/xl/worksheets/sheet1.xml", b"/" + part.encode())
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"worksheets/sheet1.xml", target.encode())
+    sheet = dense.read("xl/worksheets/sheet1.xml")
+    return zip_parts(parts, {part: [sheet]})
 
 
 _CHILD = """
@@ -169,12 +224,18 @@ def import_in_child(data: bytes, workdir: Path, name: str = "file.xlsx") -> dict
 
 def hostile_bench(workdir: Path) -> list[tuple[str, str]]:
     """The dense-workbook figures (see the module docstring)."""
-    from jxtrack.ingest.reader import MAX_CELLS
+    from jxtrack.ingest.reader import MAX_CELLS, MAX_SHARED_STRINGS
 
     out = []
     rows = MAX_CELLS // 5 - 1
     for label, name, make in (
             ("hostile dense workbook, 49 000 × 100 cells", "dense.xlsx", lambda: dense_workbook(49_000, 100)),
+            ("hostile shared strings, 7 250 000 <si> entries", "strings.xlsx",
+             lambda: shared_strings_workbook(7_250_000)),
+            ("hostile sheet part named sheet1.dat, 25 000 × 100 cells", "dat.xlsx",
+             lambda: renamed_sheet_workbook(25_000, 100)),
+            (f"shared strings at the limit, {MAX_SHARED_STRINGS:,} <si> entries (read, then no data)",
+             "strings_max.xlsx", lambda: shared_strings_workbook(MAX_SHARED_STRINGS)),
             (f"history workbook at the cell limit, {rows:,} rows × 5 columns", "history_max.xlsx",
              lambda: history_workbook(rows))):
         data = make()

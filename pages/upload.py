@@ -35,10 +35,12 @@ st.download_button("下载模板（Excel）", data, fname, key="upload_template"
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader("② 上传填好的报表")
-up = st.file_uploader("选择填好的报表（Excel 或 CSV：.xlsx、.xls、.csv；每个文件不超过 20 MB）",
-                      type=["xlsx", "xls", "csv"], key="upload_file",
+# any file type and a little more than the limit: the importer judges the format by its bytes and
+# the size by its one limit, and says what is wrong in Chinese (the widget's own refusals are English)
+limit = f"每个文件不超过 {importing.UPLOAD_LIMIT_MB} MB"
+up = st.file_uploader(f"选择填好的报表（Excel 或 CSV：.xlsx、.xls、.csv；{limit}）", key="upload_file",
                       help="点“选择文件”从电脑或手机里选，或把文件拖到框内。")
-common.chinese_uploader("upload_file", limit="可拖入文件 · 每个文件不超过 20 MB")
+common.chinese_uploader("upload_file", limit=f"可拖入文件 · {limit}")
 if up is None:
     st.caption("上传后先检查、预览，确认后才写入数据库。")
     st.stop()

@@ -24,6 +24,17 @@ os.environ["JXTRACK_LOG_DIR"] = tempfile.mkdtemp(prefix="jxtrack-test-logs-")
 logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_parses():
+    """Every test parses its files anew: the import service keeps parses by file hash, and a test
+    that lowers a reader limit (monkeypatch) must not leave its refusal to the next test."""
+    from jxtrack import importing
+
+    importing.forget_parses()
+    yield
+    importing.forget_parses()
+
+
 # ---- the backend under test -------------------------------------------------------------------
 # `pytest` runs everything on DuckDB (the embedded default).  `pytest --backend postgresql` runs the
 # shared suite -- every test built on the database fixtures below, except those marked

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import traceback
 import unicodedata
@@ -43,15 +44,60 @@ class UsageError(Exception):
     pass
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+def _listing(text: str) -> str:
+    """"'a', 'b'" or "a, b" -> "a、b"."""
+    return "、".join(p.strip().strip("'\"") for p in text.split(","))
+
+
+# argparse's own messages (Python 3.11-3.13 wording) -> Chinese, in the order they are tried
+_ARGPARSE_WORDS: list[tuple[re.Pattern, object]] = [(re.compile(p), f) for p, f in [
+    (r"^argument (?P<arg>.+?): (?P<rest>.*)$", lambda m: f"参数 {m['arg']}：{_translate(m['rest'])}"),
+    (r"^invalid int value: '(?P<v>.*)'$", lambda m: f"“{m['v']}” 不是整数"),
+    (r"^invalid float value: '(?P<v>.*)'$", lambda m: f"“{m['v']}” 不是数字"),
+    (r"^invalid \S+ value: '(?P<v>.*)'$", lambda m: f"“{m['v']}” 不是有效的值"),
+    (r"^invalid choice: '(?P<v>.*?)' \(choose from (?P<c>.*)\)$",
+     lambda m: f"无效的选项“{m['v']}”（可选：{_listing(m['c'])}）"),
+    (r"^expected one argument$", lambda m: "后面需要给出一个值"),
+    (r"^expected at most one argument$", lambda m: "后面最多给出一个值"),
+    (r"^expected at least one argument$", lambda m: "后面至少需要给出一个值"),
+    (r"^expected (?P<n>\d+) arguments?$", lambda m: f"后面需要给出 {m['n']} 个值"),
+    (r"^not allowed with argument (?P<o>.*)$", lambda m: f"不能与 {m['o']} 同时使用"),
+    (r"^ignored explicit argument '(?P<v>.*)'$", lambda m: f"不接受值“{m['v']}”"),
+    (r"^the following arguments are required: (?P<a>.*)$", lambda m: f"缺少必需的参数 {_listing(m['a'])}"),
+    (r"^unrecognized arguments: (?P<a>.*)$", lambda m: f"无法识别的参数 {m['a']}"),
+    (r"^one of the arguments (?P<a>.*) is required$", lambda m: f"必须给出以下参数之一：{m['a']}"),
+    (r"^ambiguous option: (?P<o>\S+) could match (?P<c>.*)$",
+     lambda m: f"选项 {m['o']} 不明确，可能是 {_listing(m['c'])}"),
+]]
+
+
+def _translate(message: str) -> str:
+    for pattern, words in _ARGPARSE_WORDS:
+        m = pattern.match(message)
+        if m:
+            return words(m)
+    return message  # our own type functions' messages are Chinese already
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument as one clear Chinese line."""
+    """argparse speaking Chinese: a bad argument is one clear Chinese line (``error``), and the
+    help says 用法/选项 with a Chinese -h."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["add_help"] = False
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        msg = (message.replace("the following arguments are required", "缺少必需的参数")
-               .replace("invalid choice", "无效的选项").replace("unrecognized arguments", "无法识别的参数")
-               .replace("argument", "参数").replace("expected one argument", "需要一个值")
-               .replace("choose from", "可选"))
-        raise UsageError(f"参数错误：{msg}。用 `{self.prog} --help` 查看用法。")
+        raise UsageError(f"参数错误：{_translate(message)}。用 `{self.prog} --help` 查看用法。")
 
 
 def _period(text: str) -> str:

@@ -28,7 +28,9 @@ Streamlit reruns the page).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
@@ -36,11 +38,15 @@ from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
 
 from . import access, services
 from .auth import User
-from .ingest import ERROR, WARNING, Problem, matcher, parse, problem
+from .catalog import Catalog
+from .ingest import ERROR, WARNING, Matcher, Parsed, Problem, matcher, parse, problem, reader
 from .ingest.problems import ProblemsReport
 from .store import Store, StoreBusyError, log_event
 
 KIND = "upload"
+# the one upload limit, in MB as people read it: the reader's (MAX_FILE_BYTES); the web server takes a
+# little more (.streamlit/config.toml) so that a file just over it gets the reader's Chinese refusal
+UPLOAD_LIMIT_MB = reader.MAX_FILE_BYTES // (1024 * 1024)
 # a refused file's bytes are kept (to show the reporter what was sent, to diagnose the importer)
 # only up to this size; a monthly report is a few dozen KB
 
@@ -86,12 +92,9 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
     region_code, period = _resolve_args(store, region, period)
     cat = services.catalog(store)
+    # a county reporter's sheet that does not say whose it is: it is their own county's
     m = matcher(cat)
-    parsed = parse(data, m, region=region_code, period=period)
-    if region_code is None and user.region and any(
-            p.code == "region_unknown" for p in parsed.problems):
-        # a county reporter's sheet that does not say whose it is: it is their own county's
-        parsed = parse(data, m, region=user.region, period=period)
+    file_hash, parsed = parsed_file(data, m, region_code, period, user.region, _fingerprint(cat))
     values = parsed.values
     problems = list(parsed.problems)
     with store.connect():
@@ -116,7 +119,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         values = values.iloc[0:0]
     return ImportResult(
         file_name=file_name,
-        file_hash=hashlib.sha256(data).hexdigest(),
+        file_hash=file_hash,
         file_size=len(data),
         region=regs[0] if len(regs) == 1 else None,
         period=pers[0] if len(pers) == 1 else None,
@@ -130,6 +133,68 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         # a file the user may not import: not even how it was read (it names the region's cells)
         explanation=[] if refused else parsed.explanation,
     )
+
+
+# An upload is parsed once: the preview's parse is what the confirm writes.  Reading and validating
+# a file is a pure function of its bytes, the catalog and the region/period asked for, so its result
+# is kept by the file's hash (a few files: the ones being previewed and confirmed right now); what
+# depends on the database -- permission, the figures in force, the year-to-date check, the diff -- is
+# decided again at every call, so a confirm judges against the database as it is then.
+_PARSED_KEPT = 4
+_parsed: OrderedDict[tuple, tuple[Matcher, Parsed]] = OrderedDict()
+_parsed_lock = threading.Lock()
+_fingerprints: dict[int, tuple[Catalog, str]] = {}
+
+
+def _fingerprint(cat: Catalog) -> str:
+    """What the catalog says, as a hash: the catalog is rebuilt after every write to the database
+    (services.catalog), mostly unchanged -- a parse made with an equal catalog is the same parse."""
+    hit = _fingerprints.get(id(cat))
+    if hit is not None and hit[0] is cat:
+        return hit[1]
+    h = hashlib.sha256()
+    for f in fields(cat):
+        v = getattr(cat, f.name)
+        if isinstance(v, pd.DataFrame):
+            h.update(f"{f.name}:{list(v.columns)}:{len(v)}".encode())
+            h.update(pd.util.hash_pandas_object(v.astype(str), index=False).to_numpy().tobytes())
+    with _parsed_lock:
+        if len(_fingerprints) >= 16:
+            _fingerprints.clear()
+        _fingerprints[id(cat)] = (cat, h.hexdigest())
+    return h.hexdigest()
+
+
+def parsed_file(data: bytes, m: Matcher, region: str | None, period: str | None,
+                fallback_region: str | None = None, catalog_key: str | None = None) -> tuple[str, Parsed]:
+    """The file's sha256 and its parse (``ingest.parse``), parsing it only if these bytes were
+    parsed a moment ago with the same region and period and the same catalog (the same matcher,
+    or an equal catalog: ``catalog_key``)."""
+    file_hash = hashlib.sha256(data).hexdigest()
+    key = (file_hash, len(data), region, period, None if region else fallback_region, catalog_key)
+    with _parsed_lock:
+        hit = _parsed.get(key)
+        if hit is not None and (catalog_key is not None or hit[0] is m):
+            _parsed.move_to_end(key)
+            return file_hash, _copy(hit[1])
+    got = parse(data, m, region=region, period=period, fallback_region=None if region else fallback_region)
+    with _parsed_lock:
+        _parsed[key] = (m, got)
+        while len(_parsed) > _PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return file_hash, _copy(got)
+
+
+def forget_parses() -> None:
+    """Drop the kept parses (tests that change the reader's limits; nothing else needs it)."""
+    with _parsed_lock:
+        _parsed.clear()
+
+
+def _copy(p: Parsed) -> Parsed:
+    """A copy whose lists and frame the caller may change (every field kept, whatever is added)."""
+    return replace(p, values=p.values.copy(), problems=list(p.problems), layouts=list(p.layouts),
+                   explanation=list(p.explanation))
 
 
 def commit_import(store: Store, data: bytes, file_name: str | None, user: User,

@@ -21,7 +21,8 @@ def test_streamlit_protections_are_pinned():
     # Streamlit's CORS *protection* on: with False it would answer Access-Control-Allow-Origin: *
     assert server["enableCORS"] is True
     assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
-    assert server["maxUploadSize"] == 20
+    # a little over the importer's one limit (20 MB): see tests/app/test_upload_rejections.py
+    assert server["maxUploadSize"] == 21
     known = config._config_options_template  # every option this Streamlit version knows
     assert all(f"server.{k}" in known for k in server), set(server) - {k[7:] for k in known}
 

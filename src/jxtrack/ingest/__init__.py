@@ -47,22 +47,26 @@ def matcher(catalog: Catalog) -> Matcher:
     return hit[1]
 
 
-def parse(data: bytes, m: Matcher, *, region: str | None = None, period: str | None = None) -> Parsed:
+def parse(data: bytes, m: Matcher, *, region: str | None = None, period: str | None = None,
+          fallback_region: str | None = None) -> Parsed:
     """Read and validate a file.  Never raises for anything wrong with the file: problems are
-    returned (a file that cannot be read at all gives one problem and no values)."""
+    returned (a file that cannot be read at all gives one problem and no values).
+    ``fallback_region``: the region of a sheet that does not say whose it is (a county reporter's
+    own county), used only when no ``region`` is given and the sheet cannot tell."""
     # A workbook becomes ~10^5 small objects without reference cycles; the cyclic garbage collector
     # re-scanning them while they are built costs a third of the parse time, so pause it (memory is
     # bounded by the reader's size limits) and let it run again afterwards.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _parse(data, m, region, period)
+        return _parse(data, m, region, period, fallback_region)
     finally:
         if enabled:
             gc.enable()
 
 
-def _parse(data: bytes, m: Matcher, region: str | None, period: str | None) -> Parsed:
+def _parse(data: bytes, m: Matcher, region: str | None, period: str | None,
+           fallback_region: str | None) -> Parsed:
     empty = pd.DataFrame(columns=validate.VALUE_COLUMNS)
     try:
         wb = reader.read_workbook(data)
@@ -72,6 +76,10 @@ def _parse(data: bytes, m: Matcher, region: str | None, period: str | None) -> P
     results = [layout.analyse(s, m) for s in wb.sheets if not s.hidden and s.name != reader.META_SHEET]
     res = validate.resolve(results, m, region=region, period=period, meta=meta,
                            meta_sheet=reader.META_SHEET)
+    if region is None and fallback_region and any(p.code == "region_unknown" for p in res.problems):
+        # the sheets are read once; only the region is decided again
+        res = validate.resolve(results, m, region=fallback_region, period=period, meta=meta,
+                               meta_sheet=reader.META_SHEET)
     parsed = Parsed(res.values, res.problems, wb.format, res.layouts,
                     meta.get("template_version", (None,))[0], res.explanation)
     hidden = [s.name for s in wb.sheets if s.hidden and s.name != reader.META_SHEET]

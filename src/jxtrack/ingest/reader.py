@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import posixpath
 import re
 import struct
 import zipfile
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .problems import FileRefused, problem
+
+log = logging.getLogger("jxtrack.ingest")
 
 MAX_FILE_BYTES = 20 * 1024 * 1024          # an uploaded file
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024     # all parts of an .xlsx, decompressed
@@ -77,6 +81,13 @@ def _refuse(code: str, message: str, value: Any = None) -> FileRefused:
     return FileRefused(problem(code, message, value=value))
 
 
+def _cause(exc: BaseException) -> None:
+    """A parser's own words for a damaged file (English: "Bad CRC-32 for file ...", "ValueError:
+    Unable to read workbook ...") are for the log, not for the reporter: the refusal says in
+    Chinese what is wrong and what to do, and quotes nothing of it (the value shown is empty)."""
+    log.info("file refused, the parser said: %s: %s", type(exc).__name__, str(exc)[:300])
+
+
 def read_workbook(data: bytes, *, max_bytes: int | None = None,
                   max_unpacked: int | None = None) -> Workbook:
     """Read any supported spreadsheet; raise FileRefused with a Chinese message otherwise.
@@ -103,9 +114,9 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
         infos = zf.infolist()
     except _ZIP_ERRORS as exc:
         raise _refuse("corrupt_file", "文件已损坏或不完整（可能下载或复制时中断），无法打开。"
-                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", str(exc)) from None
-    names = {i.filename for i in infos}
-    lower = {n.lower() for n in names}
+                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", _cause(exc)) from None
+    by_name = {i.filename.lower(): i for i in infos}
+    lower = set(by_name)
     if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > max_unpacked or any(
         i.file_size > 1_048_576 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos
     ):
@@ -117,32 +128,30 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
            for n in lower):
         raise _refuse("macro_file", "文件含有宏（VBA），出于安全考虑不予接收。请在 Excel 中另存为"
                       "“Excel 工作簿（*.xlsx）”（不含宏）后再上传。")
-    if "xl/workbook.xml" not in lower:
+    try:
+        pkg = _package(zf, by_name)
+    except _ZIP_ERRORS as exc:
+        raise _refuse("corrupt_file", "文件已损坏或不完整（压缩数据校验失败），无法打开。"
+                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", _cause(exc)) from None
+    if not pkg.workbook & lower:
         if "word/document.xml" in lower:
             what = "Word 文档"
         elif "ppt/presentation.xml" in lower:
             what = "PowerPoint 文件"
         elif "mimetype" in lower or "content.xml" in lower:
             what = "OpenDocument（.ods/.odt）文件"
+        elif "xl/workbook.bin" in lower:
+            raise _refuse("unsupported_format", "这是 Excel 二进制工作簿（.xlsb），无法读取。请在 Excel 中"
+                          "“另存为”“Excel 工作簿（*.xlsx）”后再上传。")
         else:
             what = "压缩包"
         raise _refuse("unsupported_format", f"这是{what}，不是 Excel 表格（尽管文件名可能是 .xlsx）。"
                       "请上传 .xlsx、.xls 或 .csv 格式的报表。")
-    has_formulas = False
     try:
-        for info in infos:
-            n = info.filename.lower()
-            if not (n.endswith(".xml") or n.endswith(".rels")):
-                continue
-            with zf.open(info) as f:
-                head = f.read(4096)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise _refuse("unsafe_xml", "文件内部含有不安全的 XML 声明（DTD/实体），已拒绝。"
-                                  "请在 Excel 中打开后另存为新的 .xlsx 再上传。")
-        has_formulas = _scan_cells(zf, infos)
+        has_formulas = _check_parts(zf, infos, pkg, by_name)
     except _ZIP_ERRORS as exc:
         raise _refuse("corrupt_file", "文件已损坏或不完整（压缩数据校验失败），无法打开。"
-                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", str(exc)) from None
+                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", _cause(exc)) from None
     import openpyxl
 
     wb = _guarded(lambda: openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False))
@@ -164,7 +173,11 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
 # the elements of a sheet that make openpyxl build cells: rows and cells (placed as openpyxl places
 # them), merged ranges and hyperlink ranges (a cell object for every position they cover); and
 # formulas.  Any namespace prefix.
-_XML_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|f|mergeCell|hyperlink)(?=[\s/>])([^>]*)>")
+_XML_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|f|mergeCell|hyperlink|comment)(?=[\s/>])([^>]*)>")
+# every other element of a sheet becomes an object too (data validations, conditional formats, ...)
+_OTHER_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?!(?:c|v|f|is|t|r|rPr|row|sheetData|mergeCell|hyperlink|"
+                        rb"b|i|u|strike|sz|color|rFont|family|charset|scheme|vertAlign|outline|shadow|condense|"
+                        rb"extend)[\s/>])[A-Za-z_]")
 _ATTR_R = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
 _ATTR_REF = re.compile(rb"(?:^|\s)ref\s*=\s*[\"']([^\"']*)[\"']")
 _A1 = re.compile(rb"^\$?([A-Za-z]{0,3})\$?(\d{0,7})$")
@@ -197,8 +210,10 @@ class _SheetScan:
         self.covered = 0                     # positions covered by merged / hyperlink ranges
         self.max_row = self.max_col = 0
         self.formulas = False
+        self.other = 0                       # elements that are not cells, rows or their contents
 
     def feed(self, text: bytes) -> None:
+        self.other += len(_OTHER_TAG.findall(text))
         for m in _XML_TAG.finditer(text):
             tag, attrs = m.group(1), m.group(2)
             if tag == b"c":
@@ -218,7 +233,7 @@ class _SheetScan:
                 self.col = 0
             elif tag == b"f":
                 self.formulas = True
-            else:  # mergeCell, hyperlink
+            else:  # mergeCell, hyperlink, comment (openpyxl builds the cell a comment is on)
                 ref = _ATTR_REF.search(attrs)
                 if ref is None:
                     continue
@@ -235,37 +250,200 @@ class _SheetScan:
         return self.max_row * self.max_col
 
 
-def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Part name -> sheet name, best effort (only to name the sheet in a refusal)."""
-    try:
-        wb = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
-    except _ZIP_ERRORS:
-        return {}
-    if len(wb) > MAX_UNPACKED_BYTES // 10:
-        return {}
-    targets = {m.group(1): m.group(2) for m in re.finditer(
-        rb"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels)}
+# ---- what openpyxl will load, found as openpyxl finds it -----------------------------------------
+# [Content_Types].xml names the workbook part and the shared-string part; the workbook's
+# relationships name every sheet part (openpyxl builds whatever a <sheet> points at as a worksheet,
+# whatever the part is called: sheet1.dat as well as sheet1.xml).  Matching is case-insensitive
+# and lenient (any namespace prefix, attributes in any order): the guard finds at least what the
+# parser finds.
+_CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+_WORKBOOK_TYPES = frozenset({
+    _CT_MAIN + "sheet.main+xml", _CT_MAIN + "template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml", "application/vnd.ms-excel.template.macroEnabled.main+xml"})
+_SHEET_TYPES = frozenset({_CT_MAIN + "worksheet+xml", _CT_MAIN + "chartsheet+xml", _CT_MAIN + "dialogsheet+xml"})
+_SHARED_STRINGS_TYPE = _CT_MAIN + "sharedStrings+xml"
+_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(Default|Override|Relationship|sheet)(?=[\s/>])([^>]*)>")
+_ATTR = re.compile(rb"(?:^|\s)(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+# shared strings (<si> entries): openpyxl builds a Text object for each (15-75 us an entry; 7.25 million
+# in a 19 MB file cost 1.15 GB and 90 s), so 50 000 of them take 1-4 s.  A monthly report has a few
+# hundred, the history workbook at the cell limit a few dozen distinct texts, a project ledger of
+# 5 000 projects some 30 000.
+MAX_SHARED_STRINGS = 50_000
+MAX_SHARED_STRING_BYTES = 16 * 1024 * 1024    # the shared-string part, decompressed
+MAX_SHARED_STRING_ELEMENTS = 5 * MAX_SHARED_STRINGS  # rich-text runs and their fonts are objects too
+# elements of a sheet other than its cells and rows (conditional formats, data validations, columns,
+# ...): openpyxl builds an object for each; a bloated real sheet has a few thousand
+MAX_SHEET_OTHER_ELEMENTS = 50_000
+# every other XML part openpyxl parses whole into a tree (workbook, styles, comments, drawings,
+# charts, tables, pivot caches, relationships): each and all together.  The costliest is styles.xml:
+# 6 MB of cell formats (60 000) took openpyxl 6.6 s and 290 MB.
+MAX_TREE_PART_BYTES = 4 * 1024 * 1024
+MAX_TREE_BYTES = 12 * 1024 * 1024
+
+
+@dataclass
+class _Package:
+    workbook: set[str]                    # the workbook part(s), lower case
+    sheets: dict[str, str]                # sheet part -> sheet name (from the workbook's relationships)
+    shared_strings: set[str]              # the shared-string part(s)
+    chartsheets: set[str]                 # sheet parts openpyxl parses whole, not streamed
+
+
+def _attrs(text: bytes) -> dict[str, str]:
     out = {}
-    for m in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*?name=\"([^\"]*)\"[^>]*?r:id=\"([^\"]+)\"", wb):
-        target = targets.get(m.group(2), b"").decode("utf-8", "replace").lstrip("/")
-        if target:
-            part = target if target.startswith("xl/") else "xl/" + target
-            out[part.lower()] = m.group(1).decode("utf-8", "replace")
+    for m in _ATTR.finditer(text):
+        v = m.group(2) if m.group(2) is not None else m.group(3)
+        out[m.group(1).decode("ascii", "replace").lower()] = v.decode("utf-8", "replace")
     return out
 
 
-def _scan_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> bool:
-    """Count, in bounded memory, the cells every XML part will make openpyxl build; refuse the file
-    past ``MAX_CELLS`` (all sheets) or ``MAX_GRID`` (one sheet) before any is built.  Every XML part
-    is scanned, not only xl/worksheets/, since the workbook's relationships may put a sheet
-    anywhere.  Returns whether any sheet has formulas."""
-    names = None
+def _elements(data: bytes, tag: bytes) -> list[dict[str, str]]:
+    return [_attrs(m.group(2)) for m in _ELEMENT.finditer(data) if m.group(1) == tag]
+
+
+def _part(name: str) -> str:
+    return name.lstrip("/").lower()
+
+
+def _read_small(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], name: str) -> bytes:
+    """A part read whole -- only ever one of the small parts bounded by MAX_TREE_PART_BYTES."""
+    info = by_name.get(_part(name))
+    if info is None:
+        return b""
+    with zf.open(info) as f:
+        return f.read(MAX_TREE_PART_BYTES + 1)
+
+
+def _package(zf: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> _Package:
+    types = _read_small(zf, by_name, "[Content_Types].xml")
+    overrides = [(_part(a.get("partname", "")), a.get("contenttype", "")) for a in _elements(types, b"Override")]
+    defaults = {a.get("contenttype", "") for a in _elements(types, b"Default")}
+    workbook = {p for p, t in overrides if t in _WORKBOOK_TYPES}
+    if not workbook and defaults & _WORKBOOK_TYPES or "xl/workbook.xml" in by_name:
+        workbook.add("xl/workbook.xml")
+    shared = {p for p, t in overrides if t == _SHARED_STRINGS_TYPE}
+    sheets: dict[str, str] = {p: "" for p, t in overrides if t in _SHEET_TYPES}
+    chartsheets: set[str] = set()
+    for wb in sorted(workbook):
+        folder, base = wb.rsplit("/", 1) if "/" in wb else ("", wb)
+        rels, chart = {}, set()
+        for a in _elements(_read_small(zf, by_name, f"{folder}/_rels/{base}.rels".lstrip("/")), b"Relationship"):
+            target = a.get("target", "")
+            if a.get("targetmode", "").lower() == "external" or not target:
+                continue
+            # resolved as openpyxl resolves it: absolute, or relative to the workbook's folder
+            part = _part(target) if target.startswith("/") else _part(posixpath.normpath(posixpath.join(folder, target)))
+            rels[a.get("id", "")] = part
+            if "chartsheet" in a.get("type", ""):   # openpyxl's test
+                chart.add(part)
+            if a.get("type", "").endswith("/sharedStrings"):
+                shared.add(part)
+        for a in _elements(_read_small(zf, by_name, wb), b"sheet"):
+            part = rels.get(a.get("id", ""))
+            if part:
+                sheets[part] = a.get("name", "")
+                if part in chart:
+                    chartsheets.add(part)
+    return _Package(workbook, sheets, shared, chartsheets)
+
+
+def _check_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Package,
+                 by_name: dict[str, zipfile.ZipInfo]) -> bool:
+    """Bound, in streaming reads, everything openpyxl will build before it builds any of it:
+
+    * the shared-string part: its ``<si>`` entries and its bytes (``MAX_SHARED_STRINGS``,
+      ``MAX_SHARED_STRING_BYTES``), read up to the byte budget and no further;
+    * every other XML part, which openpyxl parses whole into a tree: each at most
+      ``MAX_TREE_PART_BYTES``, all together ``MAX_TREE_BYTES`` -- except the sheet parts, which
+      openpyxl streams;
+    * the cells: every part is scanned (the sheet parts found through the workbook's relationships
+      and [Content_Types], and every other part too, whatever its name: a part counted needlessly
+      costs a regex pass, a sheet missed is a memory bomb), see _scan_cells; in the sheet parts,
+      the other elements too (``MAX_SHEET_OTHER_ELEMENTS``).
+
+    Returns whether any sheet has formulas."""
+    for info in infos:
+        name = info.filename.lower()
+        if not (name.endswith((".xml", ".rels")) or name in pkg.sheets or name in pkg.shared_strings):
+            continue
+        with zf.open(info) as f:
+            head = f.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise _refuse("unsafe_xml", "文件内部含有不安全的 XML 声明（DTD/实体），已拒绝。"
+                              "请在 Excel 中打开后另存为新的 .xlsx 再上传。")
+    for part in sorted(pkg.shared_strings):
+        if part in by_name:
+            _scan_shared_strings(zf, by_name[part])
+    tree = 0
+    for info in infos:
+        name = info.filename.lower()
+        streamed = name in pkg.sheets and name not in pkg.chartsheets or name in pkg.shared_strings
+        if streamed or not _looks_like_xml(zf, info):
+            continue
+        tree += info.file_size
+        if info.file_size > MAX_TREE_PART_BYTES or tree > MAX_TREE_BYTES:
+            raise _refuse("file_too_large", f"文件内部的“{info.filename}”部分解压后有 {info.file_size / 1048576:.1f} MB"
+                          f"{'' if info.file_size > MAX_TREE_PART_BYTES else '（与其他部分合计超过上限）'}，"
+                          f"超过上限（每部分 {MAX_TREE_PART_BYTES // 1048576} MB，合计 {MAX_TREE_BYTES // 1048576} MB），"
+                          "未读取。月报通常不到 1 MB：请删去多余的图表、批注、样式或数据透视表，另存为新的 .xlsx 后再上传。")
+    return _scan_cells(zf, infos, pkg)
+
+
+def _looks_like_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a part could be parsed as XML (text starting with '<'); images and other binary
+    parts are not parsed, whatever the relationships call them."""
+    if info.file_size == 0:
+        return False
+    with zf.open(info) as f:
+        head = f.read(64)
+    return head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
+
+
+_SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
+_START_TAG = re.compile(rb"<[A-Za-z_]")
+
+
+def _scan_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Count the ``<si>`` entries of the shared-string part in chunks; refuse past the limits,
+    reading at most ``MAX_SHARED_STRING_BYTES`` (+ one chunk) of it."""
+    n = size = elements = 0
+    tail = b""
+    with zf.open(info) as f:
+        while True:
+            chunk = f.read(_SCAN_CHUNK)
+            size += len(chunk)
+            if size > MAX_SHARED_STRING_BYTES:
+                raise _refuse("file_too_large", f"文件中的文字（共享字符串）解压后超过 {MAX_SHARED_STRING_BYTES // 1048576} MB，"
+                              "超过上限，未读取。月报的文字通常只有几十 KB：请检查是否选错了文件，或只保留需要填报的"
+                              "工作表，另存为新的 .xlsx 后再上传。")
+            buf = tail + chunk
+            # whole tags end before the last '<' (a tag never contains '<'); the rest waits for the next chunk
+            cut = buf.rfind(b"<") if chunk else len(buf)
+            cut = len(buf) if cut < 0 or len(buf) - cut > _SCAN_CHUNK else cut
+            n += len(_SI.findall(buf, 0, cut))
+            elements += len(_START_TAG.findall(buf, 0, cut))
+            tail = buf[cut:]
+            if elements > MAX_SHARED_STRING_ELEMENTS:
+                raise _refuse("file_too_large", "文件中的文字（共享字符串）格式过于复杂（超过 "
+                              f"{MAX_SHARED_STRING_ELEMENTS:,} 个格式片段），超过上限，未读取。请把表格复制到新工作簿"
+                              "（选择性粘贴为数值），另存为新的 .xlsx 后再上传。")
+            if n > MAX_SHARED_STRINGS:
+                raise _refuse("file_too_large", f"文件中的文字（共享字符串）超过 {MAX_SHARED_STRINGS:,} 条，超过上限，"
+                              "未读取。月报只有几百条文字：请检查是否选错了文件，或只保留需要填报的工作表，"
+                              "另存为新的 .xlsx 后再上传。")
+            if not chunk:
+                return
+
+
+def _scan_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Package) -> bool:
+    """Count, in bounded memory, the cells the parts will make openpyxl build; refuse the file past
+    ``MAX_CELLS`` (all sheets) or ``MAX_GRID`` (one sheet) before any is built.  Returns whether
+    any sheet has formulas."""
     total, formulas = 0, False
     for info in infos:
-        if not info.filename.lower().endswith(".xml"):
-            continue
         scan = _SheetScan()
+        is_sheet = info.filename.lower() in pkg.sheets
         tail = b""
         with zf.open(info) as f:
             while True:
@@ -279,12 +457,17 @@ def _scan_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> bool:
                 cut = len(buf) if cut < 0 or len(buf) - cut > _SCAN_CHUNK else cut
                 scan.feed(buf[:cut])
                 tail = buf[cut:]
-                if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID:
+                if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID or (
+                        is_sheet and scan.other > MAX_SHEET_OTHER_ELEMENTS):
                     break
         formulas = formulas or scan.formulas
+        if is_sheet and scan.other > MAX_SHEET_OTHER_ELEMENTS:
+            sheet = pkg.sheets.get(info.filename.lower())
+            raise _refuse("file_too_large", f"{f'工作表“{sheet}”' if sheet else '文件'}中除单元格外的内容（条件格式、数据验证、"
+                          f"列设置等）超过 {MAX_SHEET_OTHER_ELEMENTS:,} 项，超过上限，未读取。请清除多余的条件格式和数据验证"
+                          "（或把数据复制到新工作簿），另存为新的 .xlsx 后再上传。")
         if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID:
-            names = _sheet_names(zf) if names is None else names
-            sheet = names.get(info.filename.lower().lstrip("/"))
+            sheet = pkg.sheets.get(info.filename.lower())
             where = f"工作表“{sheet}”" if sheet else "文件"
             if scan.grid > MAX_GRID:
                 raise _refuse("file_too_large", f"{where}的范围达到 {scan.max_row:,} 行 × {scan.max_col:,} 列，"
@@ -315,8 +498,7 @@ def _guarded(load):
         raise _refuse("file_too_large", "文件内容过大，无法读取。") from None
     except Exception as exc:  # noqa: BLE001 - see docstring: parser boundary for untrusted input
         raise _refuse("corrupt_file", "文件已损坏、不完整或内容不是有效的表格，无法读取。"
-                      "请在 Excel/WPS 中重新打开，另存为 .xlsx 后再上传。",
-                      f"{type(exc).__name__}: {exc}"[:120]) from None
+                      "请在 Excel/WPS 中重新打开，另存为 .xlsx 后再上传。", _cause(exc)) from None
 
 
 def _openpyxl_sheet(ws) -> Sheet:
@@ -478,5 +660,5 @@ def _read_text(data: bytes) -> Workbook:
             rows.append([c if c.strip() else None for c in row])
     except csv.Error as exc:
         raise _refuse("corrupt_file", "CSV 文件格式有误（引号不成对等），无法读取。请用 Excel 另存为 .xlsx 后再上传。",
-                      str(exc)) from None
+                      _cause(exc)) from None
     return Workbook("csv", [Sheet("CSV", rows)])

@@ -76,11 +76,14 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
 
 
-def chinese_uploader(key: str, button: str = "选择文件", limit: str = "每个文件不超过 20 MB") -> None:
+def chinese_uploader(key: str, button: str = "选择文件", limit: str = "每个文件不超过 20 MB",
+                     refused: str = "未能上传（文件过大或网络中断）：请检查文件后重新选择") -> None:
     """Chinese words on the file uploader ``key``: Streamlit (1.67) has no option for its button
-    ("Upload") and limit line ("20MB per file"), so they are replaced by CSS, scoped to this widget
-    (``st-key-<key>``); the words stay in the page for screen readers through the label."""
+    ("Upload"), its limit line ("20MB per file") or its refusal of a file ("File must be 21.0MB or
+    smaller."), so they are replaced by CSS, scoped to this widget (``st-key-<key>``); the words
+    stay in the page for screen readers through the label."""
     scope = f".st-key-{key} [data-testid=stFileUploaderDropzone]"
+    chip = f".st-key-{key} [data-testid=stFileChip][aria-invalid=true]"
     st.html(f"""<style>
 {scope} [data-testid=stBaseButton-secondary] [data-testid=stMarkdownContainer] p {{ font-size: 0; }}
 {scope} [data-testid=stBaseButton-secondary] [data-testid=stMarkdownContainer] p::after {{
@@ -88,6 +91,8 @@ def chinese_uploader(key: str, button: str = "选择文件", limit: str = "每�
 {scope} [data-testid=stFileUploaderDropzoneInstructions] span {{ font-size: 0; }}
 {scope} [data-testid=stFileUploaderDropzoneInstructions] span::after {{
   content: "{limit}"; font-size: 0.8rem; }}
+{chip} [role=alert] {{ display: none; }}
+{chip} [data-testid=stFileChipName]::after {{ content: " {refused}"; }}
 </style>""")
 
 
