@@ -5,7 +5,7 @@ import streamlit as st
 
 from jxtrack import access, clock, cycle
 from jxtrack.services import submissions
-from jxtrack.ui import cache, common, session
+from jxtrack.ui import cache, common, fmt, session
 from metrics.periods import period_year
 
 user = session.require_user()
