@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.conftest import table_shown
 from jxtrack.auth import User
 from jxtrack.ui import session
 
@@ -28,9 +28,15 @@ def demo_env(demo_db_template, monkeypatch):
     monkeypatch.setenv("JXTRACK_DB", str(demo_db_template))
 
 
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def warnings_table(at: AppTest):
-    """The warnings as the reader sees them: a static table whose 说明 wraps (common.text_table)."""
-    return table_shown(at.table[0])
+    """The warnings as the reader sees them: a static table whose 说明 wraps (common.text_table),
+    its Markdown escapes (fmt.plain) removed again."""
+    df = at.table[0].value.map(lambda v: _MD_ESCAPE.sub(r"\1", v) if isinstance(v, str) else v)
+    df.columns = [_MD_ESCAPE.sub(r"\1", c) for c in df.columns]
+    return df
 
 
 def test_staff_sees_warnings_and_can_build_the_bulletin(demo_env):
