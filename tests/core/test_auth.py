@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from jxtrack import auth
-from jxtrack.auth import MAX_FAILURES, AuthError
+from jxtrack.domain.access import AuthError
+from jxtrack.services import auth
+from jxtrack.services.auth import MAX_FAILURES
 
 
 def test_password_is_stored_as_argon2_hash_only(empty_store):
@@ -61,19 +62,19 @@ def test_short_password_and_duplicate_user(empty_store):
     with pytest.raises(AuthError, match="至少 8 位"):
         auth.add_user(empty_store, "x", "short", "leader", None, actor="admin")
     auth.add_user(empty_store, "x", "long enough", "leader", None, actor="admin")
-    from jxtrack.store import StoreError
+    from jxtrack.store.interface import StoreError
     with pytest.raises(StoreError, match="已存在"):
         auth.add_user(empty_store, "x", "long enough", "leader", None, actor="admin")
 
 
 def test_region_permissions():
     """The access policy, worked by hand for each role (嘉善 330421, 平湖 330482, city 330400)."""
-    from jxtrack import access
+    from jxtrack.domain import access
 
-    county = auth.User("js", "county", "330421")
-    staff = auth.User("zb", "staff")
-    leader = auth.User("ld", "leader")
-    admin = auth.User("ad", "admin")
+    county = access.User("js", "county", "330421")
+    staff = access.User("zb", "staff")
+    leader = access.User("ld", "leader")
+    admin = access.User("ad", "admin")
     city = "330400"
     assert access.allowed(county, "read", "330421", city=city) and access.allowed(county, "read", city, city=city)
     assert not access.allowed(county, "read", "330482", city=city)
@@ -89,9 +90,9 @@ def test_region_permissions():
         assert [access.can(u, act) for u in (county, leader, staff, admin)] == [False, False, True, True]
     assert [access.can(u, "manage_users") for u in (county, leader, staff, admin)] == [False, False, False, True]
     assert not access.can(None, "read")
-    with pytest.raises(auth.PermissionDenied, match="您是嘉善县的填报员，只能查看嘉善县和全市的数据，不能查看平湖市的数据"):
+    with pytest.raises(access.PermissionDenied, match="您是嘉善县的填报员，只能查看嘉善县和全市的数据，不能查看平湖市的数据"):
         access.ensure(county, "read", "330482", city=city, names={"330421": "嘉善县", "330482": "平湖市"})
-    with pytest.raises(auth.PermissionDenied, match="用户管理仅限管理员"):
+    with pytest.raises(access.PermissionDenied, match="用户管理仅限管理员"):
         access.ensure(staff, "manage_users")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jxtrack.catalog import DATA_DIR, CatalogError, load_catalog
+from jxtrack.catalog.model import DATA_DIR, CatalogError, load_catalog
 
 
 def test_real_catalog_loads_every_target_of_both_documents():

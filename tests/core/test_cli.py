@@ -11,7 +11,8 @@ import sys
 import pandas as pd
 import pytest
 
-from jxtrack import cli, services
+from jxtrack.cli import run as cli
+from jxtrack.services import lookup
 
 STATUS_COLS = ("indicator_code,indicator_name,region,period,actual,unit,target,completion,expected,"
                "gap,light,forecast,required_pace,yoy,rank").split(",")
@@ -43,9 +44,9 @@ def test_status_json_has_every_indicator_for_city_and_counties(demo_store, capsy
     assert code == 0
     df = pd.DataFrame(json.loads(out))
     assert list(df.columns) == STATUS_COLS
-    n_ind = len(services.catalog().indicators)
+    n_ind = len(lookup.catalog().indicators)
     city = df[df.region == "嘉兴市"]
-    assert len(city) == n_ind and set(city["indicator_code"]) == set(services.catalog().indicators["code"])
+    assert len(city) == n_ind and set(city["indicator_code"]) == set(lookup.catalog().indicators["code"])
     assert set(df["light"]) <= {"green", "yellow", "red", "done", "none"}
     # the demo makes every colour occur
     assert {"green", "yellow", "red", "done"} <= set(df["light"])

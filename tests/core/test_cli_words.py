@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from jxtrack import cli
+from jxtrack.cli import run as cli
 
 
 def _english(text: str) -> list[str]:

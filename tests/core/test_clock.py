@@ -12,11 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jxtrack import clock, cycle, quality
-from jxtrack.auth import User
-from jxtrack.services import submissions
-from jxtrack.store import Store
+from jxtrack.domain import clock
+from jxtrack.domain.access import User
+from jxtrack.services import cycle, quality, submissions
 from jxtrack.store import migrations as mig
+from jxtrack.store.interface import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF = User("zhuanban", "staff", None, "专班")
@@ -50,7 +50,7 @@ def _record(store: Store, region: str, period: str, at: datetime, kind: str = "u
 def test_now_is_beijing_time_whatever_the_process_zone():
     # New York is 12 or 13 hours behind Beijing; the clock must not care
     for tz in ("UTC", "America/New_York", "Asia/Shanghai"):
-        out = _py("from jxtrack import clock; n = clock.now(); print(n.utcoffset(), n.tzinfo)", {"TZ": tz})
+        out = _py("from jxtrack.domain import clock; n = clock.now(); print(n.utcoffset(), n.tzinfo)", {"TZ": tz})
         assert out == "8:00:00 Asia/Shanghai", tz
 
 

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from jxtrack import cli, clock, cycle, quality
-from jxtrack.auth import PermissionDenied, User
-from jxtrack.services import submissions
+from jxtrack.cli import run as cli
+from jxtrack.domain import clock
+from jxtrack.domain.access import PermissionDenied, User
+from jxtrack.services import cycle, quality, submissions
 
 STAFF = User("zhuanban", "staff", None, "专班")
 ADMIN = User("admin", "admin", None, "管理员")

@@ -3,7 +3,8 @@ to a county that no longer exists (issue 20, item 8)."""
 
 from __future__ import annotations
 
-from jxtrack import cli, services, setup_db
+from jxtrack.cli import run as cli
+from jxtrack.services import lookup, setup_db
 
 
 def _county_codes(store) -> set[str]:
@@ -23,7 +24,7 @@ def test_demo_regions_rebinds_the_demo_county_reporter(demo_store, capsys):
     bound = users["region"].dropna()
     assert set(bound) <= _county_codes(demo_store)
     # the real counties back (init --demo): back to 嘉善县
-    setup_db.init(demo_store, services.catalog(), with_demo=True)
+    setup_db.init(demo_store, lookup.catalog(), with_demo=True)
     assert demo_store.get_user("jiashan")["region"] == "330421"
     assert demo_store.get_user("jiashan")["display_name"] == "示例嘉善县填报员"
     assert "330421" in _county_codes(demo_store)

@@ -16,7 +16,8 @@ from streamlit.runtime.media_file_storage import MediaFileKind
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.web.server.starlette.starlette_routes import create_media_routes
 
-from jxtrack import auth
+from jxtrack.domain import access
+from jxtrack.services import auth
 from jxtrack.ui import cookie_routes
 
 
@@ -64,7 +65,7 @@ def media_app(demo_store):
 
 
 def _cookie(store, username="lingdao") -> str:
-    user = auth.User(username, "leader")
+    user = access.User(username, "leader")
     _sid, nonce = auth.start_session(store, user)
     return auth.redeem_handoff(store, nonce)
 

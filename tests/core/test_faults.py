@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jxtrack import cli, services, setup_db
-from jxtrack.auth import OPERATOR
-from jxtrack.importing import commit_import
-from jxtrack.store import Store, StoreUnavailableError, fallback_log_folder
+from jxtrack.cli import run as cli
+from jxtrack.domain.access import OPERATOR
+from jxtrack.services import lookup, setup_db
+from jxtrack.services.importing import commit_import
+from jxtrack.store.interface import Store, StoreUnavailableError, fallback_log_folder
 
 SAMPLE = next(p for p in (Path(__file__).resolve().parents[3] / "shared" / "samples",
                           Path("/work/shared/samples")) if p.exists()) / "sample_jiashan_2025-09.xlsx"
@@ -62,7 +63,7 @@ def test_full_disk_is_a_message_and_nothing_is_written(small_disk, monkeypatch, 
     monkeypatch.setenv("JXTRACK_DB", str(db))
     monkeypatch.delenv("JXTRACK_DEBUG")       # as a user runs it
     store = Store(db)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     before = store.dump_tables()
     filler = _fill(small_disk)
     rc = cli.main(["import", str(SAMPLE), "--accept-warnings"])
@@ -88,7 +89,7 @@ def read_only_folder(tmp_path):
     src = tmp_path / "src"
     src.mkdir(mode=0o700)
     store = Store(src / "jx.duckdb")
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     assert commit_import(store, SAMPLE.read_bytes(), SAMPLE.name, OPERATOR, accept_warnings=True).ok
     if os.getuid() == 0:
         ro = tmp_path / "ro"
@@ -142,7 +143,7 @@ def test_pg_connection_lost_inside_the_copy_says_retry(pg_cluster, monkeypatch, 
     monkeypatch.setenv("JXTRACK_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.delenv("JXTRACK_DEBUG")
     store = Store(url)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     before = store.dump_tables()
     real = PgStore.insert_frame
     copies = []
@@ -174,7 +175,7 @@ def test_pg_copy_lost_is_the_retry_error(pg_cluster):
 
     url = pg_cluster.create_database(f"faults{next(_n)}")
     store = Store(url)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     frame = pd.DataFrame({"key": ["a"], "value": ["b"]})
     with pytest.raises(StoreUnavailableError, match="连接中断.*请稍后重试"):
         with store.transaction() as con:

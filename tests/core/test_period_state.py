@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from jxtrack import cycle
+from jxtrack.services import cycle
 
 SEVEN = ("南湖区", "秀洲区", "嘉善县", "平湖市", "海宁市", "海盐县", "桐乡市")
 

@@ -19,13 +19,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from jxtrack import cli, clock, services, setup_db
-from jxtrack.auth import OPERATOR
-from jxtrack.importing import commit_import, withdraw
+from jxtrack.cli import run as cli
+from jxtrack.domain import clock
+from jxtrack.domain.access import OPERATOR
 from jxtrack.reports import api as reports_api
 from jxtrack.reports import bulletin
-from jxtrack.store import Store, StoreError
+from jxtrack.services import lookup, setup_db, status_table
+from jxtrack.services.importing import commit_import, withdraw
 from jxtrack.store.duck import DuckStore
+from jxtrack.store.interface import Store, StoreError
 from jxtrack.store.pg import PgStore, without_password
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +81,7 @@ def test_an_unreachable_server_is_a_clear_message_not_a_traceback(pg_cluster):
 
 def _same_inputs(store: Store) -> None:
     """The same imports, withdrawal and bulletin record on either backend, at the same instants."""
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     with clock.fixed(AT):
         for name in ("sample_jiashan_2025-09.xlsx", "sample_city_by_county_2025-06.xlsx",
                      "sample_pinghu_2026-02.xls"):
@@ -102,7 +104,7 @@ def test_same_inputs_give_the_same_status_bulletin_and_uploads_on_both(pg_url, t
         _same_inputs(s)
     assert duck.periods() == pg.periods() and len(pg.periods()) >= 3
     for period in pg.periods():
-        a, b = services.status(duck, period), services.status(pg, period)
+        a, b = status_table.status(duck, period), status_table.status(pg, period)
         assert a.shape == b.shape and a.shape[0] > 100
         assert a.astype(str).equals(b.astype(str)), period
     cols = ["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name", "n_values",
@@ -118,7 +120,7 @@ def test_same_inputs_give_the_same_status_bulletin_and_uploads_on_both(pg_url, t
 def test_readers_never_hold_up_a_write(pg_url):
     """No file lock on PostgreSQL: an import commits while another unit of work is open."""
     store = Store(pg_url)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     opened, release = threading.Event(), threading.Event()
 
     def reader():
@@ -141,7 +143,7 @@ def test_readers_never_hold_up_a_write(pg_url):
 
 WORKER = textwrap.dedent("""
     import sys, pandas as pd
-    from jxtrack.store import Store
+    from jxtrack.store.interface import Store
     url, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     s = Store(url)
     for i in range(n):
@@ -157,7 +159,7 @@ WORKER = textwrap.dedent("""
 
 def test_several_processes_writing_at_once_lose_nothing(pg_url):
     store = Store(pg_url)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     n, names = 15, [f"p{i}" for i in range(6)]
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, pg_url, name, str(n)], env=_env(pg_url),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in names]
@@ -179,7 +181,7 @@ def test_several_processes_writing_at_once_lose_nothing(pg_url):
 def test_migrate_copies_everything_and_verifies(tmp_path, pg_url, capsys):
     db = tmp_path / "old.duckdb"
     src = Store(db)
-    setup_db.init(src, services.catalog(), with_demo=True)
+    setup_db.init(src, lookup.catalog(), with_demo=True)
     with clock.fixed(AT):
         commit_import(src, (SAMPLES / "sample_jiashan_2025-09.xlsx").read_bytes(), "j.xlsx", OPERATOR,
                       accept_warnings=True)
@@ -201,7 +203,7 @@ def test_migrate_copies_everything_and_verifies(tmp_path, pg_url, capsys):
     assert dst.audit_log(1)["action"][0] == "database.migrate"
     assert src.dump_tables() == before                               # nothing written to the source
     for period in ("2025-09", "2026-10"):
-        assert services.status(dst, period).astype(str).equals(services.status(src, period).astype(str))
+        assert status_table.status(dst, period).astype(str).equals(status_table.status(src, period).astype(str))
     # new rows continue the numbering
     with clock.fixed(AT):
         res = commit_import(dst, (SAMPLES / "sample_pinghu_2026-02.xls").read_bytes(), "p.xls", OPERATOR,
@@ -216,14 +218,14 @@ def test_migrate_copies_everything_and_verifies(tmp_path, pg_url, capsys):
 
 def test_migrate_refuses_a_duckdb_target(tmp_path, capsys):
     db = tmp_path / "a.duckdb"
-    setup_db.init(Store(db), services.catalog())
+    setup_db.init(Store(db), lookup.catalog())
     assert cli.main(["migrate", "--from", str(db), "--to", str(tmp_path / "b.duckdb")]) == 2
     assert "不是 PostgreSQL 地址" in capsys.readouterr().err
 
 
 def test_a_failed_write_leaves_nothing_on_postgresql(pg_url):
     store = Store(pg_url)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     before = store.dump_tables()
     with pytest.raises(RuntimeError), store.transaction() as con:
         store.record_upload(con, kind="upload", username="x", status="accepted", file_name="a.xlsx",
@@ -240,7 +242,7 @@ def test_bulk_loads_leave_fresh_statistics(pg_url):
     """Demo data (and a migrated database) arrive in bulk; PostgreSQL plans the view of figures in
     force badly until the tables are analysed, so the store analyses them at once."""
     store = Store(pg_url)
-    setup_db.init(store, services.catalog(), with_demo=True)
+    setup_db.init(store, lookup.catalog(), with_demo=True)
     row = store.df("SELECT last_analyze, n_live_tup FROM pg_stat_user_tables WHERE relname = 'observations'")
     assert row["last_analyze"].notna().all() and len(row) == 1
 
@@ -251,7 +253,7 @@ def test_a_connection_lost_mid_write_is_a_message_and_nothing_is_written(pg_url)
     import psycopg
 
     store = Store(pg_url)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     before = store.dump_tables()
     with pytest.raises(StoreError, match="连接中断.*未写入任何数据.*请稍后重试"):
         with store.transaction() as con:
@@ -267,7 +269,7 @@ def test_two_store_objects_of_one_database_share_the_unit_of_work(pg_url):
     """A write through a second Store object inside a transaction joins it (one connection, one
     transaction), instead of waiting for the write lock its own thread holds."""
     store = Store(pg_url)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     with store.transaction() as con:
         uid = store.record_upload(con, kind="upload", username="a", status="accepted")
         other = Store(pg_url, lock_timeout=0.5)

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from jxtrack import services, setup_db
-from jxtrack.store import Store, log_event
+from jxtrack.services import lookup, setup_db
+from jxtrack.store.interface import Store, log_event
 
 
 def _mode(path) -> int:
@@ -27,7 +27,7 @@ def loose_umask():
 def test_wal_is_owner_only_while_the_write_is_in_progress(tmp_path, loose_umask):
     db = tmp_path / "a" / "b" / "c" / "jx.duckdb"
     store = Store(db)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     wal = db.with_name(db.name + ".wal")
     seen = {}
     with store.connect(write=True) as con:    # the unit is open: nothing has tidied up yet

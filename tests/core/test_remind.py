@@ -19,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
-from jxtrack import cli, clock, cycle, notify, remind, services
+from jxtrack.cli import run as cli
+from jxtrack.domain import clock
+from jxtrack.services import cycle, notify, remind, status_table
 from jxtrack.store import cycle as cycle_sql
 
 JIASHAN, NANHU = "330421", "330402"
@@ -172,7 +174,7 @@ def test_after_the_due_date_lists_missing_and_late(empty_store):
 
 
 def test_turned_red_since_the_last_bulletin(demo_store):
-    st = services.status(demo_store, "2026-10")
+    st = status_table.status(demo_store, "2026-10")
     red = st[st["light"] == "red"].sort_values(["region_sort", "sort"])
     assert len(red) >= 2
     dropped = red.iloc[1]
@@ -188,7 +190,7 @@ def test_turned_red_since_the_last_bulletin(demo_store):
 
 def test_without_a_bulletin_it_compares_with_last_month(demo_store):
     def reds(p):
-        s = services.status(demo_store, p)
+        s = status_table.status(demo_store, p)
         return s[s["light"] == "red"]
     now_red, before = reds("2026-10"), reds("2026-09")
     old = set(zip(before["indicator_code"], before["region_code"], strict=True))
@@ -202,7 +204,7 @@ def test_without_a_bulletin_it_compares_with_last_month(demo_store):
 def test_jxtrack_report_records_the_bulletin_and_its_reds(demo_store, tmp_path, capsys):
     assert cli.main(["report", "--period", "2026-10", "-o", str(tmp_path / "b.xlsx")]) == 0
     b = cycle_sql.last_bulletin(demo_store)
-    st = services.status(demo_store, "2026-10")
+    st = status_table.status(demo_store, "2026-10")
     assert b["period"] == "2026-10" and b["file_name"] == "b.xlsx" and b["issued_by"] == "operator"
     assert len(b["red"]) == int((st["light"] == "red").sum())
     assert remind.build(demo_store, "2026-10", at=NOV_20).turned_red == []  # nothing new since

@@ -1,11 +1,11 @@
-"""services.judge swaps keys for integers for speed: its results must equal the plain text-keyed
+"""status_table.judge swaps keys for integers for speed: its results must equal the plain text-keyed
 metrics, ratio-only counties (not_rolled_up) included."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from jxtrack import services
+from jxtrack.services import lookup, status_table
 from metrics.derive import derive
 from metrics.periods import needed_periods
 from metrics.progress import compute_status
@@ -20,11 +20,11 @@ def test_integer_keys_give_the_same_status_as_text_keys(demo_store):
     obs = pd.concat([obs, pd.DataFrame([{"region": "330424", "period": period,
                                          "measure": "digital2_coverage_rate", "value": 59.3}])])
     regions = demo_store.regions()
-    ind = services.catalog().indicators
-    targets = services.binding_targets(demo_store)
+    ind = lookup.catalog().indicators
+    targets = status_table.binding_targets(demo_store)
     targets = targets[targets["binding"]]
 
-    fast = services.judge(obs.astype({"region": "category"}), targets, ind, regions, period)
+    fast = status_table.judge(obs.astype({"region": "category"}), targets, ind, regions, period)
     plain = compute_status(derive(obs[["region", "period", "measure", "value"]], ind, regions),
                            targets, ind, regions, period)
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), plain.reset_index(drop=True),

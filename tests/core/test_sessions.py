@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from jxtrack import auth, clock
-from jxtrack.auth import SessionEnded, User
-from jxtrack.store import now
+from jxtrack.domain import clock
+from jxtrack.domain.access import User
+from jxtrack.services import auth
+from jxtrack.services.auth import SessionEnded
+from jxtrack.store.interface import now
 
 T0 = clock.local(datetime(2025, 11, 5, 9, 0))  # 09:00 Beijing time, an unambiguous instant
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from jxtrack import auth
-from jxtrack.auth import AuthError
+from jxtrack.domain.access import AuthError
+from jxtrack.services import auth
 from jxtrack.store import signin
 
 T = datetime(2025, 11, 5, 9, 30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jxtrack import services
+from jxtrack.services import lookup, status_table
 from metrics.derive import derive
 from metrics.progress import compute_status, compute_status_periods
 
@@ -15,8 +15,8 @@ MONTHS = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
 def test_month_series_equals_month_by_month_on_the_demo_database(demo_store):
     obs = demo_store.observations()
     regions = demo_store.regions()
-    ind = services.catalog().indicators
-    targets = services.binding_targets(demo_store)
+    ind = lookup.catalog().indicators
+    targets = status_table.binding_targets(demo_store)
     targets = targets[targets["binding"]]
     values = derive(obs[["region", "period", "measure", "value"]], ind, regions)
 

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from jxtrack import services, setup_db
-from jxtrack.store import NotFoundError, Store, StoreBusyError, StoreError
+from jxtrack.services import lookup, setup_db
+from jxtrack.store.interface import NotFoundError, Store, StoreBusyError, StoreError
 from jxtrack.store.migrations import MIGRATIONS
 
 
@@ -66,10 +66,10 @@ def test_catalog_sync_keeps_user_targets(empty_store):
     with empty_store.transaction() as con:
         con.execute("INSERT INTO target_sources (code, title, status, origin) VALUES ('X', '分解表', 'official', 'user')")
         con.execute("INSERT INTO targets VALUES ('lh_projects', '330421', 2026, 'X', 300, '>=', '表1', '', 'user')")
-    empty_store.sync_catalog(services.catalog())
+    empty_store.sync_catalog(lookup.catalog())
     t = empty_store.targets()
     assert len(t[t.source == "X"]) == 1
-    assert len(t[t.origin == "catalog"]) == len(services.catalog().targets)
+    assert len(t[t.origin == "catalog"]) == len(lookup.catalog().targets)
 
 
 def test_newer_upload_supersedes_per_measure_and_rollback_restores(empty_store):
@@ -136,8 +136,8 @@ def test_busy_database_gives_a_clear_message(empty_store):
 
 WORKER = textwrap.dedent("""
     import sys, pandas as pd
-    from jxtrack.store import Store
-    from jxtrack import services
+    from jxtrack.store.interface import Store
+    from jxtrack.services import status_table
     db, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     s = Store(db, lock_timeout=60)
     for i in range(n):
@@ -148,7 +148,7 @@ WORKER = textwrap.dedent("""
             s.audit(con, name, "upload.accept", "upload:%d" % uid)
         s.observations()          # a read between writes, like the app
         if i % 5 == 0:
-            services.targets_table(s)  # a heavier read, like a report
+            status_table.targets_table(s)  # a heavier read, like a report
     print("ok", name)
 """)
 
@@ -175,4 +175,4 @@ def test_demo_data_is_labelled_and_refused_over_real_data(demo_store):
     assert demo_store.is_demo()
     _upload(demo_store, _vals("330421", "2026-10", digital_projects=1))
     with pytest.raises(StoreError, match="已有正式上传的数据"):
-        setup_db.load_demo(demo_store, services.catalog())
+        setup_db.load_demo(demo_store, lookup.catalog())

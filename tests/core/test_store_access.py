@@ -8,10 +8,11 @@ import json
 import os
 import stat
 
-from jxtrack import cli, services, setup_db
-from jxtrack.auth import OPERATOR
-from jxtrack.importing import commit_import
-from jxtrack.store import Store
+from jxtrack.cli import run as cli
+from jxtrack.domain.access import OPERATOR
+from jxtrack.services import lookup, setup_db
+from jxtrack.services.importing import commit_import
+from jxtrack.store.interface import Store
 
 
 def _mode(path) -> int:
@@ -23,7 +24,7 @@ def test_new_database_and_folder_are_owner_only(tmp_path):
     try:
         db = tmp_path / "new" / "deeper" / "jx.duckdb"
         store = Store(db)
-        setup_db.init(store, services.catalog())
+        setup_db.init(store, lookup.catalog())
         commit_import(store, b"junk bytes, refused", "x.csv", OPERATOR)  # a write after creation
     finally:
         os.umask(old)
@@ -36,7 +37,7 @@ def test_new_database_and_folder_are_owner_only(tmp_path):
 
 def test_init_tightens_an_existing_world_readable_database(tmp_path, monkeypatch, capsys):
     db = tmp_path / "old.duckdb"
-    setup_db.init(Store(db), services.catalog())
+    setup_db.init(Store(db), lookup.catalog())
     os.chmod(db, 0o644)
     monkeypatch.setenv("JXTRACK_DB", str(db))
     assert cli.main(["init"]) == 0

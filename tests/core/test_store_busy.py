@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from jxtrack import cli
-from jxtrack.auth import OPERATOR
-from jxtrack.importing import commit_import
-from jxtrack.store import Store, StoreBusyError
+from jxtrack.cli import run as cli
+from jxtrack.domain.access import OPERATOR
+from jxtrack.services.importing import commit_import
+from jxtrack.store.interface import Store, StoreBusyError
 
 # the turn lock of the DuckDB file; on PostgreSQL concurrency is the server's (tests/core/test_pg.py)
 pytestmark = pytest.mark.duckdb_only
@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 WORKER = textwrap.dedent("""
     import sys, pandas as pd
-    from jxtrack.store import Store
-    from jxtrack import services
+    from jxtrack.store.interface import Store
+    from jxtrack.services import status_table
     db, name, n, role = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     s = Store(db, lock_timeout=float(sys.argv[5]))
     for i in range(n):
@@ -39,7 +39,7 @@ WORKER = textwrap.dedent("""
         else:   # the app: page loads, each a unit of several reads
             with s.connect():
                 s.observations(); s.regions(); s.periods()
-            services.targets_table(s)
+            status_table.targets_table(s)
     print("ok", name)
 """)
 
@@ -152,7 +152,8 @@ def test_a_write_waits_longer_than_a_read(held):
 
 HOG = textwrap.dedent("""
     import sys
-    from jxtrack.store import Store, duck
+    from jxtrack.store import duck
+    from jxtrack.store.interface import Store
     if sys.argv[3] == "discourteous":        # the turn-taking switched off: never sees a waiter
         duck.DuckStore._others_waiting = lambda self: False
     s = Store(sys.argv[1], lock_timeout=60)

@@ -14,12 +14,13 @@ import io
 import pandas as pd
 import pytest
 
-from jxtrack import cli, services, setup_db
-from jxtrack.auth import User
-from jxtrack.catalog import load_catalog
+from jxtrack.catalog.model import load_catalog
+from jxtrack.cli import run as cli
+from jxtrack.domain.access import User
 from jxtrack.ingest.normalise import Matcher
+from jxtrack.services import lookup, setup_db, status_table
 from jxtrack.services import targets as targets_svc
-from jxtrack.store import CATALOG_BINDING_SETTER
+from jxtrack.store.interface import CATALOG_BINDING_SETTER
 
 CITY = "330400"
 S6, S14, DRAFT = "JZF-2024-6", "JZF-2024-14", "LYRH-2024-ZQYJ"
@@ -82,7 +83,7 @@ def test_sheet_names_old_and_new_map_to_the_same_measures():
 @pytest.fixture
 def rows(empty_store):
     """Every city target of 2026 as services show it (catalog only, no working-group decisions)."""
-    t = services.binding_targets(empty_store)
+    t = status_table.binding_targets(empty_store)
     return t[(t["region"] == CITY) & (t["year"] == 2026)]
 
 
@@ -134,8 +135,8 @@ def test_working_group_switch_stands_across_catalog_reloads(empty_store):
     staff = User("zhuanban", "staff", None, "工作专班")
     targets_svc.set_binding(empty_store, staff, indicator="tax_per_mu", region=CITY, year=2026, source=S14,
                    reason="以两业融合方案为准")
-    setup_db.init(empty_store, services.catalog())  # `jxtrack init` again: the catalog is re-synced
-    t = services.binding_targets(empty_store)
+    setup_db.init(empty_store, lookup.catalog())  # `jxtrack init` again: the catalog is re-synced
+    t = status_table.binding_targets(empty_store)
     b = t[(t["indicator"] == "tax_per_mu") & (t["year"] == 2026) & (t["region"] == CITY) & t["binding"]]
     assert (b["source"].iloc[0], b["value"].iloc[0]) == (S14, 41)
     assert b["binding_reason"].iloc[0] == "工作专班（zhuanban）切换：以两业融合方案为准"
@@ -151,7 +152,7 @@ def test_catalog_defaults_logged_once_with_their_reason(empty_store):
     assert sorted(default["indicator"]) == ["labour_productivity", "tax_per_mu", "va_per_mu"]
     tax = default[default["indicator"] == "tax_per_mu"].iloc[0]
     assert (tax["source"], tax["new_value"]) == (S6, 40) and "41万元/亩" in tax["reason"]
-    setup_db.init(empty_store, services.catalog())  # unchanged defaults are not logged again
+    setup_db.init(empty_store, lookup.catalog())  # unchanged defaults are not logged again
     assert (empty_store.target_changes()["action"] == "binding.default").sum() == 3
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from jxtrack import services
-from jxtrack.catalog import COUNT_UNITS
+from jxtrack.catalog.model import COUNT_UNITS
+from jxtrack.present import fmt
 from jxtrack.reports.text import num
-from jxtrack.ui import fmt
+from jxtrack.services import lookup
 
 
 def test_count_units_are_the_count_dimension_of_units_csv():
-    units = services.catalog().units
+    units = lookup.catalog().units
     assert set(units.loc[units["dimension"] == "count", "unit"]) == set(COUNT_UNITS) == {"个", "家", "项"}
 
 

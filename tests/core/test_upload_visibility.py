@@ -7,10 +7,9 @@ import io
 
 import openpyxl
 
-from jxtrack import auth
-from jxtrack.auth import User
-from jxtrack.importing import commit_import
-from jxtrack.services import submissions
+from jxtrack.domain.access import User
+from jxtrack.services import auth, submissions
+from jxtrack.services.importing import commit_import
 
 STAFF = User("zhuanban2", "staff", None, "专班")
 JIASHAN = User("js1", "county", "330421", "嘉善一")

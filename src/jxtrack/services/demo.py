@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from jxtrack.catalog.model import Catalog
 from metrics.periods import december_of, period_month, period_year, periods_between
-
-from .catalog import Catalog
 
 DEMO_END = "2026-10"
 DEMO_SOURCE = "DEMO-FJB"

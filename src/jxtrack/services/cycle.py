@@ -3,7 +3,7 @@ and whether a report is late (迟报) or overdue — the one owner of these deci
 
 - A month's report is due by the **due day** of the following month (default the 10th, a setting
   in the database that staff/admin change with a reason; audited).  The due day itself is on time.
-- Late and overdue are judged on **Beijing dates** (``jxtrack.clock``), whatever zone the server
+- Late and overdue are judged on **Beijing dates** (``jxtrack.domain.clock``), whatever zone the server
   runs in: an upload at 2026-11-10 23:30 Beijing time (15:30 UTC) is on time for October with due
   day 10; one at 2026-11-11 00:10 Beijing time (2026-11-10 16:10 UTC) is late.
 - System-generated demo figures (示例数据) are never late: nobody uploaded them.
@@ -11,7 +11,7 @@ and whether a report is late (迟报) or overdue — the one owner of these deci
   complete enough to judge — every county reported, or its due date has passed (the missing
   counties are then named).  A month still being collected (``PeriodState.collecting``) is shown
   only when chosen, labelled 报送中（已报 1/7 个区县）, and the city's totals of it are not judged
-  (``services.status`` greys them).  The same rule gives the CLI's default ``--period``, the
+  (``status_table.status`` greys them).  The same rule gives the CLI's default ``--period``, the
   bulletin's and the data-quality check's; reminders and the upload page use the month being
   collected (``collecting_period``, ``upload_periods``).
 
@@ -23,19 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from jxtrack.domain import access, clock
+from jxtrack.domain.access import User
+from jxtrack.services import lookup
+from jxtrack.store import cycle as sql
+from jxtrack.store.interface import Store
 from metrics.periods import Period, label_ytd
-
-from . import access, clock, services
-from .auth import User
-from .store import Store
-from .store import cycle as sql
 
 DUE_DAY_KEY = "due_day"
 DEFAULT_DUE_DAY = 10
 DUE_DAY_MIN, DUE_DAY_MAX = 1, 28  # every month has a 28th
 
 
-class CycleError(services.ServiceError):
+class CycleError(lookup.ServiceError):
     """A setting the user can correct; ``str()`` is a Chinese message."""
 
 
@@ -218,7 +218,7 @@ class PeriodMenu:
 def period_menu(store: Store, at: datetime | date | None = None) -> PeriodMenu:
     """Periods with data (newest first) and the default: the newest month complete enough to judge
     (see the module's docstring); if none is yet, the newest month with data."""
-    from .services.regions import periods as periods_with_data
+    from jxtrack.services.regions import periods as periods_with_data
 
     with store.connect():
         periods = periods_with_data(store)
@@ -261,7 +261,7 @@ def upload_periods(store: Store, region: str, at: datetime | None = None) -> tup
     collected if it never reported), and the choices, newest first: that month, the month being
     collected and the last 12 months with data (for corrections).  Not "the month after the newest data anywhere": a county that has not
     reported November is offered November even after another county did."""
-    from .services.regions import periods as periods_with_data
+    from jxtrack.services.regions import periods as periods_with_data
 
     now_collecting = collecting_period(at)
     with store.connect():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 
 REGION_LEVELS = {"city", "county", "zone"}
 MEASURE_BEHAVIOURS = {"ytd_flow", "stock", "cumulative", "rate", "milestone"}
@@ -54,7 +54,7 @@ SCHEMAS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "aliases.csv": (["kind", "alias", "code"], []),
     "bindings.csv": (["indicator", "region", "year", "source", "reason"], []),
-    # support-policy rules and project types (the ledger, jxtrack.subsidy_rules)
+    # support-policy rules and project types (the ledger, jxtrack.catalog.subsidy_rules)
     "subsidy_rules.csv": (
         [
             "code", "name", "topic", "matter", "kind", "source", "document", "status", "clause",

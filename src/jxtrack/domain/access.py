@@ -33,8 +33,38 @@ A withdrawal also needs a reason, everywhere; that rule belongs to the upload se
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from .auth import ROLES, PermissionDenied, User
+ROLES = {
+    "admin": "管理员",
+    "staff": "市工作专班",
+    "county": "区县填报员",
+    "leader": "领导",
+}
+
+
+class AuthError(Exception):
+    """Sign-in or permission problem; ``str()`` is a Chinese message."""
+
+
+class PermissionDenied(AuthError):
+    pass
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    region: str | None = None
+    display_name: str | None = None
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+OPERATOR = User("operator", "admin", None, "命令行操作员")
+
 
 ACTIONS = ("read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "manage_users")
 WRITERS = ("staff", "admin")

@@ -17,29 +17,30 @@ import stat
 import sys
 from pathlib import Path
 
+from jxtrack.domain import access, clock
+from jxtrack.present import outputs
+from jxtrack.services import importing, lookup
+from jxtrack.store.interface import Store, StoreBusyError
 from metrics.periods import label_ytd
-
-from . import auth, clock, importing, outputs, services
-from .store import Store, StoreBusyError
 
 COMMANDS = {"template", "import", "uploads", "rollback"}
 EXIT_REFUSED = 2
 EXIT_UNCONFIRMED = 3
 
 
-class IngestCliError(services.ServiceError):
+class IngestCliError(lookup.ServiceError):
     """A CLI request for the import commands that the user can correct."""
 
 
 def _period(text: str) -> str:
     try:
-        return services.parse_period(text)
-    except services.ServiceError as exc:
+        return lookup.parse_period(text)
+    except lookup.ServiceError as exc:
         raise argparse.ArgumentTypeError(str(exc).rstrip("。")) from None
 
 
 def _positive_int(text: str) -> int:
-    from .cli import _positive_int as parse  # the CLI's own parser: the same message everywhere
+    from jxtrack.cli.run import _positive_int as parse
 
     return parse(text)
 
@@ -79,15 +80,15 @@ def _store() -> Store:
     return store
 
 
-def _user(store: Store, username: str | None) -> auth.User:
+def _user(store: Store, username: str | None) -> access.User:
     if not username:
-        return auth.OPERATOR
+        return access.OPERATOR
     row = store.get_user(username.strip())
     if row is None:
         raise IngestCliError(f"没有用户 “{username}”。请用 jxtrack user list 查看用户名。")
     if not row["active"]:
         raise IngestCliError(f"用户 “{username}” 已停用，不能以其身份操作。")
-    return auth.User(row["username"], row["role"], row["region"], row["display_name"])
+    return access.User(row["username"], row["role"], row["region"], row["display_name"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,7 +120,7 @@ def _read_file(path: str) -> bytes:
     """The bytes of a regular file, read with a size bound.  Devices (/dev/zero), FIFOs, sockets
     and folders are refused at once: the file is opened without blocking and checked with fstat
     (the same object that is read, so it cannot be swapped between the check and the read)."""
-    from .ingest.reader import MAX_FILE_BYTES
+    from jxtrack.ingest.reader import MAX_FILE_BYTES
 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -156,7 +157,7 @@ def _import(args) -> int:
         store = _store()
         user = _user(store, args.as_user)
     except StoreBusyError:
-        raise importing.busy_not_imported(store, data, name, args.as_user or auth.OPERATOR.username) from None
+        raise importing.busy_not_imported(store, data, name, args.as_user or access.OPERATOR.username) from None
     res = importing.commit_import(store, data, name, user, args.region, args.period,
                                   accept_warnings=args.accept_warnings, dry_run=args.dry_run)
     return finish_import(res, _report, lambda: importing.commit_import(
@@ -222,15 +223,15 @@ _names: dict[str, str] = {}
 
 def _region_name(code: str) -> str:
     if not _names:
-        _names.update(services.catalog(_store()).regions.set_index("code")["name"].to_dict())
+        _names.update(lookup.catalog(_store()).regions.set_index("code")["name"].to_dict())
     return _names.get(code, code)
 
 
 def _uploads(args) -> int:
-    from .cli import _emit
+    from jxtrack.cli.run import _emit
 
     store = _store()
-    region = services.resolve_region(store, args.region) if args.region else None
+    region = lookup.resolve_region(store, args.region) if args.region else None
     up = store.uploads(region=region, limit=args.limit)
     cols = ["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name"]
     # instants in the users' zone (Beijing time), whatever zone this server runs in

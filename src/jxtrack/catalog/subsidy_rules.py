@@ -1,6 +1,6 @@
 """The support-policy rules (``data/subsidy_rules.csv``) and project types (``data/project_types.csv``),
 read and validated like the catalog: every problem is collected with its file and line, then one
-:class:`~jxtrack.catalog.CatalogError` is raised.  Computation lives in ``metrics.subsidy``."""
+:class:`~jxtrack.catalog.model.CatalogError` is raised.  Computation lives in ``metrics.subsidy``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from jxtrack.catalog.model import BOOLS, CODE_RE, DATA_DIR, SOURCE_STATUSES, CatalogError, _Reader
 from metrics.subsidy import GRADES, METRICS, RULE_KINDS, Rule
-
-from .catalog import BOOLS, CODE_RE, DATA_DIR, SOURCE_STATUSES, CatalogError, _Reader
 
 RULES_FILE = "subsidy_rules.csv"
 TYPES_FILE = "project_types.csv"

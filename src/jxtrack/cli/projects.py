@@ -20,8 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import outputs, projects
-from .cli_ingest import (
+from jxtrack.cli.ingest import (
     EXIT_UNCONFIRMED,
     IngestCliError,
     _read_file,
@@ -30,6 +29,8 @@ from .cli_ingest import (
     finish_import,
     write_output,
 )
+from jxtrack.present import outputs
+from jxtrack.services import projects
 
 COMMANDS = {"projects", "subsidy", "fund"}
 
@@ -86,7 +87,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import _emit
+    from jxtrack.cli.run import _emit
 
     store = _store()
     user = _user(store, getattr(args, "as_user", None))

@@ -1,19 +1,20 @@
 """``jxtrack settings`` (the working group's settings: the monthly due day) and ``jxtrack remind``
 (reminders to a DingTalk group robot and/or e-mail).  Loaded by ``jxtrack.cli`` through its
-extension hook; user errors are ``services.ServiceError`` subclasses (one Chinese line, exit 2)."""
+extension hook; user errors are ``lookup.ServiceError`` subclasses (one Chinese line, exit 2)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import clock, cycle, notify, remind, services
+from jxtrack.domain import clock
+from jxtrack.services import cycle, lookup, notify, remind
 
 COMMANDS = ("settings", "remind")
 
 
 def register(subparsers) -> None:
-    from .cli import _period
+    from jxtrack.cli.run import _period
 
     s = subparsers.add_parser("settings", help="工作专班的设置：每月报送截止日")
     ss = s.add_subparsers(dest="settings_command", required=True, metavar="设置项")
@@ -28,8 +29,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import _store
-    from .cli_ingest import _user
+    from jxtrack.cli.ingest import _user
+    from jxtrack.cli.run import _store
 
     store = _store()
     if args.command == "settings":
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         sent = notify.send(notify.load_config(), rem.message())
         print(f"已发送{rem.title}（{'、'.join(sent)}）。")
         return 0
-    raise services.ServiceError(f"未知命令 {args.command}")  # pragma: no cover
+    raise lookup.ServiceError(f"未知命令 {args.command}")  # pragma: no cover
 
 
 def _describe(d: cycle.DueDay) -> str:
@@ -70,6 +71,6 @@ def _describe(d: cycle.DueDay) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from .cli import main
+    from jxtrack.cli.run import main
 
     sys.exit(main())

@@ -1,18 +1,18 @@
 """Reminders of the monthly cycle (``jxtrack remind``): who still has to report, who reported
 late, and which indicators turned red since the last bulletin — as one Chinese message for a
-DingTalk group robot and/or e-mail (``jxtrack.notify``).
+DingTalk group robot and/or e-mail (``jxtrack.services.notify``).
 
 - **Period**: by default ``cycle.collecting_period``, the month before today's Beijing month (the report being collected now:
   on 2026-11-05 it is 2026-10, due 2026-11-10).
 - **Up to the due date** (the due day itself included): the counties that have not reported.
   **After it**: the counties still missing (未报) and those that reported late (迟报).  Due day and
-  lateness are ``jxtrack.cycle``'s, judged on Beijing dates, on the first upload still accepted
+  lateness are ``jxtrack.services.cycle``'s, judged on Beijing dates, on the first upload still accepted
   (``store.quality.first_uploads``, the same as 报送情况 and 数据质量).
 - **Turned red**: (indicator, region) items red in the period's status now and not red in the
   last bulletin issued for this period or an earlier one (``jxtrack report`` records each bulletin
   with its red items).  If no bulletin was ever issued, the comparison is with the previous
   period's lights.  A period without any figures yet has no lights: the section is left out; in a
-  month still being collected the city's totals are not judged (``services.status``), so only the
+  month still being collected the city's totals are not judged (``status_table.status``), so only the
   reported counties' own items can turn red.
 - Nothing to say (everyone reported on time, nothing newly red): no message is sent.
 """
@@ -24,13 +24,13 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from jxtrack.domain import clock
+from jxtrack.services import cycle, lookup, status_table
+from jxtrack.services.notify import Message
+from jxtrack.store import cycle as cycle_sql
+from jxtrack.store import quality as store_quality
+from jxtrack.store.interface import Store
 from metrics.periods import Period, label_month, label_ytd
-
-from . import clock, cycle, services
-from .notify import Message
-from .store import Store
-from .store import cycle as cycle_sql
-from .store import quality as store_quality
 
 MAX_LISTED = 30  # items listed per section; the rest are counted
 
@@ -63,17 +63,17 @@ class Reminder:
 def build(store: Store, period: str | None = None, at: datetime | None = None) -> Reminder:
     """What to remind about for ``period`` (default ``default_period``) at ``at`` (default now)."""
     at = clock.local(at) if at is not None else clock.now()
-    period = services.parse_period(period) if period else cycle.collecting_period(at)
+    period = lookup.parse_period(period) if period else cycle.collecting_period(at)
     with store.connect():
         day = cycle.due_day(store)
         regions = store.regions()
         subs = store_quality.submissions(store, period)
         firsts = store_quality.first_accepted_upload(store, period)
         has_data = store_quality.has_period(store, period)
-        status = services.status(store, period) if has_data else None
+        status = status_table.status(store, period) if has_data else None
         bulletin = cycle_sql.last_bulletin(store, before_or_at=period)
         prev = str(Period.parse(period).previous())
-        prev_status = (services.status(store, prev) if bulletin is None and has_data
+        prev_status = (status_table.status(store, prev) if bulletin is None and has_data
                        and store_quality.has_period(store, prev) else None)
         is_demo = store.is_demo()
     rem = Reminder(period=period, due=cycle.due_date(period, day), due_day=day,

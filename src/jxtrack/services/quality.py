@@ -14,7 +14,7 @@ and the upload the figure came from):
 - ``late_report``    a county whose first upload for the period came after the due day;
 - ``incomplete``     a county that reported the period but left out measures it reported before;
 - ``ledger_mismatch``, ``ledger_duplicate``  the project ledger against the reports, and projects
-                     two counties list (the rules live in ``jxtrack.projects.ledger_findings``).
+                     two counties list (the rules live in ``jxtrack.services.projects.ledger_findings``).
 
 Thresholds are module constants passed as keyword arguments, so a page or a test can change them.
 Demo data (示例数据) is never judged late: it was not uploaded by anyone.
@@ -27,12 +27,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from jxtrack.catalog.model import COUNT_UNITS, Indicator
+from jxtrack.domain import access, clock
+from jxtrack.services import cycle, lookup
+from jxtrack.store import quality as q
+from jxtrack.store.interface import Store
 from metrics.periods import label_month, same_month_last_year, shift_period
-
-from . import access, auth, clock, cycle, services
-from .catalog import COUNT_UNITS, Indicator
-from .store import Store
-from .store import quality as q
 
 YOY_THRESHOLD = 0.5  # |value / same month last year − 1| above this is flagged
 YOY_MIN_COUNT = 10  # counts (个/家) below this on both sides swing too much to judge
@@ -84,7 +84,7 @@ def _measure_indicators(parts: list[Indicator]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def check(store: Store, period: str | None = None, user: auth.User | None = None, *,
+def check(store: Store, period: str | None = None, user: access.User | None = None, *,
           yoy_threshold: float = YOY_THRESHOLD, due_day: int | None = None,
           today: date | None = None) -> pd.DataFrame:
     """All data-quality warnings for ``period`` (default: ``cycle.default_period``, the newest
@@ -97,9 +97,9 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             period = cycle.default_period(store, today)
             if period is None:
                 return _empty()
-        period = services.parse_period(period)
+        period = lookup.parse_period(period)
         regions = store.regions()
-        cat = services.catalog(store)
+        cat = lookup.catalog(store)
         meas = cat.measures.set_index("code")
         parts = cat.indicator_list()
         ly_period = same_month_last_year(period)
@@ -232,7 +232,7 @@ def check(store: Store, period: str | None = None, user: auth.User | None = None
             add("incomplete", code, None, up, None, f"缺{len(lacking)}项",
                 f"{names[code]}{label_month(period)}的报表缺少以前报过的{listed}{more}（上传 #{int(up)}）；"
                 "如为季度报送项目可忽略。")
-    from .projects import ledger_findings  # the ledger owns its comparison with the reports
+    from jxtrack.services.projects import ledger_findings  # the ledger owns its comparison with the reports
 
     for f in ledger_findings(store, period, cur, names):
         add(f.pop("chk"), **f)

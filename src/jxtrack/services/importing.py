@@ -34,14 +34,14 @@ from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
+from jxtrack.catalog.model import Catalog
+from jxtrack.domain import access
+from jxtrack.domain.access import User
+from jxtrack.ingest import ERROR, WARNING, Matcher, Parsed, Problem, matcher, parse, problem, reader
+from jxtrack.ingest.problems import ProblemsReport
+from jxtrack.services import lookup
+from jxtrack.store.interface import Store, StoreBusyError, log_event
 from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
-
-from . import access, services
-from .auth import User
-from .catalog import Catalog
-from .ingest import ERROR, WARNING, Matcher, Parsed, Problem, matcher, parse, problem, reader
-from .ingest.problems import ProblemsReport
-from .store import Store, StoreBusyError, log_event
 
 KIND = "upload"
 # the one upload limit, in MB as people read it: the reader's (MAX_FILE_BYTES); the web server takes a
@@ -81,8 +81,8 @@ class ImportResult(ProblemsReport):
 
 
 def _resolve_args(store: Store, region: str | None, period: str | None) -> tuple[str | None, str | None]:
-    r = services.resolve_region(store, region) if region else None
-    p = services.parse_period(period) if period else None
+    r = lookup.resolve_region(store, region) if region else None
+    p = lookup.parse_period(period) if period else None
     return r, p
 
 
@@ -91,7 +91,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     """Validate a file as ``user`` would import it; never writes.  ``region`` (name, short name,
     alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
     region_code, period = _resolve_args(store, region, period)
-    cat = services.catalog(store)
+    cat = lookup.catalog(store)
     # a county reporter's sheet that does not say whose it is: it is their own county's
     m = matcher(cat)
     file_hash, parsed = parsed_file(data, m, region_code, period, user.region, _fingerprint(cat))
@@ -106,7 +106,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         history = _history(store, values) if not refused else None
     problems += refused
     if history is not None and not values.empty:
-        from .ingest.validate import check_ytd
+        from jxtrack.ingest.validate import check_ytd
 
         problems += check_ytd(values, history, m)
     regs = sorted(values["region"].unique()) if len(values) else ([region_code] if region_code else [])
@@ -148,7 +148,7 @@ _fingerprints: dict[int, tuple[Catalog, str]] = {}
 
 def _fingerprint(cat: Catalog) -> str:
     """What the catalog says, as a hash: the catalog is rebuilt after every write to the database
-    (services.catalog), mostly unchanged -- a parse made with an equal catalog is the same parse."""
+    (lookup.catalog), mostly unchanged -- a parse made with an equal catalog is the same parse."""
     hit = _fingerprints.get(id(cat))
     if hit is not None and hit[0] is cat:
         return hit[1]
@@ -352,12 +352,12 @@ def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
     withdraw only uploads whose figures are all its own county's; staff and admin any."""
     up = store.get_upload(upload_id)
     if up is None:
-        raise services.ServiceError(f"没有编号为 {upload_id} 的上传记录。请用 jxtrack uploads 查看编号。")
+        raise lookup.ServiceError(f"没有编号为 {upload_id} 的上传记录。请用 jxtrack uploads 查看编号。")
     regions = store.upload_regions(upload_id) or ([up["region"]] if up["region"] else [])
     names = store.regions().set_index("code")["name"].to_dict()
     access.ensure(user, "withdraw", regions, names=names)
     if not str(reason or "").strip():
-        raise services.ServiceError("请写明撤回原因（例如：数据填错，已重新上传）；命令行用 --reason 给出。")
+        raise lookup.ServiceError("请写明撤回原因（例如：数据填错，已重新上传）；命令行用 --reason 给出。")
     store.withdraw_upload(upload_id, user.username, str(reason).strip())
     return up
 
@@ -371,7 +371,7 @@ def make_template(store: Store, region: str, period: str, user: User | None = No
     """The monthly template for a region and period as .xlsx bytes, with a suggested file name.
     Last period's figures (the latest earlier period of the same year) are filled in beside the
     input cells for reference.  A county user gets only their own county's template."""
-    from .ingest.template import write_template
+    from jxtrack.ingest.template import write_template
 
     code, period = _resolve_args(store, region, period)
     if user is not None:
@@ -382,7 +382,7 @@ def make_template(store: Store, region: str, period: str, user: User | None = No
     prev_period = str(prev["period"].max()) if len(prev) else None
     if prev_period:
         prev = prev[prev["period"] == prev_period]
-    cat = services.catalog(store)
+    cat = lookup.catalog(store)
     data = write_template(cat, code, period, prev[["measure", "value"]], prev_period)
     name = cat.regions.set_index("code").loc[code, "name"]
     return data, f"{name}_{period}_月报模板.xlsx"

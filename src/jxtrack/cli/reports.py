@@ -1,19 +1,19 @@
 """``jxtrack report`` (the monthly bulletin as Word or Excel) and ``jxtrack quality`` (the
 data-quality monitor).  Loaded by ``jxtrack.cli`` through its extension hook; user errors are
-``services.ServiceError`` subclasses, which the CLI prints as one Chinese line."""
+``lookup.ServiceError`` subclasses, which the CLI prints as one Chinese line."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import quality, services
+from jxtrack.services import lookup, quality
 
 COMMANDS = ("report", "quality")
 
 
 def register(subparsers) -> None:
-    from .cli import _period  # the CLI's own period parser: same message for a bad period
+    from jxtrack.cli.run import _period
 
     s = subparsers.add_parser("report", help="生成月度通报（Word .docx 或 Excel .xlsx）")
     s.add_argument("--period", type=_period, help="报告期 YYYY-MM（默认最近一个已报齐或已过报送截止日的月份）")
@@ -27,11 +27,11 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import _emit, _store
+    from jxtrack.cli.run import _emit, _store
 
     store = _store()
     if args.command == "report":
-        from .reports import render
+        from jxtrack.reports import render
 
         b = render(store, args.period, args.output, charts=not args.no_charts)
         demo = "（示例数据）" if b.is_demo else ""
@@ -54,10 +54,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             _emit(w, args.format)
         return 0
-    raise services.ServiceError(f"未知命令 {args.command}")  # pragma: no cover
+    raise lookup.ServiceError(f"未知命令 {args.command}")  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from .cli import main
+    from jxtrack.cli.run import main
 
     sys.exit(main())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import auth, demo
-from .catalog import Catalog
-from .store import Store, StoreError
+from jxtrack.catalog.model import Catalog
+from jxtrack.services import auth, demo
+from jxtrack.store.interface import Store, StoreError
 
 # One demo account per role.  Shown by `make run` and on the sign-in page of a demo database only.
 DEMO_ACCOUNTS = [

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import auth, clock, lights, outputs, services, setup_db
-from .catalog import CatalogError
-from .store import (
+from jxtrack.catalog.model import CatalogError
+from jxtrack.domain import access, clock, lights
+from jxtrack.present import outputs
+from jxtrack.services import auth, lookup, setup_db, status_table
+from jxtrack.store.interface import (
     Store,
     StoreBusyError,
     StoreDiskFullError,
@@ -102,8 +104,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _period(text: str) -> str:
     try:
-        return services.parse_period(text)
-    except services.ServiceError as exc:
+        return lookup.parse_period(text)
+    except lookup.ServiceError as exc:
         raise argparse.ArgumentTypeError(str(exc).rstrip("。")) from None
 
 
@@ -142,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     us = s.add_subparsers(dest="user_command", required=True, parser_class=_Parser, metavar="子命令")
     a = us.add_parser("add", help="新增用户（密码从标准输入读取）")
     a.add_argument("username")
-    a.add_argument("--role", required=True, choices=list(auth.ROLES))
+    a.add_argument("--role", required=True, choices=list(access.ROLES))
     a.add_argument("--region", help="区县填报员所属区县")
     a.add_argument("--name", help="显示名称")
     a.add_argument("--email")
@@ -166,7 +168,7 @@ def _extensions():
     import importlib
 
     mods = []
-    for name in ("jxtrack.cli_ingest", "jxtrack.cli_reports", "jxtrack.cli_projects", "jxtrack.cli_cycle"):
+    for name in ("jxtrack.cli.ingest", "jxtrack.cli.reports", "jxtrack.cli.projects", "jxtrack.cli.cycle"):
         try:
             mods.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     except StoreReadOnlyError as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_READ_ONLY
-    except (UsageError, services.ServiceError, StoreError, auth.AuthError) as exc:
+    except (UsageError, lookup.ServiceError, StoreError, access.AuthError) as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_USER
     except (CatalogError, clock.ClockError) as exc:
@@ -250,7 +252,7 @@ def _log_bug() -> Path:
 def _store(must_exist: bool = True) -> Store:
     store = Store()
     if must_exist and not store.exists():
-        raise services.ServiceError(
+        raise lookup.ServiceError(
             f"数据库 {store.label} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。"
         )
     if must_exist:
@@ -259,10 +261,10 @@ def _store(must_exist: bool = True) -> Store:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from .services import moving
-    from .store import target_from_env
+    from jxtrack.services import moving
+    from jxtrack.store.interface import target_from_env
 
-    report = moving.move(args.source or target_from_env(), args.target, actor=auth.OPERATOR.username)
+    report = moving.move(args.source or target_from_env(), args.target, actor=access.OPERATOR.username)
     print(f"已复制 {report.source} → {report.target}：")
     for table, n in report.copied.items():
         print(f"  {table:<24}{n:>10,} 行")
@@ -283,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
     if cmd == "init":
         store = Store()
         new = not store.exists()
-        res = setup_db.init(store, services.catalog(), with_demo=args.demo or (args.demo_if_new and new))
+        res = setup_db.init(store, lookup.catalog(), with_demo=args.demo or (args.demo_if_new and new))
         store.restrict_access()
         msg = f"数据库 {store.label} 已就绪（架构版本 {store.schema_version()}）"
         if res["migrations"]:
@@ -293,23 +295,23 @@ def run(args: argparse.Namespace) -> int:
         print(msg + "。")
         return 0
     if cmd == "demo":
-        from . import demo
+        from jxtrack.services import demo
 
         store = Store()
-        setup_db.init(store, services.catalog())
-        regions = demo.synthetic_regions(services.catalog(), args.regions)
-        setup_db.load_demo(store, services.catalog(), regions=regions, years=args.years)
+        setup_db.init(store, lookup.catalog())
+        regions = demo.synthetic_regions(lookup.catalog(), args.regions)
+        setup_db.load_demo(store, lookup.catalog(), regions=regions, years=args.years)
         print(f"已生成示例数据：{args.regions} 个合成区县，{args.years} 年，截至 {demo.DEMO_END}（{store.label}）。")
         return 0
     if cmd == "targets":
-        t = services.targets_table(_store())
+        t = status_table.targets_table(_store())
         _emit(t[["indicator_code", "indicator_name", "region", "year", "target_value", "comparator",
                  "source", "status", "binding", "binding_reason"]], args.format)
         return 0
     if cmd == "status":
         store = _store()
-        st = services.status(store, args.period, args.region)
-        out = st[services.STATUS_COLUMNS]
+        st = status_table.status(store, args.period, args.region)
+        out = st[status_table.STATUS_COLUMNS]
         if args.format == "table":
             if store.is_demo():
                 print("【示例数据】以下为系统生成的示例数据，不是真实统计数字。")
@@ -323,10 +325,10 @@ def run(args: argparse.Namespace) -> int:
             password = sys.stdin.readline().rstrip("\r\n")
             if not password:
                 raise UsageError("没有从标准输入读到密码。用法：echo '密码' | jxtrack user add 用户名 --role … --password-stdin")
-            region = services.resolve_region(store, args.region) if args.region else None
-            auth.add_user(store, args.username, password, args.role, region, actor=auth.OPERATOR.username,
+            region = lookup.resolve_region(store, args.region) if args.region else None
+            auth.add_user(store, args.username, password, args.role, region, actor=access.OPERATOR.username,
                           display_name=args.name, email=args.email)
-            print(f"已新增用户 {args.username}（{auth.ROLES[args.role]}）。")
+            print(f"已新增用户 {args.username}（{access.ROLES[args.role]}）。")
         else:
             _emit(store.users(), "table")
         return 0
@@ -335,7 +337,7 @@ def run(args: argparse.Namespace) -> int:
         if store.exists() and store.is_demo():
             print("示例数据库的示例账号（仅用于演示，正式使用前请删除或停用）：")
             for username, role, _region, display, password in setup_db.DEMO_ACCOUNTS:
-                print(f"  {auth.ROLES[role]:<6}  用户名 {username:<10} 密码 {password}   （{display}）")
+                print(f"  {access.ROLES[role]:<6}  用户名 {username:<10} 密码 {password}   （{display}）")
         return 0
     if cmd == "migrate":
         return _migrate(args)
@@ -352,7 +354,7 @@ def _format_for_table(df: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
     for col in ("completion", "yoy"):
         out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v * 100:.1f}%")
     out["rank"] = out["rank"].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    # the light with its word, a grey one saying why (the one vocabulary of jxtrack.lights)
+    # the light with its word, a grey one saying why (the one vocabulary of jxtrack.domain.lights)
     out["light"] = [f"{lt}({lights.get(lights.shown(lt, r)).label})" for lt, r in zip(out["light"], reason, strict=True)]
     return out
 
@@ -363,7 +365,7 @@ def _width(s: str) -> int:
 
 def _emit(df: pd.DataFrame, fmt: str) -> None:
     """Print a table as csv, json or an aligned text table.  User-controlled text is made safe in
-    one place (jxtrack.outputs): csv cells are neutralised against formula injection and, like
+    one place (jxtrack.present.outputs): csv cells are neutralised against formula injection and, like
     table cells, have control characters escaped; json keeps every value exactly, with the
     characters a terminal must not receive written as \\u escapes."""
     if fmt == "csv":

@@ -2,7 +2,7 @@
 
 - money in 亿元/万元 with one decimal ("366.0 亿元"), counts as whole numbers with their measure
   word ("1,457 个", "83 家"), rates and completion as percent with one decimal ("72.9%");
-- lights are not here: their one vocabulary is ``jxtrack.lights``;
+- lights are not here: their one vocabulary is ``jxtrack.domain.lights``;
 - text that users wrote, made safe for the places where Streamlit reads Markdown (``plain``,
   ``md`` for a template with user values, ``plain_frame`` for a table).
 No streamlit here, so these are unit-tested directly."""
@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from ..catalog import COUNT_UNITS
+from jxtrack.catalog.model import COUNT_UNITS
 
 # headcounts and land areas are not counts (averages, fractions of 亩 occur) but read better
 # without ".0" when they are whole
@@ -174,7 +174,7 @@ def yes_no(v) -> str:
 def moment(at, with_year: bool | None = None) -> str:
     """An instant as officials read it, in the project's zone: '12月3日 19:34' (this year) or
     '2025年12月3日 19:34' (another year, or ``with_year``); '—' when missing."""
-    from .. import clock
+    from jxtrack.domain import clock
 
     if _missing(at):
         return "—"

@@ -1,7 +1,7 @@
 """Accounts and roles: argon2 password hashes, lock-out after repeated failures, role checks.
 
 Roles (see DOMAIN.md): ``leader``, ``county``, ``staff`` (市工作专班), ``admin``.  What each role
-may do is decided in one place, the access policy ``jxtrack.access``.
+may do is decided in one place, the access policy ``jxtrack.domain.access``.
 
 Web sessions: sign-in that survives a reload (F5), a new tab and a phone browser dropping the page.
 
@@ -40,15 +40,11 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from . import clock
-from .store import Store, now, signin
+from jxtrack.domain import clock
+from jxtrack.domain.access import ROLES, AuthError, User
+from jxtrack.store import signin
+from jxtrack.store.interface import Store, now
 
-ROLES = {
-    "admin": "管理员",
-    "staff": "市工作专班",
-    "county": "区县填报员",
-    "leader": "领导",
-}
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 # failed sign-ins one client address may make per window, whatever the names: checked before any
@@ -59,29 +55,6 @@ CLIENT_WINDOW_MINUTES = 15
 MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()
-
-
-class AuthError(Exception):
-    """Sign-in or permission problem; ``str()`` is a Chinese message."""
-
-
-class PermissionDenied(AuthError):
-    pass
-
-
-@dataclass(frozen=True)
-class User:
-    username: str
-    role: str
-    region: str | None = None
-    display_name: str | None = None
-
-    @property
-    def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
-
-
-OPERATOR = User("operator", "admin", None, "命令行操作员")
 
 
 def _when(at: datetime | None) -> datetime:

@@ -6,12 +6,12 @@
     subsidies(store, user, year=..., region=...)
     fund(store, user, year)
 
-Import follows the monthly upload's discipline (jxtrack.importing): the whole file is validated
+Import follows the monthly upload's discipline (jxtrack.services.importing): the whole file is validated
 first; errors refuse it (the refused file is kept, status 'rejected'); warnings (a project that
 another county also lists) need confirmation; an accepted file supersedes the region's earlier
 ledger, which is kept and comes back if the new one is withdrawn (``importing.withdraw``).
-Permissions come from ``jxtrack.access`` only; the subsidy rules from ``data/subsidy_rules.csv``
-(``jxtrack.subsidy_rules``) and the computation from ``metrics.subsidy``.
+Permissions come from ``jxtrack.domain.access`` only; the subsidy rules from ``data/subsidy_rules.csv``
+(``jxtrack.catalog.subsidy_rules``) and the computation from ``metrics.subsidy``.
 """
 
 from __future__ import annotations
@@ -22,18 +22,18 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from jxtrack.catalog.subsidy_rules import RuleBook, rulebook
+from jxtrack.domain import access, clock
+from jxtrack.domain.access import PermissionDenied, User
+from jxtrack.ingest import Problem, matcher, problem
+from jxtrack.ingest import ledger as lg
+from jxtrack.ingest.problems import ProblemsReport
+from jxtrack.present import fmt
+from jxtrack.services import importing, lookup, status_table
+from jxtrack.store import projects as sp
+from jxtrack.store.interface import Store
 from metrics import subsidy as engine
 from metrics.periods import parse_period
-
-from . import access, clock, importing, services
-from .auth import PermissionDenied, User
-from .ingest import Problem, matcher, problem
-from .ingest import ledger as lg
-from .ingest.problems import ProblemsReport
-from .store import Store
-from .store import projects as sp
-from .subsidy_rules import RuleBook, rulebook
-from .ui import fmt
 
 LIST_COLUMNS = [
     "project_name", "enterprise", "credit_code", "region", "project_type", "start_date",
@@ -49,7 +49,7 @@ FUND_INDICATOR = "city_fund"
 
 
 def today() -> date:
-    """Today on the project's one clock (``jxtrack.clock``: JXTRACK_TZ, Beijing by default, and the
+    """Today on the project's one clock (``jxtrack.domain.clock``: JXTRACK_TZ, Beijing by default, and the
     tests' fixed clock): subsidy prepayment and the fund forecast are judged by it."""
     return clock.today()
 
@@ -154,12 +154,12 @@ def _names(store: Store) -> dict[str, str]:
 
 
 def _city(store: Store) -> str:
-    return services.catalog(store).city_code
+    return lookup.catalog(store).city_code
 
 
 def ledger_template(store: Store, user: User | None = None) -> tuple[bytes, str]:
     """The ledger template (.xlsx bytes) and a file name; a county user's names its county."""
-    from .ingest.ledger_template import write_ledger_template
+    from jxtrack.ingest.ledger_template import write_ledger_template
 
     name = _names(store).get(user.region) if user is not None and user.region else None
     return write_ledger_template(rulebook(), name), f"{name or ''}项目库模板.xlsx"
@@ -170,7 +170,7 @@ def preview_ledger(store: Store, data: bytes, file_name: str | None, user: User,
     """Validate a ledger file as ``user`` would import it; never writes."""
     book = book or rulebook()
     default_region = user.region
-    parsed = lg.parse_ledger(data, matcher(services.catalog(store)), book, default_region=default_region)
+    parsed = lg.parse_ledger(data, matcher(lookup.catalog(store)), book, default_region=default_region)
     df, problems = parsed.projects, list(parsed.problems)
     names = _names(store)
     regions = sorted(set(df["region"].dropna())) if len(df) else []
@@ -219,7 +219,7 @@ def _cross_county(store: Store, df: pd.DataFrame, names: dict[str, str]) -> list
 
 def uploaders(store: Store) -> dict[str, tuple[str, str]]:
     """username -> (display name, role's Chinese name), for saying who uploaded a file."""
-    from .auth import OPERATOR, ROLES
+    from jxtrack.domain.access import OPERATOR, ROLES
 
     u = store.users()
     out = {r.username: (r.display_name or r.username, ROLES.get(r.role, r.role)) for r in u.itertuples()}
@@ -346,7 +346,7 @@ def _identical(store: Store, res: LedgerImportResult) -> int | None:
 
 def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
     """Withdraw a ledger upload (the region's previous ledger applies again): the one withdrawal
-    rule of jxtrack.importing (reason required; county: own uploads only)."""
+    rule of jxtrack.services.importing (reason required; county: own uploads only)."""
     return importing.withdraw(store, upload_id, user, reason)
 
 
@@ -354,7 +354,7 @@ def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
 def ledger_uploads(store: Store, user: User | None) -> pd.DataFrame:
     """The ledger uploads ``user`` may see: those of the counties they may read (all for staff,
     admin and leaders; a county its own), through the access policy."""
-    from .store import projects as sp
+    from jxtrack.store import projects as sp
 
     mine = _readable_regions(store, user, None)
     every = _readable_regions(store, None, None)
@@ -365,7 +365,7 @@ def _readable_regions(store: Store, user: User | None, region: str | None) -> li
     regions = store.regions()
     codes = list(regions.loc[regions["level"] == "county", "code"])
     if region:
-        code = services.resolve_region(store, region)
+        code = lookup.resolve_region(store, region)
         names = regions.set_index("code")["name"].to_dict()
         if user is not None:
             access.ensure(user, "read", code, city=_city(store), names=names)
@@ -461,8 +461,8 @@ def _engine_frame(df: pd.DataFrame) -> pd.DataFrame:
 def budget(store: Store, year: int) -> float | None:
     """The city fund's binding target for ``year`` in 万元 (嘉政发〔2024〕6号 四（二）: 1亿元以上), or None."""
     with store.connect():
-        t = services.binding_targets(store)
-        cat = services.catalog(store)
+        t = status_table.binding_targets(store)
+        cat = lookup.catalog(store)
     hit = t[(t["indicator"] == FUND_INDICATOR) & (t["region"] == cat.city_code) & (t["year"] == year) & t["binding"]]
     if hit.empty:
         return None
@@ -561,10 +561,10 @@ def switch_rule(store: Store, user: User, topic: str, rule_code: str, reason: st
     rule = book.by_code().get(rule_code)
     if rule is None or rule.topic != topic:
         options = "、".join(r.code for r in book.rules if r.topic == topic)
-        raise services.ServiceError(
+        raise lookup.ServiceError(
             f"规则 “{rule_code}” 不属于事项 “{topic}”。" + (f"可选：{options}。" if options else "请用 jxtrack projects rules 查看。"))
     if not str(reason or "").strip():
-        raise services.ServiceError("请写明切换原因（例如：两业融合实施方案已正式印发）。")
+        raise lookup.ServiceError("请写明切换原因（例如：两业融合实施方案已正式印发）。")
     return sp.set_rule_binding(store, topic, rule_code, user.username, str(reason).strip())
 
 
@@ -612,7 +612,7 @@ def ledger_counts(ledger: pd.DataFrame, period: str, types: pd.DataFrame) -> pd.
 
 def ledger_findings(store: Store, period: str, reported: pd.DataFrame,
                     names: dict[str, str]) -> list[dict]:
-    """Data-quality findings for jxtrack.quality: a county's reported 数字化改造项目数 / 绿色化改造项目数 /
+    """Data-quality findings for jxtrack.services.quality: a county's reported 数字化改造项目数 / 绿色化改造项目数 /
     直接拉动技改投资 that differ from its ledger (``ledger_mismatch``), and projects listed by two
     counties (``ledger_duplicate``).  ``reported`` has region, measure, value, upload_id.  Each finding
     is a dict of the arguments of quality.check's ``add``."""

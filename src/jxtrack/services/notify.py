@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
-from . import services
+from jxtrack.services import lookup
 
 SECRETS_ENV = "JXTRACK_SECRETS"
 DEFAULT_SECRETS = Path(".streamlit") / "secrets.toml"
@@ -58,7 +58,7 @@ _KEYS = {  # config field -> (environment variable, secrets.toml key)
 }
 
 
-class NotifyError(services.ServiceError):
+class NotifyError(lookup.ServiceError):
     """A message that could not be sent, or a bad setting; ``str()`` is one Chinese line."""
 
 
