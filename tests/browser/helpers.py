@@ -115,11 +115,16 @@ def upload(page, files) -> None:
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(files)
     page.wait_for_selector("text=检查结果", timeout=60000)
     idle(page)
+    confirm = page.get_by_role("button", name="确认导入")
+    confirm.wait_for(timeout=60000)   # the whole preview has been drawn (the warnings come before it)
     box = page.get_by_text("我已核对以上提醒")
     if box.count():
         box.first.click()
         idle(page)
-    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.includes('确认导入') && !b.disabled)", timeout=60000)
+    idle(page)
+    confirm.click()
     page.wait_for_selector("text=已导入", timeout=60000)
     idle(page)
 

@@ -3,7 +3,9 @@ no English words of Streamlit's own on screen (the hint under the sign-in fields
 menu and toolbar, "No results" in a select box), no request to any host but the app's, 区县 and
 报送情况 laid out for a phone (年末预测 / 能否完成 and every month on screen), long 问题 text
 wrapped instead of cut, and F5 on 区县 keeping the county and the period (they are in the URL).
-Screenshots go to screenshots/ (git-ignored)."""
+This is also the sweep of every page in a real browser: each role's pages at both widths render
+without an error, the menu hides what the role may not open, and the demo accounts are shown on
+the sign-in page of a demo database. Screenshots go to screenshots/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -110,13 +112,21 @@ def test_every_page_in_chinese_and_served_locally(server, username, password, ro
             hint.first.wait_for(timeout=10000)
             assert hint.first.inner_text() == "按回车键提交"
             assert english_on_screen(page) == []
+            assert page.get_by_text("jxdemo-leader").count() >= 1, "demo accounts shown on a demo database"
+            shot(page, f"login_{width}")
             sign_in(page, server, username, password)
             for pdef in nav.pages_for(User(username, role, "330421" if role == "county" else None)):
                 open_page(page, pdef.title, width < 600)
                 idle(page)   # a page's second run (a cached read, a fold) has ended too
+                body = page.locator("[data-testid=stMain]").inner_text()
+                assert "Traceback" not in body and "Error" not in body, f"{pdef.title}: {body[:500]}"
                 found = english_on_screen(page)
                 assert found == [], f"{pdef.title} at {width}px shows {found}"
                 shot(page, f"{role}_{pdef.url}_{width}")
+            if width == DESKTOP:
+                nav_text = page.locator("[data-testid=stSidebarNav]").inner_text()
+                assert ("用户管理" in nav_text) == (role == "admin"), nav_text
+                assert ("数据上传" in nav_text) == (role != "leader"), nav_text
             assert outside(requests, server) == [], outside(requests, server)
             context.close()
         browser.close()
