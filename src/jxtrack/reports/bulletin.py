@@ -20,7 +20,7 @@ from .. import access, auth, clock, cycle, lights, quality, services
 from ..store import Store
 from ..store import quality as store_quality
 from . import narrative
-from .text import is_missing, light_rules, shown_gap
+from .text import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, is_missing, light_rules, shown_gap
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
 
@@ -202,8 +202,7 @@ def _notes(st, city_rows, sources, is_demo, has_prev, period, names, rules) -> l
             bits.append(f"{doc}《{s['title']}》（{status}）" if doc and "无文号" not in doc else f"《{s['title']}》（{status}）")
     if bits:
         notes.append("全市目标来源：" + "；".join(bits) + "。")
-    notes.append("序时进度：年度目标按“时间过半、任务过半”计，1-N月为N/12；覆盖率等水平指标按上年末至年度目标的直线路径计；"
-                 "累计目标按2023年末至2026年末的直线路径计。")
+    notes.append(PROGRESS_RULE)   # the one definition, as the screens' help says it
     rule, other = rules   # the thresholds of data/indicators.csv in words
     notes.append(f"亮灯规则：已完成=已达到目标；绿灯={rule['green']}；黄灯={rule['yellow']}；"
                  f"红灯={rule['red']}{other}；无数据=未报送或未设目标。")
@@ -230,11 +229,10 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         columns=[
             Column("序号", "int", 0.8), Column("指标", "text", 4.1), Column("单位", "text", 1.3),
             Column("目标", "num", 1.4), Column(label_ytd_short(period), "num", 1.6),
-            Column("完成率", "pct", 1.45), Column("序时进度", "pct", 1.45),
-            Column("进度差", "pp", 1.4), Column("同比", "pct", 1.45), Column("亮灯", "light", 1.85),
+            Column("完成率", "pct", 1.45), Column(PROGRESS, "pct", 1.45),
+            Column(GAP, "pp", 1.4), Column("同比", "pct", 1.45), Column("亮灯", "light", 1.85),
         ],
-        note="进度差=完成率−序时进度，单位为百分点，正数为超进度、负数为落后；“序时进度”对累计目标为计划进度，"
-             "对覆盖率等水平指标为按直线路径应达到的水平占目标的比例。",
+        note=f"{GAP}=完成率−{PROGRESS}，单位为{GAP_UNIT}，正数为超进度、负数为落后；{PROGRESS}的算法见文末说明。",
     )
     n = 0
     last_group = None
@@ -284,7 +282,7 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
             title=f"{first['indicator_name']}（{first['unit']}，{basis}）",
             columns=[
                 Column("排名", "int", 1.1), Column("区县", "text", 1.9), Column(label_ytd_short(period), "num", 2.0),
-                Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column("进度差", "pp", 1.5),
+                Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column(GAP, "pp", 1.5),
                 Column("同比", "pct", 1.6), Column("排名较上月", "rank_change", 1.9), Column("亮灯", "light", 1.9),
             ],
         )
@@ -305,10 +303,10 @@ def _red_list(red: pd.DataFrame) -> Table:
         title="红灯指标及偏差说明（区县）",
         columns=[
             Column("区县", "text", 1.5), Column("指标", "text", 3.4), Column("完成值", "num", 1.6),
-            Column("目标", "num", 1.4), Column("完成率", "pct", 1.4), Column("进度差", "pp", 1.5),
+            Column("目标", "num", 1.4), Column("完成率", "pct", 1.4), Column(GAP, "pp", 1.5),
             Column("偏差说明", "text", 5.4),
         ],
-        note="进度差单位为百分点。偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
+        note=f"{GAP}单位为{GAP_UNIT}。偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
     )
     red = red.sort_values(["region_sort", "sort"]) if len(red) else red
     for r in red.itertuples():

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import lights
 from ..outputs import put_cell
 from .bulletin import Bulletin, Column, Table
-from .text import decimals_for, is_missing, light_text, shown_gap
+from .text import EXPECTED, GAP, GAP_UNIT, PROGRESS, decimals_for, is_missing, light_text, shown_gap
 
 FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -212,13 +212,14 @@ def _detail_sheet(wb: Workbook, b: Bulletin, subtitle: str) -> None:
     st = b.status
     cols = [Column("地区", "text", 1.8), Column("指标", "text", 5.0), Column("单位", "text", 1.4),
             Column("目标", "num", 1.7), Column("本期累计", "num", 1.8), Column("完成率", "pct", 1.4),
-            Column("序时进度", "pct", 1.4), Column("进度差（百分点）", "pp", 1.6), Column("同比", "pct", 1.4),
+            Column(PROGRESS, "pct", 1.4), Column(EXPECTED, "num", 1.8), Column(f"{GAP}（{GAP_UNIT}）", "pp", 1.6),
+            Column("同比", "pct", 1.4),
             Column("预计全年", "num", 1.8), Column("区县排名", "int", 1.2), Column("亮灯", "light", 1.6),
             Column("目标说明", "text", 2.2), Column("偏差说明", "text", 4.0)]
     t = Table("detail", "各地区指标明细", cols)
     for r in st.itertuples():
         t.rows.append([r.region, r.indicator_name, r.unit, r.target, r.actual, r.completion, r.time_progress,
-                       shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, r.forecast, None if is_missing(r.rank) else int(r.rank), r.light,
+                       r.expected, shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, r.forecast, None if is_missing(r.rank) else int(r.rank), r.light,
                        r.target_note or "", r.explanation if isinstance(r.explanation, str) else ""])
         t.units.append(r.unit)
         t.lights.append(r.light)

@@ -8,7 +8,9 @@ import pandas as pd
 from .. import lights
 from ..catalog import COUNT_UNITS
 from ..outputs import clean, neutralise  # noqa: F401 - the one owner of cell-safe text, re-exported
-from ..ui.fmt import gap_points
+
+# the one wording of 序时进度 / 序时应达 / 进度差 (screen and paper), re-exported for the writers
+from ..ui.fmt import EXPECTED, GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, gap_points  # noqa: F401
 
 # the lights' words, symbols and colours are jxtrack.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
@@ -91,9 +93,9 @@ def _pp(x: float) -> str:
 
 def _rule_phrases(g: float, y: float) -> dict[str, str]:
     return {
-        "green": "达到或快于序时进度" if g == 0 else f"进度差不低于{g:+g}个百分点",
-        "yellow": f"落后序时进度不超过{_pp(y)}" if g == 0 and y < 0 else f"进度差在{y:+g}至{g:+g}个百分点之间",
-        "red": f"落后超过{_pp(y)}" if y <= 0 else f"进度差低于{y:+g}个百分点",
+        "green": f"达到或快于{PROGRESS}" if g == 0 else f"{GAP}不低于{g:+g}个百分点",
+        "yellow": f"落后{PROGRESS}不超过{_pp(y)}" if g == 0 and y < 0 else f"{GAP}在{y:+g}至{g:+g}个百分点之间",
+        "red": f"落后超过{_pp(y)}" if y <= 0 else f"{GAP}低于{y:+g}个百分点",
     }
 
 
