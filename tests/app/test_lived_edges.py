@@ -99,3 +99,54 @@ def test_county_table_has_one_unit_per_column(demo_ro):
     # 序时应达 is in each row's own unit, written in the cell
     units = [u for u in ("个", "家", "%", "亿元", "万元/亩", "万元/人", "万吨标煤")]
     assert all(v == "—" or any(v.endswith(u) for u in units) for v in table["序时应达"]), list(table["序时应达"])
+
+
+# ---- 上传记录 and the withdrawal menu in people's words ---------------------------------------------
+def _uploads(store):
+    """嘉善 uploads November at 19:34:34 Beijing time on 12-03; the working group a ledger the next
+    morning (a ledger upload has no period)."""
+    import sys
+    from datetime import datetime
+    from pathlib import Path
+
+    from jxtrack import clock, importing, projects
+
+    from .test_period_rules import _november_sheet
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ledger"))
+    from ledger_builders import ledger_xlsx, project
+
+    with clock.fixed(datetime(2026, 12, 3, 19, 34, 34)):
+        sheet = importing.commit_import(store, _november_sheet(store), "嘉善-11.csv", USERS["county"],
+                                        accept_warnings=True)
+    with clock.fixed(datetime(2026, 12, 4, 9, 5, 0)):
+        ledger = projects.commit_ledger(store, ledger_xlsx([project(1)]), "项目库.xlsx", USERS["staff"],
+                                        accept_warnings=True)
+    assert sheet.status == ledger.status == "accepted"
+    return sheet.upload_id, ledger.upload_id
+
+
+def test_upload_history_shows_beijing_time_periods_and_display_names(demo_store):
+    from datetime import datetime
+
+    from jxtrack import clock
+    from jxtrack.services import submissions
+
+    sheet, ledger = _uploads(demo_store)
+    with clock.fixed(datetime(2026, 12, 4, 10, 0)):
+        at = run_app(USERS["staff"], "pages/reporting.py")
+        assert not at.exception
+        view = at.dataframe[-1].value
+        rows = view.set_index("编号")
+        assert rows.loc[sheet, "上传时间"] == "12月3日 19:34"          # not 2026-12-03 19:34:34+08:00
+        assert rows.loc[sheet, "报告期"] == "2026年1–11月"             # not 2026-11
+        assert rows.loc[sheet, "上传人"] == "示例嘉善县填报员"           # not jiashan
+        assert rows.loc[ledger, "报告期"] == "项目库" and rows.loc[ledger, "上传人"] == "示例市工作专班"
+        assert rows.loc[ledger, "上传时间"] == "12月4日 09:05"
+        # the withdrawal menu: the ledger with its label, never a period 'nan'
+        labels = submissions.history_view(demo_store, USERS["staff"]).withdrawable
+        assert labels[sheet] == f"#{sheet} · 嘉善县 · 2026年1–11月 · 嘉善-11.csv"
+        assert labels[ledger].startswith(f"#{ledger} · ") and " · 项目库 · 12月4日 09:05 · 项目库.xlsx" in labels[ledger]
+        menu = at.selectbox(key="withdraw_id")
+        assert menu.options == list(labels.values())   # every accepted upload, each labelled
+        assert not any("nan" in o for o in menu.options), menu.options

@@ -17,9 +17,12 @@ import pandas as pd
 from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
 
 from .. import access, auth, clock, cycle, lights, quality, services
+from ..services.submissions import people_names, shown_person
 from ..store import Store
+from ..store import cycle as cycle_sql
 from ..store import quality as store_quality
-from . import narrative
+from ..ui import fmt
+from . import narrative, text
 from .text import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, is_missing, light_rules, shown_gap
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
@@ -69,6 +72,37 @@ class Bulletin:
     notes: list[str]
     status: pd.DataFrame  # the rows behind the bulletin (for charts and tests)
     fund: Table | None = None  # the city fund against its target (项目库), when the ledger has projects
+    issuer: str = text.ISSUER                  # 发文机关 of the masthead (版头)
+    office: str = text.ISSUING_OFFICE          # who prints it (版记: …办公室 2026年12月3日印发)
+    doc_number: str = ""                       # 嘉两化专班通报〔2026〕10号
+
+
+ISSUER_KEY, PREFIX_KEY = "bulletin_issuer", "bulletin_doc_prefix"
+
+
+def masthead(store: Store, period: str) -> tuple[str, str, str]:
+    """(issuer, issuing office, document number) for ``period``'s bulletin: the working group's
+    settings, else the defaults of ``reports.text``.  The office is the issuer's 办公室."""
+    issuer = (cycle_sql.setting(store, ISSUER_KEY) or {}).get("value") or text.ISSUER
+    prefix = (cycle_sql.setting(store, PREFIX_KEY) or {}).get("value") or text.DOC_PREFIX
+    office = text.ISSUING_OFFICE if issuer == text.ISSUER else f"{issuer}办公室"
+    return issuer, office, text.doc_number(prefix, period)
+
+
+def set_masthead(store: Store, user: auth.User | None, issuer: str | None = None, prefix: str | None = None,
+                 reason: str = "") -> None:
+    """Set the bulletin's 发文机关 and 文号 prefix (工作专班 and 管理员; the reason is audited)."""
+    access.ensure(user, "settings")
+    if not str(reason or "").strip():
+        raise ReportError("请写明修改原因（例如：专班更名）。")
+    actor = user.username if user is not None else auth.OPERATOR.username
+    for key, value in ((ISSUER_KEY, issuer), (PREFIX_KEY, prefix)):
+        if value is not None:
+            value = str(value).strip()
+            if not value:
+                raise ReportError("发文机关和文号前缀不能为空。")
+            old = (cycle_sql.setting(store, key) or {}).get("value")
+            cycle_sql.set_setting(store, key, value, actor, str(reason).strip(), old=old)
 
 
 def _kind_col(st: pd.DataFrame) -> pd.Series:
@@ -99,6 +133,8 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         sources = store.sources()
         is_demo = store.is_demo()
         due_day = cycle.due_day(store)
+        people = people_names(store)
+        issuer, office, number = masthead(store, period)
         state = cycle.period_state(store, period, today, due_day)
     st = st.assign(kind=_kind_col(st))
     names = regions.set_index("code")["name"].to_dict()
@@ -128,11 +164,14 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
         summary=_summary(city_rows, period),
         rankings=_rankings(st, prev_st, period),
         red_list=_red_list(red),
-        submissions=_submissions(regions, subs, firsts, period, user, due_day, state.overdue),
+        submissions=_submissions(regions, subs, firsts, period, user, due_day, state.overdue, people),
         quality=_quality(warnings),
         notes=notes,
         status=st,
         fund=_fund(store, period, user),
+        issuer=issuer,
+        office=office,
+        doc_number=number,
     )
 
 
@@ -319,7 +358,8 @@ def _red_list(red: pd.DataFrame) -> Table:
 
 
 def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame, period: str,
-                 user: auth.User | None, due_day: int, overdue: bool = True) -> Table:
+                 user: auth.User | None, due_day: int, overdue: bool = True,
+                 people: dict[str, str] | None = None) -> Table:
     due = cycle.due_date(period, due_day)
     t = Table(
         key="submissions",
@@ -359,7 +399,7 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
         status = "逾期报送" if late else "已报送"
         remark = "示例数据（系统生成）" if demo else ("晚于报送期限" if late else "按时报送")
         t.rows.append([name, status, int(row["n_values"]), "#" + str(row["upload_ids"]).replace(",", ", #"),
-                       f"{first_at:%Y-%m-%d %H:%M}", str(row["usernames"]), remark])
+                       fmt.moment(first_at), shown_person(people or {}, row["usernames"]), remark])
         t.lights.append("yellow" if late else "green")
         t.units.append(None)
     return t
