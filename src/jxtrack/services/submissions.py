@@ -112,18 +112,21 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
     return up[keep].reset_index(drop=True)
 
 
-# who did it, as people are named on screen and paper (not their sign-in names)
-SYSTEM_NAMES = {"demo": "示例数据", "operator": "命令行操作员"}
+# who did it, as people are named on screen and paper (not their sign-in names); the demo data's
+# account is not a user
+SYSTEM_NAMES = {"demo": "示例数据"}
 LEDGER_WORD = "项目库"
 HISTORY_STATUS = {"accepted": "✔ 已接收", "rejected": "✖ 被退回", "withdrawn": "↩ 已撤回"}
 
 
 def people_names(store: Store) -> dict[str, str]:
-    """username -> the name shown for it: the user's display name (else the username); the system's
-    own accounts by what they are (示例数据, 命令行操作员)."""
-    users = store.users()
+    """username -> the name shown for it: the user's display name (else the username), as
+    ``projects.uploaders`` (the one table of who uploaded) has it, with the command line's
+    operator; the demo data's account as 示例数据."""
+    from ..projects import uploaders
+
     names = dict(SYSTEM_NAMES)
-    for u, d in zip(users["username"], users["display_name"], strict=True):
+    for u, (d, _role) in uploaders(store).items():
         names[u] = d if isinstance(d, str) and d.strip() else u
     return names
 
