@@ -109,7 +109,8 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
         ur = region_of.get(who)
         keep.append(access.sees_upload(user, uploader=who, uploader_region=ur if isinstance(ur, str) else None,
                                        status=status, regions=touched, city=city))
-    return up[keep].reset_index(drop=True)
+    # a boolean mask of the rows (an empty list would select no *columns*)
+    return up[pd.Series(keep, index=up.index, dtype=bool)].reset_index(drop=True)
 
 
 # who did it, as people are named on screen and paper (not their sign-in names); the demo data's
