@@ -45,7 +45,7 @@ if len(row):
     m[1].metric("目标", fmt.target(r["target"], unit, r["comparator"]))
     gap = fmt.gap_points(r["completion"], r["time_progress"], r["gap_pp"])
     m[2].metric("完成率", fmt.pct(r["completion"]),
-                delta=None if gap is None else f"{fmt.GAP} {fmt.pp(gap)}")
+                delta=None if gap is None else f"{fmt.pp(gap)}（{fmt.GAP}）")   # the sign first: it sets the arrow
     m[3].metric("年末预测", fmt.number(r["forecast"], unit), help=fmt.will_meet(r["will_meet"]))
     n = st.columns(4)
     # one definition (fmt.PROGRESS_RULE): a share of the target, as in the bulletin; the expected

@@ -150,3 +150,13 @@ def test_upload_history_shows_beijing_time_periods_and_display_names(demo_store)
         menu = at.selectbox(key="withdraw_id")
         assert menu.options == list(labels.values())   # every accepted upload, each labelled
         assert not any("nan" in o for o in menu.options), menu.options
+
+
+def test_indicator_page_gap_delta_starts_with_its_sign(demo_ro):
+    """Streamlit draws a metric's arrow from the delta's first character: the gap's sign leads."""
+    at = run_app(USERS["staff"], "pages/indicator.py")
+    at.selectbox(key="indicator_code").set_value("digital_projects")
+    at.selectbox(key="indicator_region").set_value(CITY)
+    at.run()
+    m = next(x for x in at.metric if x.label == "完成率")
+    assert m.proto.delta == "-6.6 个百分点（进度差）"   # 76.7% − 83.3%, behind: a red, down arrow
