@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from jxtrack import services
+from jxtrack.services import status_table
 from jxtrack.services import views as ws
 
 from .conftest import CITY, JIASHAN, USERS, run_app
@@ -51,10 +51,10 @@ def _bulletin_detail(store):
 
 
 def test_progress_is_the_same_number_on_the_indicator_page_and_in_the_bulletin(demo_ro):
+    from jxtrack.present import fmt
     from jxtrack.reports import narrative
-    from jxtrack.ui import fmt
 
-    st_rows = services.status(demo_ro, None, None, USERS["staff"])
+    st_rows = status_table.status(demo_ro, None, None, USERS["staff"])
     b, detail = _bulletin_detail(demo_ro)
     # a level (覆盖率, 占比) for a county and for the city, and an annual flow
     for code, region in (("digital2_coverage", JIASHAN), ("producer_services_share", CITY),
@@ -109,7 +109,8 @@ def _uploads(store):
     from datetime import datetime
     from pathlib import Path
 
-    from jxtrack import clock, importing, projects
+    from jxtrack.domain import clock
+    from jxtrack.services import importing, projects
 
     from .test_period_rules import _november_sheet
 
@@ -129,7 +130,7 @@ def _uploads(store):
 def test_upload_history_shows_beijing_time_periods_and_display_names(demo_store):
     from datetime import datetime
 
-    from jxtrack import clock
+    from jxtrack.domain import clock
     from jxtrack.services import submissions
 
     sheet, ledger = _uploads(demo_store)

@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from jxtrack import auth, clock
+from jxtrack.domain import access, clock
 from jxtrack.reports import bulletin, render_bytes
 from jxtrack.services import submissions
 
@@ -61,11 +61,11 @@ def test_bulletin_names_uploaders_by_display_name(files):
 
 
 def test_masthead_is_configured_by_the_working_group(demo_store):
-    staff = auth.User("zhuanban", "staff", None, "示例市工作专班")
+    staff = access.User("zhuanban", "staff", None, "示例市工作专班")
     with pytest.raises(bulletin.ReportError, match="修改原因"):
         bulletin.set_masthead(demo_store, staff, issuer="嘉兴市数字经济工作专班", reason=" ")
-    with pytest.raises(auth.PermissionDenied):
-        bulletin.set_masthead(demo_store, auth.User("jiashan", "county", "330421"), prefix="X", reason="r")
+    with pytest.raises(access.PermissionDenied):
+        bulletin.set_masthead(demo_store, access.User("jiashan", "county", "330421"), prefix="X", reason="r")
     bulletin.set_masthead(demo_store, staff, issuer="嘉兴市数字经济工作专班", prefix="嘉数专", reason="专班更名")
     b = bulletin.build(demo_store, PERIOD)
     assert (b.issuer, b.office, b.doc_number) == ("嘉兴市数字经济工作专班", "嘉兴市数字经济工作专班办公室",

@@ -13,9 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from jxtrack.catalog.model import Catalog
 from metrics.periods import format_period
-
-from ..catalog import Catalog
 
 _SPACE_RE = re.compile(r"\s+")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")

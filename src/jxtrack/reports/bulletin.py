@@ -1,4 +1,4 @@
-"""The monthly bulletin (月度通报) as a content model, built from ``services.status``.
+"""The monthly bulletin (月度通报) as a content model, built from ``status_table.status``.
 
 ``build(store, period, user)`` gathers everything the Word and Excel writers print: the headline
 paragraphs per indicator group, the summary table, county rankings of the key indicators, the red
@@ -14,21 +14,21 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from jxtrack.domain import access, clock, lights
+from jxtrack.present import fmt
+from jxtrack.reports import narrative, text
+from jxtrack.reports.text import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, is_missing, light_rules, shown_gap
+from jxtrack.services import cycle, lookup, quality, status_table
+from jxtrack.services.submissions import people_names, shown_person
+from jxtrack.store import cycle as cycle_sql
+from jxtrack.store import quality as store_quality
+from jxtrack.store.interface import Store
 from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
-
-from .. import access, auth, clock, cycle, lights, quality, services
-from ..services.submissions import people_names, shown_person
-from ..store import Store
-from ..store import cycle as cycle_sql
-from ..store import quality as store_quality
-from ..ui import fmt
-from . import narrative, text
-from .text import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, is_missing, light_rules, shown_gap
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
 
 
-class ReportError(services.ServiceError):
+class ReportError(lookup.ServiceError):
     """A bulletin that cannot be produced as asked (no data, bad file name); Chinese message."""
 
 
@@ -89,13 +89,13 @@ def masthead(store: Store, period: str) -> tuple[str, str, str]:
     return issuer, office, text.doc_number(prefix, period)
 
 
-def set_masthead(store: Store, user: auth.User | None, issuer: str | None = None, prefix: str | None = None,
+def set_masthead(store: Store, user: access.User | None, issuer: str | None = None, prefix: str | None = None,
                  reason: str = "") -> None:
     """Set the bulletin's 发文机关 and 文号 prefix (工作专班 and 管理员; the reason is audited)."""
     access.ensure(user, "settings")
     if not str(reason or "").strip():
         raise ReportError("请写明修改原因（例如：专班更名）。")
-    actor = user.username if user is not None else auth.OPERATOR.username
+    actor = user.username if user is not None else access.OPERATOR.username
     for key, value in ((ISSUER_KEY, issuer), (PREFIX_KEY, prefix)):
         if value is not None:
             value = str(value).strip()
@@ -109,7 +109,7 @@ def _kind_col(st: pd.DataFrame) -> pd.Series:
     return st["kind"]
 
 
-def build(store: Store, period: str | None = None, user: auth.User | None = None,
+def build(store: Store, period: str | None = None, user: access.User | None = None,
           today: date | None = None) -> Bulletin:
     """The bulletin for ``period`` (default: ``cycle.default_period``, the newest month complete
     enough to judge), as ``user`` may see it."""
@@ -118,14 +118,14 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
             period = cycle.default_period(store, today)
             if period is None:
                 raise ReportError("数据库里还没有任何数据，无法生成月度通报。请先导入报表。")
-        period = services.parse_period(period)
+        period = lookup.parse_period(period)
         if not store_quality.has_period(store, period):
             latest = store.latest_period()
             hint = f"最新有数据的报告期是 {latest}。" if latest else "数据库里还没有任何数据。"
             raise ReportError(f"报告期 {period} 没有任何区县报送数据，无法生成月度通报。{hint}")
-        st = services.status(store, period, user=user)
+        st = status_table.status(store, period, user=user)
         prev = previous_month(period)
-        prev_st = services.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
+        prev_st = status_table.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
         regions = store.regions()
         subs = store_quality.submissions(store, period)
         firsts = store_quality.first_accepted_upload(store, period)
@@ -151,7 +151,7 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
     red = st[(st["region_level"] != "city") & (st["light"] == "red")]
     attention = _attention(red, st, period)
     notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names,
-                   light_rules(services.catalog(store).indicators))
+                   light_rules(lookup.catalog(store).indicators))
     return Bulletin(
         period=period,
         title=TITLE,
@@ -175,11 +175,11 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
     )
 
 
-def _fund(store: Store, period: str, user: auth.User | None) -> Table | None:
-    """市本级资金使用 for the period's year (jxtrack.projects owns the figures); None without a ledger
+def _fund(store: Store, period: str, user: access.User | None) -> Table | None:
+    """市本级资金使用 for the period's year (jxtrack.services.projects owns the figures); None without a ledger
     or for a user whose fund figures are not the whole city's (a county sees its own sums on 项目库
     only: the city's committed total would reveal the other counties')."""
-    from .. import projects
+    from jxtrack.services import projects
 
     if user is not None and projects.fund_scope(store, user) is not None:
         return None
@@ -358,7 +358,7 @@ def _red_list(red: pd.DataFrame) -> Table:
 
 
 def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame, period: str,
-                 user: auth.User | None, due_day: int, overdue: bool = True,
+                 user: access.User | None, due_day: int, overdue: bool = True,
                  people: dict[str, str] | None = None) -> Table:
     due = cycle.due_date(period, due_day)
     t = Table(

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import clock, lights
-from ..catalog import COUNT_UNITS
-from ..outputs import clean, neutralise  # noqa: F401 - the one owner of cell-safe text, re-exported
+from jxtrack.catalog.model import COUNT_UNITS
+from jxtrack.domain import clock, lights
+from jxtrack.present import fmt
 
 # the one wording of 序时进度 / 序时应达 / 进度差 (screen and paper), re-exported for the writers
-from ..ui import fmt
-from ..ui.fmt import EXPECTED, GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, gap_points  # noqa: F401
+from jxtrack.present.fmt import EXPECTED, GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, gap_points  # noqa: F401
 
-# the lights' words, symbols and colours are jxtrack.lights' (one vocabulary on screen and paper)
+# the lights' words, symbols and colours are jxtrack.domain.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
 
 
@@ -83,7 +82,7 @@ def pp(v, digits: int = 1, dash: str = "—") -> str:
 
 
 # The gap to 序时进度 as printed (86.7% − 83.3% = 3.4): one rounding rule for screen and paper,
-# owned by jxtrack.ui.fmt.gap_points (see its docstring).
+# owned by jxtrack.present.fmt.gap_points (see its docstring).
 shown_gap = gap_points
 
 

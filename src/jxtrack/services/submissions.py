@@ -8,6 +8,13 @@ from datetime import datetime
 
 import pandas as pd
 
+from jxtrack.domain import access
+from jxtrack.domain.access import User
+from jxtrack.present import fmt
+from jxtrack.services import cycle
+from jxtrack.services.regions import city_code, visible_regions
+from jxtrack.store import quality as store_quality
+from jxtrack.store.interface import Store, now
 from metrics.periods import (
     label_month_short,
     label_ytd,
@@ -15,13 +22,6 @@ from metrics.periods import (
     period_month,
     shift_period,
 )
-
-from .. import access, cycle
-from ..auth import User
-from ..store import Store, now
-from ..store import quality as store_quality
-from ..ui import fmt
-from .regions import city_code, visible_regions
 
 # ---- reporting (报送情况) -------------------------------------------------------------------------
 # the words of each state; a pending month is shown with its due date (cycle.due_label)
@@ -41,7 +41,7 @@ def submission_matrix(store: Store, year: int, user: User, today: datetime | Non
 
     A month is missing (未报) only once its due date has passed: a month that has ended but is not
     yet due is pending (待报, see ``reporting_view`` for its due date), one not yet over is open.
-    Due dates and 迟报 are ``jxtrack.cycle``'s (the due day is a setting, judged on Beijing dates;
+    Due dates and 迟报 are ``jxtrack.services.cycle``'s (the due day is a setting, judged on Beijing dates;
     the first upload is ``store.quality.first_uploads``'); system-generated demo figures count as
     on time.  County reporters see only their county."""
     today = today or now()
@@ -124,7 +124,7 @@ def people_names(store: Store) -> dict[str, str]:
     """username -> the name shown for it: the user's display name (else the username), as
     ``projects.uploaders`` (the one table of who uploaded) has it, with the command line's
     operator; the demo data's account as 示例数据."""
-    from ..projects import uploaders
+    from jxtrack.services.projects import uploaders
 
     names = dict(SYSTEM_NAMES)
     for u, (d, _role) in uploaders(store).items():
@@ -191,7 +191,7 @@ def history_view(store: Store, user: User, limit: int = 200) -> HistoryView:
 
 def withdraw_upload(store: Store, user: User, upload_id: int, reason: str) -> None:
     """Rollback of an accepted upload: the one withdrawal rule of ``importing.withdraw``."""
-    from ..importing import withdraw
+    from jxtrack.services.importing import withdraw
 
     withdraw(store, int(upload_id), user, reason)
 
