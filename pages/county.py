@@ -48,7 +48,7 @@ for g, slug in (("两化", "lianghua"), ("两业", "liangye")):   # (keys become
         ex["近12个月"] = [[v for v in t if v is not None and v == v] for t in part["trend"]]
         # a wide screen: the table (年末预测 and 能否完成 before the ranks); a phone: one card each
         common.status_views(
-            part, extra=ex, key=f"county_table_{slug}", first=["完成率", "序时进度", "差距", "年末预测", "能否完成"],
+            part, extra=ex, key=f"county_table_{slug}", first=["完成率", fmt.PROGRESS, fmt.GAP, "年末预测", "能否完成"],
             column_config={"近12个月": st.column_config.LineChartColumn(
                 "近12个月", width="small",
                 help="近12个月每月末的数值走势：年内为累计数，每年1月重新累计；没有数字的月份（如并入1–2月报送的1月）略去")})

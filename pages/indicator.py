@@ -46,15 +46,20 @@ if len(row):
     m[1].metric("目标", fmt.target(r["target"], unit, r["comparator"]))
     gap = fmt.gap_points(r["completion"], r["time_progress"], r["gap_pp"])
     m[2].metric("完成率", fmt.pct(r["completion"]),
-                delta=None if gap is None else f"{fmt.pp(gap)}（对序时）")
+                delta=None if gap is None else f"{fmt.pp(gap)}（{fmt.GAP}）")   # the sign first: it sets the arrow
     m[3].metric("年末预测", fmt.number(r["forecast"], unit), help=fmt.will_meet(r["will_meet"]))
     n = st.columns(4)
-    n[0].metric("序时进度", fmt.pct(r["time_progress"]) if r["kind"] in ("annual_flow", "ytd_ratio")
-                else fmt.number(r["expected"], unit))
+    # one definition (fmt.PROGRESS_RULE): a share of the target, as in the bulletin; the expected
+    # figure itself beside it, so 完成率 − 序时进度 = 进度差 can be checked on screen
+    n[0].metric(fmt.PROGRESS, fmt.progress(r["time_progress"]), help=fmt.PROGRESS_RULE)
     n[1].metric("今后每月需完成", fmt.number(r["required_pace"], unit),
                 help=f"剩余 {r['remaining_months']} 个月")
     n[2].metric("同比", fmt.pct(r["yoy"], signed=True))
     n[3].metric("环比（较上月）", fmt.change(r["mom"], unit))   # a rate's change in 个百分点
+    if gap is not None:
+        st.caption(f"{fmt.EXPECTED} {fmt.number(r['expected'], unit)}（实际 {fmt.number(r['actual'], unit)}）· "
+                   f"{fmt.GAP} = 完成率 {fmt.pct(r['completion'])} − {fmt.PROGRESS} "
+                   f"{fmt.progress(r['time_progress'])} = {fmt.pp(gap)}")
     note = common._note(r)
     if note:
         st.info(fmt.plain(note))

@@ -48,7 +48,7 @@ if len(ov.behind):
     behind = pd.DataFrame({
         "灯": [lights.badge(k) for k in common.shown_lights(b)],
         "指标": b["short_name"].where(b["short_name"].astype(bool), b["indicator_name"]),
-        "差距（百分点）": [fmt.pp(g, with_unit=False) for g in common.gaps(b)],
+        f"{fmt.GAP}（{fmt.GAP_UNIT}）": [fmt.pp(g, with_unit=False) for g in common.gaps(b)],
         "完成率": b["completion"].map(fmt.pct),
         "实际 / 目标": [f"{fmt.number(a, u)} / {fmt.target(t, u, c)}" for a, t, c, u in
                     zip(b["actual"], b["target"], b["comparator"], b["unit"], strict=True)],
@@ -56,12 +56,12 @@ if len(ov.behind):
     if not one_county:
         behind["区县红灯"] = [f"{n} 个" if n else "—" for n in b["red_counties"]]
     common.table(behind, common.shown_lights(b))
-    st.caption("差距 = 完成率 − 序时进度（个百分点），落后最多的在前"
+    st.caption(f"{fmt.GAP} = 完成率 − {fmt.PROGRESS}（{fmt.GAP_UNIT}），落后最多的在前"
                + ("。" if one_county else "；“区县红灯”为该指标亮红灯的区县数。"))
 elif ov.period_label:   # a month being collected: no all-clear from the counties reported so far
     st.caption(f"{ov.period_label}：全市指标暂不评价亮灯。")
 else:
-    st.success("全市指标没有落后于序时进度的。")
+    st.success(f"全市指标没有落后于{fmt.PROGRESS}的。")
 
 # ---- the plans' headline targets ------------------------------------------------------------------
 if len(ov.key):
@@ -81,7 +81,8 @@ if len(ov.key):
                       delta_color="inverse" if r.direction == "down" else "normal",
                       help=f"{r.indicator_name}，年初至本月")
             st.caption(f"目标 {fmt.target(r.target, r.unit, r.comparator)} · 完成 {fmt.pct(r.completion)}"
-                       f" · 差距 {fmt.pp(fmt.gap_points(r.completion, r.time_progress, r.gap_pp))}")
+                       f" · {fmt.PROGRESS} {fmt.progress(r.time_progress)}"
+                       f" · {fmt.GAP} {fmt.pp(fmt.gap_points(r.completion, r.time_progress, r.gap_pp))}")
 
 # ---- the counties' reds ----------------------------------------------------------------------------
 st.subheader(f"{one_county or '区县'}红灯清单（{len(ov.red_list)} 项）")
@@ -90,7 +91,7 @@ if len(ov.red_list):
     common.table(pd.DataFrame({
         "指标": red["short_name"].where(red["short_name"].astype(bool), red["indicator_name"]),
         "地区": red["region"],
-        "差距（百分点）": [fmt.pp(g, with_unit=False) for g in common.gaps(red)],
+        f"{fmt.GAP}（{fmt.GAP_UNIT}）": [fmt.pp(g, with_unit=False) for g in common.gaps(red)],
         "实际 / 目标": [f"{fmt.number(a, u)} / {fmt.target(t, u, c)}"
                      for a, t, c, u in zip(red["actual"], red["target"], red["comparator"], red["unit"], strict=True)],
         "偏差说明": [e if isinstance(e, str) and e else "（未填写）" for e in red["explanation"]],

@@ -41,28 +41,20 @@ st.markdown(f"本年度：✖ 未报 **{rep.missing}** 次，◆ 迟报 **{rep.l
 
 st.subheader("上传记录")
 with common.guard():
-    hist = submissions.upload_history(store, user)
-if not len(hist):
+    hist = submissions.history_view(store, user)
+if not len(hist.table):
     st.caption("还没有上传记录（示例数据不计入）。")
 else:
-    status_words = {"accepted": "✔ 已接收", "rejected": "✖ 被退回", "withdrawn": "↩ 已撤回"}
-    view = hist.assign(status=hist["status"].map(status_words).fillna(hist["status"]))
-    view = view[["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name", "n_values",
-                 "withdrawn_by", "withdraw_reason", "reading"]]
-    view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因",
-                    "读取说明"]
-    st.dataframe(view, hide_index=True, width="stretch", placeholder="—")
-    common.downloads(view, f"上传记录_{year}", "reporting_dl")
+    st.dataframe(hist.table, hide_index=True, width="stretch", placeholder="—")
+    common.downloads(hist.table, f"上传记录_{year}", "reporting_dl")
     if access.can(user, "withdraw"):
-        accepted = hist[hist["status"] == "accepted"]
         with st.expander("撤回一次上传"):
-            if not len(accepted):
+            if not hist.withdrawable:
                 st.caption("没有可撤回的上传。")
             else:
                 with st.form("withdraw_form"):
-                    uid = st.selectbox("上传编号", list(accepted["upload_id"]), key="withdraw_id",
-                                       format_func=lambda i: "{} · {} · {} · {}".format(
-                                           i, *accepted.set_index("upload_id").loc[i, ["region", "period", "file_name"]]))
+                    uid = st.selectbox("上传编号", list(hist.withdrawable), key="withdraw_id",
+                                       format_func=hist.withdrawable.get)
                     reason = st.text_input("撤回原因（必填）", key="withdraw_reason")
                     ok = st.form_submit_button("确认撤回")
                 if ok:

@@ -74,11 +74,11 @@ def test_overview_leads_with_what_is_behind(demo_ro):
     n_red = int((behind_want["light"] == "red").sum())
     assert words == ["红"] * n_red + ["黄"] * (len(t) - n_red), "red first, then yellow"
     for light_word in ("红", "黄"):
-        gaps = [float(g) for g, w in zip(t["差距（百分点）"], words, strict=True) if w == light_word and g != "—"]
+        gaps = [float(g) for g, w in zip(t["进度差（个百分点）"], words, strict=True) if w == light_word and g != "—"]
         assert gaps == sorted(gaps), "furthest behind first"
     # 新兴行业标杆: 2 of 3 = 66.7% against 序时 94.4% -> 66.7 − 94.4 = −27.7, the second red
     row = t[t["指标"] == "新兴行业标杆"].iloc[0]
-    assert row["差距（百分点）"] == "-27.7" and row["完成率"] == "66.7%" and row["实际 / 目标"] == "2 个 / ≥3 个"
+    assert row["进度差（个百分点）"] == "-27.7" and row["完成率"] == "66.7%" and row["实际 / 目标"] == "2 个 / ≥3 个"
     # how many counties are red on it: 两化项目 is red in 南湖区 and 平湖市
     lh = t[t["指标"] == "两化项目"].iloc[0]
     red_lh = st_rows[(st_rows["indicator_code"] == "lh_projects") & (st_rows["region_level"] == "county")
@@ -101,7 +101,7 @@ def test_overview_headline_targets_are_big_figures_with_light_and_trend(demo_ro)
     cov = metrics["2.0覆盖率"]
     assert cov.proto.delta == f"{city.loc['digital2_coverage', 'mom']:+.1f} 个百分点"
     caps = [c.value for c in at.caption]
-    assert any(c.startswith("目标 ≥2,000 个 · 完成 76.5% · 差距 -6.8 个百分点") for c in caps)
+    assert any(c.startswith("目标 ≥2,000 个 · 完成 76.5% · 序时进度 83.3% · 进度差 -6.8 个百分点") for c in caps)
 
 
 def test_group_headline_has_its_counts_beside_it(demo_ro):
@@ -237,7 +237,7 @@ def test_download_frame_gives_numbers_with_the_unit_in_the_header():
     assert list(out["目标（个）"]) == [1500.0, 120.0]
     assert list(out["完成率（%）"]) == [76.7, 75.0]          # 1150/1500 = 76.67 -> 76.7
     assert list(out["序时进度（%）"]) == [83.3, 83.3]
-    assert list(out["差距（个百分点）"]) == [-6.6, -8.3]     # 76.7 − 83.3, 75.0 − 83.3 (as printed)
+    assert list(out["进度差（个百分点）"]) == [-6.6, -8.3]     # 76.7 − 83.3, 75.0 − 83.3 (as printed)
     assert list(out["同比（%）"]) == [-3.3, 10.0]
     assert list(out["能否完成"]) == ["否", "否"] and list(out["灯"]) == ["黄灯", "黄灯"]
     assert list(out["排名"]) == [3, 5] and "单位" not in out.columns
@@ -263,7 +263,7 @@ def test_download_frame_mixed_units_and_yes_no():
     out = common.download_frame(rows)
     assert list(out["单位"]) == ["个", "是/否"]
     assert list(out["实际"]) == [1150.0, "否"] and list(out["目标"]) == [1500.0, "是"]
-    assert pd.isna(out["差距（个百分点）"].iloc[1])   # an empty cell, not text
+    assert pd.isna(out["进度差（个百分点）"].iloc[1])   # an empty cell, not text
 
 
 # ---- one rounding rule: screen = bulletin --------------------------------------------------------
@@ -290,11 +290,11 @@ def test_screen_and_bulletin_print_the_same_gap_for_the_same_row(demo_ro):
     r = row.iloc[0]
     # 1,150 of 1,500 = 76.7%, 序时 83.3%: the bulletin's 落后序时进度6.6个百分点 is the screen's −6.6
     assert r["actual"] == 1150 and round(r["gap_pp"], 1) == -6.7
-    screen = common.status_table(row)["差距"].iloc[0]
+    screen = common.status_table(row)["进度差"].iloc[0]
     paper = narrative.indicator_clause(r.to_dict())
     assert screen == "-6.6 个百分点"
     assert "落后序时进度6.6个百分点" in paper
     # and the 总览 behind list shows the same figure
     at = run_app(USERS["leader"])
     t = table_shown(at.table[0])
-    assert t.loc[t["指标"] == "数字化项目", "差距（百分点）"].iloc[0] == "-6.6"
+    assert t.loc[t["指标"] == "数字化项目", "进度差（个百分点）"].iloc[0] == "-6.6"

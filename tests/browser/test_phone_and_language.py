@@ -196,7 +196,7 @@ def test_county_and_reporting_on_a_phone(server):
         first = cards.first
         assert first.is_visible()
         text = first.inner_text()
-        for word in ("完成率", "序时进度", "差距", "年末预测", "能否完成", "排名"):
+        for word in ("完成率", "序时进度", "进度差", "年末预测", "能否完成", "排名"):
             assert word in text, text
         box = first.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE, box

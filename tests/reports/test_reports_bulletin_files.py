@@ -233,6 +233,6 @@ def test_word_ends_with_the_issuing_block_and_light_rule_from_data(built):
     b, docx, _, _ = built
     paras = [p.text for p in docx.paragraphs if p.text.strip()]
     g = b.generated_at
-    assert paras[-1] == f"嘉兴市“两化”改造与两业融合工作专班办公室　　　　{g.year}年{g.month}月{g.day}日印发"
+    assert paras[-1] == f"嘉兴市“两化”改造和两业融合工作专班办公室　　　　{g.year}年{g.month}月{g.day}日印发"
     # every indicator in data/indicators.csv has green_min_pp 0 and yellow_min_pp −10
     assert any("绿灯=达到或快于序时进度；黄灯=落后序时进度不超过10个百分点；红灯=落后超过10个百分点；" in p for p in paras)

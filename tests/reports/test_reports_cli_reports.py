@@ -23,7 +23,8 @@ def test_report_writes_word_and_excel(demo_store, tmp_path, capsys):
     docx, xlsx = tmp_path / "通报.docx", tmp_path / "通报.xlsx"
     code, out, _ = run(capsys, "report", "--period", "2026-10", "-o", str(docx), "--no-charts")
     assert code == 0 and docx.exists() and "示例数据" in out
-    assert Document(str(docx)).paragraphs[0].text.startswith("嘉兴市制造业")
+    paras = [p.text for p in Document(str(docx)).paragraphs]
+    assert paras[0] == "嘉兴市“两化”改造和两业融合工作专班" and paras[2].startswith("嘉兴市制造业")  # 版头, title
     code, _, _ = run(capsys, "report", "-o", str(xlsx))
     assert code == 0 and "指标汇总" in load_workbook(xlsx).sheetnames
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".jxtrack-")]  # no temp file left

@@ -72,9 +72,12 @@ def test_money_takes_no_verb_and_decimals():
 
 
 def test_level_ratio_compares_with_the_path():
+    # the same 序时进度 as the tables: 17.69 / 18 = 98.3% of the target; 17 / 18 = 94.4%; 进度差
+    # 94.4 − 98.3 = −3.9 (as printed); the path's own figure in brackets
     r = dict(indicator_name="全市绿色贷款占比", unit="%", kind="level", actual=17.0, target=18.0,
-             expected=17.69, completion=17 / 18, gap_pp=-3.8, light="yellow")
-    assert n.indicator_clause(r) == "全市绿色贷款占比17%，年度目标18%，比按进度应达到的17.69%低0.69个百分点"
+             expected=17.69, completion=17 / 18, time_progress=17.69 / 18, gap_pp=-3.83, light="yellow")
+    assert n.indicator_clause(r) == ("全市绿色贷款占比17%，为年度目标（18%）的94.4%，落后序时进度3.9个百分点"
+                                     "（序时应达17.69%）")
     r.update(actual=18.5, light="done")
     assert n.indicator_clause(r) == "全市绿色贷款占比18.5%，已达到年度目标（18%）"
 
@@ -82,7 +85,7 @@ def test_level_ratio_compares_with_the_path():
 def test_cumulative_and_milestone():
     r = dict(indicator_name="累计认定省级以上绿色工厂", unit="家", kind="cumulative", actual=83.0,
              target=90.0, target_year=2026, completion=83 / 90, gap_pp=-2.2, light="yellow")
-    assert n.indicator_clause(r) == "全市累计认定省级以上绿色工厂83家，完成2026年目标（90家）的92.2%，落后计划进度2.2个百分点"
+    assert n.indicator_clause(r) == "全市累计认定省级以上绿色工厂83家，完成2026年目标（90家）的92.2%，落后序时进度2.2个百分点"  # one label for every kind
     m = dict(indicator_name="争创国家智能制造先行区", unit="是/否", kind="milestone", actual=0.0, target=1.0,
              target_year=2026, light="yellow")
     assert n.indicator_clause(m) == "争创国家智能制造先行区：尚未获批（目标期限2026年底）"

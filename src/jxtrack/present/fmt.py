@@ -69,6 +69,27 @@ def pp(v, with_unit: bool = True) -> str:
     return f"{s} 个百分点" if with_unit else s
 
 
+# ---- 序时进度: one definition, one label, on screen and on paper ---------------------------------
+# The definition is metrics.progress's: 序时进度 = the path's expected figure by now / the target
+# (``time_progress``), for every kind — an annual flow's N/12, a level's point on its straight path
+# from last December, a cumulative target's point on the path from the baseline.  Every surface
+# shows it as a percentage under this one label, the expected figure itself (in the indicator's
+# unit) as 序时应达, and their gap as 进度差 = 完成率 − 序时进度 in 个百分点 (``gap_points``), so
+# the gap is the difference of the two percentages printed beside it.
+PROGRESS = "序时进度"
+EXPECTED = "序时应达"
+GAP = "进度差"
+GAP_UNIT = "个百分点"
+PROGRESS_RULE = ("序时进度=按时间应完成目标的比例：年度目标按“时间过半、任务过半”，1-N月为N/12；覆盖率等水平指标按"
+                 "上年末实际至年度目标的直线路径、累计目标按2023年末至目标年末的直线路径，取应达到的水平占目标的比例；"
+                 "序时应达=按此应达到的数值（指标自己的单位）；进度差=完成率−序时进度（个百分点），正数为超进度、负数为落后。")
+
+
+def progress(time_progress) -> str:
+    """序时进度 as shown everywhere: a percentage ('83.3%'), '—' where there is none (a milestone)."""
+    return pct(time_progress)
+
+
 def gap_points(completion, time_progress, gap_pp) -> float | None:
     """The gap to 序时进度 in percentage points: THE rounding rule for the screen and the bulletin
     (``reports.text.shown_gap`` is this function).

@@ -15,9 +15,12 @@ from datetime import date, datetime
 import pandas as pd
 
 from jxtrack.domain import access, clock, lights
-from jxtrack.reports import narrative
-from jxtrack.reports.text import is_missing, light_rules, shown_gap
+from jxtrack.present import fmt
+from jxtrack.reports import narrative, text
+from jxtrack.reports.text import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, is_missing, light_rules, shown_gap
 from jxtrack.services import cycle, lookup, quality, status_table
+from jxtrack.services.submissions import people_names, shown_person
+from jxtrack.store import cycle as cycle_sql
 from jxtrack.store import quality as store_quality
 from jxtrack.store.interface import Store
 from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
@@ -69,6 +72,37 @@ class Bulletin:
     notes: list[str]
     status: pd.DataFrame  # the rows behind the bulletin (for charts and tests)
     fund: Table | None = None  # the city fund against its target (项目库), when the ledger has projects
+    issuer: str = text.ISSUER                  # 发文机关 of the masthead (版头)
+    office: str = text.ISSUING_OFFICE          # who prints it (版记: …办公室 2026年12月3日印发)
+    doc_number: str = ""                       # 嘉两化专班通报〔2026〕10号
+
+
+ISSUER_KEY, PREFIX_KEY = "bulletin_issuer", "bulletin_doc_prefix"
+
+
+def masthead(store: Store, period: str) -> tuple[str, str, str]:
+    """(issuer, issuing office, document number) for ``period``'s bulletin: the working group's
+    settings, else the defaults of ``reports.text``.  The office is the issuer's 办公室."""
+    issuer = (cycle_sql.setting(store, ISSUER_KEY) or {}).get("value") or text.ISSUER
+    prefix = (cycle_sql.setting(store, PREFIX_KEY) or {}).get("value") or text.DOC_PREFIX
+    office = text.ISSUING_OFFICE if issuer == text.ISSUER else f"{issuer}办公室"
+    return issuer, office, text.doc_number(prefix, period)
+
+
+def set_masthead(store: Store, user: access.User | None, issuer: str | None = None, prefix: str | None = None,
+                 reason: str = "") -> None:
+    """Set the bulletin's 发文机关 and 文号 prefix (工作专班 and 管理员; the reason is audited)."""
+    access.ensure(user, "settings")
+    if not str(reason or "").strip():
+        raise ReportError("请写明修改原因（例如：专班更名）。")
+    actor = user.username if user is not None else access.OPERATOR.username
+    for key, value in ((ISSUER_KEY, issuer), (PREFIX_KEY, prefix)):
+        if value is not None:
+            value = str(value).strip()
+            if not value:
+                raise ReportError("发文机关和文号前缀不能为空。")
+            old = (cycle_sql.setting(store, key) or {}).get("value")
+            cycle_sql.set_setting(store, key, value, actor, str(reason).strip(), old=old)
 
 
 def _kind_col(st: pd.DataFrame) -> pd.Series:
@@ -99,6 +133,8 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
         sources = store.sources()
         is_demo = store.is_demo()
         due_day = cycle.due_day(store)
+        people = people_names(store)
+        issuer, office, number = masthead(store, period)
         state = cycle.period_state(store, period, today, due_day)
     st = st.assign(kind=_kind_col(st))
     names = regions.set_index("code")["name"].to_dict()
@@ -128,11 +164,14 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
         summary=_summary(city_rows, period),
         rankings=_rankings(st, prev_st, period),
         red_list=_red_list(red),
-        submissions=_submissions(regions, subs, firsts, period, user, due_day, state.overdue),
+        submissions=_submissions(regions, subs, firsts, period, user, due_day, state.overdue, people),
         quality=_quality(warnings),
         notes=notes,
         status=st,
         fund=_fund(store, period, user),
+        issuer=issuer,
+        office=office,
+        doc_number=number,
     )
 
 
@@ -202,8 +241,7 @@ def _notes(st, city_rows, sources, is_demo, has_prev, period, names, rules) -> l
             bits.append(f"{doc}《{s['title']}》（{status}）" if doc and "无文号" not in doc else f"《{s['title']}》（{status}）")
     if bits:
         notes.append("全市目标来源：" + "；".join(bits) + "。")
-    notes.append("序时进度：年度目标按“时间过半、任务过半”计，1-N月为N/12；覆盖率等水平指标按上年末至年度目标的直线路径计；"
-                 "累计目标按2023年末至2026年末的直线路径计。")
+    notes.append(PROGRESS_RULE)   # the one definition, as the screens' help says it
     rule, other = rules   # the thresholds of data/indicators.csv in words
     notes.append(f"亮灯规则：已完成=已达到目标；绿灯={rule['green']}；黄灯={rule['yellow']}；"
                  f"红灯={rule['red']}{other}；无数据=未报送或未设目标。")
@@ -230,11 +268,10 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         columns=[
             Column("序号", "int", 0.8), Column("指标", "text", 4.1), Column("单位", "text", 1.3),
             Column("目标", "num", 1.4), Column(label_ytd_short(period), "num", 1.6),
-            Column("完成率", "pct", 1.45), Column("序时进度", "pct", 1.45),
-            Column("进度差", "pp", 1.4), Column("同比", "pct", 1.45), Column("亮灯", "light", 1.85),
+            Column("完成率", "pct", 1.45), Column(PROGRESS, "pct", 1.45),
+            Column(GAP, "pp", 1.4), Column("同比", "pct", 1.45), Column("亮灯", "light", 1.85),
         ],
-        note="进度差=完成率−序时进度，单位为百分点，正数为超进度、负数为落后；“序时进度”对累计目标为计划进度，"
-             "对覆盖率等水平指标为按直线路径应达到的水平占目标的比例。",
+        note=f"{GAP}=完成率−{PROGRESS}，单位为{GAP_UNIT}，正数为超进度、负数为落后；{PROGRESS}的算法见文末说明。",
     )
     n = 0
     last_group = None
@@ -284,7 +321,7 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
             title=f"{first['indicator_name']}（{first['unit']}，{basis}）",
             columns=[
                 Column("排名", "int", 1.1), Column("区县", "text", 1.9), Column(label_ytd_short(period), "num", 2.0),
-                Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column("进度差", "pp", 1.5),
+                Column("目标", "num", 1.8), Column("完成率", "pct", 1.6), Column(GAP, "pp", 1.5),
                 Column("同比", "pct", 1.6), Column("排名较上月", "rank_change", 1.9), Column("亮灯", "light", 1.9),
             ],
         )
@@ -305,10 +342,10 @@ def _red_list(red: pd.DataFrame) -> Table:
         title="红灯指标及偏差说明（区县）",
         columns=[
             Column("区县", "text", 1.5), Column("指标", "text", 3.4), Column("完成值", "num", 1.6),
-            Column("目标", "num", 1.4), Column("完成率", "pct", 1.4), Column("进度差", "pp", 1.5),
+            Column("目标", "num", 1.4), Column("完成率", "pct", 1.4), Column(GAP, "pp", 1.5),
             Column("偏差说明", "text", 5.4),
         ],
-        note="进度差单位为百分点。偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
+        note=f"{GAP}单位为{GAP_UNIT}。偏差说明由区县在报表中填写；“未提交”的须在下次报送时补充说明原因和整改措施。",
     )
     red = red.sort_values(["region_sort", "sort"]) if len(red) else red
     for r in red.itertuples():
@@ -321,7 +358,8 @@ def _red_list(red: pd.DataFrame) -> Table:
 
 
 def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame, period: str,
-                 user: access.User | None, due_day: int, overdue: bool = True) -> Table:
+                 user: access.User | None, due_day: int, overdue: bool = True,
+                 people: dict[str, str] | None = None) -> Table:
     due = cycle.due_date(period, due_day)
     t = Table(
         key="submissions",
@@ -361,7 +399,7 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
         status = "逾期报送" if late else "已报送"
         remark = "示例数据（系统生成）" if demo else ("晚于报送期限" if late else "按时报送")
         t.rows.append([name, status, int(row["n_values"]), "#" + str(row["upload_ids"]).replace(",", ", #"),
-                       f"{first_at:%Y-%m-%d %H:%M}", str(row["usernames"]), remark])
+                       fmt.moment(first_at), shown_person(people or {}, row["usernames"]), remark])
         t.lights.append("yellow" if late else "green")
         t.units.append(None)
     return t

@@ -20,13 +20,25 @@ from openpyxl.worksheet.worksheet import Worksheet
 from jxtrack.domain import lights
 from jxtrack.present.outputs import put_cell
 from jxtrack.reports.bulletin import Bulletin, Column, Table
-from jxtrack.reports.text import decimals_for, is_missing, light_text, shown_gap
+from jxtrack.reports.text import (
+    EXPECTED,
+    GAP,
+    GAP_UNIT,
+    PROGRESS,
+    decimals_for,
+    generated_line,
+    is_missing,
+    light_text,
+    shown_gap,
+)
 
 FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+# 各地区指标明细: the widest its text columns may be (characters; the text wraps below them)
+DETAIL_TEXT_CAPS = {"指标": 22, "目标说明": 14, "偏差说明": 22}
 FORMATS = {
     "pct": "0.0%",
     "pp": "+0.0;-0.0;0.0",
@@ -58,14 +70,18 @@ def _width(v) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(v))
 
 
-def _fit(ws: Worksheet, header_row: int, last_row: int, cols: list[Column]) -> None:
+def _fit(ws: Worksheet, header_row: int, last_row: int, cols: list[Column],
+         text_caps: dict[str, int] | None = None, head_max: int = 12) -> None:
     """Column widths from the content (text capped, then wrapped), and row heights for wrapped
-    rows — LibreOffice and Excel do not grow a row whose text wraps when the file is opened."""
+    rows — LibreOffice and Excel do not grow a row whose text wraps when the file is opened.
+    ``text_caps``: narrower caps for named columns (a wide sheet that must print readably);
+    ``head_max``: the widest a header may make its column (headers wrap)."""
     caps = []
     for j, c in enumerate(cols, start=1):
         cap = 60 if c.width >= 4.5 else (34 if c.kind == "text" else 16)
+        cap = (text_caps or {}).get(c.title, cap)
         widest = max([_width(ws.cell(row=i, column=j).value) for i in range(header_row + 1, last_row + 1)] + [4])
-        head = min(_width(c.title), 12)
+        head = min(_width(c.title), head_max)
         width = min(max(widest, head) + 2, cap)
         ws.column_dimensions[get_column_letter(j)].width = width
         caps.append(width)
@@ -87,11 +103,15 @@ def _print_setup(ws: Worksheet, header_row: int) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
+    # the footer sits in the bottom margin, below the last row, never over it (its own 0.3 inch
+    # from the edge, the rows end 0.75 inch from it)
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     if header_row:
-        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.print_title_rows = f"{header_row}:{header_row}"   # the header row on every printed page
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
 
 
 def _title(ws: Worksheet, text: str, n_cols: int, subtitle: str | None = None) -> int:
@@ -106,7 +126,8 @@ def _title(ws: Worksheet, text: str, n_cols: int, subtitle: str | None = None) -
 
 
 def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
-                 lead: Column | None = None, lead_values: list | None = None) -> Worksheet:
+                 lead: Column | None = None, lead_values: list | None = None,
+                 text_caps: dict[str, int] | None = None, head_max: int = 12) -> Worksheet:
     """A sheet holding one table: title rows, header (frozen, filterable, repeated on print)."""
     ws = wb.create_sheet(name)
     cols = ([lead] if lead else []) + t.columns
@@ -143,7 +164,7 @@ def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
                                            horizontal="center" if c.kind in ("int", "rank_change") else None)
             cell.border = BORDER
         r += 1
-    _fit(ws, header_row, r - 1, cols)
+    _fit(ws, header_row, r - 1, cols, text_caps, head_max)
     if t.rows:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{r - 1}"
     if t.note:
@@ -161,7 +182,8 @@ def _text_sheet(wb: Workbook, b: Bulletin) -> None:
     r = 1
     put(ws, r, 1, b.title + b.subtitle).font = Font(name=FONT, size=14, bold=True)
     r += 1
-    put(ws, r, 1, f"嘉兴市工作专班  {b.generated_at:%Y-%m-%d %H:%M}生成").font = Font(name=FONT, color="595959")
+    put(ws, r, 1, f"{b.issuer}　{b.doc_number}　{generated_line(b.generated_at)}").font = Font(
+        name=FONT, color="595959")
     r += 1
     if b.is_demo:
         put(ws, r, 1, "【示例数据】本通报由系统生成的示例数据编制，不是真实统计数字。").font = Font(
@@ -212,17 +234,20 @@ def _detail_sheet(wb: Workbook, b: Bulletin, subtitle: str) -> None:
     st = b.status
     cols = [Column("地区", "text", 1.8), Column("指标", "text", 5.0), Column("单位", "text", 1.4),
             Column("目标", "num", 1.7), Column("本期累计", "num", 1.8), Column("完成率", "pct", 1.4),
-            Column("序时进度", "pct", 1.4), Column("进度差（百分点）", "pp", 1.6), Column("同比", "pct", 1.4),
+            Column(PROGRESS, "pct", 1.4), Column(EXPECTED, "num", 1.8), Column(f"{GAP}（{GAP_UNIT}）", "pp", 1.6),
+            Column("同比", "pct", 1.4),
             Column("预计全年", "num", 1.8), Column("区县排名", "int", 1.2), Column("亮灯", "light", 1.6),
             Column("目标说明", "text", 2.2), Column("偏差说明", "text", 4.0)]
     t = Table("detail", "各地区指标明细", cols)
     for r in st.itertuples():
         t.rows.append([r.region, r.indicator_name, r.unit, r.target, r.actual, r.completion, r.time_progress,
-                       shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, r.forecast, None if is_missing(r.rank) else int(r.rank), r.light,
+                       r.expected, shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, r.forecast, None if is_missing(r.rank) else int(r.rank), r.light,
                        r.target_note or "", r.explanation if isinstance(r.explanation, str) else ""])
         t.units.append(r.unit)
         t.lights.append(r.light)
-    _table_sheet(wb, "明细", t, subtitle)
+    # fourteen columns on landscape A4 at a readable size: long text wraps in narrower columns,
+    # headers wrap onto two lines (fit to the page's width, rows across pages, header repeated)
+    _table_sheet(wb, "明细", t, subtitle, text_caps=DETAIL_TEXT_CAPS, head_max=6)
 
 
 def write_xlsx(b: Bulletin, target: str | Path | io.BytesIO) -> None:

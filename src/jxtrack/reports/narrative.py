@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from jxtrack.catalog.model import COUNT_UNITS as COUNTS
 from jxtrack.domain import lights as lights_vocab
-from jxtrack.reports.text import LIGHT_ORDER, is_missing, light_word, shown_gap
+from jxtrack.reports.text import EXPECTED, LIGHT_ORDER, PROGRESS, is_missing, light_word, shown_gap
 from metrics.periods import label_ytd_short
 
 GROUP_TITLES = {"两化": "“两化”改造", "两业": "两业融合"}
@@ -155,24 +155,22 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
         return "，".join(parts) + _coverage_note(row, region_names)
     if kind == "annual_flow":
         parts.append(f"完成{goal}的{_pct(completion)}")
-        parts.append(_progress_phrase(gap, "序时进度"))
+        parts.append(_progress_phrase(gap, PROGRESS))
     elif kind == "ytd_ratio":
         parts.append(f"为{goal}（{t_text}）的{_pct(completion)}")
-        parts.append(_progress_phrase(gap, "序时进度"))
+        parts.append(_progress_phrase(gap, PROGRESS))
     elif kind == "level":
+        # the same 序时进度 and 进度差 as every table (a share of the target), the path's own
+        # figure (序时应达) in brackets
         expected = _get(row, "expected")
-        parts.append(f"{goal}{t_text}")
-        if not is_missing(expected):
-            diff = float(actual) - float(expected)
-            if round(diff, 2) == 0:
-                parts.append(f"与按进度应达到的{plain(expected, unit)}{unit}持平")
-            else:
-                step = "个百分点" if unit == "%" else unit
-                parts.append(f"比按进度应达到的{plain(expected, unit)}{unit}{'高' if diff > 0 else '低'}"
-                             f"{abs(diff):.2f}{step}")
+        parts.append(f"为{goal}（{t_text}）的{_pct(completion)}")
+        phrase = _progress_phrase(gap, PROGRESS)
+        if phrase and not is_missing(expected):
+            phrase += f"（{EXPECTED}{plain(expected, unit)}{unit}）"
+        parts.append(phrase)
     elif kind == "cumulative":
         parts.append(f"完成{goal}（{t_text}）的{_pct(completion)}")
-        parts.append(_progress_phrase(gap, "计划进度"))
+        parts.append(_progress_phrase(gap, PROGRESS))
     if forecast and kind in ("annual_flow", "ytd_ratio") and light in ("red", "yellow"):
         f = _forecast_phrase(row)
         if f:

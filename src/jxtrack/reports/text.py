@@ -6,8 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 from jxtrack.catalog.model import COUNT_UNITS
-from jxtrack.domain import lights
-from jxtrack.present.fmt import gap_points
+from jxtrack.domain import clock, lights
+from jxtrack.present import fmt
+
+# the one wording of 序时进度 / 序时应达 / 进度差 (screen and paper), re-exported for the writers
+from jxtrack.present.fmt import EXPECTED, GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, gap_points  # noqa: F401
 
 # the lights' words, symbols and colours are jxtrack.domain.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
@@ -90,9 +93,9 @@ def _pp(x: float) -> str:
 
 def _rule_phrases(g: float, y: float) -> dict[str, str]:
     return {
-        "green": "达到或快于序时进度" if g == 0 else f"进度差不低于{g:+g}个百分点",
-        "yellow": f"落后序时进度不超过{_pp(y)}" if g == 0 and y < 0 else f"进度差在{y:+g}至{g:+g}个百分点之间",
-        "red": f"落后超过{_pp(y)}" if y <= 0 else f"进度差低于{y:+g}个百分点",
+        "green": f"达到或快于{PROGRESS}" if g == 0 else f"{GAP}不低于{g:+g}个百分点",
+        "yellow": f"落后{PROGRESS}不超过{_pp(y)}" if g == 0 and y < 0 else f"{GAP}在{y:+g}至{g:+g}个百分点之间",
+        "red": f"落后超过{_pp(y)}" if y <= 0 else f"{GAP}低于{y:+g}个百分点",
     }
 
 
@@ -112,3 +115,28 @@ def light_rules(indicators: pd.DataFrame) -> tuple[dict[str, str], str]:
         ph = _rule_phrases(*pair)
         others.append(f"{names}：绿={ph['green']}，黄={ph['yellow']}")
     return _rule_phrases(*common), ("；".join(others) and "（" + "；".join(others) + "）")
+
+
+# ---- the bulletin's masthead (版头), 版记 and 生成 line ------------------------------------------------
+# Defaults; the working group sets its own (settings ``bulletin_issuer`` / ``bulletin_doc_prefix``,
+# see ``reports.bulletin.set_masthead``).
+ISSUER = "嘉兴市“两化”改造和两业融合工作专班"
+ISSUING_OFFICE = "嘉兴市“两化”改造和两业融合工作专班办公室"
+DOC_PREFIX = "嘉两化专班通报"
+
+
+def doc_number(prefix: str, period: str) -> str:
+    """The bulletin's number, one per report month: '嘉两化专班通报〔2026〕10号' for 1–10月."""
+    year, month = str(period).split("-")[:2]
+    return f"{prefix}〔{int(year)}〕{int(month)}号"
+
+
+def generated_line(at) -> str:
+    """'生成时间：2026年12月3日 19:34（北京时间）' — the full date and time, in the project's zone."""
+    return f"生成时间：{fmt.moment(at, with_year=True)}（{clock.zone_label()}）"
+
+
+def issued_date(at) -> str:
+    """The 印发 date of the 版记: '2026年12月3日' (Beijing date)."""
+    d = clock.local(at)
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -19,7 +19,7 @@ from docx.shared import Cm, Pt, RGBColor
 from jxtrack.domain import lights
 from jxtrack.present.outputs import clean
 from jxtrack.reports.bulletin import Bulletin, Table
-from jxtrack.reports.text import light_text, num, pct, pp
+from jxtrack.reports.text import generated_line, issued_date, light_text, num, pct, pp
 
 BODY_FONT = "仿宋"  # FangSong: body text of Chinese official documents
 HEADING_FONT = "黑体"  # SimHei: first-level headings and the title
@@ -259,7 +259,12 @@ def _table(doc, t: Table, size: float = 9) -> None:
             if j < len(widths):
                 cell.width = Cm(widths[j])
     if t.note:
+        # the note stays on the page of the table's last row (never alone at the top of the next)
+        for cell in table.rows[-1].cells:
+            for cp in cell.paragraphs:
+                cp.paragraph_format.keep_with_next = True
         p = doc.add_paragraph(style="Caption")
+        p.paragraph_format.keep_with_next = False
         p.add_run(clean("注：" + t.note))
 
 
@@ -267,7 +272,40 @@ def _heading(doc, text: str, level: int) -> None:
     doc.add_heading(clean(text), level=level)
 
 
-ISSUER = "嘉兴市“两化”改造与两业融合工作专班办公室"
+def _rule(paragraph, side: str = "bottom", color: str = "C00000", size: int = 12) -> None:
+    """A line above or below a paragraph (the red line under the masthead; the 版记's black lines)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    bdr = ppr.find(qn("w:pBdr"))
+    if bdr is None:
+        bdr = OxmlElement("w:pBdr")
+        # schema order: pBdr goes before shd/tabs/spacing/ind/jc; inserting first keeps it valid
+        ppr.insert(0, bdr)
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(size))
+    el.set(qn("w:space"), "4")
+    el.set(qn("w:color"), color)
+    bdr.append(el)
+
+
+def _masthead(doc, b: Bulletin) -> None:
+    """版头 (GB/T 9704 style): the issuing body in red, the document number, a red line."""
+    p = _para(doc, b.issuer, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, size=22, color="C00000")
+    p.runs[0].font.bold = False
+    _rfonts(p.runs[0]._r.get_or_add_rPr(), "方正小标宋简体")
+    p.paragraph_format.space_after = Pt(6)
+    if b.doc_number:
+        n = _para(doc, b.doc_number, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, size=14)
+        _rule(n, "bottom", "C00000", 18)
+        n.paragraph_format.space_after = Pt(12)
+
+
+def _keep_together(paragraphs) -> None:
+    """Keep these paragraphs on one page with what follows (the end of the bulletin moves to the
+    last page as a block, so the last page never holds only the 印发 line)."""
+    for p in paragraphs:
+        p.paragraph_format.keep_with_next = True
+        p.paragraph_format.keep_together = True
 
 
 def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
@@ -280,9 +318,10 @@ def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
     props.title = f"{b.title}{b.subtitle}"
     props.author = "嘉兴市“两化”改造与两业融合目标跟踪系统"
     props.language = "zh-CN"
+    _masthead(doc, b)
     doc.add_paragraph(clean(b.title), style="Title")
     _para(doc, b.subtitle, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, size=14)
-    _para(doc, f"嘉兴市工作专班        {b.generated_at:%Y年%m月%d日}生成", align=WD_ALIGN_PARAGRAPH.CENTER,
+    _para(doc, generated_line(b.generated_at), align=WD_ALIGN_PARAGRAPH.CENTER,
           indent=False, size=10.5, color="404040")
     if b.is_demo:
         _para(doc, "【示例数据】本通报由系统生成的示例数据编制，不是真实统计数字。",
@@ -342,10 +381,12 @@ def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
         _para(doc, "本期系统未发现数据质量问题。")
 
     _heading(doc, "说明", 2)
-    for text in b.notes:
-        _para(doc, text, size=10.5, indent=False)
-    # 版记: who issues the bulletin and when (GB/T 9704 puts it at the end of an official document)
-    _para(doc, "", indent=False)
-    _para(doc, f"{ISSUER}　　　　{b.generated_at.year}年{b.generated_at.month}月{b.generated_at.day}日印发",
-          indent=False, size=12)
+    ending = [_para(doc, text, size=10.5, indent=False) for text in b.notes]
+    # 版记: who issues the bulletin and when (GB/T 9704 puts it at the end, between two lines); the
+    # notes travel with it, so the last page is never two lines on their own
+    issued = _para(doc, f"{b.office}　　　　{issued_date(b.generated_at)}印发", indent=False, size=12)
+    issued.paragraph_format.space_before = Pt(18)
+    _rule(issued, "top", "000000", 8)
+    _rule(issued, "bottom", "000000", 8)
+    _keep_together(ending[-3:])
     doc.save(target)

@@ -10,12 +10,14 @@ import pandas as pd
 
 from jxtrack.domain import access
 from jxtrack.domain.access import User
+from jxtrack.present import fmt
 from jxtrack.services import cycle
 from jxtrack.services.regions import city_code, visible_regions
 from jxtrack.store import quality as store_quality
 from jxtrack.store.interface import Store, now
 from metrics.periods import (
     label_month_short,
+    label_ytd,
     months_of_year,
     period_month,
     shift_period,
@@ -107,7 +109,84 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
         ur = region_of.get(who)
         keep.append(access.sees_upload(user, uploader=who, uploader_region=ur if isinstance(ur, str) else None,
                                        status=status, regions=touched, city=city))
-    return up[keep].reset_index(drop=True)
+    # a boolean mask of the rows (an empty list would select no *columns*)
+    return up[pd.Series(keep, index=up.index, dtype=bool)].reset_index(drop=True)
+
+
+# who did it, as people are named on screen and paper (not their sign-in names); the demo data's
+# account is not a user
+SYSTEM_NAMES = {"demo": "示例数据"}
+LEDGER_WORD = "项目库"
+HISTORY_STATUS = {"accepted": "✔ 已接收", "rejected": "✖ 被退回", "withdrawn": "↩ 已撤回"}
+
+
+def people_names(store: Store) -> dict[str, str]:
+    """username -> the name shown for it: the user's display name (else the username), as
+    ``projects.uploaders`` (the one table of who uploaded) has it, with the command line's
+    operator; the demo data's account as 示例数据."""
+    from jxtrack.services.projects import uploaders
+
+    names = dict(SYSTEM_NAMES)
+    for u, (d, _role) in uploaders(store).items():
+        names[u] = d if isinstance(d, str) and d.strip() else u
+    return names
+
+
+def shown_person(names: dict[str, str], username) -> str:
+    """One username as shown ('' when missing; an unknown account as its username)."""
+    if username is None or (not isinstance(username, str) and pd.isna(username)) or not str(username):
+        return ""
+    return ", ".join(names.get(u, u) for u in str(username).split(","))
+
+
+def covered(kind, period) -> str:
+    """What an upload is for, in people's words: 2026年1–11月, 项目库 (a ledger), 多个报告期."""
+    if kind == "projects":
+        return LEDGER_WORD
+    if period is None or (not isinstance(period, str) and pd.isna(period)) or not str(period):
+        return "多个报告期"
+    return label_ytd(str(period))
+
+
+@dataclass
+class HistoryView:
+    table: pd.DataFrame           # the 上传记录 as people read it (Beijing time, 2026年1–11月, names)
+    withdrawable: dict[int, str]  # accepted uploads -> their label in the withdrawal menu
+
+
+def history_view(store: Store, user: User, limit: int = 200) -> HistoryView:
+    """``upload_history`` for the screen: times through ``fmt.moment`` (Beijing time), periods as
+    2026年1–11月 (a ledger upload as 项目库), people by their display names; and the accepted uploads
+    that can be withdrawn, each labelled '#12 · 嘉善县 · 2026年1–11月 · file.xlsx' or, for a ledger,
+    '#13 · 嘉善县 · 项目库 · 12月3日 19:34 · file.xlsx' (withdrawing it puts the earlier ledger back
+    in force)."""
+    hist = upload_history(store, user, limit)
+    names = people_names(store)
+    what = [covered(k, p) for k, p in zip(hist["kind"], hist["period"], strict=True)]
+    table = pd.DataFrame({
+        "编号": hist["upload_id"].astype(int),
+        "地区": hist["region"],
+        "报告期": what,
+        "上传人": [shown_person(names, u) for u in hist["user"]],
+        "上传时间": [fmt.moment(t) for t in hist["uploaded_at"]],
+        "状态": hist["status"].map(HISTORY_STATUS).fillna(hist["status"]),
+        "文件名": hist["file_name"],
+        "数据项": hist["n_values"],
+        "撤回人": [shown_person(names, u) for u in hist["withdrawn_by"]],
+        "撤回原因": hist["withdraw_reason"],
+        "读取说明": hist["reading"],
+    })
+    withdrawable = {}
+    for i, r in enumerate(hist.itertuples()):
+        if r.status != "accepted":
+            continue
+        parts = [f"#{int(r.upload_id)}", str(r.region), what[i]]
+        if r.kind == "projects":   # a ledger has no period: when it came tells two apart
+            parts.append(fmt.moment(r.uploaded_at))
+        if isinstance(r.file_name, str) and r.file_name:
+            parts.append(r.file_name)
+        withdrawable[int(r.upload_id)] = " · ".join(parts)
+    return HistoryView(table, withdrawable)
 
 
 def withdraw_upload(store: Store, user: User, upload_id: int, reason: str) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from jxtrack.domain import access, lights
 from jxtrack.domain.access import User
+from jxtrack.present.fmt import gap_points
 from jxtrack.services import cycle, lookup, status_table
 from jxtrack.services.regions import (
     WebError,
@@ -70,10 +71,15 @@ def _period_words(store: Store, period: str, user: User) -> tuple[str, str]:
 
 def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
     """Red before yellow, then the furthest behind first; rows without a gap (a milestone) last
-    within their light."""
+    within their light.  The order is the one the reader sees: on the gap *as printed*
+    (``fmt.gap_points``, the screen's and the bulletin's rounding), so −15.9 comes before −15.8
+    even where the unrounded gaps are the other way round; equal printed gaps keep the indicator
+    order, then the rows' own order (a stable sort)."""
     order = {k: i for i, k in enumerate(lights.ORDER)}
-    out = rows.assign(_o=rows["light"].map(order))
-    return out.sort_values(["_o", "gap_pp", "sort"], na_position="last").drop(columns=["_o"])
+    shown = [gap_points(c, t, g) for c, t, g in zip(rows["completion"], rows["time_progress"], rows["gap_pp"],
+                                                      strict=True)]
+    out = rows.assign(_o=rows["light"].map(order), _g=pd.array(shown, dtype="Float64"))
+    return out.sort_values(["_o", "_g", "sort"], na_position="last", kind="stable").drop(columns=["_o", "_g"])
 
 
 @one_connection

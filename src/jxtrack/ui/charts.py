@@ -64,8 +64,9 @@ def progress_line(series: pd.DataFrame, unit: str, target_label: str) -> go.Figu
     fig.add_scatter(x=x, y=s["actual"], mode="lines+markers", name=f"实际（累计，{unit}）",
                     line={"width": 3}, marker={"symbol": "circle"},
                     hovertemplate="%{x}<br>实际：%{y:,.1f} " + unit + "<extra></extra>")
-    fig.add_scatter(x=x, y=s["expected"], mode="lines", name="序时进度", line={"dash": "dash"},
-                    hovertemplate="%{x}<br>序时：%{y:,.1f} " + unit + "<extra></extra>")
+    # the path's figure in the indicator's unit: 序时应达 (序时进度 is its share of the target)
+    fig.add_scatter(x=x, y=s["expected"], mode="lines", name=f"{fmt.EXPECTED}（{unit}）", line={"dash": "dash"},
+                    hovertemplate="%{x}<br>" + fmt.EXPECTED + "：%{y:,.1f} " + unit + "<extra></extra>")
     fig.add_scatter(x=x, y=s["target"], mode="lines", name=target_label, line={"dash": "dot"},
                     hovertemplate="%{x}<br>目标：%{y:,.1f} " + unit + "<extra></extra>")
     # the unit is in the legend: a rotated axis title in CJK reads as an arrow on a phone

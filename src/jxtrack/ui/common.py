@@ -125,9 +125,11 @@ def status_table(rows: pd.DataFrame, region_col: bool = False) -> pd.DataFrame:
     out["完成率"] = rows["completion"].map(fmt.pct).to_numpy()
     out["实际"] = [fmt.number(v, u) for v, u in zip(rows["actual"], units, strict=False)]
     out["目标"] = [fmt.target(v, u, c) for v, u, c in zip(rows["target"], units, rows["comparator"], strict=False)]
-    out["序时进度"] = [fmt.pct(t) if k in ("annual_flow", "ytd_ratio") else fmt.number(e, u)
-                   for t, e, u, k in zip(rows["time_progress"], rows["expected"], units, rows["kind"], strict=False)]
-    out["差距"] = [fmt.pp(g) for g in gaps(rows)]
+    # one unit per column: 序时进度 a percentage for every kind (fmt.PROGRESS), the expected figure
+    # in the row's own unit, written in each cell (序时应达), the gap 完成率 − 序时进度 in 个百分点
+    out[fmt.PROGRESS] = rows["time_progress"].map(fmt.progress).to_numpy()
+    out[fmt.EXPECTED] = [fmt.number(e, u) for e, u in zip(rows["expected"], units, strict=False)]
+    out[fmt.GAP] = [fmt.pp(g) for g in gaps(rows)]
     out["年末预测"] = [fmt.number(v, u) for v, u in zip(rows["forecast"], units, strict=False)]
     out["能否完成"] = rows["will_meet"].map(fmt.will_meet).to_numpy()
     out["说明"] = [_note(r) for r in rows.itertuples()]
@@ -171,9 +173,9 @@ def download_frame(rows: pd.DataFrame, region_col: bool = False, indicator_col: 
         out["目标比较"] = rows["comparator"].map(lambda c: fmt.comparator(c) if isinstance(c, str) else "").to_numpy()
     out[head("目标")] = figure(rows["target"])
     out["完成率（%）"] = [_round(v * 100, 1) if not pd.isna(v) else None for v in rows["completion"]]
-    out["序时进度（%）"] = [_round(v * 100, 1) if not pd.isna(v) else None for v in rows["time_progress"]]
-    out[head("序时应达")] = figure(rows["expected"])
-    out["差距（个百分点）"] = gaps(rows)
+    out[f"{fmt.PROGRESS}（%）"] = [_round(v * 100, 1) if not pd.isna(v) else None for v in rows["time_progress"]]
+    out[head(fmt.EXPECTED)] = figure(rows["expected"])
+    out[f"{fmt.GAP}（{fmt.GAP_UNIT}）"] = gaps(rows)
     out[head("年末预测")] = figure(rows["forecast"])
     out["能否完成"] = [("" if pd.isna(v) else "是" if bool(v) else "否") for v in rows["will_meet"]]
     if "yoy" in rows:
