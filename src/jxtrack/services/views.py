@@ -82,7 +82,7 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     is_demo = store.is_demo()
     p = str(st["period"].iloc[0]) if len(st) else (period or "")
     city = st[st["region_level"] == "city"].sort_values("sort").reset_index(drop=True)
-    counts = {k: int((city["light"] == k).sum()) for k in ("red", "yellow", "green", "done", "none")}
+    counts = {k: int((city["light"] == k).sum()) for k in lights.DECIDED}
     groups = group_light(city, ["group"]) if len(city) else pd.DataFrame()
     sub = st[st["region_level"] != "city"]
     # the light as shown (a grey one with its reason), decided by the metrics, not relabelled here
@@ -218,7 +218,7 @@ def county_scorecard(store: Store, region: str, period: str | None, user: User) 
         [None if pd.isna(v) else float(v) for v in trend.loc[c]] if c in trend.index else []
         for c in st["indicator_code"]
     ]
-    counts = {k: int((st["light"] == k).sum()) for k in ("red", "yellow", "green", "done", "none")}
+    counts = {k: int((st["light"] == k).sum()) for k in lights.DECIDED}
     name = str(regions.set_index("code").loc[region, "name"])
     return Scorecard(region, name, p, st.reset_index(drop=True), counts, *_period_words(store, p, user))
 
