@@ -33,7 +33,7 @@ from jxtrack.services import importing, lookup, status_table
 from jxtrack.store import projects as sp
 from jxtrack.store.interface import Store
 from metrics import subsidy as engine
-from metrics.periods import parse_period
+from metrics.periods import year_month
 
 LIST_COLUMNS = [
     "project_name", "enterprise", "credit_code", "region", "project_type", "start_date",
@@ -592,7 +592,7 @@ def ledger_counts(ledger: pd.DataFrame, period: str, types: pd.DataFrame) -> pd.
     if ledger.empty:
         return pd.DataFrame(columns=cols)
     start = pd.to_datetime(ledger["start_date"])
-    y, m = parse_period(period)
+    y, m = year_month(period)
     end = pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)
     inyear = ledger[(start >= pd.Timestamp(y, 1, 1)) & (start <= end)]
     cat = types.set_index("type")["category"].to_dict()
