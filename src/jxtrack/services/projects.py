@@ -505,13 +505,8 @@ def _fund_row(subs: pd.DataFrame, year: int, b: float | None) -> pd.DataFrame:
     return pd.DataFrame([row], columns=FUND_COLUMNS)
 
 
-def fund_forecast(store: Store, user: User | None, year: int, as_of: date | None = None) -> dict:
-    """The fund's use so far this year (dates up to ``as_of``) and a run-rate forecast to year end."""
-    return fund_view(store, user, year, as_of)[1]
-
-
 def fund_view(store: Store, user: User | None, year: int, as_of: date | None = None) -> tuple[pd.Series, dict]:
-    """The 资金使用 tab in one pass: ``fund``'s row and ``fund_forecast``'s figures (the ledger and
+    """The 资金使用 tab in one pass: ``fund``'s row and the use so far this year with a run-rate forecast to year end (the ledger and
     its subsidies read and computed once); ``scope`` names the counties summed (None: the city)."""
     as_of = as_of or today()
     with store.connect():
