@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from jxtrack.catalog.model import Catalog
+from jxtrack.domain.problems import CODES, ERROR, WARNING, FileRefused, Problem, problem
 from jxtrack.ingest import layout, reader, validate
 from jxtrack.ingest.normalise import Matcher
-from jxtrack.ingest.problems import CODES, ERROR, WARNING, FileRefused, Problem, problem
 
 __all__ = [
     "CODES", "ERROR", "WARNING", "FileRefused", "Matcher", "Parsed", "Problem", "matcher", "parse",
