@@ -194,3 +194,23 @@ def test_period_indexes_marks_invalid_and_missing():
     assert period_indexes(s).tolist() == [period_index("2024-06"), -1, -1, period_index("2024-06"), -1,
                                           period_index("2023-12")]
     assert period_indexes(s, invalid=-9).tolist()[1:3] == [-9, -9]
+
+
+def test_month_index_arithmetic_lives_only_in_periods():
+    """Folding a period into a month index (×12, //12, %12) is metrics.periods' job; a grep of src
+    and pages finds it nowhere else (the run-rate forecast's 12/N months is not index arithmetic)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    rule = re.compile(r"//\s*12\b|%\s*12\b|\*\s*12\s*\+\s*(11|\w+\s*-\s*1)\b")
+    owner = root / "src/metrics/periods.py"
+    found = []
+    for path in [*(root / "src").rglob("*.py"), *(root / "pages").rglob("*.py")]:
+        if path == owner:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if rule.search(line.split("#", 1)[0]):
+                found.append(f"{path.relative_to(root)}:{n}")
+    assert found == []
+    assert rule.search("(pis // 12 - 1) * 12 + 11") and rule.search("p_idx % 12 + 1")
