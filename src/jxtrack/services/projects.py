@@ -25,9 +25,9 @@ import pandas as pd
 from jxtrack.catalog.subsidy_rules import RuleBook, rulebook
 from jxtrack.domain import access, clock
 from jxtrack.domain.access import PermissionDenied, User
-from jxtrack.domain.problems import ProblemsReport
-from jxtrack.ingest import Problem, matcher, problem
+from jxtrack.domain.problems import Problem, ProblemsReport, problem
 from jxtrack.ingest import ledger as lg
+from jxtrack.ingest import matcher
 from jxtrack.present import fmt
 from jxtrack.services import importing, lookup, status_table
 from jxtrack.store import projects as sp
