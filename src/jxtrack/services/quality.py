@@ -30,6 +30,7 @@ import pandas as pd
 from jxtrack.catalog.model import COUNT_UNITS, Indicator
 from jxtrack.domain import access, clock
 from jxtrack.domain.problems import INFO, QUALITY, SEVERITY_LABELS, SEVERITY_ORDER
+from jxtrack.present import fmt
 from jxtrack.services import cycle, lookup
 from jxtrack.store import quality as q
 from jxtrack.store.interface import Store
@@ -51,12 +52,6 @@ WARNING_COLUMNS = [
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in WARNING_COLUMNS})
-
-
-def _fmt(v: float) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "—"
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
 def _measure_indicators(parts: list[Indicator]) -> dict[str, tuple[str, str]]:
@@ -135,11 +130,11 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
         for r in c[c["value"] < c["prev_value"] - 1e-9].itertuples():
             what = "年内累计数" if span else "自2024年起的累计数"
             add("ytd_decrease", r.region, r.measure, r.upload_id, r.value,
-                f"{label_month(r.prev_period)}：{_fmt(r.prev_value)}（上传 #{int(r.prev_upload_id)}）",
+                f"{label_month(r.prev_period)}：{fmt.printed(r.prev_value)}（上传 #{int(r.prev_upload_id)}）",
                 QUALITY["ytd_decrease"].message(
                     region=names.get(r.region, r.region), month=label_month(period), measure=mname(r.measure),
-                    value=_fmt(r.value), unit=unit(r.measure), prev_month=label_month(r.prev_period),
-                    prev_value=_fmt(r.prev_value), what=what, upload=r.upload_id))
+                    value=fmt.printed(r.value), unit=unit(r.measure), prev_month=label_month(r.prev_period),
+                    prev_value=fmt.printed(r.prev_value), what=what, upload=r.upload_id))
 
     # --- the city's own figure vs the sum of its counties ------------------------------------
     county_scope = set(meas.index[(meas["scope"] == "county") & (meas["behaviour"] != "rate")])
@@ -153,10 +148,10 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
             total, n = float(cs.loc[r.measure, "total"]), int(cs.loc[r.measure, "n"])
             if abs(r.value - total) > max(CITY_TOLERANCE * abs(r.value), 0.01):
                 add("city_mismatch", city, r.measure, r.upload_id, r.value,
-                    f"{n}/{len(summable)}个区县合计：{_fmt(total)}",
+                    f"{n}/{len(summable)}个区县合计：{fmt.printed(total)}",
                     QUALITY["city_mismatch"].message(
-                        month=label_month(period), measure=mname(r.measure), value=_fmt(r.value),
-                        unit=unit(r.measure), n=n, total=_fmt(total), diff=_fmt(r.value - total),
+                        month=label_month(period), measure=mname(r.measure), value=fmt.printed(r.value),
+                        unit=unit(r.measure), n=n, total=fmt.printed(total), diff=fmt.printed(r.value - total),
                         upload=r.upload_id))
 
     # --- far from the same month last year -----------------------------------------------------
@@ -169,10 +164,10 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
     for r, ch in zip(y[~small & (change.abs() > yoy_threshold)].itertuples(), change[~small & (change.abs() > yoy_threshold)], strict=False):
         direction = "高" if ch > 0 else "低"
         add("yoy_outlier", r.region, r.measure, r.upload_id, r.value,
-            f"{label_month(ly_period)}：{_fmt(r.value_ly)}（上传 #{int(r.upload_id_ly)}）",
+            f"{label_month(ly_period)}：{fmt.printed(r.value_ly)}（上传 #{int(r.upload_id_ly)}）",
             QUALITY["yoy_outlier"].message(
                 region=names.get(r.region, r.region), month=label_month(period), measure=mname(r.measure),
-                value=_fmt(r.value), unit=unit(r.measure), ly_value=_fmt(r.value_ly), direction=direction,
+                value=fmt.printed(r.value), unit=unit(r.measure), ly_value=fmt.printed(r.value_ly), direction=direction,
                 change=f"{abs(ch) * 100:.0f}", limit=f"{yoy_threshold * 100:.0f}", upload=r.upload_id))
 
     # --- ratios without their parts ----------------------------------------------------------
@@ -188,7 +183,7 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
                     "缺：" + "、".join(mname(m) for m in lacking),
                     QUALITY["ratio_only"].message(
                         region=names.get(r.region, r.region), month=label_month(period), indicator=p.name,
-                        value=_fmt(r.value), unit=unit(rate), lacking="、".join(mname(m) for m in lacking),
+                        value=fmt.printed(r.value), unit=unit(rate), lacking="、".join(mname(m) for m in lacking),
                         upload=r.upload_id))
 
     # --- missing, late and incomplete reports ------------------------------------------------
