@@ -71,8 +71,7 @@ def _period_words(store: Store, period: str, user: User) -> tuple[str, str]:
 def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
     """Red before yellow, then the furthest behind first; rows without a gap (a milestone) last
     within their light."""
-    order = {k: i for i, k in enumerate(lights.ORDER)}
-    out = rows.assign(_o=rows["light"].map(order))
+    out = rows.assign(_o=rows["light"].map(lights.rank))
     return out.sort_values(["_o", "gap_pp", "sort"], na_position="last").drop(columns=["_o"])
 
 
