@@ -11,7 +11,6 @@ import streamlit as st
 
 from jxtrack.domain import lights
 from jxtrack.present import fmt
-from jxtrack.reports.text import light_rules
 from jxtrack.ui import cache, charts, common, session
 from metrics.periods import label_ytd
 
@@ -36,7 +35,7 @@ if ov.n_counties:
     what = (f"**{one_county}指标 {n_items} 项**中：" if one_county else
             f"**区县指标 {n_items} 项**（{ov.n_counties} 个区县 × {ov.n_county_indicators} 项）中：")
     st.markdown(what + common.counts_text(ov.county_counts))
-rule, other = light_rules(cache.catalog(store).indicators)   # the thresholds of data/indicators.csv
+rule, other = lights.rules(cache.catalog(store).indicators)   # the thresholds of data/indicators.csv
 st.caption(f"●绿={rule['green']}；◆黄={rule['yellow']}；▲红={rule['red']}{other}；✔已完成=年度（累计）目标已完成；"
            "–未分解=区县目标未分解，只看排名。")
 

@@ -70,7 +70,7 @@ with tabs["奖补测算"]:
         e = ys[ys["status"] == "eligible"]
         c1, c2, c3 = st.columns(3)
         c1.metric("符合条件的项目", f"{e['project_id'].nunique()} 个")
-        c2.metric("测算奖补合计", f"{e['amount'].sum():,.1f} 万元")
+        c2.metric("测算奖补合计", fmt.wan(e["amount"].sum()))
         c3.metric("就高不重复未计", f"{(ys['status'] == 'superseded').sum()} 项")
         table = pd.DataFrame({
             "项目名称": ys["project_name"], "企业名称": ys["enterprise"], "地区": ys["region"],
@@ -107,14 +107,14 @@ with tabs["资金使用"]:
         st.info(f"{year}年没有市本级资金目标（嘉政发〔2024〕6号 四（二）），只显示已承诺金额。")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("预算（万元）", "—" if pd.isna(f["budget"]) else f"{f['budget']:,.0f}")
-    c2.metric("已承诺（万元）", f"{f['committed']:,.1f}",
+    c2.metric("已承诺（万元）", fmt.number(f["committed"]),
               help="当年验收项目的奖补（扣除此前预拨付）加当年开工项目的预拨付")
-    c3.metric("其中预拨付（万元）", f"{f['prepaid']:,.1f}")
-    c4.metric("余额（万元）", "—" if pd.isna(f["remaining"]) else f"{f['remaining']:,.1f}",
-              delta=None if pd.isna(f["committed_share"]) else f"已用 {f['committed_share']:.1%}", delta_color="off")
+    c3.metric("其中预拨付（万元）", fmt.number(f["prepaid"]))
+    c4.metric("余额（万元）", fmt.number(f["remaining"]),
+              delta=None if pd.isna(f["committed_share"]) else f"已用 {fmt.pct(f['committed_share'])}", delta_color="off")
     if fc["forecast"] is not None and fc["months"] < 12:
-        st.caption(f"截至 {today:%Y-%m-%d} 已到期 {fc['committed_to_date']:,.1f} 万元；按进度推算全年约 "
-                   f"{fc['forecast']:,.1f} 万元；按项目计划验收日期全年 {fc['committed_planned']:,.1f} 万元。")
+        st.caption(f"截至 {today:%Y-%m-%d} 已到期 {fmt.wan(fc['committed_to_date'])}；按进度推算全年约 "
+                   f"{fmt.wan(fc['forecast'])}；按项目计划验收日期全年 {fmt.wan(fc['committed_planned'])}。")
 
 # ---- 奖补规则 ---------------------------------------------------------------------------------------
 with tabs["奖补规则"]:

@@ -10,7 +10,8 @@ and every way a period is written for people, each style a named function:
 
 Plain arithmetic on (year, month); no clocks, no time zones (those are ``jxtrack.domain.clock``'s).
 The string functions below (``parse_period``, ``period_index``…) are the same arithmetic for code
-that keeps periods as 'YYYY-MM' text in DataFrames.
+that keeps periods as 'YYYY-MM' text in DataFrames, and the ``index_*`` helpers the same again on
+arrays of month indexes (``Period.index``), for the vectorised status table of ``metrics.progress``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -136,8 +138,14 @@ def label_month_short(period: str | Period) -> str:
 
 
 # ---- the same arithmetic on 'YYYY-MM' text ---------------------------------------------------
-def parse_period(period: str | Period) -> tuple[int, int]:
-    """'2024-06' -> (2024, 6); raise ValueError for anything that is not a valid 'YYYY-MM'."""
+def parse_period(period: str | Period) -> str:
+    """A period written by a person or a program as its canonical 'YYYY-MM' (' 2024-06' -> '2024-06');
+    ValueError with a Chinese message for anything that is not a valid month."""
+    return str(Period.parse(period))
+
+
+def year_month(period: str | Period) -> tuple[int, int]:
+    """'2024-06' -> (2024, 6); ValueError for anything that is not a valid 'YYYY-MM'."""
     p = Period.parse(period)
     return p.year, p.month
 
@@ -187,7 +195,7 @@ def last_december(period: str | Period) -> str:
 
 def december_of(year: int) -> str:
     """The last period of ``year``: deadlines of annual and multi-year targets."""
-    return format_period(year, 12)
+    return str(Period(year, 12))
 
 
 def months_between(start: str | Period, end: str | Period) -> int:
@@ -223,6 +231,52 @@ def period_index_series(periods: pd.Series) -> pd.Series:
     if not month.between(1, 12).all():
         raise ValueError(f"报告期的月份应在 01–12 之间：{s[~month.between(1, 12)].unique().tolist()[:5]}")
     return year * 12 + month - 1
+
+
+def period_indexes(periods: pd.Series, invalid: int = -1) -> np.ndarray:
+    """``period_index`` of each value of ``periods`` as an int64 array, ``invalid`` where a value
+    is missing or not a valid 'YYYY-MM' (for frames whose bad rows are simply never read)."""
+    codes, uniques = pd.factorize(periods)
+    idx = []
+    for p in uniques:
+        try:
+            idx.append(period_index(p))
+        except ValueError:
+            idx.append(invalid)
+    return np.append(np.asarray(idx, dtype="int64"), invalid)[codes]  # code -1 (missing) -> invalid
+
+
+# ---- the same arithmetic on arrays of month indexes (``Period.index``) -------------------------
+# Each is ``Period``'s rule applied element-wise: tests hold them to the scalar methods.  They take
+# ints or floats (a float array may carry NaN for "no year"), and return the same kind.
+def index_year(index):
+    """The year of each month index (``Period.year``)."""
+    return index // 12
+
+
+def index_month(index):
+    """The month 1–12 of each month index (``Period.month``)."""
+    return index % 12 + 1
+
+
+def index_previous(index):
+    """The month before (``Period.previous``)."""
+    return index - 1
+
+
+def index_same_month_last_year(index):
+    """The same month a year earlier (``Period.same_month_last_year``)."""
+    return index - 12
+
+
+def index_last_december(index):
+    """December of the previous year (``Period.last_december``)."""
+    return index_december_of(index_year(index) - 1)
+
+
+def index_december_of(year):
+    """The month index of December of ``year`` (a deadline year; NaN stays NaN)."""
+    return year * 12 + 11
 
 
 def needed_periods(period: str, baseline: str | Period = BASELINE) -> list[str]:

@@ -18,7 +18,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.periods import BASELINE, Period, period_from_index, period_index
+from metrics.periods import (
+    BASELINE,
+    Period,
+    index_december_of,
+    index_last_december,
+    index_month,
+    index_previous,
+    index_same_month_last_year,
+    index_year,
+    period_from_index,
+    period_index,
+    period_indexes,
+)
 from metrics.positions import Lookup, positions, take, text
 
 FLOW_KINDS = ("annual_flow", "ytd_ratio")  # compared with 序时进度 N/12
@@ -97,18 +109,6 @@ def _with_derive_defaults(values: pd.DataFrame) -> pd.DataFrame:
     """Accept a bare (region, period, indicator, value) frame: fill derive's flag columns."""
     missing = {c: v for c, v in _DERIVE_DEFAULTS.items() if c not in values.columns}
     return values.assign(**missing) if missing else values
-
-
-def _period_indexes(periods: pd.Series) -> np.ndarray:
-    """``period_index`` of each value's period (-1 where it is not a valid 'YYYY-MM': never read)."""
-    codes, uniques = pd.factorize(periods)
-    idx = []
-    for p in uniques:
-        try:
-            idx.append(period_index(p))
-        except ValueError:
-            idx.append(-1)
-    return np.append(np.asarray(idx, dtype="int64"), -1)[codes]  # code -1 (missing) -> -1
 
 
 def _int_array(a: np.ndarray) -> pd.arrays.IntegerArray:
@@ -226,8 +226,9 @@ def compute_status_periods(
     values = _with_derive_defaults(values)
     v_r = positions(values["region"], codes)
     v_i = positions(values["indicator"], ind_codes)
-    v_pi = _period_indexes(values["period"])
-    sources = np.concatenate([pis, pis - 1, pis - 12, (pis // 12 - 1) * 12 + 11, [b_idx]])
+    v_pi = period_indexes(values["period"])   # -1: not a valid period, never read
+    sources = np.concatenate([pis, index_previous(pis), index_same_month_last_year(pis), index_last_december(pis),
+                              [b_idx]])
     read = (v_r >= 0) & (v_i >= 0) & np.isin(v_pi, sources)
     v_rows = np.flatnonzero(read)
     find_value = Lookup(key(v_pi[read], v_r[read], v_i[read]), v_rows)
@@ -241,7 +242,7 @@ def compute_status_periods(
     t_i = positions(tg["indicator"], ind_codes)
     known = (t_r >= 0) & (t_i >= 0)
     tg, t_r, t_i = tg[known], t_r[known], t_i[known]
-    years = {int(p) // 12 for p in pis}
+    years = {int(y) for y in index_year(pis)}
     find_target = _targets_lookup(tg, t_r, t_i, np.isin(kind_ind, DEADLINE_KINDS),
                                   years | {y - 1 for y in years}, n_reg, n_ind)
 
@@ -250,7 +251,7 @@ def compute_status_periods(
     cand_pi = [v_pi[now]]
     cand_r, cand_i = [v_r[now]], [v_i[now]]
     for pi in pis:
-        hit = find_target.rows[find_target.keys // (n_reg * n_ind) == pi // 12]
+        hit = find_target.rows[find_target.keys // (n_reg * n_ind) == index_year(pi)]
         cand_pi.append(np.full(len(hit), pi))
         cand_r.append(t_r[hit])
         cand_i.append(t_i[hit])
@@ -263,8 +264,8 @@ def compute_status_periods(
     r = (rk // n_ind) % n_reg
     per = rk // (n_ind * n_reg)
     p_idx = pis[per]
-    year = p_idx // 12
-    month = p_idx % 12 + 1
+    year = index_year(p_idx)
+    month = index_month(p_idx)
 
     kind = kind_ind[i]
     not_city = ~reg_city[r]
@@ -298,9 +299,9 @@ def compute_status_periods(
     # --- arithmetic (per row: each row carries its period's year, month and index) ------------
     cur = find_value(key(p_idx, r, i))
     actual = _take(v_value, cur)
-    ly = _take(v_value, find_value(key(p_idx - 12, r, i)))
-    ly_dec = _take(v_value, find_value(key((p_idx // 12 - 1) * 12 + 11, r, i)))
-    prev = _take(v_value, find_value(key(p_idx - 1, r, i)))
+    ly = _take(v_value, find_value(key(index_same_month_last_year(p_idx), r, i)))
+    ly_dec = _take(v_value, find_value(key(index_last_december(p_idx), r, i)))
+    prev = _take(v_value, find_value(key(index_previous(p_idx), r, i)))
     base_v = _take(v_value, find_value(key(np.full(len(r), b_idx), r, i)))
     base = np.nan_to_num(base_v, nan=0.0)  # nothing counted before the baseline
     sign = np.where(indicators["direction"].to_numpy(dtype=object)[i] == "down", -1.0, 1.0)
@@ -313,7 +314,7 @@ def compute_status_periods(
     is_deadline = is_cum | is_ms
     frac = month / 12.0
 
-    deadline_idx = tyear * 12 + 11  # December of the target's year
+    deadline_idx = index_december_of(tyear)  # December of the target's year
     m_elapsed = (p_idx - b_idx).astype("float64")  # months from baseline to period
     m_total = deadline_idx - b_idx  # months from baseline to deadline December
     with np.errstate(divide="ignore", invalid="ignore"):

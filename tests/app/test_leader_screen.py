@@ -282,9 +282,6 @@ def test_gap_points_is_the_difference_of_the_printed_percentages():
 
 def test_screen_and_bulletin_print_the_same_gap_for_the_same_row(demo_ro):
     from jxtrack.reports import narrative
-    from jxtrack.reports.text import shown_gap
-
-    assert shown_gap is fmt.gap_points, "one owner"
     st_rows = _status(demo_ro)
     row = st_rows[(st_rows["indicator_code"] == "digital_projects") & (st_rows["region_level"] == "city")]
     r = row.iloc[0]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from jxtrack.catalog.model import COUNT_UNITS
 from jxtrack.present import fmt
-from jxtrack.reports.text import num
 from jxtrack.services import lookup
 
 
@@ -16,5 +15,5 @@ def test_count_units_are_the_count_dimension_of_units_csv():
 def test_every_surface_writes_counts_as_whole_numbers():
     for unit in COUNT_UNITS:
         assert fmt.number(1531, unit) == f"1,531 {unit}"
-        assert num(1531, unit) == "1,531"
+        assert fmt.printed(1531, unit) == "1,531"
     assert fmt.number(366.04, "亿元") == "366.0 亿元"

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from conftest import ADMIN, JIASHAN
-from jxtrack.ingest import CODES, reader
+from jxtrack.domain.problems import CODES
+from jxtrack.ingest import reader
 from jxtrack.services.importing import commit_import, preview_import
 
 # fixture -> (code, sheet, cell, value, import arguments)

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ADMIN
-from jxtrack.ingest import CODES
+from jxtrack.domain.problems import CODES
 from jxtrack.services import lookup, setup_db
 from jxtrack.services.importing import commit_import, preview_import
 from jxtrack.store.interface import Store

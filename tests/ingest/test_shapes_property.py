@@ -23,7 +23,7 @@ import shapes
 from hypothesis import HealthCheck, Phase, given, settings
 
 from conftest import STAFF
-from jxtrack.ingest import CODES
+from jxtrack.domain.problems import CODES
 from jxtrack.services import importing, lookup, projects, setup_db
 from jxtrack.store.interface import Store
 

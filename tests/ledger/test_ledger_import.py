@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ledger_builders import HEADER, code_for, ledger_xlsx, project  # noqa: E402
 
 from jxtrack.domain.access import OPERATOR, PermissionDenied, User  # noqa: E402
-from jxtrack.ingest import CODES  # noqa: E402
+from jxtrack.domain.problems import CODES  # noqa: E402
 from jxtrack.ingest import ledger as lg  # noqa: E402
 from jxtrack.services import projects  # noqa: E402
 from jxtrack.services.lookup import ServiceError  # noqa: E402

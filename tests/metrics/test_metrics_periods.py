@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,19 +12,23 @@ from metrics.periods import (
     period_index_series,
     previous_month,
     same_month_last_year,
+    year_month,
 )
 
 
 def test_parse_and_format_round_trip():
-    assert parse_period("2024-06") == (2024, 6)
+    assert year_month("2024-06") == (2024, 6)
+    assert parse_period(" 2024-06") == "2024-06"
     assert format_period(2024, 6) == "2024-06"
-    assert format_period(*parse_period("2025-12")) == "2025-12"
+    assert format_period(*year_month("2025-12")) == "2025-12"
 
 
 @pytest.mark.parametrize("bad", ["2024-6", "2024-13", "2024-00", "24-06", "2024/06", ""])
 def test_parse_rejects_malformed_periods(bad):
     with pytest.raises(ValueError, match="报告期"):
         parse_period(bad)
+    with pytest.raises(ValueError, match="报告期"):
+        year_month(bad)
 
 
 def test_neighbours_cross_year_boundaries():
@@ -153,3 +158,59 @@ def test_label_styles():
     assert label_month("2026-10") == "2026年10月"
     assert label_month("2026-02") == "2026年2月"
     assert label_month_short(Period(2026, 3)) == "3月"
+
+
+def test_index_helpers_match_the_scalar_period():
+    """The array helpers progress uses are Period's rules element-wise (2022-01 … 2027-12)."""
+    from metrics.periods import (
+        Period,
+        index_december_of,
+        index_last_december,
+        index_month,
+        index_previous,
+        index_same_month_last_year,
+        index_year,
+    )
+
+    ps = [Period(y, m) for y in range(2022, 2028) for m in range(1, 13)]
+    idx = np.asarray([p.index for p in ps], dtype="int64")
+    assert index_year(idx).tolist() == [p.year for p in ps]
+    assert index_month(idx).tolist() == [p.month for p in ps]
+    assert index_previous(idx).tolist() == [p.previous().index for p in ps]
+    assert index_same_month_last_year(idx).tolist() == [p.same_month_last_year().index for p in ps]
+    assert index_last_december(idx).tolist() == [p.last_december().index for p in ps]
+    assert index_december_of(np.asarray([2024, 2026])).tolist() == [Period(2024, 12).index, Period(2026, 12).index]
+    # worked by hand: 2024-01 is 2024*12 = 24288; its last December 2023-12 is 24287, a year back 24276
+    assert idx[24] == 24288 and index_last_december(idx[24]) == 24287 and index_same_month_last_year(idx[24]) == 24276
+    # a float year array carries NaN through (no target year)
+    assert np.isnan(index_december_of(np.asarray([np.nan, 2025.0]))[0])
+    assert index_december_of(np.asarray([np.nan, 2025.0]))[1] == Period(2025, 12).index
+
+
+def test_period_indexes_marks_invalid_and_missing():
+    from metrics.periods import period_indexes
+
+    s = pd.Series(["2024-06", "2024-13", None, "2024-06", "x", "2023-12"])
+    assert period_indexes(s).tolist() == [period_index("2024-06"), -1, -1, period_index("2024-06"), -1,
+                                          period_index("2023-12")]
+    assert period_indexes(s, invalid=-9).tolist()[1:3] == [-9, -9]
+
+
+def test_month_index_arithmetic_lives_only_in_periods():
+    """Folding a period into a month index (×12, //12, %12) is metrics.periods' job; a grep of src
+    and pages finds it nowhere else (the run-rate forecast's 12/N months is not index arithmetic)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    rule = re.compile(r"//\s*12\b|%\s*12\b|\*\s*12\s*\+\s*(11|\w+\s*-\s*1)\b")
+    owner = root / "src/metrics/periods.py"
+    found = []
+    for path in [*(root / "src").rglob("*.py"), *(root / "pages").rglob("*.py")]:
+        if path == owner:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if rule.search(line.split("#", 1)[0]):
+                found.append(f"{path.relative_to(root)}:{n}")
+    assert found == []
+    assert rule.search("(pis // 12 - 1) * 12 + 11") and rule.search("p_idx % 12 + 1")

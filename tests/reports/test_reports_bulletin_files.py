@@ -14,7 +14,6 @@ from report_helpers import add_upload
 
 from jxtrack.domain import lights
 from jxtrack.reports import bulletin, render_bytes
-from jxtrack.reports.text import light_text
 from jxtrack.services import lookup, status_table
 
 PERIOD = "2026-10"
@@ -65,7 +64,7 @@ def test_excel_summary_matches_status(built):
     assert len(rows) == len(city) == len(lookup.catalog().indicators)
     for r, s in zip(rows, city.itertuples(), strict=True):
         assert r["指标"] == s.indicator_name
-        assert r["亮灯"] == light_text(s.light)
+        assert r["亮灯"] == lights.text(s.light)
         if s.actual == s.actual:
             assert r["1–10月"] == pytest.approx(s.actual)
         if s.target == s.target:
@@ -75,7 +74,7 @@ def test_excel_summary_matches_status(built):
     c_completion = ws.cell(row=5, column=hdr.index("完成率") + 1)
     assert c_completion.number_format == "0.0%"
     light_cells = [ws.cell(row=i, column=hdr.index("亮灯") + 1) for i in range(5, ws.max_row + 1)]
-    red = [c for c in light_cells if c.value == light_text("red")]
+    red = [c for c in light_cells if c.value == lights.text("red")]
     assert red and all(c.fill.fgColor.rgb.endswith(lights.get("red").print_fill) for c in red)
 
 
@@ -163,7 +162,7 @@ def test_word_summary_table_matches_status(built):
     body = [r for r in t[1:] if r[0].isdigit()]
     city = st[st["region_level"] == "city"]
     assert [r[1] for r in body] == list(city["indicator_name"])
-    assert [r[-1] for r in body] == [light_text(v) for v in city["light"]]
+    assert [r[-1] for r in body] == [lights.text(v) for v in city["light"]]
     # completion printed as the status says
     first = city.iloc[0]
     assert body[0][5] == f"{first['completion'] * 100:.1f}%"
@@ -176,7 +175,7 @@ def test_word_light_cells_are_coloured(built):
         cell = row.cells[-1]
         for key, lt in lights.TABLE.items():
             fill = lt.print_fill
-            if cell.text == light_text(key):
+            if cell.text == lights.text(key):
                 shd = cell._tc.tcPr.find(qn("w:shd"))
                 assert shd is not None and shd.get(qn("w:fill")) == fill
 

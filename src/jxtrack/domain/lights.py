@@ -15,6 +15,10 @@ office PC without an emoji font shows emoji as empty boxes, while these glyphs a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # the rule's wording reads a frame; the vocabulary itself needs no pandas
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ TABLE: dict[str, Light] = {lt.key: lt for lt in (
 ORDER = ["red", "yellow", "green", "done", "untargeted", "unjudged", "collecting", "none", "n/a"]
 # the lights that judge progress (the others are shades of grey with a reason)
 JUDGED = ("red", "yellow", "green", "done")
+# the lights metrics.progress decides (``light`` column), worst first: what summaries count
+DECIDED = (*JUDGED, "none")
 # metrics.progress' reasons for a grey light -> the key shown
 _GREY = {"untargeted": "untargeted", "unjudged": "unjudged", "collecting": "collecting", "no_data": "none",
          "no_target": "none", "": "none"}
@@ -82,3 +88,50 @@ def text(key: str | None) -> str:
 def md(key: str | None) -> str:
     """'red' -> ':red[▲ 红]' for Streamlit markdown, headings and metric labels."""
     return f":{get(key).md}[{badge(key)}]"
+
+
+def rank(key: str | None) -> int:
+    """The place of a light in :data:`ORDER` (worst first); an unknown key ranks as 'none'."""
+    return ORDER.index(key if key in TABLE else "none")
+
+
+def colour_scale() -> list[tuple[float, str]]:
+    """A discrete plotly colour scale over :data:`ORDER`: a heat map whose z is :func:`rank`
+    (with zmin=-0.5, zmax=len(ORDER)-0.5) paints each cell in its light's colour."""
+    n = len(ORDER)
+    scale: list[tuple[float, str]] = []
+    for i, k in enumerate(ORDER):
+        scale += [(i / n, TABLE[k].color), ((i + 1) / n, TABLE[k].color)]
+    return scale
+
+
+# ---- the light rule in words, from the thresholds in data/indicators.csv ---------------------------
+def _points(x: float) -> str:
+    return f"{abs(float(x)):g}个百分点"
+
+
+def _rule_phrases(g: float, y: float) -> dict[str, str]:
+    return {
+        "green": "达到或快于序时进度" if g == 0 else f"进度差不低于{g:+g}个百分点",
+        "yellow": f"落后序时进度不超过{_points(y)}" if g == 0 and y < 0 else f"进度差在{y:+g}至{g:+g}个百分点之间",
+        "red": f"落后超过{_points(y)}" if y <= 0 else f"进度差低于{y:+g}个百分点",
+    }
+
+
+def rules(indicators: pd.DataFrame) -> tuple[dict[str, str], str]:
+    """The green / yellow / red rule as words, generated from the indicators' ``green_min_pp`` and
+    ``yellow_min_pp`` (a gap in percentage points: green at or above the first, yellow down to
+    the second): the phrases of the thresholds most indicators share, and a note naming the
+    indicators with other thresholds ('' when all share them).  The one wording of the rule, on
+    总览 and in the bulletin."""
+    t = indicators[["short_name", "green_min_pp", "yellow_min_pp"]].dropna(subset=["green_min_pp", "yellow_min_pp"])
+    if t.empty:
+        return _rule_phrases(0.0, -10.0), ""
+    pairs = list(zip(t["green_min_pp"].astype(float), t["yellow_min_pp"].astype(float), strict=True))
+    common = max(set(pairs), key=pairs.count)
+    others = []
+    for pair in sorted(set(pairs) - {common}):
+        names = "、".join(n for n, p in zip(t["short_name"], pairs, strict=True) if p == pair)
+        ph = _rule_phrases(*pair)
+        others.append(f"{names}：绿={ph['green']}，黄={ph['yellow']}")
+    return _rule_phrases(*common), ("；".join(others) and "（" + "；".join(others) + "）")

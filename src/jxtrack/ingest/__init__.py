@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from jxtrack.catalog.model import Catalog
+from jxtrack.domain.problems import ERROR, FileRefused, Problem, problem
 from jxtrack.ingest import layout, reader, validate
 from jxtrack.ingest.normalise import Matcher
-from jxtrack.ingest.problems import CODES, ERROR, WARNING, FileRefused, Problem, problem
 
-__all__ = [
-    "CODES", "ERROR", "WARNING", "FileRefused", "Matcher", "Parsed", "Problem", "matcher", "parse",
-    "problem",
-]
+__all__ = ["Matcher", "Parsed", "matcher", "parse"]
 
 
 @dataclass

@@ -20,12 +20,12 @@ from typing import Any
 import pandas as pd
 
 from jxtrack.catalog.subsidy_rules import RuleBook
+from jxtrack.domain.problems import ERROR, FileRefused, Problem, problem
 from jxtrack.ingest import credit_code, reader
 from jxtrack.ingest import header as hd
 from jxtrack.ingest import normalise as nz
 from jxtrack.ingest.layout import MAX_HEADER_SCAN, _filled
 from jxtrack.ingest.normalise import Matcher, a1
-from jxtrack.ingest.problems import ERROR, FileRefused, Problem, problem
 
 # field -> (label shown in the template, other labels accepted, kind, unit)
 FIELDS: dict[str, tuple[str, tuple[str, ...], str, str | None]] = {

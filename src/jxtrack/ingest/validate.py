@@ -24,10 +24,10 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from jxtrack.domain.problems import Problem, problem
 from jxtrack.ingest import normalise as nz
 from jxtrack.ingest.layout import RawValue, SheetResult
 from jxtrack.ingest.normalise import Matcher
-from jxtrack.ingest.problems import Problem, problem
 from metrics.periods import format_period, label_ytd, period_month, period_year
 
 VALUE_COLUMNS = ["region", "period", "measure", "value", "raw_value", "sheet", "cell", "note", "unit"]

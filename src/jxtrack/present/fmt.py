@@ -1,15 +1,17 @@
-"""Numbers and lights the way officials read them.
+"""Numbers the way officials read them: the one set of formatters for the screen, the CLI and paper.
 
-- money in 亿元/万元 with one decimal ("366.0 亿元"), counts as whole numbers with their measure
-  word ("1,457 个", "83 家"), rates and completion as percent with one decimal ("72.9%");
+- on screen and in the CLI (:func:`number`): money in 亿元/万元 with one decimal ("366.0 亿元"),
+  counts as whole numbers with their measure word ("1,457 个", "83 家");
+- on paper (:func:`printed`, tables of the bulletin) the unit's decimals, trailing zeros trimmed
+  ("219.79", "1,300"); in running text (:func:`in_prose`) no thousands separator ("1300");
+- rates and completion as percent with one decimal ("72.9%", :func:`pct`), gaps in percentage
+  points (:func:`pp`) after the one rounding rule (:func:`gap_points`);
 - lights are not here: their one vocabulary is ``jxtrack.domain.lights``;
 - text that users wrote, made safe for the places where Streamlit reads Markdown (``plain``,
   ``md`` for a template with user values, ``plain_frame`` for a table).
 No streamlit here, so these are unit-tested directly."""
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 
@@ -23,13 +25,20 @@ REPORT_BG = {"reported": "#cfeccf", "late": "#fbecb5", "missing": "#f8d0d0", "me
              "pending": "#eef3fb", "open": "#ffffff", "n/a": "#f5f5f5"}
 
 
-def _missing(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+def missing(v) -> bool:
+    """None, NaN, NaT or pandas' NA (a scalar); anything else (a list, a string) is a value."""
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
 
 
 def number(v, unit: str | None = None, with_unit: bool = True) -> str:
     """A figure with its unit: counts whole, everything else one decimal; '—' when missing."""
-    if _missing(v):
+    if missing(v):
         return "—"
     v = float(v)
     u = unit or ""
@@ -49,20 +58,20 @@ def number(v, unit: str | None = None, with_unit: bool = True) -> str:
     return f"{s} {u}".strip() if with_unit else s
 
 
-def pct(v, signed: bool = False) -> str:
-    """A share (0.729) as '72.9%'."""
-    if _missing(v):
+def pct(v, signed: bool = False, digits: int = 1) -> str:
+    """A share (0.729) as '72.9%' (``digits`` decimals); never '-0.0%'."""
+    if missing(v):
         return "—"
-    x = round(float(v) * 100, 1) + 0.0   # never '-0.0%'
+    x = round(float(v) * 100, digits) + 0.0
     if signed:
-        return "0.0%" if x == 0 else f"{x:+.1f}%"
-    return f"{x:.1f}%"
+        return f"{0:.{digits}f}%" if x == 0 else f"{x:+.{digits}f}%"
+    return f"{x:.{digits}f}%"
 
 
 def pp(v, with_unit: bool = True) -> str:
     """Percentage points: '+4.6 个百分点' (or '+4.6' under a header that says 个百分点); pass a gap
     through :func:`gap_points` first."""
-    if _missing(v):
+    if missing(v):
         return "—"
     x = round(float(v), 1)
     s = "0.0" if x == 0 else f"{x:+.1f}"
@@ -90,9 +99,40 @@ def progress(time_progress) -> str:
     return pct(time_progress)
 
 
+def decimals(unit: str | None) -> int:
+    """Decimals on paper: counts and yes/no are whole numbers; money and rates take two
+    (officials' convention)."""
+    return 0 if unit in COUNT_UNITS or unit == "是/否" else 2
+
+
+def printed(v, unit: str | None = None, dash: str = "—") -> str:
+    """A figure in a printed table: thousands separators, the unit's decimals, trailing zeros
+    trimmed ('1,300', '219.79', '80.5'); a decomposed count target keeps one decimal (356.3个)."""
+    if missing(v):
+        return dash
+    d = decimals(unit)
+    if d == 0 and not float(v).is_integer():
+        d = 1
+    s = f"{float(v):,.{d}f}"
+    if d and "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def in_prose(v, unit: str | None) -> str:
+    """A figure in running text (the bulletin's sentences): no thousands separator, counts whole,
+    others to two decimals, trailing zeros trimmed ('1300', '219.79')."""
+    if missing(v):
+        return "—"
+    x = float(v)
+    if unit in ("个", "家", "是/否") or x.is_integer():
+        return f"{x:.0f}"
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
 def gap_points(completion, time_progress, gap_pp) -> float | None:
     """The gap to 序时进度 in percentage points: THE rounding rule for the screen and the bulletin
-    (``reports.text.shown_gap`` is this function).
+    (the Word and Excel bulletin call it too).
 
     The rule: the difference of the two percentages *as printed* (one decimal each), so a reader can
     check it against the two figures beside it: 完成率 76.7% and 序时进度 83.3% give −6.6, although
@@ -100,8 +140,8 @@ def gap_points(completion, time_progress, gap_pp) -> float | None:
     The sign is ``gap_pp``'s (metrics.progress: positive = ahead), so for an indicator where less is
     better the difference is turned round.  Where either percentage is missing (a milestone, no
     target) the computed ``gap_pp`` rounded to one decimal is used; nothing at all gives None."""
-    g = None if _missing(gap_pp) else float(gap_pp)
-    if not _missing(completion) and not _missing(time_progress):
+    g = None if missing(gap_pp) else float(gap_pp)
+    if not missing(completion) and not missing(time_progress):
         d = round(round(float(completion) * 100, 1) - round(float(time_progress) * 100, 1), 1)
         if g is not None and d * g < 0:
             d = -d
@@ -110,7 +150,7 @@ def gap_points(completion, time_progress, gap_pp) -> float | None:
 
 
 def will_meet(v) -> str:
-    if _missing(v):
+    if missing(v):
         return "—"
     return "✔ 可完成" if bool(v) else "✖ 难完成"
 
@@ -128,7 +168,7 @@ def plain(text) -> str:
     Escapes alone do not stop the GFM autolink, which finds ``http://…`` in the text *after* the
     escapes are read (a real browser shows ``http\\://x`` as a link): an invisible word joiner
     (U+2060) goes between ``:`` and ``//``, so an address shows as typed but is not a link."""
-    if _missing(text):
+    if missing(text):
         return ""
     s = str(text)
     out = []
@@ -177,7 +217,7 @@ def comparator(c: str | None) -> str:
 
 def target(v, unit: str | None, comp: str | None = ">=") -> str:
     """A target with its comparator: '≥2,000 个'; a yes/no target (争创) reads '获批'."""
-    if _missing(v):
+    if missing(v):
         return "—"
     if unit == "是/否":
         return "获批" if float(v) >= 1 else "未获批"
@@ -186,7 +226,7 @@ def target(v, unit: str | None, comp: str | None = ">=") -> str:
 
 def yes_no(v) -> str:
     """A yes/no figure (unit 是/否, stored 1/0) as 是/否 for tables and downloads."""
-    if _missing(v):
+    if missing(v):
         return ""
     return "是" if float(v) >= 1 else "否"
 
@@ -197,7 +237,7 @@ def moment(at, with_year: bool | None = None) -> str:
     '2025年12月3日 19:34' (another year, or ``with_year``); '—' when missing."""
     from jxtrack.domain import clock
 
-    if _missing(at):
+    if missing(at):
         return "—"
     t = clock.local(pd.Timestamp(at))
     if with_year is None:
@@ -207,7 +247,7 @@ def moment(at, with_year: bool | None = None) -> str:
 
 def wan(v) -> str:
     """An amount in 万元 as '1,500.0 万元'; '—' when missing."""
-    if _missing(v):
+    if missing(v):
         return "—"
     return f"{round(float(v), 1) + 0.0:,.1f} 万元"
 
@@ -225,7 +265,7 @@ def with_status(name: str, status_label: str) -> str:
 def change(v, unit: str | None = None) -> str:
     """A difference between two figures, always signed: '+16 个', '-3.2 亿元'; between two rates
     (unit '%') in percentage points, '+1.2 个百分点', never '%'; no change reads '0'."""
-    if _missing(v):
+    if missing(v):
         return "—"
     if unit == "%":
         return pp(v)
@@ -238,7 +278,7 @@ def change(v, unit: str | None = None) -> str:
 def exact(v, unit: str | None = None) -> str:
     """A figure as it was typed, for previews and checks: every decimal kept (48.69 stays 48.69,
     not 48.7), thousands separated, with its unit; '—' when missing."""
-    if _missing(v):
+    if missing(v):
         return "—"
     x = float(v)
     s = f"{x:,.6f}".rstrip("0").rstrip(".")

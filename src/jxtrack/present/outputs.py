@@ -29,6 +29,8 @@ from typing import Any
 
 import pandas as pd
 
+from jxtrack.present.fmt import missing
+
 # characters XML 1.0 (and so .docx/.xlsx) cannot hold
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 # a leading character that makes a spreadsheet read text as a formula (or a DDE payload)
@@ -37,19 +39,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
 
 
-def _missing(v: Any) -> bool:
-    """None, NaN, NaT or pandas' NA (a scalar); anything else is a value."""
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def clean(text: Any) -> str:
     """Text safe for a .docx/.xlsx part: characters XML cannot hold are removed."""
-    if _missing(text):
+    if missing(text):
         return ""
     return _ILLEGAL.sub("", str(text))
 
@@ -108,7 +100,7 @@ def put_cell(ws, row: int, col: int, value: Any, number_format: str | None = Non
         if formula_like(text):
             cell.quotePrefix = True
         return cell
-    cell.value = None if _missing(value) else value
+    cell.value = None if missing(value) else value
     if cell.data_type == "f":         # belt and braces: nothing we write is ever a formula
         cell.data_type = "s"
         cell.quotePrefix = True

@@ -16,14 +16,15 @@ import pandas as pd
 
 from jxtrack.domain import access, clock, lights
 from jxtrack.present import fmt
-from jxtrack.reports import narrative, text
-from jxtrack.reports.text import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE, is_missing, light_rules, shown_gap
+from jxtrack.present.fmt import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE
+from jxtrack.reports import masthead as mast
+from jxtrack.reports import narrative
 from jxtrack.services import cycle, lookup, quality, status_table
 from jxtrack.services.submissions import people_names, shown_person
 from jxtrack.store import cycle as cycle_sql
 from jxtrack.store import quality as store_quality
 from jxtrack.store.interface import Store
-from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
+from metrics.periods import label_ytd, label_ytd_short, period_month, period_year, previous_month
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
 
@@ -72,8 +73,8 @@ class Bulletin:
     notes: list[str]
     status: pd.DataFrame  # the rows behind the bulletin (for charts and tests)
     fund: Table | None = None  # the city fund against its target (项目库), when the ledger has projects
-    issuer: str = text.ISSUER                  # 发文机关 of the masthead (版头)
-    office: str = text.ISSUING_OFFICE          # who prints it (版记: …办公室 2026年12月3日印发)
+    issuer: str = mast.ISSUER                  # 发文机关 of the masthead (版头)
+    office: str = mast.ISSUING_OFFICE          # who prints it (版记: …办公室 2026年12月3日印发)
     doc_number: str = ""                       # 嘉两化专班通报〔2026〕10号
 
 
@@ -82,11 +83,11 @@ ISSUER_KEY, PREFIX_KEY = "bulletin_issuer", "bulletin_doc_prefix"
 
 def masthead(store: Store, period: str) -> tuple[str, str, str]:
     """(issuer, issuing office, document number) for ``period``'s bulletin: the working group's
-    settings, else the defaults of ``reports.text``.  The office is the issuer's 办公室."""
-    issuer = (cycle_sql.setting(store, ISSUER_KEY) or {}).get("value") or text.ISSUER
-    prefix = (cycle_sql.setting(store, PREFIX_KEY) or {}).get("value") or text.DOC_PREFIX
-    office = text.ISSUING_OFFICE if issuer == text.ISSUER else f"{issuer}办公室"
-    return issuer, office, text.doc_number(prefix, period)
+    settings, else the defaults of ``reports.masthead``.  The office is the issuer's 办公室."""
+    issuer = (cycle_sql.setting(store, ISSUER_KEY) or {}).get("value") or mast.ISSUER
+    prefix = (cycle_sql.setting(store, PREFIX_KEY) or {}).get("value") or mast.DOC_PREFIX
+    office = mast.ISSUING_OFFICE if issuer == mast.ISSUER else f"{issuer}办公室"
+    return issuer, office, mast.doc_number(prefix, period)
 
 
 def set_masthead(store: Store, user: access.User | None, issuer: str | None = None, prefix: str | None = None,
@@ -151,7 +152,7 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
     red = st[(st["region_level"] != "city") & (st["light"] == "red")]
     attention = _attention(red, st, period)
     notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names,
-                   light_rules(lookup.catalog(store).indicators))
+                   lights.rules(lookup.catalog(store).indicators))
     return Bulletin(
         period=period,
         title=TITLE,
@@ -254,7 +255,7 @@ def _notes(st, city_rows, sources, is_demo, has_prev, period, names, rules) -> l
     elif len(partial):
         notes.append(f"本期有{len(partial)}项指标的全市数据仅由部分区县汇总（见“报送情况”），亮灯仅供参考。")
     if not has_prev:
-        if parse_period(period)[1] == 2:
+        if period_month(period) == 2:
             notes.append("1-2月数据合并报送，没有单独的1月数据，区县排名变化不作比较。")
         else:
             notes.append(f"上月（{previous_month(period)}）无数据，区县排名变化不作比较。")
@@ -284,7 +285,7 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
         t.rows.append([
             n, r.indicator_name, r.unit, r.target, r.actual,
             None if is_ms else r.completion, None if is_ms else r.time_progress,
-            None if is_ms else shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None,
+            None if is_ms else fmt.gap_points(r.completion, r.time_progress, r.gap_pp), r.yoy if r.kind in ("annual_flow", "ytd_ratio") else None,
             lights.shown(r.light, r.light_reason),
         ])
         t.units.append(r.unit)
@@ -293,7 +294,7 @@ def _summary(city_rows: pd.DataFrame, period: str) -> Table:
 
 
 def _rank_change(now, before) -> object:
-    if is_missing(now) or before is None or is_missing(before):
+    if fmt.missing(now) or before is None or fmt.missing(before):
         return None
     return int(before) - int(now)  # + means moved up
 
@@ -327,8 +328,8 @@ def _rankings(st: pd.DataFrame, prev_st: pd.DataFrame | None, period: str) -> li
         )
         for r in c.itertuples():
             t.rows.append([
-                None if is_missing(r.rank) else int(r.rank), r.region, r.actual, r.target, r.completion,
-                shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), lights.shown(r.light, r.light_reason),
+                None if fmt.missing(r.rank) else int(r.rank), r.region, r.actual, r.target, r.completion,
+                fmt.gap_points(r.completion, r.time_progress, r.gap_pp), r.yoy, _rank_change(r.rank, prev_rank.get((code, r.region_code))), lights.shown(r.light, r.light_reason),
             ])
             t.units.append(r.unit)
             t.lights.append(lights.shown(r.light, r.light_reason))
@@ -351,7 +352,7 @@ def _red_list(red: pd.DataFrame) -> Table:
     for r in red.itertuples():
         expl = r.explanation if isinstance(r.explanation, str) and r.explanation.strip() else "【未提交偏差说明】"
         t.rows.append([r.region, r.indicator_name, r.actual, r.target, r.completion,
-                       shown_gap(r.completion, r.time_progress, r.gap_pp), expl])
+                       fmt.gap_points(r.completion, r.time_progress, r.gap_pp), expl])
         t.units.append(r.unit)
         t.lights.append("red")
     return t

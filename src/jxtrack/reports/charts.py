@@ -17,9 +17,9 @@ import threading
 
 import pandas as pd
 
+from jxtrack.domain import lights
 from jxtrack.reports.bulletin import Bulletin
 from jxtrack.reports.narrative import GROUP_TITLES
-from jxtrack.reports.text import light_word
 from metrics.periods import label_ytd
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,6 @@ CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-
 FONT = "Noto Sans CJK SC, Microsoft YaHei, SimHei, PingFang SC, sans-serif"
 TIMEOUT = 90.0  # seconds for all pictures together
 WIDTH = 900  # px at scale 1; placed 16 cm wide in Word
-
-# saturated versions of the light fills, for bars and heat-map cells
-BAR_COLOURS = {"green": "#3A9A4A", "yellow": "#E0A800", "red": "#C8102E", "done": "#2F6EBA", "none": "#A6A6A6"}
 
 
 def chromium_path() -> str | None:
@@ -68,8 +65,8 @@ def figures(b: Bulletin) -> list[tuple[str, object]]:
         comp = (rows["completion"] * 100).clip(upper=130)
         fig = go.Figure()
         fig.add_bar(y=names, x=comp, orientation="h", name="完成率",
-                    marker_color=[BAR_COLOURS.get(v, "#A6A6A6") for v in rows["light"]],
-                    text=[f"{v * 100:.1f}% {light_word(k)}" for v, k in zip(rows["completion"], rows["light"], strict=True)],
+                    marker_color=[lights.get(v).color for v in rows["light"]],
+                    text=[f"{v * 100:.1f}% {lights.get(k).label}" for v, k in zip(rows["completion"], rows["light"], strict=True)],
                     textposition="outside", cliponaxis=False)
         fig.add_scatter(y=names, x=rows["time_progress"] * 100, mode="markers", name="序时进度",
                         marker=dict(symbol="line-ns", size=18, line=dict(width=3, color="#222222")))
@@ -86,7 +83,6 @@ def figures(b: Bulletin) -> list[tuple[str, object]]:
     if len(counties):
         order = list(dict.fromkeys(counties["indicator_code"]))
         regions = list(dict.fromkeys(counties.sort_values("region_sort")["region"]))
-        sev = {"red": 0, "yellow": 1, "none": 2, "green": 3, "done": 4}
         z, text = [], []
         piv = counties.set_index(["region", "indicator_code"])
         for r in regions:
@@ -94,17 +90,16 @@ def figures(b: Bulletin) -> list[tuple[str, object]]:
             for c in order:
                 row = piv.loc[(r, c)] if (r, c) in piv.index else None
                 light = row["light"] if row is not None else "none"
-                zr.append(sev.get(light, 2))
+                zr.append(lights.rank(light))
                 comp = row["completion"] if row is not None else None
-                tr.append(f"{light_word(light)}<br>{comp * 100:.0f}%" if comp is not None and pd.notna(comp)
-                          else light_word(light))
+                tr.append(f"{lights.get(light).label}<br>{comp * 100:.0f}%" if comp is not None and pd.notna(comp)
+                          else lights.get(light).label)
             z.append(zr)
             text.append(tr)
-        scale = [[0.0, BAR_COLOURS["red"]], [0.25, BAR_COLOURS["yellow"]], [0.5, BAR_COLOURS["none"]],
-                 [0.75, BAR_COLOURS["green"]], [1.0, BAR_COLOURS["done"]]]
         fig = go.Figure(go.Heatmap(z=z, x=[short.get(c, c) for c in order], y=regions, text=text,
-                                   texttemplate="%{text}", zmin=0, zmax=4, colorscale=scale, showscale=False,
-                                   xgap=2, ygap=2, textfont=dict(color="white", size=12)))
+                                   texttemplate="%{text}", zmin=-0.5, zmax=len(lights.ORDER) - 0.5,
+                                   colorscale=lights.colour_scale(), showscale=False,
+                                   xgap=2, ygap=2, textfont=dict(size=12)))
         fig.update_layout(title=f"各区县重点指标亮灯（{label_ytd(b.period)}，格内为完成率）",
                           font=dict(family=FONT, size=15), width=WIDTH, height=120 + 44 * len(regions),
                           margin=dict(l=10, r=10, t=60, b=40), plot_bgcolor="white",

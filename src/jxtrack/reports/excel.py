@@ -18,19 +18,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jxtrack.domain import lights
+from jxtrack.present import fmt
+from jxtrack.present.fmt import EXPECTED, GAP, GAP_UNIT, PROGRESS
 from jxtrack.present.outputs import put_cell
 from jxtrack.reports.bulletin import Bulletin, Column, Table
-from jxtrack.reports.text import (
-    EXPECTED,
-    GAP,
-    GAP_UNIT,
-    PROGRESS,
-    decimals_for,
-    generated_line,
-    is_missing,
-    light_text,
-    shown_gap,
-)
+from jxtrack.reports.masthead import generated_line
 
 FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -53,8 +45,8 @@ def put(ws: Worksheet, row: int, col: int, value, number_format: str | None = No
 
 
 def _num_format(unit: str | None, value=None) -> str:
-    if decimals_for(unit) == 0:
-        whole = value is None or is_missing(value) or float(value).is_integer()
+    if fmt.decimals(unit) == 0:
+        whole = value is None or fmt.missing(value) or float(value).is_integer()
         return "#,##0" if whole else "#,##0.0"
     return "#,##0.00"
 
@@ -152,7 +144,7 @@ def _table_sheet(wb: Workbook, name: str, t: Table, subtitle: str,
         for j, (c, v) in enumerate(zip(cols, values, strict=False), start=1):
             if c.kind == "light":
                 lt = lights.get(v)
-                cell = put(ws, r, j, light_text(lt.key))
+                cell = put(ws, r, j, lights.text(lt.key))
                 cell.fill = PatternFill("solid", fgColor=lt.print_fill)
                 cell.font = Font(name=FONT, color=lt.print_font, bold=lt.key == "red")
                 cell.alignment = Alignment(horizontal="center", vertical="center")
@@ -241,7 +233,7 @@ def _detail_sheet(wb: Workbook, b: Bulletin, subtitle: str) -> None:
     t = Table("detail", "各地区指标明细", cols)
     for r in st.itertuples():
         t.rows.append([r.region, r.indicator_name, r.unit, r.target, r.actual, r.completion, r.time_progress,
-                       r.expected, shown_gap(r.completion, r.time_progress, r.gap_pp), r.yoy, r.forecast, None if is_missing(r.rank) else int(r.rank), r.light,
+                       r.expected, fmt.gap_points(r.completion, r.time_progress, r.gap_pp), r.yoy, r.forecast, None if fmt.missing(r.rank) else int(r.rank), r.light,
                        r.target_note or "", r.explanation if isinstance(r.explanation, str) else ""])
         t.units.append(r.unit)
         t.lights.append(r.light)

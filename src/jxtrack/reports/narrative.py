@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 
 from jxtrack.catalog.model import COUNT_UNITS as COUNTS
 from jxtrack.domain import lights as lights_vocab
-from jxtrack.reports.text import EXPECTED, LIGHT_ORDER, PROGRESS, is_missing, light_word, shown_gap
+from jxtrack.present import fmt
+from jxtrack.present.fmt import EXPECTED, PROGRESS
 from metrics.periods import label_ytd_short
 
 GROUP_TITLES = {"两化": "“两化”改造", "两业": "两业融合"}
@@ -33,24 +34,9 @@ def _kind(row: Row) -> str:
     return str(_get(row, "kind", "") or "")
 
 
-def plain(v, unit: str | None) -> str:
-    """A figure in running text: no thousands separator, counts whole, others to two decimals."""
-    if is_missing(v):
-        return "—"
-    x = float(v)
-    if unit in ("个", "家", "是/否") or x.is_integer():
-        return f"{x:.0f}"
-    s = f"{x:.2f}".rstrip("0").rstrip(".")
-    return s
-
-
-def _pct(v) -> str:
-    return f"{float(v) * 100:.1f}%"
-
-
 def _yoy(row: Row) -> str:
     y = _get(row, "yoy")
-    if is_missing(y):
+    if fmt.missing(y):
         return ""
     y = float(y)
     if round(y * 100, 1) == 0:
@@ -60,7 +46,7 @@ def _yoy(row: Row) -> str:
 
 def _progress_phrase(gap_pp, path: str) -> str:
     """'超序时进度3.4个百分点' / '落后序时进度10.4个百分点' / '与序时进度持平'."""
-    if is_missing(gap_pp):
+    if fmt.missing(gap_pp):
         return ""
     g = round(float(gap_pp), 1)
     if g == 0:
@@ -72,26 +58,19 @@ def _forecast_phrase(row: Row) -> str:
     will = _get(row, "will_meet")
     remaining = _get(row, "remaining_months")
     unit = str(_get(row, "unit", ""))
-    if is_missing(_get(row, "forecast")) or will is None or _is_na(will):
+    if fmt.missing(_get(row, "forecast")) or fmt.missing(will):
         return ""
     if bool(will):
         return "预计能完成年度目标"
     pace = _get(row, "required_pace")
-    if is_missing(remaining) or int(remaining) <= 0 or is_missing(pace):
-        return f"预计全年{plain(_get(row, 'forecast'), unit)}{unit}，难以完成目标"
+    if fmt.missing(remaining) or int(remaining) <= 0 or fmt.missing(pace):
+        return f"预计全年{fmt.in_prose(_get(row, 'forecast'), unit)}{unit}，难以完成目标"
     if unit in COUNTS:
         pace_text, verb = f"{math.ceil(float(pace) - 1e-9)}", "完成"
     else:
-        pace_text, verb = plain(pace, None), "增加"
-    return (f"按目前进度预计全年{plain(_get(row, 'forecast'), unit)}{unit}，难以完成目标，"
+        pace_text, verb = fmt.in_prose(pace, None), "增加"
+    return (f"按目前进度预计全年{fmt.in_prose(_get(row, 'forecast'), unit)}{unit}，难以完成目标，"
             f"后{int(remaining)}个月需月均{verb}{pace_text}{unit}")
-
-
-def _is_na(v) -> bool:
-    try:
-        return bool(v != v) or str(v) == "<NA>"
-    except (TypeError, ValueError):
-        return False
 
 
 def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[str, str] | None = None,
@@ -104,15 +83,15 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
     light = str(_get(row, "light", "none"))
     # a verb only before counted things: “完成数字化改造项目1300个”, but “直接拉动技改投资366亿元”
     verb = SECTION_VERBS.get(str(_get(row, "section", "")), "") if kind == "annual_flow" and unit in COUNTS else ""
-    value = f"{plain(actual, unit)}{'' if unit == '是/否' else unit}"
+    value = f"{fmt.in_prose(actual, unit)}{'' if unit == '是/否' else unit}"
 
     if kind == "milestone":
-        if is_missing(actual):
+        if fmt.missing(actual):
             return f"{name}：本期未报送进展"
         return f"{name}：{'已获批' if float(actual) >= 1 else '尚未获批'}" + (
-            "" if float(actual) >= 1 or is_missing(_get(row, "target_year"))
+            "" if float(actual) >= 1 or fmt.missing(_get(row, "target_year"))
             else f"（目标期限{int(_get(row, 'target_year'))}年底）")
-    if is_missing(actual):
+    if fmt.missing(actual):
         who = "" if subject and name.startswith(subject) else subject
         return f"{who}{name}本期暂无数据（未报送）"
 
@@ -122,54 +101,54 @@ def indicator_clause(row: Row, subject: str = "全市", region_names: Mapping[st
     if bool(_get(row, "partial", False)):
         # a city total from some counties only: its progress, 同比 and forecast would mislead
         rep, exp = _get(row, "reporting"), _get(row, "expected_reporting")
-        if not is_missing(rep) and not is_missing(exp):
+        if not fmt.missing(rep) and not fmt.missing(exp):
             return parts[0] + f"（仅{int(rep)}/{int(exp)}个区县报送，全市合计不完整，进度暂不评价）"
     if kind in ("annual_flow", "ytd_ratio"):
         y = _yoy(row)
         if y:
             parts.append(y)
-    if is_missing(target):
+    if fmt.missing(target):
         parts.append("年度目标尚未设定" if kind != "cumulative" else "目标尚未设定")
         return "，".join(parts) + _coverage_note(row, region_names)
 
-    t_text = f"{plain(target, unit)}{unit}"
+    t_text = f"{fmt.in_prose(target, unit)}{unit}"
     ty = _get(row, "target_year")
-    goal = "年度目标" if kind in ("annual_flow", "ytd_ratio", "level") else f"{int(ty)}年目标" if not is_missing(ty) else "目标"
+    goal = "年度目标" if kind in ("annual_flow", "ytd_ratio", "level") else f"{int(ty)}年目标" if not fmt.missing(ty) else "目标"
     completion = _get(row, "completion")
-    gap = shown_gap(completion, _get(row, "time_progress"), _get(row, "gap_pp"))
+    gap = fmt.gap_points(completion, _get(row, "time_progress"), _get(row, "gap_pp"))
     if light == "done":
         if kind == "level":
             parts.append(f"已达到{goal}（{t_text}）")
-        elif not is_missing(completion) and round(float(completion) * 100, 1) > 100:
-            parts.append(f"已超额完成{goal}（{t_text}），完成率{_pct(completion)}")
+        elif not fmt.missing(completion) and round(float(completion) * 100, 1) > 100:
+            parts.append(f"已超额完成{goal}（{t_text}），完成率{fmt.pct(completion)}")
         else:
             parts.append(f"已完成{goal}（{t_text}）")
         return "，".join(parts) + _coverage_note(row, region_names)
 
     remaining = _get(row, "remaining_months")
-    if kind in ("annual_flow", "ytd_ratio", "cumulative") and not is_missing(remaining) and int(remaining) <= 0:
+    if kind in ("annual_flow", "ytd_ratio", "cumulative") and not fmt.missing(remaining) and int(remaining) <= 0:
         # the target's last month (December, or the plan's deadline): no 序时 left, only the result
         short = abs(float(target) - float(actual))
         done_word = "完成" if kind != "ytd_ratio" else "为"
-        parts.append(f"{done_word}{goal}（{t_text}）的{_pct(completion)}，未完成目标，尚差{plain(short, unit)}{unit}")
+        parts.append(f"{done_word}{goal}（{t_text}）的{fmt.pct(completion)}，未完成目标，尚差{fmt.in_prose(short, unit)}{unit}")
         return "，".join(parts) + _coverage_note(row, region_names)
     if kind == "annual_flow":
-        parts.append(f"完成{goal}的{_pct(completion)}")
+        parts.append(f"完成{goal}的{fmt.pct(completion)}")
         parts.append(_progress_phrase(gap, PROGRESS))
     elif kind == "ytd_ratio":
-        parts.append(f"为{goal}（{t_text}）的{_pct(completion)}")
+        parts.append(f"为{goal}（{t_text}）的{fmt.pct(completion)}")
         parts.append(_progress_phrase(gap, PROGRESS))
     elif kind == "level":
         # the same 序时进度 and 进度差 as every table (a share of the target), the path's own
         # figure (序时应达) in brackets
         expected = _get(row, "expected")
-        parts.append(f"为{goal}（{t_text}）的{_pct(completion)}")
+        parts.append(f"为{goal}（{t_text}）的{fmt.pct(completion)}")
         phrase = _progress_phrase(gap, PROGRESS)
-        if phrase and not is_missing(expected):
-            phrase += f"（{EXPECTED}{plain(expected, unit)}{unit}）"
+        if phrase and not fmt.missing(expected):
+            phrase += f"（{EXPECTED}{fmt.in_prose(expected, unit)}{unit}）"
         parts.append(phrase)
     elif kind == "cumulative":
-        parts.append(f"完成{goal}（{t_text}）的{_pct(completion)}")
+        parts.append(f"完成{goal}（{t_text}）的{fmt.pct(completion)}")
         parts.append(_progress_phrase(gap, PROGRESS))
     if forecast and kind in ("annual_flow", "ytd_ratio") and light in ("red", "yellow"):
         f = _forecast_phrase(row)
@@ -183,7 +162,7 @@ def _coverage_note(row: Row, region_names: Mapping[str, str] | None) -> str:
     notes = []
     if bool(_get(row, "partial", False)):
         rep, exp = _get(row, "reporting"), _get(row, "expected_reporting")
-        if not is_missing(rep) and not is_missing(exp):
+        if not fmt.missing(rep) and not fmt.missing(exp):
             notes.append(f"仅{int(rep)}/{int(exp)}个区县报送")
     nr = str(_get(row, "not_rolled_up", "") or "")
     if nr:
@@ -207,12 +186,11 @@ def headline(rows: Iterable[Row], period: str, subject: str = "全市",
 def light_counts_sentence(lights: Iterable[str], what: str) -> str:
     """'“两化”改造20项指标中，已完成5项，绿灯4项（进度正常），…' — zero counts omitted."""
     lights = list(lights)
-    counts = {k: lights.count(k) for k in LIGHT_ORDER}
-    order = ["done", "green", "yellow", "red", "none"]
+    counts = {k: lights.count(k) for k in lights_vocab.DECIDED}
     bits = []
-    for k in order:
+    for k in (*reversed(lights_vocab.JUDGED), "none"):   # best first in a sentence
         if counts[k]:
-            label = "已完成" if k == "done" else light_word(k)
+            label = "已完成" if k == "done" else lights_vocab.get(k).label
             meaning = "" if k in ("done", "none") else f"（{lights_vocab.get(k).meaning}）"
             bits.append(f"{label}{counts[k]}项{meaning}")
     return f"{what}{len(lights)}项指标中，" + "，".join(bits) + "。"

@@ -5,7 +5,6 @@ styles, tables that fit the page with lights as words on coloured cells, page nu
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 from docx import Document
@@ -17,9 +16,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from jxtrack.domain import lights
+from jxtrack.present import fmt
 from jxtrack.present.outputs import clean
 from jxtrack.reports.bulletin import Bulletin, Table
-from jxtrack.reports.text import generated_line, issued_date, light_text, num, pct, pp
+from jxtrack.reports.masthead import generated_line, issued_date
 
 BODY_FONT = "仿宋"  # FangSong: body text of Chinese official documents
 HEADING_FONT = "黑体"  # SimHei: first-level headings and the title
@@ -174,15 +174,15 @@ def _cell_text(cell, text: str, size: float, bold=False, align=WD_ALIGN_PARAGRAP
 def format_cell(kind: str, value, unit: str | None) -> str:
     """A table value as the Word file prints it."""
     if kind == "num":
-        return num(value, unit)
+        return fmt.printed(value, unit)
     if kind == "pct":
-        return pct(value)
+        return fmt.pct(value)
     if kind == "pp":
-        return pp(value)
+        return fmt.pp(value, with_unit=False)
     if kind == "int":
-        return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else str(int(value))
+        return "—" if fmt.missing(value) else str(int(value))
     if kind == "light":
-        return light_text(value)
+        return lights.text(value)
     if kind == "rank_change":
         if value is None:
             return "—"

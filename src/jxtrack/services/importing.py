@@ -37,8 +37,8 @@ import pandas as pd
 from jxtrack.catalog.model import Catalog
 from jxtrack.domain import access
 from jxtrack.domain.access import User
-from jxtrack.ingest import ERROR, WARNING, Matcher, Parsed, Problem, matcher, parse, problem, reader
-from jxtrack.ingest.problems import ProblemsReport
+from jxtrack.domain.problems import ERROR, WARNING, Problem, ProblemsReport, problem
+from jxtrack.ingest import Matcher, Parsed, matcher, parse, reader
 from jxtrack.services import lookup
 from jxtrack.store.interface import Store, StoreBusyError, log_event
 from metrics.periods import label_ytd, months_of_year, period_year, year_to_date

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from jxtrack.catalog.model import Catalog, from_tables, load_catalog
 from jxtrack.store.interface import Store
-from metrics.periods import Period
+from metrics import periods
 
 
 class ServiceError(Exception):
@@ -46,9 +46,9 @@ def catalog(store: Store | None = None) -> Catalog:
 
 
 def parse_period(text: str) -> str:
-    """A period from user input as 'YYYY-MM' (``metrics.periods.Period`` decides what is valid)."""
+    """``metrics.periods.parse_period`` with its ValueError as the user's error (the service boundary)."""
     try:
-        return str(Period.parse(text))
+        return periods.parse_period(text)
     except ValueError:
         raise ServiceError(f"报告期 “{text}” 格式不对，应为 YYYY-MM，例如 2026-10。") from None
 

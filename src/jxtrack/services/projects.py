@@ -25,15 +25,15 @@ import pandas as pd
 from jxtrack.catalog.subsidy_rules import RuleBook, rulebook
 from jxtrack.domain import access, clock
 from jxtrack.domain.access import PermissionDenied, User
-from jxtrack.ingest import Problem, matcher, problem
+from jxtrack.domain.problems import Problem, ProblemsReport, problem
 from jxtrack.ingest import ledger as lg
-from jxtrack.ingest.problems import ProblemsReport
+from jxtrack.ingest import matcher
 from jxtrack.present import fmt
 from jxtrack.services import importing, lookup, status_table
 from jxtrack.store import projects as sp
 from jxtrack.store.interface import Store
 from metrics import subsidy as engine
-from metrics.periods import parse_period
+from metrics.periods import year_month
 
 LIST_COLUMNS = [
     "project_name", "enterprise", "credit_code", "region", "project_type", "start_date",
@@ -505,13 +505,8 @@ def _fund_row(subs: pd.DataFrame, year: int, b: float | None) -> pd.DataFrame:
     return pd.DataFrame([row], columns=FUND_COLUMNS)
 
 
-def fund_forecast(store: Store, user: User | None, year: int, as_of: date | None = None) -> dict:
-    """The fund's use so far this year (dates up to ``as_of``) and a run-rate forecast to year end."""
-    return fund_view(store, user, year, as_of)[1]
-
-
 def fund_view(store: Store, user: User | None, year: int, as_of: date | None = None) -> tuple[pd.Series, dict]:
-    """The 资金使用 tab in one pass: ``fund``'s row and ``fund_forecast``'s figures (the ledger and
+    """The 资金使用 tab in one pass: ``fund``'s row and the use so far this year with a run-rate forecast to year end (the ledger and
     its subsidies read and computed once); ``scope`` names the counties summed (None: the city)."""
     as_of = as_of or today()
     with store.connect():
@@ -592,7 +587,7 @@ def ledger_counts(ledger: pd.DataFrame, period: str, types: pd.DataFrame) -> pd.
     if ledger.empty:
         return pd.DataFrame(columns=cols)
     start = pd.to_datetime(ledger["start_date"])
-    y, m = parse_period(period)
+    y, m = year_month(period)
     end = pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)
     inyear = ledger[(start >= pd.Timestamp(y, 1, 1)) & (start <= end)]
     cat = types.set_index("type")["category"].to_dict()

@@ -29,6 +29,8 @@ import pandas as pd
 
 from jxtrack.catalog.model import COUNT_UNITS, Indicator
 from jxtrack.domain import access, clock
+from jxtrack.domain.problems import INFO, QUALITY, SEVERITY_LABELS, SEVERITY_ORDER
+from jxtrack.present import fmt
 from jxtrack.services import cycle, lookup
 from jxtrack.store import quality as q
 from jxtrack.store.interface import Store
@@ -38,19 +40,8 @@ YOY_THRESHOLD = 0.5  # |value / same month last year − 1| above this is flagge
 YOY_MIN_COUNT = 10  # counts (个/家) below this on both sides swing too much to judge
 CITY_TOLERANCE = 0.005  # relative difference tolerated between the city's figure and the sum
 
-CHECKS = {
-    "ytd_decrease": ("累计数下降", "error"),
-    "city_mismatch": ("市报数与区县合计不符", "error"),
-    "yoy_outlier": ("与上年同期差异过大", "warning"),
-    "ratio_only": ("只报比率、未报分子分母", "warning"),
-    "missing_report": ("未报送", "error"),
-    "late_report": ("逾期报送", "warning"),
-    "incomplete": ("报送不完整", "info"),
-    "ledger_mismatch": ("报表与项目库不符", "warning"),
-    "ledger_duplicate": ("项目库跨区县重复", "warning"),
-}
-SEVERITY_LABELS = {"error": "严重", "warning": "警告", "info": "提示"}
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# the checks' codes, titles, severities and message templates: jxtrack.domain.problems.QUALITY
+CHECKS = {code: (t.title, t.severity) for code, t in QUALITY.items()}
 
 WARNING_COLUMNS = [
     "check", "check_label", "severity", "severity_label", "region_code", "region",
@@ -61,12 +52,6 @@ WARNING_COLUMNS = [
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in WARNING_COLUMNS})
-
-
-def _fmt(v: float) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "—"
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
 def _measure_indicators(parts: list[Indicator]) -> dict[str, tuple[str, str]]:
@@ -122,8 +107,7 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
     def add(chk: str, region: str, measure: str | None, upload_id, value, reference: str, message: str,
             severity: str | None = None):
         ind_code, ind_name = m2i.get(measure, (None, None)) if measure else (None, None)
-        label, sev = CHECKS[chk]
-        sev = severity or sev
+        label, sev = QUALITY[chk].title, severity or QUALITY[chk].severity
         rows.append({
             "check": chk, "check_label": label, "severity": sev, "severity_label": SEVERITY_LABELS[sev],
             "region_code": region, "region": names.get(region, region), "indicator_code": ind_code,
@@ -146,9 +130,11 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
         for r in c[c["value"] < c["prev_value"] - 1e-9].itertuples():
             what = "年内累计数" if span else "自2024年起的累计数"
             add("ytd_decrease", r.region, r.measure, r.upload_id, r.value,
-                f"{label_month(r.prev_period)}：{_fmt(r.prev_value)}（上传 #{int(r.prev_upload_id)}）",
-                f"{names.get(r.region, r.region)}{label_month(period)}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
-                f"低于{label_month(r.prev_period)}的{_fmt(r.prev_value)}{unit(r.measure)}；{what}不应下降，请核实（上传 #{r.upload_id}）。")
+                f"{label_month(r.prev_period)}：{fmt.printed(r.prev_value)}（上传 #{int(r.prev_upload_id)}）",
+                QUALITY["ytd_decrease"].message(
+                    region=names.get(r.region, r.region), month=label_month(period), measure=mname(r.measure),
+                    value=fmt.printed(r.value), unit=unit(r.measure), prev_month=label_month(r.prev_period),
+                    prev_value=fmt.printed(r.prev_value), what=what, upload=r.upload_id))
 
     # --- the city's own figure vs the sum of its counties ------------------------------------
     county_scope = set(meas.index[(meas["scope"] == "county") & (meas["behaviour"] != "rate")])
@@ -162,10 +148,11 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
             total, n = float(cs.loc[r.measure, "total"]), int(cs.loc[r.measure, "n"])
             if abs(r.value - total) > max(CITY_TOLERANCE * abs(r.value), 0.01):
                 add("city_mismatch", city, r.measure, r.upload_id, r.value,
-                    f"{n}/{len(summable)}个区县合计：{_fmt(total)}",
-                    f"全市自报{label_month(period)}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
-                    f"而{n}个区县合计为{_fmt(total)}{unit(r.measure)}，相差{_fmt(r.value - total)}；"
-                    f"通报采用区县合计，请核对（上传 #{r.upload_id}）。")
+                    f"{n}/{len(summable)}个区县合计：{fmt.printed(total)}",
+                    QUALITY["city_mismatch"].message(
+                        month=label_month(period), measure=mname(r.measure), value=fmt.printed(r.value),
+                        unit=unit(r.measure), n=n, total=fmt.printed(total), diff=fmt.printed(r.value - total),
+                        upload=r.upload_id))
 
     # --- far from the same month last year -----------------------------------------------------
     judged = set(meas.index[meas["behaviour"].isin(["ytd_flow", "stock", "rate"])])
@@ -177,10 +164,11 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
     for r, ch in zip(y[~small & (change.abs() > yoy_threshold)].itertuples(), change[~small & (change.abs() > yoy_threshold)], strict=False):
         direction = "高" if ch > 0 else "低"
         add("yoy_outlier", r.region, r.measure, r.upload_id, r.value,
-            f"{label_month(ly_period)}：{_fmt(r.value_ly)}（上传 #{int(r.upload_id_ly)}）",
-            f"{names.get(r.region, r.region)}{label_month(period)}的{mname(r.measure)}为{_fmt(r.value)}{unit(r.measure)}，"
-            f"比上年同期（{_fmt(r.value_ly)}）{direction}{abs(ch) * 100:.0f}%，超出±{yoy_threshold * 100:.0f}%，"
-            f"请核实或在偏差说明中解释（上传 #{r.upload_id}）。")
+            f"{label_month(ly_period)}：{fmt.printed(r.value_ly)}（上传 #{int(r.upload_id_ly)}）",
+            QUALITY["yoy_outlier"].message(
+                region=names.get(r.region, r.region), month=label_month(period), measure=mname(r.measure),
+                value=fmt.printed(r.value), unit=unit(r.measure), ly_value=fmt.printed(r.value_ly), direction=direction,
+                change=f"{abs(ch) * 100:.0f}", limit=f"{yoy_threshold * 100:.0f}", upload=r.upload_id))
 
     # --- ratios without their parts ----------------------------------------------------------
     have = set(zip(cur["region"], cur["measure"], strict=False))
@@ -193,9 +181,10 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
             if lacking:
                 add("ratio_only", r.region, rate, r.upload_id, r.value,
                     "缺：" + "、".join(mname(m) for m in lacking),
-                    f"{names.get(r.region, r.region)}{label_month(period)}只报了{p.name}（{_fmt(r.value)}{unit(rate)}），"
-                    f"未报{'、'.join(mname(m) for m in lacking)}；该比率可以显示，但不能汇总到全市。"
-                    f"请补报分子、分母（上传 #{r.upload_id}）。")
+                    QUALITY["ratio_only"].message(
+                        region=names.get(r.region, r.region), month=label_month(period), indicator=p.name,
+                        value=fmt.printed(r.value), unit=unit(rate), lacking="、".join(mname(m) for m in lacking),
+                        upload=r.upload_id))
 
     # --- missing, late and incomplete reports ------------------------------------------------
     reported = set(cur["region"])
@@ -206,18 +195,19 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
         if code not in reported:
             overdue = cycle.is_overdue(period, due_day, today)
             add("missing_report", code, None, None, None, f"应于{due:%Y-%m-%d}前报送",
-                f"{names[code]}尚未报送{label_month(period)}的数据"
-                + (f"（已过报送期限{due:%Y-%m-%d}）。" if overdue else f"（报送期限{due:%Y-%m-%d}，尚未到期）。")
-                + "通报中该区县各项指标显示为无数据。",
-                severity=None if overdue else "info")
+                QUALITY["missing_report"].message(
+                    region=names[code], month=label_month(period),
+                    deadline=f"已过报送期限{due:%Y-%m-%d}" if overdue else f"报送期限{due:%Y-%m-%d}，尚未到期"),
+                severity=None if overdue else INFO)
             continue
         if code in firsts.index and firsts.loc[code, "kind"] != "demo":
             at = clock.local(firsts.loc[code, "uploaded_at"])
             if cycle.is_late(at, period, due_day):
                 add("late_report", code, None, firsts.loc[code, "upload_id"], None,
                     f"期限{due:%Y-%m-%d}",
-                    f"{names[code]}{label_month(period)}的数据于{at:%Y-%m-%d %H:%M}首次上传，晚于报送期限{due:%Y-%m-%d}"
-                    f"（上传 #{int(firsts.loc[code, 'upload_id'])}）。")
+                    QUALITY["late_report"].message(
+                        region=names[code], month=label_month(period), at=f"{at:%Y-%m-%d %H:%M}",
+                        due=f"{due:%Y-%m-%d}", upload=int(firsts.loc[code, "upload_id"])))
         before = prev_have[(prev_have["region"] == code)]
         present = np.array([(code, m) in have for m in before["measure"]], dtype=bool)
         lacking = before[~present]
@@ -230,8 +220,8 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
             listed = "、".join(mname(m) for m in lacking["measure"].head(5))
             more = f"等{len(lacking)}项" if len(lacking) > 5 else ""
             add("incomplete", code, None, up, None, f"缺{len(lacking)}项",
-                f"{names[code]}{label_month(period)}的报表缺少以前报过的{listed}{more}（上传 #{int(up)}）；"
-                "如为季度报送项目可忽略。")
+                QUALITY["incomplete"].message(region=names[code], month=label_month(period), listed=listed,
+                                              more=more, upload=int(up)))
     from jxtrack.services.projects import ledger_findings  # the ledger owns its comparison with the reports
 
     for f in ledger_findings(store, period, cur, names):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from jxtrack.domain.access import User
-from jxtrack.ingest.problems import FileRefused
+from jxtrack.domain.problems import FileRefused
 from jxtrack.ingest.reader import read_workbook
 from jxtrack.present import outputs
 from jxtrack.services import lookup, status_table

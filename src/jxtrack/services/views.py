@@ -75,10 +75,9 @@ def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
     (``fmt.gap_points``, the screen's and the bulletin's rounding), so −15.9 comes before −15.8
     even where the unrounded gaps are the other way round; equal printed gaps keep the indicator
     order, then the rows' own order (a stable sort)."""
-    order = {k: i for i, k in enumerate(lights.ORDER)}
     shown = [gap_points(c, t, g) for c, t, g in zip(rows["completion"], rows["time_progress"], rows["gap_pp"],
-                                                      strict=True)]
-    out = rows.assign(_o=rows["light"].map(order), _g=pd.array(shown, dtype="Float64"))
+                                                  strict=True)]
+    out = rows.assign(_o=rows["light"].map(lights.rank), _g=pd.array(shown, dtype="Float64"))
     return out.sort_values(["_o", "_g", "sort"], na_position="last", kind="stable").drop(columns=["_o", "_g"])
 
 
@@ -88,7 +87,7 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     is_demo = store.is_demo()
     p = str(st["period"].iloc[0]) if len(st) else (period or "")
     city = st[st["region_level"] == "city"].sort_values("sort").reset_index(drop=True)
-    counts = {k: int((city["light"] == k).sum()) for k in ("red", "yellow", "green", "done", "none")}
+    counts = {k: int((city["light"] == k).sum()) for k in lights.DECIDED}
     groups = group_light(city, ["group"]) if len(city) else pd.DataFrame()
     sub = st[st["region_level"] != "city"]
     # the light as shown (a grey one with its reason), decided by the metrics, not relabelled here
@@ -224,7 +223,7 @@ def county_scorecard(store: Store, region: str, period: str | None, user: User) 
         [None if pd.isna(v) else float(v) for v in trend.loc[c]] if c in trend.index else []
         for c in st["indicator_code"]
     ]
-    counts = {k: int((st["light"] == k).sum()) for k in ("red", "yellow", "green", "done", "none")}
+    counts = {k: int((st["light"] == k).sum()) for k in lights.DECIDED}
     name = str(regions.set_index("code").loc[region, "name"])
     return Scorecard(region, name, p, st.reset_index(drop=True), counts, *_period_words(store, p, user))
 

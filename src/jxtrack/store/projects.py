@@ -125,8 +125,3 @@ def set_rule_binding(store: Store, topic: str, rule: str, actor: str, reason: st
         store.audit(con, actor, "subsidy_rule.bind", f"topic:{topic}",
                     {"old": old, "new": rule, "reason": reason})
     return old
-
-
-def rule_changes(store: Store) -> pd.DataFrame:
-    """The log of binding switches, newest first."""
-    return store.df("SELECT * FROM subsidy_rule_changes ORDER BY change_id DESC")

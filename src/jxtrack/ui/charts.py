@@ -31,25 +31,21 @@ def _layout(fig: go.Figure, title: str | None, height: int, top: int = 10) -> go
 def light_heatmap(heat: pd.DataFrame, short_names: dict[str, str] | None = None) -> go.Figure:
     """Indicators down (reads on a phone), regions across; each cell shows symbol and word."""
     h = heat.T  # rows = indicators, columns = regions
-    order = lights.ORDER
-    z = h.apply(lambda col: col.map(lambda v: order.index(v) if v in order else order.index("none")))
+    z = h.apply(lambda col: col.map(lights.rank))
     text = h.apply(lambda col: col.map(lambda v: lights.get(v).symbol))
     words = h.apply(lambda col: col.map(lambda v: lights.get(v).word))
-    n = len(order)
-    scale = []
-    for i, k in enumerate(order):
-        scale += [(i / n, lights.get(k).color), ((i + 1) / n, lights.get(k).color)]
+    n = len(lights.ORDER)
     y = [short_names.get(i, i) if short_names else i for i in h.index]
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(dtype=float), x=list(h.columns), y=y, text=text.to_numpy(),
         customdata=words.to_numpy(), texttemplate="%{text}", zmin=-0.5, zmax=n - 0.5,
-        colorscale=scale,
+        colorscale=lights.colour_scale(),
         showscale=False, xgap=2, ygap=2,
         hovertemplate="%{y}<br>%{x}：%{customdata}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top")
-    legend = "　".join(f"{lights.get(k).symbol}{lights.get(k).word}" for k in order if k != "n/a")
+    legend = "　".join(f"{lights.get(k).symbol}{lights.get(k).word}" for k in lights.ORDER if k != "n/a")
     fig.add_annotation(text=legend, showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
                        xanchor="left", yanchor="top")
     return _layout(fig, None, max(320, 26 * len(h) + 90))

@@ -1,0 +1,75 @@
+"""The one registry of problem types (jxtrack.domain.problems): every code the importer or the
+data-quality monitor uses is registered, with a severity, a Chinese title and, where the message
+is built from the registry, its template."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+from jxtrack.domain import problems
+from jxtrack.domain.problems import IMPORT, QUALITY, SEVERITY_LABELS
+
+SRC = Path(__file__).resolve().parents[2] / "src/jxtrack"
+# the callables whose first argument is a problem code
+CODE_TAKERS = {"problem", "_refuse"}
+QUALITY_FILE = SRC / "services/quality.py"   # its findings are made by add(code, ...)
+
+
+def _codes_used() -> dict[str, list[str]]:
+    """code -> where, for every string literal passed as a code (first argument of a code taker,
+    or the "chk" of a finding) anywhere in src/jxtrack."""
+    used: dict[str, list[str]] = {}
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            found = None
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                takers = CODE_TAKERS | ({"add"} if path == QUALITY_FILE else set())
+                if name in takers and isinstance(node.args[0].value, str):
+                    found = node.args[0].value
+            elif isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values, strict=True):
+                    if isinstance(k, ast.Constant) and k.value == "chk" and isinstance(v, ast.Constant):
+                        found = v.value
+            if found is not None:
+                used.setdefault(found, []).append(f"{path.relative_to(SRC)}:{node.lineno}")
+    return used
+
+
+def test_every_code_used_is_registered():
+    used = _codes_used()
+    assert len(used) >= 40, sorted(used)   # the walk does see the call sites
+    unknown = {c: w for c, w in used.items() if c not in IMPORT and c not in QUALITY}
+    assert unknown == {}
+
+
+def test_every_registered_type_has_severity_title_and_the_quality_ones_a_template():
+    for reg in (IMPORT, QUALITY):
+        for code, t in reg.items():
+            assert t.code == code and t.severity in SEVERITY_LABELS and t.title.strip(), t
+    assert set(problems.CODES) == set(IMPORT)
+    worded_elsewhere = {"ledger_mismatch", "ledger_duplicate"}   # services.projects.ledger_findings
+    for code, t in QUALITY.items():
+        if code in worded_elsewhere:
+            continue
+        fields = {f for _, f, _, _ in string.Formatter().parse(t.template) if f}
+        assert t.template and "month" in fields, t
+        assert t.message(**{f: f"<{f}>" for f in fields}).count("<") == len(
+            [f for _, f, _, _ in string.Formatter().parse(t.template) if f])
+
+
+def test_quality_templates_fill_to_the_known_wording():
+    msg = QUALITY["late_report"].message(region="南湖区", month="2026年10月", at="2026-11-12 09:30",
+                                         due="2026-11-10", upload=7)
+    assert msg == "南湖区2026年10月的数据于2026-11-12 09:30首次上传，晚于报送期限2026-11-10（上传 #7）。"
+    msg = QUALITY["missing_report"].message(region="海盐县", month="2026年10月", deadline="报送期限2026-11-10，尚未到期")
+    assert msg == "海盐县尚未报送2026年10月的数据（报送期限2026-11-10，尚未到期）。通报中该区县各项指标显示为无数据。"
+
+
+def test_the_same_code_means_the_same_thing_in_both_stages():
+    # ytd_decrease is the one code both report: a warning the uploader may accept, a serious finding later
+    shared = set(IMPORT) & set(QUALITY)
+    assert shared == {"ytd_decrease"}
+    assert IMPORT["ytd_decrease"].title == QUALITY["ytd_decrease"].title
