@@ -493,7 +493,7 @@ class Store:
     ) -> int:
         """Insert an upload and (when accepted) its observations; returns upload_id.
 
-        Must run inside a transaction that also writes the audit record.  ``values`` has columns
+        Call it inside the ``fn`` given to ``Store.write`` (which writes the audit record).  ``values`` has columns
         region, period, measure, value and optionally raw_value, sheet, cell, note.  The file's
         hash and size are always recorded; its bytes only when ``keep_bytes``."""
         digest = hashlib.sha256(file_bytes).hexdigest() if file_bytes is not None else None
