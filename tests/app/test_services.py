@@ -221,9 +221,8 @@ def test_a_run_sees_every_write_committed_before_it_started(demo_store, monkeypa
     cache.begin_run()
     before = cache.version(demo_store)
     elsewhere = Store(demo_store.key)                    # another process's view of the same database
-    with elsewhere.transaction() as con:
-        uid = elsewhere.record_upload(con, kind="upload", username="cli", status="accepted")
-        elsewhere.audit(con, "cli", "upload.accept", f"upload:{uid}")
+    uid = elsewhere.write("cli", "upload.accept", lambda u: f"upload:{u}", lambda con: elsewhere.record_upload(
+        con, kind="upload", username="cli", status="accepted"))
     assert cache.version(demo_store) == before           # same run: the remembered version
     cache.begin_run()                                    # the next run
     after = cache.version(demo_store)

@@ -38,12 +38,10 @@ def _py(code: str, env: dict[str, str]) -> str:
 def _record(store: Store, region: str, period: str, at: datetime, kind: str = "upload") -> int:
     values = pd.DataFrame({"region": [region], "period": [period], "measure": ["digital_projects"],
                            "value": [10.0]})
-    with clock.fixed(at), store.transaction() as con:
-        uid = store.record_upload(con, kind=kind, username="tester", status="accepted",
-                                  file_name=f"{region}.xlsx", file_bytes=b"x", region=region, period=period,
-                                  values=values)
-        store.audit(con, "tester", "upload.accept", f"upload:{uid}")
-    return uid
+    with clock.fixed(at):
+        return store.write("tester", "upload.accept", lambda uid: f"upload:{uid}", lambda con: store.record_upload(
+            con, kind=kind, username="tester", status="accepted", file_name=f"{region}.xlsx", file_bytes=b"x",
+            region=region, period=period, values=values))
 
 
 # ---- the clock -----------------------------------------------------------------------------------

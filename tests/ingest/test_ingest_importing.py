@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ADMIN, JIASHAN, LEADER, PINGHU, STAFF
 from jxtrack.cli import run as cli
+from jxtrack.domain.reasons import ReasonRequired, message
 from jxtrack.services.importing import commit_import, make_template, preview_import, withdraw
 from jxtrack.services.lookup import ServiceError
 
@@ -143,7 +144,7 @@ def test_county_cannot_roll_back_another_county(fx, empty_store):
         withdraw(empty_store, 9999, ADMIN, "填错了")
     # the owner of the upload, and staff, still need a reason; nothing changes without one
     for who in (JIASHAN, STAFF):
-        with pytest.raises(ServiceError, match="撤回原因"):
+        with pytest.raises(ReasonRequired, match=f"^{message('撤回上传')}$"):
             withdraw(empty_store, res.upload_id, who, "  ")
     assert empty_store.get_upload(res.upload_id)["status"] == "accepted"
     withdraw(empty_store, res.upload_id, STAFF, "区县要求撤回")
@@ -223,7 +224,7 @@ def test_cli_import_uploads_withdraw(fx, empty_store, capsys, tmp_path):
     assert df["upload_id"].tolist() == [3, 2, 1] and df["status"].tolist() == ["accepted", "accepted", "rejected"]
     assert df["user"].iloc[0] == "operator" and df["region"].iloc[0] == "嘉善县"
     assert cli.main(["rollback", "3"]) == 2                    # no reason: refused, as on the web
-    assert "撤回原因" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"错误：{message('撤回上传')}\n"
     assert empty_store.get_upload(3)["status"] == "accepted"
     assert cli.main(["rollback", "3", "--reason", "填错了"]) == 0
     assert "operator" in capsys.readouterr().out
@@ -256,7 +257,7 @@ def test_cli_rollback_follows_the_web_rule(fx, empty_store, capsys):
     assert cli.main(["rollback", "1", "--as", "pinghu", "--reason", "试试"]) == 2
     assert "只能撤回平湖市的上传" in capsys.readouterr().err
     assert cli.main(["rollback", "1", "--as", "jiashan"]) == 2
-    assert "撤回原因" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"错误：{message('撤回上传')}\n"
     assert empty_store.get_upload(1)["status"] == "accepted"
     assert cli.main(["rollback", "1", "--as", "jiashan", "--reason", "数字填错"]) == 0
     up = empty_store.uploads().set_index("upload_id").loc[1]

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ledger_builders import code_for, ledger_xlsx, project  # noqa: E402
 
 from jxtrack.cli import run as cli  # noqa: E402
+from jxtrack.domain.reasons import message  # noqa: E402
 from jxtrack.services import auth  # noqa: E402
 
 SUBSIDY_COLS = ["project_name", "enterprise", "credit_code", "region", "rule", "clause", "basis",
@@ -108,7 +109,7 @@ def test_rollback_and_bind(empty_store, tmp_path, capsys):
     f.write_bytes(ledger_xlsx([project(1, type="其他", honours="省级未来工厂")]))
     run(capsys, "projects", "import", f)
     code, out, err = run(capsys, "projects", "bind", "future_factory", "future_factory_draft")
-    assert code == 2 and "切换原因" in err
+    assert code == 2 and err == f"错误：{message('切换补助规则')}\n"
     assert run(capsys, "projects", "bind", "future_factory", "future_factory_draft", "--reason", "正式文件待印发")[0] == 0
     out = run(capsys, "subsidy", "--year", "2025", "--format", "csv")[1]
     assert pd.read_csv(io.StringIO(out))["amount"].tolist() == [300.0]

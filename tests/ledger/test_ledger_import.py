@@ -15,6 +15,7 @@ from ledger_builders import HEADER, code_for, ledger_xlsx, project  # noqa: E402
 
 from jxtrack.domain.access import OPERATOR, PermissionDenied, User  # noqa: E402
 from jxtrack.domain.problems import CODES  # noqa: E402
+from jxtrack.domain.reasons import ReasonRequired, message  # noqa: E402
 from jxtrack.ingest import ledger as lg  # noqa: E402
 from jxtrack.services import projects  # noqa: E402
 from jxtrack.services.lookup import ServiceError  # noqa: E402
@@ -190,7 +191,7 @@ def test_supersede_and_rollback(empty_store):
     assert v2.replaces == {"330421": v1.upload_id}
     assert projects.list_projects(empty_store, JIASHAN)["project_name"].tolist() == ["项目1"]
     assert projects.subsidies(empty_store, JIASHAN, 2025)["amount"].tolist() == [1500.0]
-    with pytest.raises(ServiceError, match="撤回原因"):
+    with pytest.raises(ReasonRequired, match=f"^{message('撤回上传')}$"):
         projects.withdraw(empty_store, v2.upload_id, JIASHAN, "")
     with pytest.raises(PermissionDenied):
         projects.withdraw(empty_store, v2.upload_id, PINGHU, "不是我的")
@@ -220,7 +221,7 @@ def test_switch_binding_logged_and_permitted(empty_store):
     assert projects.subsidies(empty_store, STAFF, 2025)["amount"].tolist() == [200.0]
     with pytest.raises(PermissionDenied):
         projects.switch_rule(empty_store, JIASHAN, "future_factory", "future_factory_draft", "试试")
-    with pytest.raises(ServiceError, match="切换原因"):
+    with pytest.raises(ReasonRequired, match=f"^{message('切换补助规则')}$"):
         projects.switch_rule(empty_store, STAFF, "future_factory", "future_factory_draft", " ")
     with pytest.raises(ServiceError, match="不属于"):
         projects.switch_rule(empty_store, STAFF, "future_factory", "smart_factory", "错")

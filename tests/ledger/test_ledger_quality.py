@@ -26,10 +26,9 @@ PINGHU = User("pinghu", "county", "330482", "平湖市填报员")
 def _report(store, region, period, **values):
     v = pd.DataFrame([{"region": region, "period": period, "measure": m, "value": float(x)}
                       for m, x in values.items()])
-    with store.transaction() as con:
-        uid = store.record_upload(con, kind="upload", username="t", status="accepted", file_name="m.xlsx",
-                                  file_bytes=repr(values).encode(), values=v)
-        store.audit(con, "t", "upload.accept", f"upload:{uid}")
+    store.write("t", "upload.accept", lambda uid: f"upload:{uid}", lambda con: store.record_upload(
+        con, kind="upload", username="t", status="accepted", file_name="m.xlsx",
+        file_bytes=repr(values).encode(), values=v))
 
 
 def test_reported_counts_against_ledger(empty_store):

@@ -12,9 +12,6 @@ def add_upload(store: Store, rows: list[tuple], username: str = "tester", region
     """Record one accepted upload of (region, period, measure, value[, note]) rows; its id."""
     cols = ["region", "period", "measure", "value", "note"]
     values = pd.DataFrame([tuple(r) + (None,) * (5 - len(r)) for r in rows], columns=cols)
-    with store.transaction() as con:
-        uid = store.record_upload(con, kind="upload", username=username, status="accepted",
-                                  values=values, region=region, period=period, file_name="test.xlsx",
-                                  file_bytes=b"x")
-        store.audit(con, username, "upload.accept", f"upload:{uid}")
-    return uid
+    return store.write(username, "upload.accept", lambda uid: f"upload:{uid}", lambda con: store.record_upload(
+        con, kind="upload", username=username, status="accepted", values=values, region=region,
+        period=period, file_name="test.xlsx", file_bytes=b"x"))

@@ -12,6 +12,7 @@ import pytest
 from jxtrack.cli import run as cli
 from jxtrack.domain import clock
 from jxtrack.domain.access import PermissionDenied, User
+from jxtrack.domain.reasons import ReasonRequired, message
 from jxtrack.services import cycle, quality, submissions
 
 STAFF = User("zhuanban", "staff", None, "专班")
@@ -56,7 +57,7 @@ def test_bad_days_are_refused_in_chinese(empty_store, bad):
 
 
 def test_a_reason_is_required(empty_store):
-    with pytest.raises(cycle.CycleError, match="原因"):
+    with pytest.raises(ReasonRequired, match=f"^{message('修改报送截止日')}$"):
         cycle.set_due_day(empty_store, STAFF, 12, "   ")
     assert cycle.due_day(empty_store) == 10
 
@@ -82,7 +83,7 @@ def test_cli_shows_and_sets(empty_store, capsys):
     assert cli.main(["settings", "due-day", "12", "--reason", "顺延", "--as", "nobody"]) == 2
     assert "没有用户" in capsys.readouterr().err
     assert cli.main(["settings", "due-day", "12"]) == 2
-    assert "原因" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"错误：{message('修改报送截止日')}\n"
     assert cli.main(["settings", "due-day", "40", "--reason", "x"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "1–28" in err

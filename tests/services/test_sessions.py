@@ -21,7 +21,7 @@ T0 = clock.local(datetime(2025, 11, 5, 9, 0))  # 09:00 Beijing time, an unambigu
 def li(empty_store) -> User:
     auth.add_user(empty_store, "li", "correct horse", "staff", None, actor="admin")
     # the tests run on a fixed clock (T0); the account and its password predate it
-    empty_store.update_user("li", "admin", "test", audit=False, password_changed_at=T0 - timedelta(days=1))
+    empty_store.update_user("li", "admin", "test", password_changed_at=T0 - timedelta(days=1))
     return User("li", "staff")
 
 

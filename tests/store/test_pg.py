@@ -149,9 +149,8 @@ WORKER = textwrap.dedent("""
     for i in range(n):
         vals = pd.DataFrame([{"region": "330402", "period": "2025-%02d" % (i % 12 + 1),
                               "measure": "digital_projects", "value": float(i)}])
-        with s.transaction() as con:
-            uid = s.record_upload(con, kind="upload", username=name, status="accepted", values=vals)
-            s.audit(con, name, "upload.accept", "upload:%d" % uid)
+        s.write(name, "upload.accept", lambda uid: "upload:%d" % uid, lambda con: s.record_upload(
+            con, kind="upload", username=name, status="accepted", values=vals))
         s.observations(periods=["2025-01"])
     print("ok")
 """)
@@ -255,13 +254,14 @@ def test_a_connection_lost_mid_write_is_a_message_and_nothing_is_written(pg_url)
     store = Store(pg_url)
     setup_db.init(store, lookup.catalog())
     before = store.dump_tables()
+    def upload_then_lose_the_connection(con):
+        store.record_upload(con, kind="upload", username="x", status="accepted", file_name="a.xlsx")
+        pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with psycopg.connect(pg_url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
     with pytest.raises(StoreError, match="连接中断.*未写入任何数据.*请稍后重试"):
-        with store.transaction() as con:
-            store.record_upload(con, kind="upload", username="x", status="accepted", file_name="a.xlsx")
-            pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
-            with psycopg.connect(pg_url, autocommit=True) as other:
-                other.execute("SELECT pg_terminate_backend(%s)", [pid])
-            store.audit(con, "x", "upload.accept", "upload:1")
+        store.write("x", "upload.accept", "upload:1", upload_then_lose_the_connection)
     assert store.dump_tables() == before
 
 

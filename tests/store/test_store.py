@@ -22,11 +22,9 @@ def _vals(region, period, **measures):
 
 
 def _upload(store, values, user="u1", status="accepted"):
-    with store.transaction() as con:
-        uid = store.record_upload(con, kind="upload", username=user, status=status, file_name="f.xlsx",
-                                  file_bytes=b"x" + str(len(values)).encode(), values=values)
-        store.audit(con, user, "upload.accept", f"upload:{uid}")
-    return uid
+    return store.write(user, "upload.accept", lambda uid: f"upload:{uid}", lambda con: store.record_upload(
+        con, kind="upload", username=user, status=status, file_name="f.xlsx",
+        file_bytes=b"x" + str(len(values)).encode(), values=values))
 
 
 def test_migrations_recorded_and_idempotent(empty_store):
@@ -103,12 +101,13 @@ def test_withdraw_errors_are_clear(empty_store):
 def test_failed_transaction_writes_neither_change_nor_audit(empty_store):
     s = empty_store
     before = s.df("SELECT count(*) n FROM audit_log")["n"][0]
+    def upload_then_fail(con):
+        s.record_upload(con, kind="upload", username="u", status="accepted",
+                        values=_vals("330421", "2025-09", digital_projects=5))
+        raise RuntimeError("boom")
+
     with pytest.raises(RuntimeError):
-        with s.transaction() as con:
-            s.record_upload(con, kind="upload", username="u", status="accepted",
-                            values=_vals("330421", "2025-09", digital_projects=5))
-            s.audit(con, "u", "upload.accept", "x")
-            raise RuntimeError("boom")
+        s.write("u", "upload.accept", "x", upload_then_fail)
     assert s.df("SELECT count(*) n FROM uploads")["n"][0] == 0
     assert s.df("SELECT count(*) n FROM observations")["n"][0] == 0
     assert s.df("SELECT count(*) n FROM audit_log")["n"][0] == before
@@ -143,9 +142,8 @@ WORKER = textwrap.dedent("""
     for i in range(n):
         vals = pd.DataFrame([{"region": "330421", "period": "2025-%02d" % (i % 12 + 1),
                               "measure": "digital_projects", "value": float(i)}])
-        with s.transaction() as con:
-            uid = s.record_upload(con, kind="upload", username=name, status="accepted", values=vals)
-            s.audit(con, name, "upload.accept", "upload:%d" % uid)
+        s.write(name, "upload.accept", lambda uid: "upload:%d" % uid, lambda con: s.record_upload(
+            con, kind="upload", username=name, status="accepted", values=vals))
         s.observations()          # a read between writes, like the app
         if i % 5 == 0:
             status_table.targets_table(s)  # a heavier read, like a report

@@ -33,9 +33,8 @@ WORKER = textwrap.dedent("""
         if role == "writer":
             vals = pd.DataFrame([{"region": "330421", "period": "2025-%02d" % (i % 12 + 1),
                                   "measure": "digital_projects", "value": float(i)}])
-            with s.transaction() as con:
-                uid = s.record_upload(con, kind="upload", username=name, status="accepted", values=vals)
-                s.audit(con, name, "upload.accept", "upload:%d" % uid)
+            s.write(name, "upload.accept", lambda uid: "upload:%d" % uid, lambda con: s.record_upload(
+                con, kind="upload", username=name, status="accepted", values=vals))
         else:   # the app: page loads, each a unit of several reads
             with s.connect():
                 s.observations(); s.regions(); s.periods()
@@ -159,8 +158,7 @@ HOG = textwrap.dedent("""
     s = Store(sys.argv[1], lock_timeout=60)
     print("started", flush=True)
     for i in range(int(sys.argv[2])):         # write units back to back, never pausing
-        with s.transaction() as con:
-            s.audit(con, "hog", "test.write", str(i))
+        s.write("hog", "test.write", str(i), None)
     print("done", flush=True)
 """)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from jxtrack.catalog.model import CatalogError
-from jxtrack.domain import access, clock, lights
+from jxtrack.domain import access, clock, lights, reasons
 from jxtrack.present import outputs
 from jxtrack.services import auth, lookup, setup_db, status_table
 from jxtrack.store.interface import (
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     except StoreReadOnlyError as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_READ_ONLY
-    except (UsageError, lookup.ServiceError, StoreError, access.AuthError) as exc:
+    except (UsageError, lookup.ServiceError, StoreError, access.AuthError, reasons.ReasonRequired) as exc:
         print(f"错误：{outputs.printable(exc)}", file=sys.stderr)
         return EXIT_USER
     except (CatalogError, clock.ClockError) as exc:

@@ -394,8 +394,7 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
             continue
         row = s.loc[r.code]
         demo = "demo" in str(row["kinds"])
-        first_at = f.loc[r.code, "uploaded_at"] if r.code in f.index else row["first_uploaded_at"]
-        first_at = clock.local(pd.Timestamp(first_at))
+        first_at = clock.local(pd.Timestamp(f.loc[r.code, "uploaded_at"]))   # every region reported has one
         late = (not demo) and cycle.is_late(first_at, period, due_day)
         status = "逾期报送" if late else "已报送"
         remark = "示例数据（系统生成）" if demo else ("晚于报送期限" if late else "按时报送")

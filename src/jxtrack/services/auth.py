@@ -139,8 +139,7 @@ def authenticate(store: Store, username: str, password: str, at: datetime | None
     if not row["active"]:
         raise AuthError("该账号已停用，请联系管理员。")
     if row["failed_attempts"] or row["locked_until"] is not None:
-        store.update_user(row["username"], row["username"], "user.login", audit=False,
-                          failed_attempts=0, locked_until=None)
+        signin.clear_user_failures(store, row["username"])
     return User(row["username"], row["role"], row["region"], row["display_name"])
 
 

@@ -25,6 +25,7 @@ from datetime import date, datetime
 
 from jxtrack.domain import access, clock
 from jxtrack.domain.access import User
+from jxtrack.domain.reasons import require_reason
 from jxtrack.services import lookup
 from jxtrack.store import cycle as sql
 from jxtrack.store.interface import Store
@@ -86,9 +87,7 @@ def set_due_day(store: Store, user: User | None, value: int | str, reason: str) 
     """Change the due day (市工作专班 and 管理员 only); the reason is required and audited."""
     access.ensure(user, "settings")
     day = parse_due_day(value)
-    reason = (reason or "").strip()
-    if not reason:
-        raise CycleError("请写明修改报送截止日的原因（将记入操作日志）。")
+    reason = require_reason(reason, "修改报送截止日")
     old = due_day_setting(store)
     sql.set_setting(store, DUE_DAY_KEY, str(day), user.username, reason, old=str(old.day))
     return due_day_setting(store)

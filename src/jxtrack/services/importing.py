@@ -38,9 +38,10 @@ from jxtrack.catalog.model import Catalog
 from jxtrack.domain import access
 from jxtrack.domain.access import User
 from jxtrack.domain.problems import ERROR, WARNING, Problem, ProblemsReport, problem
+from jxtrack.domain.reasons import require_reason
 from jxtrack.ingest import Matcher, Parsed, matcher, parse, reader
 from jxtrack.services import lookup
-from jxtrack.store.interface import Store, StoreBusyError, log_event
+from jxtrack.store.interface import Con, Store, StoreBusyError, log_event
 from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
 
 KIND = "upload"
@@ -239,12 +240,13 @@ def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
         res.identical, res.upload_id, res.status = True, same, "identical"
         return res
     values = res.values.drop(columns=["unit"])
-    with store.transaction() as con:
-        res.upload_id = store.record_upload(
+    res.upload_id = store.write(
+        user.username, "upload.accept", lambda uid: f"upload:{uid}",
+        lambda con: store.record_upload(
             con, kind=KIND, username=user.username, status="accepted", file_name=file_name,
             file_bytes=data, region=res.region, period=res.period, values=values,
-            problems=[p.to_dict() for p in res.problems], reading=res.reading or None)
-        store.audit(con, user.username, "upload.accept", f"upload:{res.upload_id}", {
+            problems=[p.to_dict() for p in res.problems], reading=res.reading or None),
+        detail={
             "file_name": file_name, "file_hash": res.file_hash, "n_values": len(values),
             "regions": sorted(values["region"].unique()), "periods": sorted(values["period"].unique()),
             "warnings_accepted": sorted({p.code for p in res.warnings}),
@@ -267,15 +269,18 @@ def record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -
 
 
 def _record_rejection(store: Store, data: bytes, res: ImportResult, user: User) -> int:
-    with store.transaction() as con:
-        keep = store.keeps_rejected_bytes(con, data)
-        res.upload_id = store.record_upload(
+    detail = {"file_name": res.file_name, "file_hash": res.file_hash, "file_size": len(data),
+              "bytes_kept": None, "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)}
+
+    def refuse(con: Con) -> int:
+        detail["bytes_kept"] = keep = store.keeps_rejected_bytes(con, data)
+        return store.record_upload(
             con, kind=KIND, username=user.username, status="rejected", file_name=res.file_name,
             file_bytes=data, region=res.region, period=res.period,
             problems=[p.to_dict() for p in res.problems], keep_bytes=keep, reading=res.reading or None)
-        store.audit(con, user.username, "upload.reject", f"upload:{res.upload_id}", {
-            "file_name": res.file_name, "file_hash": res.file_hash, "file_size": len(data),
-            "bytes_kept": keep, "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})
+
+    res.upload_id = store.write(user.username, "upload.reject", lambda uid: f"upload:{uid}", refuse,
+                                detail=detail)
     res.status = "rejected"
     return res.upload_id
 
@@ -356,9 +361,7 @@ def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
     regions = store.upload_regions(upload_id) or ([up["region"]] if up["region"] else [])
     names = store.regions().set_index("code")["name"].to_dict()
     access.ensure(user, "withdraw", regions, names=names)
-    if not str(reason or "").strip():
-        raise lookup.ServiceError("请写明撤回原因（例如：数据填错，已重新上传）；命令行用 --reason 给出。")
-    store.withdraw_upload(upload_id, user.username, str(reason).strip())
+    store.withdraw_upload(upload_id, user.username, require_reason(reason, "撤回上传"))
     return up
 
 

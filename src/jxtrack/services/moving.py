@@ -62,8 +62,7 @@ def move(source: str, target: str, actor: str) -> MoveReport:
         report.periods_checked.append(period)
         if not _same_status(status(src, period), status(dst, period)):
             report.periods_differ.append(period)
-    with dst.transaction() as con:
-        dst.audit(con, actor, "database.migrate", f"from:{src.label}", {
-            "tables": len(copied), "rows": sum(copied.values()), "verified": report.ok,
-            "periods_checked": len(report.periods_checked)})
+    dst.write(actor, "database.migrate", f"from:{src.label}", None, detail={
+        "tables": len(copied), "rows": sum(copied.values()), "verified": report.ok,
+        "periods_checked": len(report.periods_checked)})
     return report

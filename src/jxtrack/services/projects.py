@@ -26,6 +26,7 @@ from jxtrack.catalog.subsidy_rules import RuleBook, rulebook
 from jxtrack.domain import access, clock
 from jxtrack.domain.access import PermissionDenied, User
 from jxtrack.domain.problems import Problem, ProblemsReport, problem
+from jxtrack.domain.reasons import require_reason
 from jxtrack.ingest import ledger as lg
 from jxtrack.ingest import matcher
 from jxtrack.present import fmt
@@ -558,9 +559,7 @@ def switch_rule(store: Store, user: User, topic: str, rule_code: str, reason: st
         options = "、".join(r.code for r in book.rules if r.topic == topic)
         raise lookup.ServiceError(
             f"规则 “{rule_code}” 不属于事项 “{topic}”。" + (f"可选：{options}。" if options else "请用 jxtrack projects rules 查看。"))
-    if not str(reason or "").strip():
-        raise lookup.ServiceError("请写明切换原因（例如：两业融合实施方案已正式印发）。")
-    return sp.set_rule_binding(store, topic, rule_code, user.username, str(reason).strip())
+    return sp.set_rule_binding(store, topic, rule_code, user.username, require_reason(reason, "切换补助规则"))
 
 
 def totals(subs: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -10,12 +10,13 @@ import pandas as pd
 
 from jxtrack.domain.access import User
 from jxtrack.domain.problems import FileRefused
+from jxtrack.domain.reasons import require_reason
 from jxtrack.ingest.reader import read_workbook
 from jxtrack.present import outputs
 from jxtrack.services import lookup, status_table
 from jxtrack.services.regions import WebError, city_code, one_connection, require, visible_regions
 from jxtrack.store import admin as sql
-from jxtrack.store.interface import Store, now
+from jxtrack.store.interface import Con, Store, now
 
 SOURCE_STATUSES = {"official": "正式文件", "draft": "征求意见稿/草案"}
 COMPARATORS = (">=", "<=", "=")
@@ -79,8 +80,7 @@ def add_source(store: Store, user: User, *, doc_number: str, title: str, issuer:
         raise WebError("请填写文件标题。")
     if status not in SOURCE_STATUSES:
         raise WebError("文件状态只能是 正式文件（official）或 征求意见稿（draft）。")
-    if not reason.strip():
-        raise WebError("请写明新增原因（例如：正式文件印发，替代征求意见稿）。")
+    reason = require_reason(reason, "新增目标出处")
     if issued and not re.match(r"^\d{4}-\d{2}-\d{2}$", issued.strip()):
         raise WebError(f"印发日期 “{issued}” 格式应为 YYYY-MM-DD。")
     rows = _validate_figures(store, figures)
@@ -89,21 +89,23 @@ def add_source(store: Store, user: User, *, doc_number: str, title: str, issuer:
     while sql.source_exists(store, code):
         n += 1
         code = f"{code.split('~')[0]}~{n}"
-    with store.transaction() as con:
+
+    def add(con: Con) -> None:
         sql.insert_source(con, code=code, doc_number=doc_number.strip() or "（无文号）", title=title.strip(),
                           issuer=issuer, issued=(issued or "").strip() or None, status=status, note=note,
                           actor=user.username)
         sql.record_target_change(con, actor=user.username, action="source.add", indicator=None, region=None,
-                                 year=None, source=code, old_value=None, new_value=None, reason=reason.strip())
+                                 year=None, source=code, old_value=None, new_value=None, reason=reason)
         for r in rows.itertuples():
             sql.upsert_target(con, indicator=r.indicator, region=r.region, year=r.year, source=code,
                               value=r.value, comparator=r.comparator, clause=r.clause, note=r.note)
             sql.record_target_change(con, actor=user.username, action="target.add", indicator=r.indicator,
                                      region=r.region, year=r.year, source=code, old_value=None,
-                                     new_value=r.value, reason=reason.strip())
-        store.audit(con, user.username, "target.source_add", f"source:{code}",
-                    {"doc_number": doc_number, "title": title, "status": status, "figures": len(rows),
-                     "reason": reason})
+                                     new_value=r.value, reason=reason)
+
+    store.write(user.username, "target.source_add", f"source:{code}", add,
+                detail={"doc_number": doc_number, "title": title, "status": status, "figures": len(rows),
+                        "reason": reason})
     return code
 
 
@@ -164,8 +166,7 @@ def set_binding(store: Store, user: User, *, indicator: str, region: str, year: 
                 reason: str) -> None:
     """Make ``source``'s figure the binding one for (indicator, region, year); logged with why."""
     require(user, "switch_binding")
-    if not reason.strip():
-        raise WebError("请写明切换原因。")
+    reason = require_reason(reason, "切换约束性目标")
     bt = status_table.binding_targets(store)
     key = (bt["indicator"] == indicator) & (bt["region"] == region) & (bt["year"] == int(year))
     cands = bt[key]
@@ -177,15 +178,17 @@ def set_binding(store: Store, user: User, *, indicator: str, region: str, year: 
     if old_source == source:
         raise WebError("所选出处已经是约束性目标。")
     new_value = float(cands.loc[cands["source"] == source, "value"].iloc[0])
-    with store.transaction() as con:
+
+    def switch(con: Con) -> None:
         sql.set_binding(con, indicator=indicator, region=region, year=int(year), source=source,
-                        actor=user.username, reason=reason.strip())
+                        actor=user.username, reason=reason)
         sql.record_target_change(con, actor=user.username, action="binding.switch", indicator=indicator,
                                  region=region, year=int(year), source=source, old_value=old_value,
-                                 new_value=new_value, reason=reason.strip())
-        store.audit(con, user.username, "target.binding_switch", f"target:{indicator}/{region}/{year}",
-                    {"from": old_source, "to": source, "old_value": old_value, "new_value": new_value,
-                     "reason": reason})
+                                 new_value=new_value, reason=reason)
+
+    store.write(user.username, "target.binding_switch", f"target:{indicator}/{region}/{year}", switch,
+                detail={"from": old_source, "to": source, "old_value": old_value, "new_value": new_value,
+                        "reason": reason})
 
 
 DECOMP_COLUMNS = {"指标": "indicator", "地区": "region", "区县": "region", "年份": "year",

@@ -3,7 +3,7 @@ maintenance and user lookups (the reporting matrix reads ``store.quality.first_u
 definition of a first upload).
 
 Functions take a ``Store`` (reads, one unit of work each) or an open connection ``con`` (writes,
-to be called inside the caller's ``store.transaction()`` together with the audit record).
+to be called inside the ``fn`` a service gives to ``Store.write``, which adds the audit record).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SQL of the monthly cycle: the working group's settings (the due day…) and the bulletins issued.
 
-Each function takes a ``Store`` and runs one unit of work; writes go in one transaction together
-with their audit record.  The rules (what a valid due day is, who may change it, what a reminder
+Each function takes a ``Store`` and runs one unit of work; writes go through ``Store.write`` (one
+transaction with their audit record).  The rules (what a valid due day is, who may change it, what a reminder
 says) live in ``jxtrack.services.cycle`` and ``jxtrack.services.remind``.
 """
 
@@ -25,28 +25,23 @@ def setting(store: Store, key: str) -> dict | None:
 def set_setting(store: Store, key: str, value: str, actor: str, reason: str,
                 old: str | None = None) -> None:
     """Set ``key`` and record the change (old value, new value, reason) in the audit log."""
-    with store.transaction() as con:
-        con.execute(
-            "INSERT INTO settings (key, value, set_by, set_at, reason) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, "
-            "set_at = excluded.set_at, reason = excluded.reason",
-            [key, value, actor, now(), reason],
-        )
-        store.audit(con, actor, "setting.set", f"setting:{key}", {"old": old, "new": value, "reason": reason})
+    store.write(actor, "setting.set", f"setting:{key}", lambda con: con.execute(
+        "INSERT INTO settings (key, value, set_by, set_at, reason) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, "
+        "set_at = excluded.set_at, reason = excluded.reason",
+        [key, value, actor, now(), reason],
+    ), detail={"old": old, "new": value, "reason": reason})
 
 
 def record_bulletin(store: Store, period: str, actor: str, file_name: str | None,
                     red: list[dict]) -> int:
     """Record that the bulletin for ``period`` was issued, with the red items it listed."""
-    with store.transaction() as con:
-        bid = con.execute(
-            "INSERT INTO bulletins (period, issued_at, issued_by, file_name, red) VALUES (?, ?, ?, ?, ?) "
-            "RETURNING bulletin_id",
-            [period, now(), actor, file_name, json.dumps(red, ensure_ascii=False)],
-        ).fetchone()[0]
-        store.audit(con, actor, "bulletin.issue", f"bulletin:{bid}",
-                    {"period": period, "file": file_name, "red": len(red)})
-    return int(bid)
+    bid = store.write(actor, "bulletin.issue", lambda b: f"bulletin:{b}", lambda con: int(con.execute(
+        "INSERT INTO bulletins (period, issued_at, issued_by, file_name, red) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING bulletin_id",
+        [period, now(), actor, file_name, json.dumps(red, ensure_ascii=False)],
+    ).fetchone()[0]), detail={"period": period, "file": file_name, "red": len(red)})
+    return bid
 
 
 def last_bulletin(store: Store, before_or_at: str | None = None) -> dict | None:

@@ -10,7 +10,22 @@
 Every query below is written once for both: portable SQL, with the few places the dialects differ
 (how a frame is inserted, how a list parameter is matched, the view of figures in force, column
 types) answered by the backend class.  Units of work are ``connect()`` (reads, re-entrant) and
-``transaction()`` (all-or-nothing writes, with their audit record).
+``write()`` (all-or-nothing writes, always with their audit record).
+
+Writing: ``Store.write`` is the one way to change the database (as datasette's ``execute_write_fn``)::
+
+    store.write(actor, action, target, fn, *, detail=None) -> whatever fn returned
+
+It opens one transaction, runs ``fn(con)`` (the change: calls of this package's SQL functions with
+``con``; ``fn`` may be None when only the record is wanted), then appends the audit record -- who
+(``actor``), what (``action``, e.g. 'upload.withdraw'), which resource (``target``, e.g.
+'upload:12'), when (Beijing time, ``jxtrack.domain.clock``), ``detail`` (a dict, JSON) and the
+``origin`` of ``audit_origin()`` -- in the same transaction, then commits.  ``target`` and
+``detail`` may be functions of fn's result (a new row's id, the old value it replaced); both are
+read after fn ran.  If fn raises, nothing is written: neither the change nor its record.  Nested
+writes join the outer transaction (each writes its own record).  Only machine bookkeeping that is
+no one's change is written unaudited, inside this package (migrations, sign-in counters and web
+sessions: ``store/signin.py``; the copy of a whole database: ``store/transfer.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +34,12 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -43,6 +58,7 @@ _log = logging.getLogger("jxtrack.store")
 # an open connection of either backend: execute(sql, params) returns a cursor with fetchone(),
 # fetchall() and description; parameters are written ``?`` in both
 Con = Any
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -202,9 +218,25 @@ class Store:
     def connect(self, write: bool = False) -> Any:
         raise NotImplementedError
 
+    def write(self, actor: str, action: str, target: str | Callable[[Any], str | None] | None,
+              fn: Callable[[Con], T] | None, *,
+              detail: dict[str, Any] | Callable[[Any], dict[str, Any] | None] | None = None) -> T:
+        """Change the database and record who did what to which resource, in ONE transaction; the
+        only way to write (see the module docstring).  Returns what ``fn(con)`` returned.
+
+        ``target`` / ``detail``: a value, or a function of fn's result (called after fn, inside
+        the transaction).  A ``detail`` dict is read after fn ran, so fn may add to it."""
+        with self.transaction() as con:
+            result = fn(con) if fn is not None else None
+            obj = target(result) if callable(target) else target
+            info = detail(result) if callable(detail) else detail
+            self._audit(con, actor, action, obj, info)
+        return result
+
     @contextmanager
     def transaction(self) -> Iterator[Con]:
-        """All-or-nothing writes (with their audit record).  Nested use joins the outer one."""
+        """All-or-nothing writes, for this package only: the inside of ``write`` and the unaudited
+        machine bookkeeping the module docstring names.  Nested use joins the outer one."""
         with self.connect(write=True) as con:
             if getattr(self._local, "in_tx", False):
                 yield con
@@ -270,7 +302,9 @@ class Store:
             origin="catalog", created_by=actor, created_at=now()
         )
         tg = catalog.targets.assign(origin="catalog")
-        with self.transaction() as con:
+        detail: dict[str, Any] = {"indicators": len(ind), "targets": len(tg)}
+
+        def sync(con: Con) -> None:
             for table, frame in (
                 ("regions", catalog.regions[["code", "name", "short_name", "level", "parent", "summable", "sort"]]),
                 ("measures", catalog.measures),
@@ -290,12 +324,12 @@ class Store:
             new = [(i, r, int(y), s) not in kept_t
                    for i, r, y, s in tg[["indicator", "region", "year", "source"]].itertuples(index=False)]
             self.insert_frame(con, "targets", tg[new])
-            changed = self._sync_default_bindings(con, catalog)
+            detail["default_bindings"] = self._sync_default_bindings(con, catalog)
             version = con.execute("SELECT coalesce(max(CAST(value AS BIGINT)), 0) + 1 FROM meta "
                                   "WHERE key = 'catalog_version'").fetchone()[0]
             self.set_meta(con, "catalog_version", str(version))
-            self.audit(con, actor, "catalog.sync", "catalog",
-                       {"indicators": len(ind), "targets": len(tg), "default_bindings": changed})
+
+        self.write(actor, "catalog.sync", "catalog", sync, detail=detail)
 
     @staticmethod
     def _sync_default_bindings(con: Con, catalog: Catalog) -> int:
@@ -352,7 +386,7 @@ class Store:
                      source: dict, shape: str) -> int:
         """Replace the demo data (示例数据) in one transaction: its figures, its decomposed county
         targets and their source, and — for synthetic databases — the counties themselves."""
-        with self.transaction() as con:
+        def load(con: Con) -> int:
             con.execute("DELETE FROM observations WHERE upload_id IN (SELECT upload_id FROM uploads WHERE kind='demo')")
             con.execute("DELETE FROM uploads WHERE kind = 'demo'")
             con.execute("DELETE FROM targets WHERE source = ?", [source["code"]])
@@ -371,8 +405,10 @@ class Store:
             self.insert_frame(con, "targets", county_targets.assign(origin="user"))
             self.set_meta(con, "demo", "true")
             self.set_meta(con, "demo_shape", shape)
-            self.audit(con, "system", "demo.load", f"upload:{upload_id}",
-                       {"observations": len(obs), "county_targets": len(county_targets)})
+            return upload_id
+
+        upload_id = self.write("system", "demo.load", lambda uid: f"upload:{uid}", load,
+                               detail={"observations": len(obs), "county_targets": len(county_targets)})
         self.after_bulk_load()
         return upload_id
 
@@ -391,10 +427,10 @@ class Store:
 
     # ---- audit -------------------------------------------------------------------------------
     @staticmethod
-    def audit(con: Con, actor: str, action: str, obj: str | None,
-              detail: dict[str, Any] | None = None) -> None:
-        """Append to the audit log.  Call inside the transaction of the change it records.  Inside
-        ``audit_origin(...)`` (a CLI command) the origin is added to the detail."""
+    def _audit(con: Con, actor: str, action: str, obj: str | None,
+               detail: dict[str, Any] | None = None) -> None:
+        """Append to the audit log (only ``write`` calls it, inside the change's transaction).
+        Inside ``audit_origin(...)`` (a CLI command) the origin is added to the detail."""
         origin = _audit_origin.get()
         if origin:
             detail = {**(detail or {}), "origin": origin}
@@ -457,7 +493,7 @@ class Store:
     ) -> int:
         """Insert an upload and (when accepted) its observations; returns upload_id.
 
-        Must run inside a transaction that also writes the audit record.  ``values`` has columns
+        Call it inside the ``fn`` given to ``Store.write`` (which writes the audit record).  ``values`` has columns
         region, period, measure, value and optionally raw_value, sheet, cell, note.  The file's
         hash and size are always recorded; its bytes only when ``keep_bytes``."""
         digest = hashlib.sha256(file_bytes).hexdigest() if file_bytes is not None else None
@@ -526,7 +562,7 @@ class Store:
 
     def withdraw_upload(self, upload_id: int, actor: str, reason: str = "") -> None:
         """Rollback: the upload stops counting; earlier figures apply again. Nothing is deleted."""
-        with self.transaction() as con:
+        def withdraw(con: Con) -> None:
             row = con.execute("SELECT status FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
             if row is None:
                 raise NotFoundError(f"没有编号为 {upload_id} 的上传记录。请用 jxtrack uploads 查看编号。")
@@ -537,7 +573,8 @@ class Store:
                 "withdraw_reason = ? WHERE upload_id = ?",
                 [actor, now(), reason, upload_id],
             )
-            self.audit(con, actor, "upload.withdraw", f"upload:{upload_id}", {"reason": reason})
+
+        self.write(actor, "upload.withdraw", f"upload:{upload_id}", withdraw, detail={"reason": reason})
 
     # ---- targets -----------------------------------------------------------------------------
     def targets(self) -> pd.DataFrame:
@@ -575,7 +612,7 @@ class Store:
 
     def create_user(self, *, username: str, password_hash: str, role: str, region: str | None,
                     display_name: str | None, email: str | None, actor: str) -> None:
-        with self.transaction() as con:
+        def create(con: Con) -> None:
             if con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
                 raise StoreError(f"用户名 “{username}” 已存在，请换一个用户名，或在用户管理中修改该用户。")
             con.execute(
@@ -583,25 +620,25 @@ class Store:
                 "failed_attempts, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, TRUE, 0, ?, ?)",
                 [username, password_hash, role, region, display_name, email, now(), now()],
             )
-            self.audit(con, actor, "user.add", f"user:{username}",
-                       {"role": role, "region": region})
 
-    def update_user(self, username: str, actor: str, action: str, audit: bool = True,
-                    **fields: Any) -> None:
-        """Set columns of one user; ``action`` names the change in the audit log."""
+        self.write(actor, "user.add", f"user:{username}", create, detail={"role": role, "region": region})
+
+    def update_user(self, username: str, actor: str, action: str, **fields: Any) -> None:
+        """Set columns of one user; ``action`` names the change in the audit log (the password
+        hash is never in its detail)."""
         allowed = {"password_hash", "role", "region", "display_name", "email", "active",
                    "failed_attempts", "locked_until", "password_changed_at"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown user fields {bad}")
-        with self.transaction() as con:
+        def update(con: Con) -> None:
             if not con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
                 raise NotFoundError(f"没有用户 “{username}”。")
             sets = ", ".join(f"{k} = ?" for k in fields)
             con.execute(f"UPDATE users SET {sets} WHERE username = ?", [*fields.values(), username])
-            if audit:
-                detail = {k: v for k, v in fields.items() if k != "password_hash"}
-                self.audit(con, actor, action, f"user:{username}", detail)
+
+        self.write(actor, action, f"user:{username}", update,
+                   detail={k: v for k, v in fields.items() if k != "password_hash"})
 
     # ---- import support (jxtrack.services.importing) ---------------------------------------------------
     @staticmethod

@@ -5,14 +5,14 @@ accepted upload that has projects of that region is in force.  Withdrawing an up
 (``Store.withdraw_upload``) brings the previous one back; nothing is deleted.  Rules that the
 documents give differently (one topic, several rules) bind by default as ``data/subsidy_rules.csv``
 says; a working-group switch is stored here with who, when and why, in one transaction with its
-audit record.
+audit record (``Store.write``).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from jxtrack.store.interface import Store, StoreError, now
+from jxtrack.store.interface import Con, Store, now
 
 KIND = "projects"
 PROJECT_COLUMNS = [
@@ -59,28 +59,32 @@ def record_rejected(store: Store, *, username: str, file_name: str | None, data:
                     region: str | None, problems: list[dict], audit: dict) -> int:
     """Record a refused ledger file (hash, problems; its bytes only when small and new, as for a
     refused monthly sheet) with its audit record; no project is written."""
-    with store.transaction() as con:
-        keep = store.keeps_rejected_bytes(con, data)
-        uid = store.record_upload(con, kind=KIND, username=username, status="rejected",
-                                  file_name=file_name, file_bytes=data, region=region, problems=problems,
-                                  keep_bytes=keep)
-        store.audit(con, username, "projects.reject", f"upload:{uid}",
-                    audit | {"file_size": len(data), "bytes_kept": keep})
-    return uid
+    detail = audit | {"file_size": len(data)}
+
+    def refuse(con: Con) -> int:
+        detail["bytes_kept"] = keep = store.keeps_rejected_bytes(con, data)
+        return store.record_upload(con, kind=KIND, username=username, status="rejected",
+                                   file_name=file_name, file_bytes=data, region=region, problems=problems,
+                                   keep_bytes=keep)
+
+    return store.write(username, "projects.reject", lambda uid: f"upload:{uid}", refuse, detail=detail)
 
 
 def record_accepted(store: Store, *, username: str, file_name: str | None, data: bytes,
                     region: str | None, projects: pd.DataFrame, problems: list[dict], audit: dict) -> int:
     """Write a ledger upload and all its projects in ONE transaction with the audit record."""
     rows = projects.rename(columns={"row": "row_no"})
-    with store.transaction() as con:
+
+    def accept(con: Con) -> int:
         uid = store.record_upload(con, kind=KIND, username=username, status="accepted",
                                   file_name=file_name, file_bytes=data, region=region, problems=problems)
         frame = rows.assign(upload_id=uid)[PROJECT_COLUMNS]
         store.insert_frame(con, "projects", frame)
         con.execute("UPDATE uploads SET n_values = ? WHERE upload_id = ?", [len(frame), uid])
-        store.audit(con, username, "projects.accept", f"upload:{uid}", audit | {"n_projects": len(frame)})
-    return uid
+        return uid
+
+    return store.write(username, "projects.accept", lambda uid: f"upload:{uid}", accept,
+                       detail=audit | {"n_projects": len(rows)})
 
 
 def ledger_uploads(store: Store, regions: list[str] | None = None) -> pd.DataFrame:
@@ -110,11 +114,11 @@ def rule_bindings(store: Store) -> dict[str, str]:
 def set_rule_binding(store: Store, topic: str, rule: str, actor: str, reason: str) -> str | None:
     """Make ``rule`` the binding rule of ``topic``; log the change and audit it; return the old rule
     (None when the default applied)."""
-    if not reason.strip():
-        raise StoreError("请写明切换原因。")
-    with store.transaction() as con:
+    detail = {"old": None, "new": rule, "reason": reason}
+
+    def bind(con: Con) -> str | None:
         row = con.execute("SELECT rule FROM subsidy_rule_bindings WHERE topic = ?", [topic]).fetchone()
-        old = row[0] if row else None
+        detail["old"] = old = row[0] if row else None
         con.execute("INSERT INTO subsidy_rule_bindings (topic, rule, set_by, set_at, reason) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (topic) DO UPDATE SET rule = excluded.rule, "
                     "set_by = excluded.set_by, set_at = excluded.set_at, reason = excluded.reason",
@@ -122,6 +126,6 @@ def set_rule_binding(store: Store, topic: str, rule: str, actor: str, reason: st
         con.execute(
             "INSERT INTO subsidy_rule_changes (changed_at, changed_by, topic, old_rule, new_rule, reason) "
             "VALUES (?, ?, ?, ?, ?, ?)", [now(), actor, topic, old, rule, reason])
-        store.audit(con, actor, "subsidy_rule.bind", f"topic:{topic}",
-                    {"old": old, "new": rule, "reason": reason})
-    return old
+        return old
+
+    return store.write(actor, "subsidy_rule.bind", f"topic:{topic}", bind, detail=detail)

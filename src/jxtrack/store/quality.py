@@ -41,12 +41,11 @@ def latest_earlier_values(store: Store, period: str, same_year: bool) -> pd.Data
 def submissions(store: Store, period: str) -> pd.DataFrame:
     """Who reported ``period``: per region with figures in force, the uploads they come from.
 
-    Columns region, n_values, upload_ids (comma-separated, ascending), first_uploaded_at,
-    last_uploaded_at, usernames, kinds (upload | demo)."""
+    Columns region, n_values, upload_ids (comma-separated, ascending), usernames, kinds (upload |
+    demo).  When a region first reported is ``first_uploads``' to say, nobody else's."""
     return store.df(
         "SELECT c.region, count(*) AS n_values, "
         "string_agg(DISTINCT CAST(c.upload_id AS VARCHAR), ',' ORDER BY CAST(c.upload_id AS VARCHAR)) AS upload_ids, "
-        "min(u.uploaded_at) AS first_uploaded_at, max(u.uploaded_at) AS last_uploaded_at, "
         "string_agg(DISTINCT u.username, ',') AS usernames, string_agg(DISTINCT u.kind, ',') AS kinds "
         "FROM current_observations c JOIN uploads u USING (upload_id) "
         "WHERE c.period = ? AND c.value IS NOT NULL GROUP BY c.region",

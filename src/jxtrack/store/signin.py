@@ -1,7 +1,9 @@
 """SQL for signing in: failed sign-ins under names with no account, and server-side web sessions.
 
 The policy (what counts as a failure, when a session ends) lives in ``jxtrack.services.auth``; these
-functions only read and write rows.  Tokens and nonces arrive here already hashed.
+functions only read and write rows.  They are the store's unaudited bookkeeping (see
+``store/interface.py``): sessions and failure counters are no one's change; a lock-out is
+(``Store.update_user``, audited).  Tokens and nonces arrive here already hashed.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ def set_unknown_name_failures(store: Store, name_hash: str, failed_attempts: int
             "DELETE FROM login_failures WHERE failed_attempts = 0 AND (locked_until IS NULL OR locked_until <= ?)",
             [at],
         )
+
+
+def clear_user_failures(store: Store, username: str) -> None:
+    """A successful sign-in: the account's failure count and lock start again (bookkeeping, not
+    audited: a sign-in changes nothing anyone decided)."""
+    with store.transaction() as con:
+        con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username])
 
 
 # ---- failed sign-ins per client address ---------------------------------------------------------

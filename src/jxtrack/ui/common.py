@@ -10,7 +10,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from jxtrack.domain import access, clock, lights
+from jxtrack.domain import access, clock, lights, reasons
 from jxtrack.present import fmt, outputs
 from jxtrack.services import lookup, submissions
 from jxtrack.store.interface import StoreError
@@ -46,7 +46,7 @@ def guard() -> Iterator[None]:
     except access.PermissionDenied as exc:
         st.error(f"无权访问：{fmt.plain(exc)}", icon=":material/block:")
         st.stop()
-    except (lookup.ServiceError, StoreError, access.AuthError) as exc:
+    except (lookup.ServiceError, StoreError, access.AuthError, reasons.ReasonRequired) as exc:
         st.error(fmt.plain(exc))
         st.stop()
 
