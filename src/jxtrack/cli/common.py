@@ -1,5 +1,4 @@
-"""What the command handlers share: opening the database as their table entry says, the user a
-command acts as, printing a table (csv, json, aligned text), and reading and writing the files a
+"""What the command handlers share: the user a command acts as, printing a table (csv, json, aligned text), and reading and writing the files a
 user names.  User-controlled text is made safe in one place (``jxtrack.present.outputs``)."""
 
 from __future__ import annotations
@@ -17,48 +16,9 @@ from jxtrack.domain import access
 from jxtrack.domain.errors import UserError
 from jxtrack.present import outputs
 from jxtrack.store.interface import Store
-from jxtrack.store.migrations import MIGRATIONS
 
 EXIT_REFUSED = 2
 EXIT_UNCONFIRMED = 3
-SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)   # the schema this program reads and writes
-
-
-class Database:
-    """Opens the database for one command, once, as its table entry says (``jxtrack.cli.commands``):
-    ``"read"`` refuses a database at an older schema version instead of upgrading it, ``"write"``
-    upgrades it first, ``"none"`` gives the bare ``Store`` (the handler decides)."""
-
-    def __init__(self, mode: str) -> None:
-        if mode not in ("read", "write", "none"):
-            raise ValueError(f"unknown database mode {mode!r}")
-        self.mode = mode
-        self._store: Store | None = None
-
-    def __call__(self) -> Store:
-        if self._store is None:
-            self._store = self._open()
-        return self._store
-
-    def bare(self) -> Store:
-        """The store neither checked nor opened: to name it, or log beside it, when opening failed."""
-        return self._store or Store()
-
-    def _open(self) -> Store:
-        store = Store()
-        if self.mode == "none":
-            return store
-        if not store.exists():
-            raise UserError(f"数据库 {store.label} 不存在。请先运行 `jxtrack init`（或 `jxtrack init --demo` 载入示例数据）。")
-        if self.mode == "write":
-            store.migrate()
-            return store
-        version = store.schema_version()
-        if version < SCHEMA_VERSION:
-            raise UserError(
-                f"数据库 {store.label} 是旧版本（架构版本 {version}，本程序需要 {SCHEMA_VERSION}），本命令只读取数据，"
-                "不会自动升级它，未做任何改动。请先运行 `jxtrack init` 升级数据库（保留全部数据），然后重试。")
-        return store
 
 
 def acting_user(store: Store, username: str | None) -> access.User:

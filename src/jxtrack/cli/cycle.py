@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from jxtrack.cli.common import Database, acting_user
+from jxtrack.cli.common import acting_user
+from jxtrack.cli.database import Database
 from jxtrack.domain import clock
 from jxtrack.services import cycle, notify
 from jxtrack.services import remind as reminders

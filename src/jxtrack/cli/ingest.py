@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from jxtrack.cli.common import Database, acting_user, emit, finish_import, read_file, write_output
+from jxtrack.cli.common import acting_user, emit, finish_import, read_file, write_output
+from jxtrack.cli.database import Database
 from jxtrack.domain import access, clock
 from jxtrack.present import outputs
 from jxtrack.services import importing, lookup

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from jxtrack.cli.common import (
     EXIT_UNCONFIRMED,
-    Database,
     acting_user,
     emit,
     finish_import,
     read_file,
     write_output,
 )
+from jxtrack.cli.database import Database
 from jxtrack.present import outputs
 from jxtrack.services import projects
 

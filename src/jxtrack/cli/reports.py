@@ -4,7 +4,8 @@ monitor).  The bulletin's writers (python-docx, openpyxl, the chart renderer) ar
 
 from __future__ import annotations
 
-from jxtrack.cli.common import DEMO_NOTE, Database, emit
+from jxtrack.cli.common import DEMO_NOTE, emit
+from jxtrack.cli.database import Database
 from jxtrack.services import quality as quality_checks
 
 

@@ -26,6 +26,7 @@ import traceback
 from pathlib import Path
 
 from jxtrack.cli.commands import Command, build_parser
+from jxtrack.cli.database import Database
 from jxtrack.domain.errors import UserError
 
 EXIT_USER = 2
@@ -89,7 +90,6 @@ def _dispatch(args: argparse.Namespace) -> int:
     """Run the command's handler (imported now) with the database opener its table entry asks for.
     The CLI is the server operator's tool (README: trust model): whoever can write the database
     file can act as anyone with --as, so every change it makes records who ran it."""
-    from jxtrack.cli.common import Database
     from jxtrack.store.interface import audit_origin
 
     cmd: Command = args.command_entry

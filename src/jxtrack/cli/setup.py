@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from jxtrack.cli.common import EXIT_REFUSED, Database
+from jxtrack.cli.common import EXIT_REFUSED
+from jxtrack.cli.database import Database
 from jxtrack.domain import access
 from jxtrack.services import lookup, setup_db
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jxtrack.cli.common import DEMO_NOTE, Database, emit
+from jxtrack.cli.common import DEMO_NOTE, emit
+from jxtrack.cli.database import Database
 from jxtrack.domain import lights
 from jxtrack.services import status_table
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from jxtrack.cli.common import Database, emit
+from jxtrack.cli.common import emit
+from jxtrack.cli.database import Database
 from jxtrack.domain import access
 from jxtrack.domain.errors import UserError
 from jxtrack.services import auth, lookup
