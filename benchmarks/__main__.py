@@ -3,10 +3,11 @@
 Core: for synthetic databases of 7, 100 and 1000 counties (three years monthly), the time to
 compute the full status table for the latest period — reading from DuckDB included — side by side
 with the floor, one hand-written DuckDB query computing the same core columns (benchmarks/floor.py;
-goal: ours ≤ 2× the floor), and the check that the two agree.  Then the import, web (server side
+goal: ours ≤ 2× the floor), and the check that the two agree.  Then the command line (whole
+processes: ``--help``, ``status`` against a bare pandas + DuckDB process), the import, web (server side
 and in a real browser), report, ledger and DuckDB-vs-PostgreSQL benchmarks.
 
-``python -m benchmarks [core] [import] [web] [browser] [report] [ledger] [postgresql]`` runs only
+``python -m benchmarks [core] [cli] [import] [web] [browser] [report] [ledger] [postgresql]`` runs only
 the sections named (postgresql: skipped, with a line saying so, when PostgreSQL is not installed).
 """
 
@@ -93,6 +94,8 @@ def core_bench(workdir: Path) -> list[tuple[str, str]]:
 
 SECTIONS = {
     "core": ("Core: status table vs the hand-written DuckDB floor (goal: ours ≤ 2× the floor)", None),
+    "cli": ("Command line, whole processes (goals: `--help` ≤ 0.3 s; `status` ≤ 2× a bare pandas + DuckDB read)",
+            "benchmarks.cli"),
     "import": ("Import (goals: one-county sheet ≤ 0.3 s; 20 000-row workbook ≤ 10 s; parse ≤ 2× bare openpyxl)",
                "benchmarks.ingest"),
     "web": ("Web pages, server side (goals: ≤ 300 ms demo, ≤ 1 s with 100 regions)", "benchmarks.web"),

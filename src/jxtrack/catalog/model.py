@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from jxtrack.domain.errors import UserError
+
 DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 
 REGION_LEVELS = {"city", "county", "zone"}
@@ -68,12 +70,15 @@ SCHEMAS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-class CatalogError(Exception):
+class CatalogError(UserError):
     """The catalog files have problems; ``problems`` lists each as 'file:line: message'."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__(f"目录数据有 {len(problems)} 处错误：\n" + "\n".join(problems))
+
+    def lines(self) -> list[str]:
+        return [f"目录数据有 {len(self.problems)} 处错误：", *self.problems]
 
 
 @dataclass

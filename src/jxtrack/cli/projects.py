@@ -1,131 +1,79 @@
-"""CLI commands for the project ledger and subsidies: ``projects``, ``subsidy``, ``fund``.
-
-Loaded by cli.py through its ``_extensions()`` hook; errors become one Chinese line there.
-
-    jxtrack projects template -o FILE.xlsx [--as USERNAME]
-    jxtrack projects import FILE [--as USERNAME] [--dry-run] [-y] [--confirm-remove]
-    jxtrack projects list [--region NAME] [--year YYYY] --format csv|json|table
-    jxtrack projects uploads --format csv|json|table
-    jxtrack projects rules --format csv|json|table
-    jxtrack projects bind TOPIC RULE --reason TEXT [--as USERNAME]
-    jxtrack subsidy --year YYYY [--region NAME] --format csv|json|table
-    jxtrack fund --year YYYY --format csv|json|table
-
-A ledger upload is withdrawn with ``jxtrack rollback UPLOAD_ID --reason …`` like any upload.
-"""
+"""Handlers of the project ledger and subsidy commands: ``projects …``, ``subsidy``, ``fund``.
+A ledger upload is withdrawn with ``jxtrack rollback UPLOAD_ID --reason …`` like any upload."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from jxtrack.cli.ingest import (
+from jxtrack.cli.common import (
     EXIT_UNCONFIRMED,
-    IngestCliError,
-    _read_file,
-    _store,
-    _user,
+    acting_user,
+    emit,
     finish_import,
+    read_file,
     write_output,
 )
+from jxtrack.cli.database import Database
 from jxtrack.present import outputs
 from jxtrack.services import projects
 
-COMMANDS = {"projects", "subsidy", "fund"}
+
+def _opened(args, db: Database):
+    store = db()
+    return store, acting_user(store, getattr(args, "as_user", None))
 
 
-def _year(text: str) -> int:
-    try:
-        y = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"年份 “{text}” 应为四位数字，如 2025") from None
-    if not 2000 <= y <= 2100:
-        raise argparse.ArgumentTypeError(f"年份 “{text}” 超出范围")
-    return y
+def subsidy(args, db: Database) -> int:
+    store, user = _opened(args, db)
+    out = projects.subsidies(store, user, year=args.year, region=args.region)
+    emit(out[projects.SUBSIDY_COLUMNS], args.format)
+    return 0
 
 
-def register(sub) -> None:
-    s = sub.add_parser("projects", help="项目库：模板、导入、列表、奖补规则")
-    ps = s.add_subparsers(dest="projects_command", required=True, parser_class=type(s), metavar="子命令")
-    t = ps.add_parser("template", help="生成项目库模板（.xlsx）")
-    t.add_argument("-o", "--output", required=True, help="输出文件 FILE.xlsx")
-    t.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份（默认命令行操作员）")
-    i = ps.add_parser("import", help="导入项目库文件（.xlsx/.xls/.csv），逐格检查后入库")
-    i.add_argument("file", help="项目库文件")
-    i.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份导入（默认命令行操作员）")
-    i.add_argument("--dry-run", action="store_true", help="只检查并显示结果，不写入数据库")
-    i.add_argument("-y", "--accept-warnings", action="store_true", help="接受提醒（如跨区县重复项目）并导入")
-    i.add_argument("--confirm-remove", action="store_true",
-                   help="确认删除已有奖补承诺的项目（文件不再列出它们时必须加）")
-    ls = ps.add_parser("list", help="列出项目库（现行版本）")
-    ls.add_argument("--region", help="地区名称或代码")
-    ls.add_argument("--year", type=_year, help="只列该年开工或验收的项目")
-    ls.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份查看")
-    ls.add_argument("--format", choices=["csv", "json", "table"], default="table")
-    u = ps.add_parser("uploads", help="项目库上传记录（最新在前）")
-    u.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份查看")
-    u.add_argument("--format", choices=["csv", "json", "table"], default="table")
-    r = ps.add_parser("rules", help="奖补规则及其出处、是否适用")
-    r.add_argument("--format", choices=["csv", "json", "table"], default="table")
-    b = ps.add_parser("bind", help="切换某事项适用的奖补规则（市工作专班、管理员）")
-    b.add_argument("topic", help="事项（见 jxtrack projects rules 的 topic 列）")
-    b.add_argument("rule", help="规则代码")
-    b.add_argument("--reason", default="", help="切换原因（必填）")
-    b.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份（默认命令行操作员）")
-
-    s = sub.add_parser("subsidy", help="奖补测算：每个项目适用的规则、条款、依据和金额（万元）")
-    s.add_argument("--year", type=_year, required=True, help="奖补年度（按验收日期）")
-    s.add_argument("--region", help="地区名称或代码")
-    s.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份查看")
-    s.add_argument("--format", choices=["csv", "json", "table"], default="table")
-
-    s = sub.add_parser("fund", help="市本级资金使用：预算、已承诺、预拨付、余额（万元）")
-    s.add_argument("--year", type=_year, required=True, help="年度")
-    s.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份查看")
-    s.add_argument("--format", choices=["csv", "json", "table"], default="table")
+def fund(args, db: Database) -> int:
+    store, user = _opened(args, db)
+    emit(projects.fund(store, user, args.year), args.format)
+    return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    from jxtrack.cli.run import _emit
-
-    store = _store()
-    user = _user(store, getattr(args, "as_user", None))
-    if args.command == "subsidy":
-        out = projects.subsidies(store, user, year=args.year, region=args.region)
-        _emit(out[projects.SUBSIDY_COLUMNS], args.format)
-        return 0
-    if args.command == "fund":
-        _emit(projects.fund(store, user, args.year), args.format)
-        return 0
-    sub = args.projects_command
-    if sub == "template":
-        data, _ = projects.ledger_template(store, user)
-        out = write_output(args.output, data)
-        print(f"已生成项目库模板 {out}。")
-        return 0
-    if sub == "import":
-        return _import(store, user, args)
-    if sub == "list":
-        out = projects.list_projects(store, user, region=args.region, year=args.year)
-        _emit(out[projects.LIST_COLUMNS], args.format)
-        return 0
-    if sub == "uploads":
-        _emit(projects.ledger_uploads(store, user)[
-            ["upload_id", "region", "user", "uploaded_at", "status", "file_name", "n_projects"]], args.format)
-        return 0
-    if sub == "rules":
-        _emit(projects.rules_table(store), args.format)
-        return 0
-    if sub == "bind":
-        old = projects.switch_rule(store, user, args.topic, args.rule, args.reason)
-        print(f"已将事项 {args.topic} 的适用规则由 {old or '默认规则'} 切换为 {args.rule}（操作人：{user.username}）。")
-        return 0
-    raise IngestCliError(f"未知子命令 {sub}")
+def template(args, db: Database) -> int:
+    store, user = _opened(args, db)
+    data, _ = projects.ledger_template(store, user)
+    out = write_output(args.output, data)
+    print(f"已生成项目库模板 {out}。")
+    return 0
 
 
-def _import(store, user, args) -> int:
-    data = _read_file(args.file)
+def list_projects(args, db: Database) -> int:
+    store, user = _opened(args, db)
+    out = projects.list_projects(store, user, region=args.region, year=args.year)
+    emit(out[projects.LIST_COLUMNS], args.format)
+    return 0
+
+
+def uploads(args, db: Database) -> int:
+    store, user = _opened(args, db)
+    emit(projects.ledger_uploads(store, user)[
+        ["upload_id", "region", "user", "uploaded_at", "status", "file_name", "n_projects"]], args.format)
+    return 0
+
+
+def rules(args, db: Database) -> int:
+    emit(projects.rules_table(db()), args.format)
+    return 0
+
+
+def bind(args, db: Database) -> int:
+    store, user = _opened(args, db)
+    old = projects.switch_rule(store, user, args.topic, args.rule, args.reason)
+    print(f"已将事项 {args.topic} 的适用规则由 {old or '默认规则'} 切换为 {args.rule}（操作人：{user.username}）。")
+    return 0
+
+
+def import_file(args, db: Database) -> int:
+    store, user = _opened(args, db)
+    data = read_file(args.file)
     name = Path(args.file).name
     res = projects.commit_ledger(store, data, name, user, accept_warnings=args.accept_warnings,
                                  dry_run=args.dry_run, confirm_remove=args.confirm_remove)

@@ -35,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from jxtrack.domain.errors import UserError
+
 ROLES = {
     "admin": "管理员",
     "staff": "市工作专班",
@@ -43,7 +45,7 @@ ROLES = {
 }
 
 
-class AuthError(Exception):
+class AuthError(UserError):
     """Sign-in or permission problem; ``str()`` is a Chinese message."""
 
 

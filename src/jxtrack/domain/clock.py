@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from jxtrack.domain.errors import UserError
+
 ENV_ZONE = "JXTRACK_TZ"
 DEFAULT_ZONE = "Asia/Shanghai"
 SHOWN = "%Y-%m-%d %H:%M"  # how an instant is written for people
@@ -29,7 +31,7 @@ SHOWN = "%Y-%m-%d %H:%M"  # how an instant is written for people
 _fixed: datetime | None = None
 
 
-class ClockError(Exception):
+class ClockError(UserError):
     """A bad time-zone setting; ``str()`` is a Chinese message."""
 
 

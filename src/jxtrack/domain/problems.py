@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from jxtrack.domain.errors import UserError
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
@@ -161,7 +163,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-class FileRefused(Exception):
+class FileRefused(UserError):
     """Raised inside the ingest package when the file cannot be read at all; carries one problem.
     The importing service turns it into a refused result; it never reaches the user as a traceback."""
 

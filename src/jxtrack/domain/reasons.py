@@ -8,11 +8,13 @@ rule and its Chinese message are the same everywhere.  Pure: no I/O.
 
 from __future__ import annotations
 
+from jxtrack.domain.errors import UserError
+
 # {what}: the change, as a verb phrase ("撤回上传", "切换约束性目标")
 TEMPLATE = "请写明{what}的原因：原因为必填项，将与操作人、时间一起记入操作日志。"
 
 
-class ReasonRequired(ValueError):
+class ReasonRequired(UserError, ValueError):
     """A change was asked for without a reason; ``str()`` is the Chinese message."""
 
     def __init__(self, what: str) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from jxtrack.catalog.model import Catalog, from_tables, load_catalog
+from jxtrack.domain.errors import UserError
 from jxtrack.store.interface import Store
 from metrics import periods
 
 
-class ServiceError(Exception):
-    """A request the user can correct; ``str()`` is a Chinese message."""
+class ServiceError(UserError):
+    """A request to a service that the user can correct; ``str()`` is a Chinese message."""
 
 
 @lru_cache(maxsize=4)

@@ -45,6 +45,7 @@ import pandas as pd
 
 from jxtrack.catalog.model import Catalog
 from jxtrack.domain import clock
+from jxtrack.domain.errors import UserError
 from jxtrack.store.migrations import migrate
 
 DEFAULT_DB = "var/jxtrack.duckdb"
@@ -61,8 +62,9 @@ Con = Any
 T = TypeVar("T")
 
 
-class StoreError(Exception):
-    """A storage problem a user can act on; ``str()`` is a Chinese message."""
+class StoreError(UserError):
+    """A storage problem a user can act on; ``str()`` is a Chinese message.  The CLI gives the
+    infrastructure faults below (busy, disk full, read-only) exit codes of their own."""
 
 
 class StoreBusyError(StoreError):

@@ -10,10 +10,10 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from jxtrack.domain import access, clock, lights, reasons
+from jxtrack.domain import access, clock, lights
+from jxtrack.domain.errors import UserError
 from jxtrack.present import fmt, outputs
-from jxtrack.services import lookup, submissions
-from jxtrack.store.interface import StoreError
+from jxtrack.services import submissions
 from jxtrack.ui import cache, charts
 
 FLASH_KEY = "flash_message"
@@ -46,7 +46,7 @@ def guard() -> Iterator[None]:
     except access.PermissionDenied as exc:
         st.error(f"无权访问：{fmt.plain(exc)}", icon=":material/block:")
         st.stop()
-    except (lookup.ServiceError, StoreError, access.AuthError, reasons.ReasonRequired) as exc:
+    except UserError as exc:   # the one family of errors a user can act on (jxtrack.domain.errors)
         st.error(fmt.plain(exc))
         st.stop()
 

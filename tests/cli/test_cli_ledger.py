@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "ledger"))   # the ledger tests' builders
 
 from ledger_builders import code_for, ledger_xlsx, project  # noqa: E402
 
