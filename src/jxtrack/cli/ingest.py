@@ -50,6 +50,8 @@ def register(sub) -> None:
     s.add_argument("--region", required=True, help="地区名称或代码，如 嘉善县")
     s.add_argument("--period", required=True, type=_period, help="报告期 YYYY-MM（1-2月合并报送填 YYYY-02）")
     s.add_argument("-o", "--output", required=True, help="输出文件 FILE.xlsx")
+    s.add_argument("--carry-forward", default="", metavar="CODE[,CODE…]",
+                   help="沿用上期数的指标编码（仅全年基本不变的存量指标，如 industrial_land）；不写则不沿用")
     s.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该用户身份（默认命令行操作员）")
 
     s = sub.add_parser("import", help="导入一个报表文件（.xlsx/.xls/.csv），逐格检查后入库")
@@ -99,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
 def _template(args) -> int:
     store = _store()
     user = _user(store, args.as_user)
-    data, _ = importing.make_template(store, args.region, args.period, user)
+    carry = [c.strip() for c in args.carry_forward.split(",") if c.strip()]
+    data, _ = importing.make_template(store, args.region, args.period, user, carry_forward=carry)
     out = write_output(args.output, data)
     print(f"已生成模板 {out}（{label_ytd(args.period)}）。")
     return 0

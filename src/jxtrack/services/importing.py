@@ -41,7 +41,7 @@ from jxtrack.ingest import ERROR, WARNING, Matcher, Parsed, Problem, matcher, pa
 from jxtrack.ingest.problems import ProblemsReport
 from jxtrack.services import lookup
 from jxtrack.store.interface import Store, StoreBusyError, log_event
-from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
+from metrics.periods import format_period, label_ytd, months_of_year, period_month, period_year, year_to_date
 
 KIND = "upload"
 # the one upload limit, in MB as people read it: the reader's (MAX_FILE_BYTES); the web server takes a
@@ -367,22 +367,54 @@ def periods_covered(period: str | None) -> str:
     return label_ytd(period) if period else "多个报告期"
 
 
-def make_template(store: Store, region: str, period: str, user: User | None = None) -> tuple[bytes, str]:
+def make_template(store: Store, region: str, period: str, user: User | None = None,
+                  carry_forward: tuple[str, ...] | list[str] = ()) -> tuple[bytes, str]:
     """The monthly template for a region and period as .xlsx bytes, with a suggested file name.
-    Last period's figures (the latest earlier period of the same year) are filled in beside the
-    input cells for reference.  A county user gets only their own county's template."""
-    from jxtrack.ingest.template import write_template
+    The region's own figures the system holds stand beside the input cells as reference columns the
+    importer never reads (``reference_figures``).  ``carry_forward``: measures (of
+    ``template.carry_forward_measures``) whose last period's figure the downloader chose to carry
+    into this period's cells.  A county user gets only their own county's template."""
+    from jxtrack.ingest.template import carry_forward_measures, write_template
 
     code, period = _resolve_args(store, region, period)
     if user is not None:
         access.ensure(user, "import", code, names=store.regions().set_index("code")["name"].to_dict())
+    cat = lookup.catalog(store)
+    level = str(cat.regions.set_index("code").loc[code, "level"])
+    unknown = sorted(set(carry_forward) - set(carry_forward_measures(cat, level)))
+    if unknown:
+        names = cat.measures.set_index("code")["name"]
+        raise lookup.ServiceError(
+            f"{'、'.join(str(names.get(c, c)) for c in unknown)}不能沿用上期数（只有全年基本不变的存量指标可以沿用）。")
+    ref = reference_figures(store, code, period)
+    data = write_template(cat, code, period, ref.previous, ref.previous_period, ref.last_year,
+                          ref.last_year_period, tuple(carry_forward))
+    name = cat.regions.set_index("code").loc[code, "name"]
+    return data, f"{name}_{period}_月报模板.xlsx"
+
+
+@dataclass
+class ReferenceFigures:
+    """A region's own figures the system holds, shown beside a month's input (template, online
+    entry) for reference: last period (the latest earlier period of the same year with figures)
+    and last year's same period.  Frames with columns measure, value."""
+
+    previous: pd.DataFrame
+    previous_period: str | None
+    last_year: pd.DataFrame
+    last_year_period: str | None
+
+
+def reference_figures(store: Store, region_code: str, period: str) -> ReferenceFigures:
+    """See ``ReferenceFigures``; the caller has checked that the user may see the region."""
     earlier = year_to_date(period)[:-1]  # this year's months before ``period``
-    prev = store.observations(periods=earlier, regions=[code]) if earlier else pd.DataFrame(
-        columns=["region", "period", "measure", "value"])
+    empty = pd.DataFrame(columns=["measure", "value"])
+    prev = store.observations(periods=earlier, regions=[region_code]) if earlier else empty
     prev_period = str(prev["period"].max()) if len(prev) else None
     if prev_period:
         prev = prev[prev["period"] == prev_period]
-    cat = lookup.catalog(store)
-    data = write_template(cat, code, period, prev[["measure", "value"]], prev_period)
-    name = cat.regions.set_index("code").loc[code, "name"]
-    return data, f"{name}_{period}_月报模板.xlsx"
+    ly_period = format_period(period_year(period) - 1, period_month(period))
+    ly = store.observations(periods=[ly_period], regions=[region_code])
+    return ReferenceFigures(prev[["measure", "value"]].reset_index(drop=True) if len(prev) else empty,
+                            prev_period, ly[["measure", "value"]].reset_index(drop=True) if len(ly) else empty,
+                            ly_period if len(ly) else None)
