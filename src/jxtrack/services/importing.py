@@ -44,6 +44,10 @@ from jxtrack.store.interface import Store, StoreBusyError, log_event
 from metrics.periods import format_period, label_ytd, months_of_year, period_month, period_year, year_to_date
 
 KIND = "upload"
+# figures entered in the web form (services.entry) rather than read from a file: the format of
+# their Parsed, and the upload's source as people read it (上传记录, the audit)
+ONLINE_FORMAT = "form"
+ONLINE_SOURCE = "在线填报"
 # the one upload limit, in MB as people read it: the reader's (MAX_FILE_BYTES); the web server takes a
 # little more (.streamlit/config.toml) so that a file just over it gets the reader's Chinese refusal
 UPLOAD_LIMIT_MB = reader.MAX_FILE_BYTES // (1024 * 1024)
@@ -87,14 +91,22 @@ def _resolve_args(store: Store, region: str | None, period: str | None) -> tuple
 
 
 def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
-                   region: str | None = None, period: str | None = None) -> ImportResult:
+                   region: str | None = None, period: str | None = None, *,
+                   parsed: Parsed | None = None) -> ImportResult:
     """Validate a file as ``user`` would import it; never writes.  ``region`` (name, short name,
-    alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
+    alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet.
+    ``parsed``: figures already read and validated by the ingest rules from another source than a
+    file (the online form, ``services.entry``); ``data`` is then that entry's record as bytes.
+    Everything after the parse -- permission, the year-to-date check, the diff, the writes -- is
+    the same for both."""
     region_code, period = _resolve_args(store, region, period)
     cat = lookup.catalog(store)
     # a county reporter's sheet that does not say whose it is: it is their own county's
     m = matcher(cat)
-    file_hash, parsed = parsed_file(data, m, region_code, period, user.region, _fingerprint(cat))
+    if parsed is None:
+        file_hash, parsed = parsed_file(data, m, region_code, period, user.region, _fingerprint(cat))
+    else:
+        file_hash, parsed = hashlib.sha256(data).hexdigest(), _copy(parsed)
     values = parsed.values
     problems = list(parsed.problems)
     with store.connect():
@@ -199,14 +211,15 @@ def _copy(p: Parsed) -> Parsed:
 
 def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
                   region: str | None = None, period: str | None = None, *,
-                  accept_warnings: bool = False, dry_run: bool = False) -> ImportResult:
+                  accept_warnings: bool = False, dry_run: bool = False,
+                  parsed: Parsed | None = None) -> ImportResult:
     """Validate and, if the file has no errors (and its warnings are accepted), write it.
     See the module docstring for what is written in each case.  If the database stays busy, the
     import is not done (nothing written), logged beside the database, and StoreBusyError says to
     retry."""
     try:
         return _commit_import(store, data, file_name, user, region, period,
-                              accept_warnings=accept_warnings, dry_run=dry_run)
+                              accept_warnings=accept_warnings, dry_run=dry_run, parsed=parsed)
     except StoreBusyError:
         raise busy_not_imported(store, data, file_name, user.username) from None
 
@@ -222,8 +235,8 @@ def busy_not_imported(store: Store, data: bytes, file_name: str | None, username
 
 def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
                    region: str | None, period: str | None, *,
-                   accept_warnings: bool, dry_run: bool) -> ImportResult:
-    res = preview_import(store, data, file_name, user, region, period)
+                   accept_warnings: bool, dry_run: bool, parsed: Parsed | None = None) -> ImportResult:
+    res = preview_import(store, data, file_name, user, region, period, parsed=parsed)
     if dry_run:
         if res.ok:
             res.status = "dry_run"
@@ -248,7 +261,8 @@ def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
             "file_name": file_name, "file_hash": res.file_hash, "n_values": len(values),
             "regions": sorted(values["region"].unique()), "periods": sorted(values["period"].unique()),
             "warnings_accepted": sorted({p.code for p in res.warnings}),
-            "changed": int((res.diff["change"] != "same").sum()) if len(res.diff) else 0})
+            "changed": int((res.diff["change"] != "same").sum()) if len(res.diff) else 0,
+            **({"source": ONLINE_SOURCE} if res.format == ONLINE_FORMAT else {})})
     res.status = "accepted"
     return res
 

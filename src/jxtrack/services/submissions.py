@@ -94,7 +94,9 @@ def reporting_view(store: Store, year: int, user: User, today: datetime | None =
 
 
 def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
-    """The uploads ``user`` may see (``access.sees_upload``), newest first."""
+    """The uploads ``user`` may see (``access.sees_upload``), newest first, with their ``source``."""
+    from jxtrack.services import entry
+
     up = store.uploads(limit=limit)
     regions = store.regions()
     city = city_code(regions)
@@ -107,7 +109,10 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
         ur = region_of.get(who)
         keep.append(access.sees_upload(user, uploader=who, uploader_region=ur if isinstance(ur, str) else None,
                                        status=status, regions=touched, city=city))
-    return up[keep].reset_index(drop=True)
+    out = up[keep].reset_index(drop=True)
+    # where the figures came from: a file, or the web form (在线填报, services.entry)
+    out["source"] = ["在线填报" if entry.is_online(f) else "文件上传" for f in out["file_name"]]
+    return out
 
 
 def withdraw_upload(store: Store, user: User, upload_id: int, reason: str) -> None:
