@@ -47,10 +47,10 @@ if not len(hist):
 else:
     status_words = {"accepted": "✔ 已接收", "rejected": "✖ 被退回", "withdrawn": "↩ 已撤回"}
     view = hist.assign(status=hist["status"].map(status_words).fillna(hist["status"]))
-    view = view[["upload_id", "region", "period", "user", "uploaded_at", "status", "file_name", "n_values",
-                 "withdrawn_by", "withdraw_reason", "reading"]]
-    view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "文件名", "数据项", "撤回人", "撤回原因",
-                    "读取说明"]
+    view = view[["upload_id", "region", "period", "user", "uploaded_at", "status", "source", "file_name",
+                 "n_values", "withdrawn_by", "withdraw_reason", "reading"]]
+    view.columns = ["编号", "地区", "报告期", "上传人", "上传时间", "状态", "来源", "文件名", "数据项", "撤回人",
+                    "撤回原因", "读取说明"]
     st.dataframe(view, hide_index=True, width="stretch", placeholder="—")
     common.downloads(view, f"上传记录_{year}", "reporting_dl")
     if access.can(user, "withdraw"):

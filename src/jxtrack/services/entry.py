@@ -152,6 +152,17 @@ def preview_entry(store: Store, user: User, region: str, period: str, figures: M
     return importing.preview_import(store, data, FILE_NAME, user, region, period, parsed=parsed)
 
 
+def check_entry(store: Store, user: User, region: str, period: str, figures: Mapping[str, object],
+                notes: Mapping[str, str] | None = None,
+                carry_forward: tuple[str, ...] | list[str] = ()) -> ImportResult:
+    """``preview_entry``, and a refused entry is on record as a refused file is on the upload page
+    (``importing.record_rejection``: once, however often the page reruns)."""
+    data, parsed = parse_entry(store, region, period, figures, notes, carry_forward)
+    res = importing.preview_import(store, data, FILE_NAME, user, region, period, parsed=parsed)
+    importing.record_rejection(store, data, res, user)
+    return res
+
+
 def submit_entry(store: Store, user: User, region: str, period: str, figures: Mapping[str, object],
                  notes: Mapping[str, str] | None = None, carry_forward: tuple[str, ...] | list[str] = (), *,
                  accept_warnings: bool = False) -> ImportResult:

@@ -111,7 +111,8 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
                                        status=status, regions=touched, city=city))
     out = up[keep].reset_index(drop=True)
     # where the figures came from: a file, or the web form (在线填报, services.entry)
-    out["source"] = ["在线填报" if entry.is_online(f) else "文件上传" for f in out["file_name"]]
+    names = out["file_name"] if "file_name" in out.columns else [None] * len(out)
+    out["source"] = ["在线填报" if entry.is_online(f) else "文件上传" for f in names]
     return out
 
 
