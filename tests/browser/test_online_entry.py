@@ -43,7 +43,7 @@ def test_online_entry_on_a_phone(server):
                                 "x => x.scrollWidth <= x.clientWidth + 1)"), lab.inner_text()
         assert "累计创建省级未来工厂等（含国家智能制造示范工厂、灯塔工厂）（家）" in labels.all_inner_texts()
         # type one figure, check, confirm
-        field = page.get_by_label("数字化改造项目数（个）")
+        field = page.get_by_role("spinbutton", name="数字化改造项目数（个）")
         field.fill("4321")
         field.press("Tab")
         page.get_by_role("button", name="检查填写内容").click()
