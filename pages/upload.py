@@ -102,23 +102,24 @@ with tab_form:
     with st.form(f"entry_form_{region}_{period}"):
         typed: dict[str, object] = {}
         carry: list[str] = []
+        # keys follow the county and month: another county's form never shows what was typed for this one
         for r in form.rows:
             unit = "" if r.unit == "是/否" else f"（{r.unit}）"
             start = r.current if r.current is not None else None
             if r.whole:
                 typed[r.code] = st.number_input(
                     f"{r.name}{unit}", value=None if start is None else int(round(start)), step=1,
-                    format="%d", placeholder="未填", key=f"entry_{r.code}", help=r.description or None)
+                    format="%d", placeholder="未填", key=f"entry_{region}_{period}_{r.code}", help=r.description or None)
             else:
                 typed[r.code] = st.number_input(
                     f"{r.name}{unit}", value=start, step=0.01, format="%.4f", placeholder="未填",
-                    key=f"entry_{r.code}", help=r.description or None)
+                    key=f"entry_{region}_{period}_{r.code}", help=r.description or None)
             beside = "；".join(w for w in (
                 f"上期 {fmt.exact(r.previous, r.unit)}" if r.previous is not None else "上期 无",
                 f"去年同期 {fmt.exact(r.last_year, r.unit)}" if r.last_year is not None else "") if w)
             st.caption(fmt.plain(beside))
             if r.carry_forward and r.previous is not None:
-                if st.checkbox(f"沿用上期数（{fmt.exact(r.previous, r.unit)}）", key=f"entry_carry_{r.code}",
+                if st.checkbox(f"沿用上期数（{fmt.exact(r.previous, r.unit)}）", key=f"entry_carry_{region}_{period}_{r.code}",
                                help="全年基本不变的存量指标：本格不填时取上期数。"):
                     carry.append(r.code)
         checked = st.form_submit_button("检查填写内容", type="primary")

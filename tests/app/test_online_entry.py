@@ -6,6 +6,11 @@ from __future__ import annotations
 from .conftest import USERS, run_app, texts
 
 
+def _field(at, code: str):
+    """The number input of ``code`` (keys follow the county and month: entry_<region>_<period>_<code>)."""
+    return next(n for n in at.number_input if n.key.startswith("entry_330421_") and n.key.endswith(f"_{code}"))
+
+
 def _check(at):
     next(b for b in at.button if b.label == "检查填写内容").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -16,12 +21,10 @@ def test_county_enters_its_month_online_and_it_is_an_upload(demo_store):
     user = USERS["county"]
     at = run_app(user, "pages/upload.py")
     assert not at.exception
-    keys = {n.key for n in at.number_input}
-    assert {"entry_digital_projects", "entry_industrial_land"} <= keys
-    labels = {n.key: n.label for n in at.number_input}
-    assert labels["entry_tech_investment"] == "直接拉动技改投资（亿元）"      # the unit beside each
+    assert _field(at, "industrial_land").label == "规上工业用地面积（亩）"
+    assert _field(at, "tech_investment").label == "直接拉动技改投资（亿元）"      # the unit beside each
     assert any(c.value.startswith("上期 ") for c in at.caption)               # last period beside each
-    at.number_input(key="entry_digital_projects").set_value(987654)
+    _field(at, "digital_projects").set_value(987654)
     at = _check(at)
     assert not at.error, [e.value for e in at.error]
     boxes = [c for c in at.checkbox if c.key == "entry_accept"]
@@ -40,7 +43,7 @@ def test_county_enters_its_month_online_and_it_is_an_upload(demo_store):
 
 def test_a_bad_value_is_refused_with_the_files_words(demo_store):
     at = run_app(USERS["county"], "pages/upload.py")
-    at.number_input(key="entry_digital_projects").set_value(-3)
+    _field(at, "digital_projects").set_value(-3)
     at = _check(at)
     assert any("不能导入" in e.value for e in at.error), [e.value for e in at.error]
     assert "“数字化改造项目数”不能是负数。请核对后填写。" in texts(at)
