@@ -83,3 +83,21 @@ def test_unit_line():
     assert unit_line("（金额单位：亿元）") == "亿元"
     assert unit_line("填报单位：海宁市经信局") is None
     assert unit_line("单位：斤", lambda u: u in {"万元"}) is None
+
+
+@pytest.mark.parametrize("text, role", [
+    # our template's reference columns (the system's own figures, beside the input)
+    ("参考：上月累计（系统数据，不读取）", "previous"),
+    ("参考：上期数（2025年1–9月，系统数据，不读取）", "previous"),
+    ("参考：去年同期（2025年1–10月，系统数据，不读取）", "last_year"),
+    ("参考：上年同期累计", "last_year"),
+    # a column marked as not to be read is a reference whatever else it says: never the report
+    ("本年累计（系统数据，不读取）", "previous"),
+    ("1-10月累计（系统数据，不读取）", "previous"),
+    ("参考：本年累计", "previous"),
+    ("参考:本期数", "previous"),
+    ("1-10月累计（不导入）", "previous"),
+])
+def test_reference_columns_are_never_the_report(text, role):
+    """Without the marker rule the cumulative-looking ones were read as the report (cumulative)."""
+    assert read_header(text).role == role

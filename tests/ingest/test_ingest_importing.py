@@ -160,12 +160,12 @@ def test_template_structure_and_round_trip(fx, empty_store):
     assert wb.sheetnames == ["填报表", "填报说明", "_jxtrack"]
     meta = {r[0]: r[1] for r in wb["_jxtrack"].iter_rows(values_only=True)}
     assert wb["_jxtrack"].sheet_state == "hidden"
-    assert (meta["template_version"], meta["region"], meta["period"]) == ("1", "330421", "2025-10")
+    assert (meta["template_version"], meta["region"], meta["period"]) == ("2", "330421", "2025-10")
     ws = wb["填报表"]
     assert ws.protection.sheet and "嘉善县" in ws["A1"].value and "2025年1–10月" in ws["A1"].value
     assert ws["A2"].value == "填报单位：嘉善县" and ws["A2"].protection.locked
     header = [c.value for c in ws[5]]
-    assert header[:4] == ["序号", "系统编码（勿改）", "指标名称", "单位"] and header[-1] == "偏差说明"
+    assert header[:4] == ["序号", "系统编码（勿改）", "指标名称", "单位"] and header[6] == "偏差说明"
     # no English on the sheet a county sees: the code column is labelled in Chinese and hidden,
     # and the instructions name the page that exists
     assert ws.column_dimensions["B"].hidden

@@ -92,6 +92,8 @@ COMMANDS: tuple[Command, ...] = (
         arg("--region", required=True, help="地区名称或代码，如 嘉善县"),
         arg("--period", required=True, type=period, help="报告期 YYYY-MM（1-2月合并报送填 YYYY-02）"),
         _OUTPUT,
+        arg("--carry-forward", default="", metavar="CODE[,CODE…]",
+            help="沿用上期数的指标编码（仅全年基本不变的存量指标，如 industrial_land）；不写则不沿用"),
     )),
     Command("import", "导入一个报表文件（.xlsx/.xls/.csv），逐格检查后入库", f"{_INGEST}:import_file",
             database="write", shared=(AS_USER,), args=(

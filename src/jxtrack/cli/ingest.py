@@ -23,7 +23,8 @@ from metrics.periods import label_ytd
 def template(args, db: Database) -> int:
     store = db()
     user = acting_user(store, args.as_user)
-    data, _ = importing.make_template(store, args.region, args.period, user)
+    carry = [c.strip() for c in args.carry_forward.split(",") if c.strip()]
+    data, _ = importing.make_template(store, args.region, args.period, user, carry_forward=carry)
     out = write_output(args.output, data)
     print(f"已生成模板 {out}（{label_ytd(args.period)}）。")
     return 0

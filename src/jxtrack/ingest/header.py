@@ -12,7 +12,8 @@ parts:
 * ``role`` – what a value column holds: the report (``cumulative``: 1-N月累计, 本年累计, 累计,
   1～N月), the single month (``month``: 本月, 当月, N月), last year's same period (``last_year``),
   a growth rate (``growth``), a target (``target``), a share or progress (``share``), a rank
-  (``rank``), last period's figure for reference (``previous``), a note (``note``), a plain figure
+  (``rank``), last period's figure for reference (``previous``; any column marked 参考：… or
+  “系统数据，不读取” is ``previous`` or ``last_year``, never the report), a note (``note``), a plain figure
   column that says nothing about its span (``value``: 数值, 本期, 填报数, 完成 …), and the key
   columns (``unit``, ``code``, ``serial``);
 * ``months`` / ``year`` – the span a header states (``1-10月累计`` -> (1, 10); ``10月`` -> (10, 10)).
@@ -78,6 +79,11 @@ _ROLE_RULES: list[tuple[str, re.Pattern]] = [
     ("month", re.compile(r"本月|当月|单月|\x00month")),
     ("value", re.compile(r"本期|数值|填报|完成|实际|数据|数量|金额|^值$|^数$|^数字$")),
 ]
+# a column the sheet itself marks as reference, not to be read (our template's 「参考：上期数 1-9月
+# （系统数据，不读取）」): a reference figure whatever else its header says -- last year's when it
+# names last year, else last period's -- and so never the report, even when it holds numbers
+_REFERENCE = re.compile(r"不读取|不导入|勿读|系统数据|^参考[:]")
+_LAST_YEAR = _ROLE_RULES[[r for r, _ in _ROLE_RULES].index("last_year")][1]
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,8 @@ def _read_uncached(text: str, is_unit: Callable[[str], bool]) -> Header:
         if rx.search(probe):
             role = r
             break
+    if _REFERENCE.search(key) and role not in ("last_year", "previous"):
+        role = "last_year" if _LAST_YEAR.search(key) else "previous"
     if role == "unit" and units:
         role = None  # '单位(万元)' is not a unit column but a unit stated … of nothing: leave it
     units = list(dict.fromkeys(units))

@@ -42,9 +42,13 @@ from jxtrack.domain.reasons import require_reason
 from jxtrack.ingest import Matcher, Parsed, matcher, parse, reader
 from jxtrack.services import lookup
 from jxtrack.store.interface import Con, Store, StoreBusyError, log_event
-from metrics.periods import label_ytd, months_of_year, period_year, year_to_date
+from metrics.periods import format_period, label_ytd, months_of_year, period_month, period_year, year_to_date
 
 KIND = "upload"
+# figures entered in the web form (services.entry) rather than read from a file: the format of
+# their Parsed, and the upload's source as people read it (上传记录, the audit)
+ONLINE_FORMAT = "form"
+ONLINE_SOURCE = "在线填报"
 # the one upload limit, in MB as people read it: the reader's (MAX_FILE_BYTES); the web server takes a
 # little more (.streamlit/config.toml) so that a file just over it gets the reader's Chinese refusal
 UPLOAD_LIMIT_MB = reader.MAX_FILE_BYTES // (1024 * 1024)
@@ -88,14 +92,22 @@ def _resolve_args(store: Store, region: str | None, period: str | None) -> tuple
 
 
 def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
-                   region: str | None = None, period: str | None = None) -> ImportResult:
+                   region: str | None = None, period: str | None = None, *,
+                   parsed: Parsed | None = None) -> ImportResult:
     """Validate a file as ``user`` would import it; never writes.  ``region`` (name, short name,
-    alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet."""
+    alias or code) and ``period`` ('YYYY-MM') are optional and must agree with the sheet.
+    ``parsed``: figures already read and validated by the ingest rules from another source than a
+    file (the online form, ``services.entry``); ``data`` is then that entry's record as bytes.
+    Everything after the parse -- permission, the year-to-date check, the diff, the writes -- is
+    the same for both."""
     region_code, period = _resolve_args(store, region, period)
     cat = lookup.catalog(store)
     # a county reporter's sheet that does not say whose it is: it is their own county's
     m = matcher(cat)
-    file_hash, parsed = parsed_file(data, m, region_code, period, user.region, _fingerprint(cat))
+    if parsed is None:
+        file_hash, parsed = parsed_file(data, m, region_code, period, user.region, _fingerprint(cat))
+    else:
+        file_hash, parsed = hashlib.sha256(data).hexdigest(), _copy(parsed)
     values = parsed.values
     problems = list(parsed.problems)
     with store.connect():
@@ -200,14 +212,15 @@ def _copy(p: Parsed) -> Parsed:
 
 def commit_import(store: Store, data: bytes, file_name: str | None, user: User,
                   region: str | None = None, period: str | None = None, *,
-                  accept_warnings: bool = False, dry_run: bool = False) -> ImportResult:
+                  accept_warnings: bool = False, dry_run: bool = False,
+                  parsed: Parsed | None = None) -> ImportResult:
     """Validate and, if the file has no errors (and its warnings are accepted), write it.
     See the module docstring for what is written in each case.  If the database stays busy, the
     import is not done (nothing written), logged beside the database, and StoreBusyError says to
     retry."""
     try:
         return _commit_import(store, data, file_name, user, region, period,
-                              accept_warnings=accept_warnings, dry_run=dry_run)
+                              accept_warnings=accept_warnings, dry_run=dry_run, parsed=parsed)
     except StoreBusyError:
         raise busy_not_imported(store, data, file_name, user.username) from None
 
@@ -223,8 +236,8 @@ def busy_not_imported(store: Store, data: bytes, file_name: str | None, username
 
 def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
                    region: str | None, period: str | None, *,
-                   accept_warnings: bool, dry_run: bool) -> ImportResult:
-    res = preview_import(store, data, file_name, user, region, period)
+                   accept_warnings: bool, dry_run: bool, parsed: Parsed | None = None) -> ImportResult:
+    res = preview_import(store, data, file_name, user, region, period, parsed=parsed)
     if dry_run:
         if res.ok:
             res.status = "dry_run"
@@ -250,7 +263,8 @@ def _commit_import(store: Store, data: bytes, file_name: str | None, user: User,
             "file_name": file_name, "file_hash": res.file_hash, "n_values": len(values),
             "regions": sorted(values["region"].unique()), "periods": sorted(values["period"].unique()),
             "warnings_accepted": sorted({p.code for p in res.warnings}),
-            "changed": int((res.diff["change"] != "same").sum()) if len(res.diff) else 0})
+            "changed": int((res.diff["change"] != "same").sum()) if len(res.diff) else 0,
+            **({"source": ONLINE_SOURCE} if res.format == ONLINE_FORMAT else {})})
     res.status = "accepted"
     return res
 
@@ -370,22 +384,54 @@ def periods_covered(period: str | None) -> str:
     return label_ytd(period) if period else "多个报告期"
 
 
-def make_template(store: Store, region: str, period: str, user: User | None = None) -> tuple[bytes, str]:
+def make_template(store: Store, region: str, period: str, user: User | None = None,
+                  carry_forward: tuple[str, ...] | list[str] = ()) -> tuple[bytes, str]:
     """The monthly template for a region and period as .xlsx bytes, with a suggested file name.
-    Last period's figures (the latest earlier period of the same year) are filled in beside the
-    input cells for reference.  A county user gets only their own county's template."""
-    from jxtrack.ingest.template import write_template
+    The region's own figures the system holds stand beside the input cells as reference columns the
+    importer never reads (``reference_figures``).  ``carry_forward``: measures (of
+    ``template.carry_forward_measures``) whose last period's figure the downloader chose to carry
+    into this period's cells.  A county user gets only their own county's template."""
+    from jxtrack.ingest.template import carry_forward_measures, write_template
 
     code, period = _resolve_args(store, region, period)
     if user is not None:
         access.ensure(user, "import", code, names=store.regions().set_index("code")["name"].to_dict())
+    cat = lookup.catalog(store)
+    level = str(cat.regions.set_index("code").loc[code, "level"])
+    unknown = sorted(set(carry_forward) - set(carry_forward_measures(cat, level)))
+    if unknown:
+        names = cat.measures.set_index("code")["name"]
+        raise lookup.ServiceError(
+            f"{'、'.join(str(names.get(c, c)) for c in unknown)}不能沿用上期数（只有全年基本不变的存量指标可以沿用）。")
+    ref = reference_figures(store, code, period)
+    data = write_template(cat, code, period, ref.previous, ref.previous_period, ref.last_year,
+                          ref.last_year_period, tuple(carry_forward))
+    name = cat.regions.set_index("code").loc[code, "name"]
+    return data, f"{name}_{period}_月报模板.xlsx"
+
+
+@dataclass
+class ReferenceFigures:
+    """A region's own figures the system holds, shown beside a month's input (template, online
+    entry) for reference: last period (the latest earlier period of the same year with figures)
+    and last year's same period.  Frames with columns measure, value."""
+
+    previous: pd.DataFrame
+    previous_period: str | None
+    last_year: pd.DataFrame
+    last_year_period: str | None
+
+
+def reference_figures(store: Store, region_code: str, period: str) -> ReferenceFigures:
+    """See ``ReferenceFigures``; the caller has checked that the user may see the region."""
     earlier = year_to_date(period)[:-1]  # this year's months before ``period``
-    prev = store.observations(periods=earlier, regions=[code]) if earlier else pd.DataFrame(
-        columns=["region", "period", "measure", "value"])
+    empty = pd.DataFrame(columns=["measure", "value"])
+    prev = store.observations(periods=earlier, regions=[region_code]) if earlier else empty
     prev_period = str(prev["period"].max()) if len(prev) else None
     if prev_period:
         prev = prev[prev["period"] == prev_period]
-    cat = lookup.catalog(store)
-    data = write_template(cat, code, period, prev[["measure", "value"]], prev_period)
-    name = cat.regions.set_index("code").loc[code, "name"]
-    return data, f"{name}_{period}_月报模板.xlsx"
+    ly_period = format_period(period_year(period) - 1, period_month(period))
+    ly = store.observations(periods=[ly_period], regions=[region_code])
+    return ReferenceFigures(prev[["measure", "value"]].reset_index(drop=True) if len(prev) else empty,
+                            prev_period, ly[["measure", "value"]].reset_index(drop=True) if len(ly) else empty,
+                            ly_period if len(ly) else None)

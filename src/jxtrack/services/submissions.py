@@ -96,7 +96,9 @@ def reporting_view(store: Store, year: int, user: User, today: datetime | None =
 
 
 def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
-    """The uploads ``user`` may see (``access.sees_upload``), newest first."""
+    """The uploads ``user`` may see (``access.sees_upload``), newest first, with their ``source``."""
+    from jxtrack.services import entry
+
     up = store.uploads(limit=limit)
     regions = store.regions()
     city = city_code(regions)
@@ -110,7 +112,11 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
         keep.append(access.sees_upload(user, uploader=who, uploader_region=ur if isinstance(ur, str) else None,
                                        status=status, regions=touched, city=city))
     # a boolean mask of the rows (an empty list would select no *columns*)
-    return up[pd.Series(keep, index=up.index, dtype=bool)].reset_index(drop=True)
+    out = up[pd.Series(keep, index=up.index, dtype=bool)].reset_index(drop=True)
+    # where the figures came from: a file, or the web form (在线填报, services.entry)
+    names = out["file_name"] if "file_name" in out.columns else [None] * len(out)
+    out["source"] = ["在线填报" if entry.is_online(f) else "文件上传" for f in names]
+    return out
 
 
 # who did it, as people are named on screen and paper (not their sign-in names); the demo data's
@@ -170,6 +176,7 @@ def history_view(store: Store, user: User, limit: int = 200) -> HistoryView:
         "上传人": [shown_person(names, u) for u in hist["user"]],
         "上传时间": [fmt.moment(t) for t in hist["uploaded_at"]],
         "状态": hist["status"].map(HISTORY_STATUS).fillna(hist["status"]),
+        "来源": hist["source"],
         "文件名": hist["file_name"],
         "数据项": hist["n_values"],
         "撤回人": [shown_person(names, u) for u in hist["withdrawn_by"]],
