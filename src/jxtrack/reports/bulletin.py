@@ -69,6 +69,7 @@ class Bulletin:
     notes: list[str]
     status: pd.DataFrame  # the rows behind the bulletin (for charts and tests)
     fund: Table | None = None  # the city fund against its target (项目库), when the ledger has projects
+    supervision: Table | None = None  # 督办: notices about the period and every one overdue
 
 
 def _kind_col(st: pd.DataFrame) -> pd.Series:
@@ -133,7 +134,40 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
         notes=notes,
         status=st,
         fund=_fund(store, period, user),
+        supervision=_supervision(store, period, user, today),
     )
+
+
+def _supervision(store: Store, period: str, user: access.User | None, today: date | None) -> Table:
+    """督办: how many notices were opened about this period and how many of them the counties
+    answered, how many (of any period) are overdue at ``today`` — counts in the note, the notices
+    in the rows (those of regions ``user`` may read)."""
+    from jxtrack.services import supervision
+
+    s = supervision.summary(store, period, today)
+    rows = s.rows
+    if user is not None:
+        regions = store.regions()
+        city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+        rows = rows[rows["region"].isin(access.readable(user, rows["region"], city=city))]
+    t = Table(
+        key="supervision",
+        title="督办情况",
+        columns=[
+            Column("编号", "int", 1.2), Column("区县", "text", 1.8), Column("指标", "text", 3.2),
+            Column("报告期", "text", 1.6), Column("状态", "text", 1.9), Column("督办要求", "text", 3.5),
+            Column("回复期限", "text", 2.0), Column("整改措施", "text", 3.5), Column("预计完成", "text", 2.0),
+        ],
+        note=(f"{label_ytd(period)}数据发起督办 {s.opened} 项，区县已回复 {s.answered} 项；"
+              f"逾期未回复 {s.overdue} 项（全部督办，按{clock.zone_label()}判断）。"),
+    )
+    for r in rows.itertuples():
+        t.rows.append([int(r.supervision_id), r.region_name, r.indicator_name, r.period, r.state_label, r.ask,
+                       f"{r.reply_by:%Y-%m-%d}", r.measures if isinstance(r.measures, str) else "",
+                       "" if r.expected is None else f"{r.expected:%Y-%m-%d}"])
+        t.lights.append("red" if r.overdue else ("green" if r.state == "closed" else "yellow"))
+        t.units.append(None)
+    return t
 
 
 def _fund(store: Store, period: str, user: access.User | None) -> Table | None:
