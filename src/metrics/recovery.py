@@ -2,6 +2,9 @@
 shown with the months it was red — "已恢复（曾红灯：3–5月）" — so a leader sees a recovery, not a
 silent flip to green (Zhejiang practice: 瓯海's 亮灯 keeps the red months visible).
 
+Months are the report months: where January was not reported alone (1–2月 together), a red
+February shows as 1–2月.
+
 Pure: takes the month series of lights, returns one row per recovered item.  Within one year only
 (year-to-date figures restart each January).  Not behind the path = green or done (已完成); a yellow
 after red is still behind and not a recovery.
@@ -27,8 +30,11 @@ def month_ranges(months: list[int]) -> str:
     return "、".join(f"{r[0]}月" if len(r) == 1 else f"{r[0]}–{r[-1]}" + "月" for r in runs)
 
 
-def recovery_label(red_months: list[int]) -> str:
-    return f"已恢复（曾红灯：{month_ranges(red_months)}）"
+def recovery_label(red_months: list[int], january_alone: bool = True) -> str:
+    """The label; without a January report of its own (1–2月 reported together) a red February
+    is the red 1–2月 figure and is written so."""
+    shown = list(red_months) + ([1] if not january_alone and 2 in red_months else [])
+    return f"已恢复（曾红灯：{month_ranges(shown)}）"
 
 
 def recoveries(series: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -49,5 +55,6 @@ def recoveries(series: pd.DataFrame, period: str) -> pd.DataFrame:
     red = red.assign(month=red["period"].str[5:7].astype(int))
     out = red.groupby(["region", "indicator"], as_index=False, sort=True)["month"].agg(lambda m: sorted(m))
     out = out.rename(columns={"month": "red_months"})
-    out["recovery"] = out["red_months"].map(recovery_label)
+    january = bool((s["period"] == f"{year}-01").any())
+    out["recovery"] = [recovery_label(m, january) for m in out["red_months"]]
     return out[RECOVERY_COLUMNS].reset_index(drop=True)

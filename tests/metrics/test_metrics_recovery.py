@@ -41,5 +41,12 @@ def test_recovered_items_from_a_known_series():
     assert out["red_months"].tolist() == [[3, 4, 5], [2, 5]]
 
 
+def test_february_is_1_2_months_when_january_was_not_reported_alone():
+    s = _series([("A", "x", "2026-02", "red"), ("A", "x", "2026-05", "red"), ("A", "x", "2026-07", "green")])
+    assert recoveries(s, "2026-07")["recovery"].tolist() == ["已恢复（曾红灯：1–2月、5月）"]
+    with_jan = pd.concat([s, _series([("A", "x", "2026-01", "green")])])
+    assert recoveries(with_jan, "2026-07")["recovery"].tolist() == ["已恢复（曾红灯：2月、5月）"]
+
+
 def test_no_series_no_recoveries():
     assert recoveries(pd.DataFrame(), "2026-07").empty
