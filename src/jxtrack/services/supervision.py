@@ -172,6 +172,8 @@ def notices(store: Store, user: User | None, *, which: str = "all", region: str 
             access.ensure(user, "supervision")
         region = user.region   # a county reporter: its own county
     df = sql.notices(store, region)
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "overdue" else object) for c in LIST_COLUMNS})
     today = clock.today() if today is None else today
     df["reply_by"] = [parse_date(v, "回复期限") for v in df["reply_by"]]
     df["expected"] = [None if clock.is_missing(v) else parse_date(v, "预计完成") for v in df["expected"]]

@@ -15,6 +15,7 @@ from jxtrack.domain import supervision as rules
 from jxtrack.present import fmt
 from jxtrack.services import supervision
 from jxtrack.ui import common
+from metrics.periods import label_ytd
 
 DEFAULT_DAYS = 7   # the reply-by date the form proposes: a week from today (Beijing date)
 
@@ -46,7 +47,7 @@ def open_form(store, user, rows: pd.DataFrame, key: str) -> None:
 
 
 def _card(n) -> None:
-    st.markdown(fmt.md("**{} · {}**（{}） · {}", n.indicator_name, n.region_name, n.period, n.state_label))
+    st.markdown(fmt.md("**{} · {}**（{}） · {}", n.indicator_name, n.region_name, label_ytd(n.period), n.state_label))
     st.caption(fmt.md("督办要求：{}　回复期限：{}", n.ask, f"{n.reply_by:%Y-%m-%d}"))
     if isinstance(n.measures, str) and n.measures:
         st.caption(fmt.md("整改措施：{}　预计完成：{}", n.measures,
@@ -113,4 +114,4 @@ def recovered(rows: pd.DataFrame, region_col: bool = True) -> None:
     names = rec["short_name"].where(rec["short_name"].astype(bool), rec["indicator_name"])
     lines = [fmt.md("{}{}：{}", f"{r} · " if region_col else "", n, lbl)
              for r, n, lbl in zip(rec["region"], names, rec["recovery"], strict=True)]
-    st.info("**已恢复的指标**（曾亮红灯，现已不落后于序时进度）  \n" + "  \n".join(lines), icon=":material/trending_up:")
+    st.info("**已恢复的指标**（曾亮红灯，现已不落后于序时进度）  \n" + "  \n".join(lines))
