@@ -36,5 +36,12 @@ else:
                     "发起时间"]
     common.text_table(view)
     common.downloads(view, f"督办_{which}", "supervision_dl")
+    with st.expander("一项督办的全过程（发起、回复、再次督办、办结）"):
+        sid = st.selectbox("督办编号", list(notices["supervision_id"]), key="supervision_history_id")
+        with common.guard():
+            steps = supervision.history(store, user, int(sid))
+        steps = steps[["step_label", "actor", "step_at", "ask", "reply_by", "measures", "expected", "note"]]
+        steps.columns = ["步骤", "操作人", "时间", "督办要求", "回复期限", "整改措施", "预计完成", "说明"]
+        common.text_table(steps)
 if access.can(user, "supervise"):
     sv.staff_steps(store, user, everything, "supervision")
