@@ -7,6 +7,7 @@ import streamlit as st
 
 from jxtrack.present import fmt
 from jxtrack.ui import cache, common, session
+from jxtrack.ui import supervision as sv
 from metrics.periods import label_ytd
 
 user = session.require_user()
@@ -30,6 +31,9 @@ st.title(f"{sc.region_name} · {label_ytd(sc.period)}" + (f" · {sc.period_label
 if sc.period_note:
     (st.info if sc.period_label else st.warning)(sc.period_note)
 rows = sc.rows
+sv.county_items(store, user, sc.region, "county")   # open 督办 first, with the reply form
+sv.recovered(rows, region_col=False)
+sv.open_form(store, user, rows, "county")
 # what the count counts, and every light in it (grey ones too), so the parts add up to the total
 st.markdown(f"**{sc.region_name}指标 {len(rows)} 项**中：" + common.counts_text(Counter(common.shown_lights(rows))))
 extra = pd.DataFrame({

@@ -8,6 +8,7 @@ import streamlit as st
 from jxtrack.domain import lights
 from jxtrack.present import fmt
 from jxtrack.ui import cache, charts, common, session
+from jxtrack.ui import supervision as sv
 from metrics.periods import label_ytd, period_year
 
 user = session.require_user()
@@ -63,6 +64,7 @@ if len(row):
     note = common._note(r)
     if note:
         st.info(fmt.plain(note))
+sv.recovered(d.rows)
 
 st.subheader("目标出处")
 src = d.sources
@@ -107,5 +109,6 @@ extra = pd.DataFrame({
     "同比": d.rows["yoy"].map(lambda v: fmt.pct(v, signed=True)).to_numpy(),
 })
 common.show_status(d.rows, region_col=True, extra=extra, key="indicator_table")
+sv.open_form(store, user, d.rows, "indicator")
 common.downloads(common.download_frame(d.rows, region_col=True, indicator_col=False),
                  f"{names[code]}_{d.period}", "indicator_dl")

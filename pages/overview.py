@@ -12,6 +12,7 @@ import streamlit as st
 from jxtrack.domain import lights
 from jxtrack.present import fmt
 from jxtrack.ui import cache, charts, common, session
+from jxtrack.ui import supervision as sv
 from metrics.periods import label_ytd
 
 user = session.require_user()
@@ -97,6 +98,8 @@ if len(ov.red_list):
     }))
 else:
     st.success("本期区县没有红灯指标。")
+sv.recovered(ov.recovered)   # red earlier this year, no longer behind: shown, not a silent green
+sv.open_form(store, user, ov.status, "overview")
 st.page_link("pages/indicator.py", label="查看指标详情 →", icon=":material/monitoring:")
 
 # ---- everything, folded ----------------------------------------------------------------------------

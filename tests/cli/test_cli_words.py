@@ -20,7 +20,7 @@ def _english(text: str) -> list[str]:
                          "subsidy", "fund", "settings", "remind", "add", "list", "postgresql", "Excel", "Word",
                          "REGION", "PERIOD", "USERNAME", "OUTPUT", "FORMAT", "LIMIT", "REASON", "ROLE", "NAME",
                          "EMAIL", "YEARS", "REGIONS", "admin", "staff", "county", "leader", "SOURCE", "TARGET",
-                         "FILE", "YEAR", "DAY", "reason"}]
+                         "FILE", "YEAR", "DAY", "reason", "supervise"}]
 
 
 @pytest.mark.parametrize("argv, said", [

@@ -55,7 +55,7 @@ def _sheet_rows(ws, header_row: int):
 
 def test_excel_summary_matches_status(built):
     _, _, wb, st = built
-    assert wb.sheetnames == ["通报摘要", "指标汇总", "区县排名", "红灯清单", "报送情况", "数据质量", "明细"]
+    assert wb.sheetnames == ["通报摘要", "指标汇总", "区县排名", "红灯清单", "报送情况", "督办情况", "数据质量", "明细"]
     ws = wb["指标汇总"]
     assert ws.freeze_panes == "A4"
     _, rows = _sheet_rows(ws, 3)

@@ -57,6 +57,7 @@ class Command:
 _SETUP, _STATUS, _USERS = "jxtrack.cli.setup", "jxtrack.cli.status", "jxtrack.cli.users"
 _INGEST, _PROJECTS = "jxtrack.cli.ingest", "jxtrack.cli.projects"
 _REPORTS, _CYCLE = "jxtrack.cli.reports", "jxtrack.cli.cycle"
+_SUPERVISE = "jxtrack.cli.supervise"
 _OUTPUT = arg("-o", "--output", required=True, help="输出文件 FILE.xlsx")
 _DRY_RUN = arg("--dry-run", action="store_true", help="只检查并显示结果，不写入数据库")
 _REASON = "（必填，记入操作日志）"
@@ -159,6 +160,35 @@ COMMANDS: tuple[Command, ...] = (
             args=(
         arg("--period", type=period, help="报告期 YYYY-MM（默认上个月，即正在报送的月份）"),
         arg("--dry-run", action="store_true", help="只显示将要发送的内容和渠道，不发送"),
+    )),
+    Command("supervise", "督办：红灯、黄灯指标的督办、区县回复、办结、再次督办", metavar="操作", subcommands=(
+        Command("list", "列出督办（默认未办结的）", f"{_SUPERVISE}:list_notices", shared=(AS_USER, FORMAT), args=(
+            arg("--state", choices=["open", "overdue", "closed", "all"], default="open",
+                help="open 未办结 | overdue 逾期未回复 | closed 已办结 | all 全部"),
+            arg("--region", help="只看一个区县"),
+        )),
+        Command("open", "发起督办（工作专班、管理员）", f"{_SUPERVISE}:open_notice", database="write",
+                shared=(AS_USER,), args=(
+            arg("--region", required=True, help="区县"),
+            arg("--indicator", required=True, help="指标代码或名称"),
+            arg("--period", required=True, type=period, help="报告期 YYYY-MM"),
+            arg("--ask", required=True, help="督办事项：要求区县做什么"),
+            arg("--reply-by", required=True, help="回复期限 YYYY-MM-DD（北京时间，当天仍算按时）"),
+        )),
+        Command("reply", "区县回复督办：整改措施和预计完成日期", f"{_SUPERVISE}:reply", database="write",
+                shared=(AS_USER,), args=(
+            arg("id", help="督办编号"),
+            arg("--measures", required=True, help="整改措施"),
+            arg("--expected", required=True, help="预计完成日期 YYYY-MM-DD"),
+        )),
+        Command("close", "办结督办（工作专班、管理员）", f"{_SUPERVISE}:close", database="write", shared=(AS_USER,),
+                args=(arg("id", help="督办编号"), arg("--note", default="", help="办结说明"))),
+        Command("press", "再次督办：已回复的督办重新要求回复", f"{_SUPERVISE}:press", database="write",
+                shared=(AS_USER,), args=(
+            arg("id", help="督办编号"),
+            arg("--ask", required=True, help="新的要求"),
+            arg("--reply-by", required=True, help="新的回复期限 YYYY-MM-DD"),
+        )),
     )),
 )
 

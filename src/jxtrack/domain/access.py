@@ -21,6 +21,9 @@ switch_binding —                                   staff, admin
 edit_targets   —                                   staff, admin
 settings       —                                   staff, admin
 manage_users   —                                   admin
+supervise      a region code (the county supervised) staff, admin: open, close, ask again (督办)
+reply          a region code (the county supervised) county: own only (answer a 督办)
+supervision    —                                   leader (read-only), staff, admin: 督办清单
 ============== =================================== =========================================
 
 Who sees which upload in 上传记录 is :func:`sees_upload`: its uploader, and whoever may read every
@@ -68,7 +71,8 @@ class User:
 OPERATOR = User("operator", "admin", None, "命令行操作员")
 
 
-ACTIONS = ("read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "manage_users")
+ACTIONS = ("read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "manage_users",
+           "supervise", "reply", "supervision")
 WRITERS = ("staff", "admin")
 # what each action is called in a refusal
 ACTION_WORDS = {
@@ -79,12 +83,17 @@ ACTION_WORDS = {
     "edit_targets": "维护目标",
     "settings": "修改系统设置",
     "manage_users": "用户管理",
+    "supervise": "发起、办结督办",
+    "reply": "回复督办",
+    "supervision": "查看督办清单",
 }
 _ROLE_ACTIONS = {
-    "leader": {"read"},
-    "county": {"read", "import", "withdraw"},
-    "staff": {"read", "import", "withdraw", "switch_binding", "edit_targets", "settings"},
-    "admin": set(ACTIONS),
+    "leader": {"read", "supervision"},
+    "county": {"read", "import", "withdraw", "reply"},
+    "staff": {"read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "supervise",
+              "supervision"},
+    # a 督办's answer is the county's own word: nobody replies for it, not even an admin
+    "admin": set(ACTIONS) - {"reply"},
 }
 
 
@@ -115,7 +124,7 @@ def allowed(user: User | None, action: str, resource: str | Iterable[str] | None
     regions = _regions_of(resource)
     if action == "read":
         return all(r in (user.region, city) for r in regions)
-    if action in ("import", "withdraw"):
+    if action in ("import", "withdraw", "reply"):
         # an upload that touches no region (nothing known) or any other county is not the county's
         return bool(regions) and all(r == user.region for r in regions)
     return False
@@ -150,6 +159,8 @@ def refusal(user: User, action: str, resource: str | Iterable[str] | None = None
                 "请确认选对了文件；如需代报，请联系市工作专班。")
     if action == "withdraw":
         return f"您是{own}的填报员，只能撤回{own}的上传；这次上传含{other}的数据。"
+    if action == "reply":
+        return f"您是{own}的填报员，只能回复{own}的督办；这是{other}的督办。"
     return f"您的角色（{user.role_label}）不能{word}。"
 
 

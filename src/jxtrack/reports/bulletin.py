@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from jxtrack.domain import access, clock, lights
+from jxtrack.domain.reasons import require_reason
 from jxtrack.present import fmt
 from jxtrack.present.fmt import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE
 from jxtrack.reports import masthead as mast
@@ -76,6 +77,7 @@ class Bulletin:
     issuer: str = mast.ISSUER                  # 发文机关 of the masthead (版头)
     office: str = mast.ISSUING_OFFICE          # who prints it (版记: …办公室 2026年12月3日印发)
     doc_number: str = ""                       # 嘉两化专班通报〔2026〕10号
+    supervision: Table | None = None  # 督办: notices about the period and every one overdue
 
 
 ISSUER_KEY, PREFIX_KEY = "bulletin_issuer", "bulletin_doc_prefix"
@@ -94,8 +96,7 @@ def set_masthead(store: Store, user: access.User | None, issuer: str | None = No
                  reason: str = "") -> None:
     """Set the bulletin's 发文机关 and 文号 prefix (工作专班 and 管理员; the reason is audited)."""
     access.ensure(user, "settings")
-    if not str(reason or "").strip():
-        raise ReportError("请写明修改原因（例如：专班更名）。")
+    require_reason(reason, "修改发文机关和文号")
     actor = user.username if user is not None else access.OPERATOR.username
     for key, value in ((ISSUER_KEY, issuer), (PREFIX_KEY, prefix)):
         if value is not None:
@@ -173,7 +174,40 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
         issuer=issuer,
         office=office,
         doc_number=number,
+        supervision=_supervision(store, period, user, today),
     )
+
+
+def _supervision(store: Store, period: str, user: access.User | None, today: date | None) -> Table:
+    """督办: how many notices were opened about this period and how many of them the counties
+    answered, how many (of any period) are overdue at ``today`` — counts in the note, the notices
+    in the rows (those of regions ``user`` may read)."""
+    from jxtrack.services import supervision
+
+    s = supervision.summary(store, period, today)
+    rows = s.rows
+    if user is not None:
+        regions = store.regions()
+        city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+        rows = rows[rows["region"].isin(access.readable(user, rows["region"], city=city))]
+    t = Table(
+        key="supervision",
+        title="督办情况",
+        columns=[
+            Column("编号", "int", 1.2), Column("区县", "text", 1.8), Column("指标", "text", 3.2),
+            Column("报告期", "text", 1.6), Column("状态", "text", 1.9), Column("督办要求", "text", 3.5),
+            Column("回复期限", "text", 2.0), Column("整改措施", "text", 3.5), Column("预计完成", "text", 2.0),
+        ],
+        note=(f"{label_ytd(period)}数据发起督办 {s.opened} 项，区县已回复 {s.answered} 项；"
+              f"逾期未回复 {s.overdue} 项（全部督办，按{clock.zone_label()}判断）。"),
+    )
+    for r in rows.itertuples():
+        t.rows.append([int(r.supervision_id), r.region_name, r.indicator_name, r.period, r.state_label, r.ask,
+                       f"{r.reply_by:%Y-%m-%d}", r.measures if isinstance(r.measures, str) else "",
+                       "" if r.expected is None else f"{r.expected:%Y-%m-%d}"])
+        t.lights.append("red" if r.overdue else ("green" if r.state == "closed" else "yellow"))
+        t.units.append(None)
+    return t
 
 
 def _fund(store: Store, period: str, user: access.User | None) -> Table | None:

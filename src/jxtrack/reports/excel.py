@@ -251,6 +251,8 @@ def write_xlsx(b: Bulletin, target: str | Path | io.BytesIO) -> None:
     _rank_sheet(wb, b, sub)
     _table_sheet(wb, "红灯清单", b.red_list, sub)
     _table_sheet(wb, "报送情况", b.submissions, sub)
+    if b.supervision is not None:
+        _table_sheet(wb, "督办情况", b.supervision, sub)
     _table_sheet(wb, "数据质量", b.quality, sub)
     if b.fund is not None:
         _table_sheet(wb, "资金使用", b.fund, sub)

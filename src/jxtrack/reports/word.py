@@ -370,6 +370,13 @@ def write_docx(b: Bulletin, target: str | Path | io.BytesIO,
     h1("报送情况")
     _table(doc, b.submissions)
 
+    if b.supervision is not None:
+        h1("督办情况")
+        if b.supervision.rows:
+            _table(doc, b.supervision)
+        else:
+            _para(doc, b.supervision.note)
+
     if b.fund is not None:
         h1("资金使用")
         _table(doc, b.fund)

@@ -14,7 +14,9 @@ DingTalk group robot and/or e-mail (``jxtrack.services.notify``).
   period's lights.  A period without any figures yet has no lights: the section is left out; in a
   month still being collected the city's totals are not judged (``status_table.status``), so only the
   reported counties' own items can turn red.
-- Nothing to say (everyone reported on time, nothing newly red): no message is sent.
+- **督办 overdue**: every supervision notice still waiting for the county's answer after its
+  reply-by date (Beijing date, ``jxtrack.domain.supervision``), whatever period it is about.
+- Nothing to say (everyone reported on time, nothing newly red, no 督办 overdue): no message is sent.
 """
 
 from __future__ import annotations
@@ -47,10 +49,12 @@ class Reminder:
     turned_red: list[tuple[str, str]] = field(default_factory=list)  # (region, indicator)
     compared_with: str = ""                        # what "turned red" compares with
     is_demo: bool = False
+    # 督办 past their reply-by date without an answer: (county, indicator, reply-by date)
+    supervision_overdue: list[tuple[str, str, date]] = field(default_factory=list)
 
     @property
     def has_news(self) -> bool:
-        return bool(self.not_reported or self.late or self.turned_red)
+        return bool(self.not_reported or self.late or self.turned_red or self.supervision_overdue)
 
     def message(self) -> Message:
         return Message(self.title, render(self, markdown=True), render(self, markdown=False))
@@ -95,6 +99,12 @@ def build(store: Store, period: str | None = None, at: datetime | None = None) -
             rem.turned_red = [(str(x.region), str(x.indicator_name))
                               for x in red.itertuples()
                               if (str(x.indicator_code), str(x.region_code)) not in before]
+    from jxtrack.domain.access import OPERATOR
+    from jxtrack.services import supervision
+
+    over = supervision.notices(store, OPERATOR, which="overdue", today=clock.local_date(at))
+    rem.supervision_overdue = [(str(n.region_name), str(n.indicator_name), n.reply_by)
+                               for n in over.sort_values(["reply_by", "supervision_id"]).itertuples()]
     return rem
 
 
@@ -146,6 +156,13 @@ def render(rem: Reminder, markdown: bool = True) -> str:
             lines.append(f"- {region}：{indicator}")
         if len(rem.turned_red) > MAX_LISTED:
             lines.append(f"- ……共{len(rem.turned_red)}项")
+    if rem.supervision_overdue:
+        lines.append("")
+        lines.append(f"{b(f'督办逾期未回复（{len(rem.supervision_overdue)}项）')}，请相关区县尽快回复整改措施：")
+        for region, indicator, by in rem.supervision_overdue[:MAX_LISTED]:
+            lines.append(f"- {region}：{indicator}（回复期限 {by.month}月{by.day}日）")
+        if len(rem.supervision_overdue) > MAX_LISTED:
+            lines.append(f"- ……共{len(rem.supervision_overdue)}项")
     lines.append("")
     lines.append(f"（{clock.zone_label()} {clock.show(rem.generated_at)} 由 jxtrack 生成）")
     sep = "\n\n" if markdown else "\n"  # DingTalk markdown needs blank lines between paragraphs

@@ -251,3 +251,60 @@ def targets_table(store: Store) -> pd.DataFrame:
     out["_o"] = t["indicator"].map(order)
     out = out.sort_values(["_o", "region", "year", "binding"], ascending=[True, True, True, False])
     return out.drop(columns="_o").reset_index(drop=True)
+
+
+_recovery_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+
+def recoveries(store: Store, period: str) -> pd.DataFrame:
+    """The items (every region) that were red earlier in ``period``'s year and are no longer
+    behind at ``period``: region_code, indicator_code, red_months, recovery ("已恢复（曾红灯：3–5月）").
+    Judged on the lights of each month of the year (``compute_status_periods``, the same rules as
+    the status table), cached per data version like the status table.  Rows are not filtered by
+    user: callers join them onto status rows the user may see."""
+    from jxtrack.store.admin import data_version
+    from metrics.periods import year_to_date
+    from metrics.progress import compute_status_periods
+    from metrics.recovery import recoveries as find
+
+    period = lookup.parse_period(period)
+    key = (store.key, data_version(store), period)
+    with _status_lock:
+        hit = _recovery_cache.get(key)
+        if hit is not None:
+            return hit.copy()
+    months = year_to_date(period)
+    need = sorted({str(q) for m in months for q in needed_periods(m, BASELINE)})
+    with store.connect():
+        regions = store.regions()
+        obs = store.observations(periods=need)
+        targets = select_binding(store.targets(), store.sources(), store.binding_overrides())
+    targets = targets[targets["binding"]]
+    ind = lookup.catalog(store).indicators
+    values = derive(obs[["region", "period", "measure", "value"]], ind, regions)
+    with_figures = [m for m in months if m in set(values["period"].astype(str))]
+    if with_figures:
+        series = compute_status_periods(values, targets, ind, regions, with_figures, baseline=BASELINE)
+        out = find(series, period)
+    else:
+        out = find(pd.DataFrame(), period)
+    out = out.rename(columns={"region": "region_code", "indicator": "indicator_code"})
+    with _status_lock:
+        _recovery_cache[key] = out
+        while len(_recovery_cache) > STATUS_CACHE_SIZE:
+            _recovery_cache.popitem(last=False)
+    return out.copy()
+
+
+def with_recovery(store: Store, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (status rows of one period) with a ``recovery`` column: the label where the item
+    has recovered from red this year, '' elsewhere."""
+    out = rows.copy()
+    if not len(out):
+        out["recovery"] = pd.Series(dtype=object)
+        return out
+    rec = recoveries(store, str(out["period"].iloc[0]))
+    label = rec.set_index(["region_code", "indicator_code"])["recovery"]
+    keys = pd.MultiIndex.from_frame(out[["region_code", "indicator_code"]].astype(str))
+    out["recovery"] = label.reindex(keys).fillna("").to_numpy() if len(label) else ""
+    return out

@@ -55,6 +55,7 @@ class Overview:
     n_county_indicators: int = 0  # indicators judged per county (county scope)
     period_label: str = ""        # 报送中（已报 1/7 个区县） for a month still being collected
     period_note: str = ""         # what to say about the month's reporting ('' when complete)
+    recovered: pd.DataFrame = None   # rows red earlier this year and no longer behind (``recovery``)
 
 
 def _period_words(store: Store, period: str, user: User) -> tuple[str, str]:
@@ -83,7 +84,7 @@ def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
 
 @one_connection
 def overview(store: Store, period: str | None, user: User) -> Overview:
-    st = status_table.status(store, period, None, user)
+    st = status_table.with_recovery(store, status_table.status(store, period, None, user))
     is_demo = store.is_demo()
     p = str(st["period"].iloc[0]) if len(st) else (period or "")
     city = st[st["region_level"] == "city"].sort_values("sort").reset_index(drop=True)
@@ -117,7 +118,9 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
                                                                    strict=True)], dtype=object)
     county_counts = {k: int((county_shown == k).sum()) for k in lights.ORDER}
     label, note = _period_words(store, p, user)
+    recovered = st[st["recovery"] != ""].sort_values(["region_sort", "sort"]).reset_index(drop=True)
     return Overview(p, st, city, counts, groups, heat, red_list, is_demo, behind=behind, key=key,
+                    recovered=recovered,
                     county_counts=county_counts, n_counties=int(county["region_code"].nunique()),
                     counties=list(dict.fromkeys(county.sort_values("region_sort")["region"])),
                     n_county_indicators=int(county["indicator_code"].nunique()),
@@ -148,7 +151,7 @@ def indicator_detail(store: Store, indicator: str, period: str | None, region: s
     check_read(user, region, regions)
     st = status_table.status(store, period, None, user)
     p = str(st["period"].iloc[0])
-    rows = st[st["indicator_code"] == indicator].reset_index(drop=True)
+    rows = status_table.with_recovery(store, st[st["indicator_code"] == indicator].reset_index(drop=True))
     series = indicator_series(store, indicator, p, user, regions=[region])
     tt = targets_view(store, user)
     tt = tt[tt["indicator_code"] == indicator].reset_index(drop=True)
@@ -207,7 +210,7 @@ def county_scorecard(store: Store, region: str, period: str | None, user: User) 
     if region not in set(regions["code"]):
         region = lookup.resolve_region(store, region)
     check_read(user, region, regions)
-    st = status_table.status(store, period, region, user)
+    st = status_table.with_recovery(store, status_table.status(store, period, region, user))
     p = str(st["period"].iloc[0]) if len(st) else (period or "")
     # trend: the indicator's value at each month end over the last 12 months (YTD within a year)
     last = period_index(p)

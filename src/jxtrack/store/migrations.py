@@ -257,6 +257,30 @@ def m008_upload_reading(con: Any, backend: str = "duckdb") -> None:
     _ddl(con, backend, "ALTER TABLE uploads ADD COLUMN reading VARCHAR")
 
 
+def m009_supervision(con: Any, backend: str = "duckdb") -> None:
+    """督办: a notice to a county about one indicator and period (what is asked, by when), its
+    state, and every step taken on it (open, reply, press, close) in ``supervision_steps``."""
+    _ddl(con, backend, """
+        CREATE SEQUENCE supervision_seq START 1;
+        CREATE TABLE supervisions (
+            supervision_id BIGINT PRIMARY KEY DEFAULT nextval('supervision_seq'),
+            region VARCHAR NOT NULL, indicator VARCHAR NOT NULL, period VARCHAR NOT NULL,
+            light VARCHAR,                    -- the item's light when the notice was opened
+            state VARCHAR NOT NULL,           -- pending | replied | closed
+            ask VARCHAR NOT NULL, reply_by DATE NOT NULL,   -- the latest ask and its reply-by date
+            measures VARCHAR, expected DATE,  -- the latest answer (整改措施, 预计完成)
+            opened_by VARCHAR NOT NULL, opened_at TIMESTAMPTZ NOT NULL,
+            updated_by VARCHAR NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+        CREATE SEQUENCE supervision_step_seq START 1;
+        CREATE TABLE supervision_steps (
+            step_id BIGINT PRIMARY KEY DEFAULT nextval('supervision_step_seq'),
+            supervision_id BIGINT NOT NULL, step VARCHAR NOT NULL,   -- open | reply | press | close
+            actor VARCHAR NOT NULL, step_at TIMESTAMPTZ NOT NULL,
+            ask VARCHAR, reply_by DATE, measures VARCHAR, expected DATE, note VARCHAR);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
@@ -266,6 +290,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "instants as TIMESTAMPTZ", m006_instants_with_zone),
     (7, "settings and issued bulletins", m007_settings_and_bulletins),
     (8, "how each upload was read", m008_upload_reading),
+    (9, "supervision notices (督办) and their steps", m009_supervision),
 ]
 
 

@@ -26,6 +26,8 @@ SEQUENCES = [
     ("web_sessions", "session_id", "web_session_seq"),
     ("subsidy_rule_changes", "change_id", "subsidy_rule_change_seq"),
     ("bulletins", "bulletin_id", "bulletin_seq"),
+    ("supervisions", "supervision_id", "supervision_seq"),
+    ("supervision_steps", "step_id", "supervision_step_seq"),
 ]
 _UPLOADS_CHUNK = 200  # uploads read at a time (they carry the files' bytes)
 

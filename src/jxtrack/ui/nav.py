@@ -24,6 +24,7 @@ PAGES = [
     PageDef("pages/county.py", "区县", ":material/location_city:", "read", "county"),
     PageDef("pages/upload.py", "数据上传", ":material/upload_file:", "import", "upload"),
     PageDef("pages/reporting.py", "报送情况", ":material/event_available:", "read", "reporting"),
+    PageDef("pages/supervision.py", "督办", ":material/assignment_late:", "supervision", "supervision"),
     PageDef("pages/quality.py", "数据质量", ":material/fact_check:", "read", "quality"),
     PageDef("pages/targets.py", "目标管理", ":material/flag:", "read", "targets"),
     PageDef("pages/projects.py", "项目库", ":material/inventory_2:", "read", "projects"),
