@@ -32,6 +32,9 @@ def test_a_county_uploads_a_sample_in_a_real_browser(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 2400})
+        page.goto(server)
+        page.wait_for_selector("text=用户名", timeout=60000)   # the first page of a new server
+        _idle(page)
         _sign_in(page, server, "jiashan", "jxdemo-county")
         _open(page, "数据上传", False)
         upload(page, str(SAMPLE))
