@@ -81,6 +81,7 @@ class SheetResult:
     explanation: list[str] = field(default_factory=list)    # how the sheet was read, for people
     header_span: tuple[int | None, int, str, str] | None = None  # (year, last month, cell, text) of
     #                                                         the value column's header ('1-10月累计')
+    title_year: tuple[int, str] | None = None  # the one year the rows above the table name, and where
 
 
 def _filled(sheet: Sheet) -> list[list[Any]]:
@@ -261,11 +262,8 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         if code is None:
             if (nz.is_blank(raw) and not formula_nv) or (r > end and nz.parse_number(raw) is None):
                 continue  # a section or heading row; below the footer, a signing date or a note
-            res.problems.append(problem(
-                "unknown_name",
-                "指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
-                "（或请市工作专班在目录中增加别名）。",
-                sheet.name, a1(r, nc), nz.cell_text(name)))
+            res.problems.append(problem("unknown_name", _unknown_name_message(m, name),
+                                        sheet.name, a1(r, nc), nz.cell_text(name)))
             continue
         unit_text, unit_cell, sheet_wide = None, None, False
         if unit_col is not None and unit_col < len(row) and nz.cell_text(row[unit_col]):
@@ -286,6 +284,17 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
             note=note, percent_cell=pos in sheet.percent_cells, formula_without_value=formula_nv,
             placeholder=nz.is_placeholder(raw), sheet_unit=sheet_wide))
     return start, end
+
+
+def _unknown_name_message(m: Matcher, name: Any) -> str:
+    narrowed = m.narrowed(name) if isinstance(name, str) else None
+    if narrowed:
+        code, q = narrowed
+        return (f"指标名称中的“{q}”限定了口径，目录中的“{m.measure_info[code]['name']}”没有这个限定，"
+                "不能确定是同一个数（不会猜测）。如口径相同，请删去括号中的“" + q + "”后重新上传"
+                "（或请市工作专班在目录中增加这个名称的别名）。")
+    return ("指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
+            "（或请市工作专班在目录中增加别名）。")
 
 
 def _choose_value_column(sheet: Sheet, res: SheetResult, read: dict[int, hd.Header], hdr_rows: list[int],
@@ -656,6 +665,7 @@ def _read_meta(sheet: Sheet, m: Matcher, res: SheetResult, above, below=()) -> N
                     for code in m.regions_in(tx):
                         (labelled_r if label_unit else loose_r).setdefault(code, where)
     res.regions = labelled_r or loose_r
+    res.title_year = next(iter(years.items())) if len(years) == 1 else None
     strong_p = labelled_p | {p: w for p, w in title_p.items() if p not in labelled_p}
     res.periods = strong_p or footer_p or stamp_p or _period_from_year_and_months(
         sheet.name, years, label_months)

@@ -84,18 +84,30 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
         sheet_period = _agree(probs, m, res, "period", period, stated_p)
         if sheet_period is None and period is None and not stated_p and res.header_span:
             y, mo, cell, _ = res.header_span
+            where = f"{res.sheet}!{cell}"
+            if y is None and res.title_year:
+                # '1-10月累计' under '海宁市2025年…': the months in the header, the year in the title
+                y, where = res.title_year[0], f"{where}、{res.title_year[1]}"
             if y is not None:  # '2025年1-10月累计': the period only in the value column's header
-                sheet_period, stated_p = format_period(y, mo), {format_period(y, mo): f"{res.sheet}!{cell}"}
+                sheet_period, stated_p = format_period(y, mo), {format_period(y, mo): where}
         out.explanation.extend(res.explanation)
         if sheet_period is not None and res.header_span:
-            # the header's span is a weak statement, like the sheet's name: a sheet copied from
-            # last month keeps '1-9月累计' under a new title; the stronger statement is read, and
-            # the disagreement is said where the reader looks before confirming
+            # the value column's header says which months it sums; when that is not the period
+            # found (a sheet copied from last month keeps '1-9月累计' under a new 报告期), the
+            # column may well hold last month's figures: refused, never read as this period's
             y, mo, cell, text = res.header_span
             if period_month(sheet_period) != mo or (y is not None and y != period_year(sheet_period)):
-                out.explanation.append(
-                    f"注意：数值列表头{cell}「{text}」写的是{f'{y}年' if y else ''}1–{mo}月，与报告期"
-                    f"“{label_ytd(sheet_period)}”不一致；已按报告期读取，请核对这一列是否为本期的累计数。")
+                where = "导入时指定" if period is not None else (
+                    f"见{_place(stated_p[sheet_period])}" if sheet_period in stated_p else "")
+                probs.append(problem(
+                    "wrong_period",
+                    f"数值列表头{cell}「{text}」写的是{f'{y}年' if y else ''}{'1–' if mo > 1 else ''}{mo}月的累计数，"
+                    f"而报告期是“{label_ytd(sheet_period)}”{f'（{where}）' if where else ''}，两者不一致："
+                    "这一列可能是别的月份的数（如复制上月的表后没有改表头），不能确定是本期的累计数（不会猜测）。"
+                    f"请核对这一列的数字，把表头改为“{'1-' if period_month(sheet_period) > 1 else ''}"
+                    f"{period_month(sheet_period)}月累计”，或改正报告期后重新上传。",
+                    res.sheet, cell, text))
+                sheet_period = None
         if res.values:
             out.explanation.append(_said(m, res, "region", region, stated_r, sheet_region)
                                    + "；" + _said(m, res, "period", period, stated_p, sheet_period) + "。")
