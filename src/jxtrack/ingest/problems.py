@@ -62,6 +62,7 @@ CODES: dict[str, str] = {
     "ytd_decrease": WARNING,
     "placeholder_not_reported": WARNING,
     "cross_county_duplicate": WARNING,
+    "last_year_mismatch": WARNING,
 }
 
 

@@ -32,6 +32,9 @@ from .normalise import Matcher
 from .problems import Problem, problem
 
 VALUE_COLUMNS = ["region", "period", "measure", "value", "raw_value", "sheet", "cell", "note", "unit"]
+# last year's same-period figures a sheet offers beside the report (去年同期累计), in the measure's unit:
+# ``period`` is the report's, ``tolerance`` half a unit of the last digit written (rounding)
+LAST_YEAR_COLUMNS = ["region", "period", "measure", "value", "tolerance", "raw_value", "sheet", "cell", "column"]
 WHOLE_DIMS = {"count", "people"}
 NONNEG_COUNT_DIMS = {"count", "people", "area"}
 
@@ -42,6 +45,7 @@ class Resolved:
     problems: list[Problem] = field(default_factory=list)
     layouts: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)    # how the file was read, for people
+    last_year: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LAST_YEAR_COLUMNS))
 
 
 def _region_name(m: Matcher, code: str | None) -> str:
@@ -59,6 +63,7 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
     out = Resolved(pd.DataFrame(columns=VALUE_COLUMNS))
     probs = out.problems
     rows: list[dict] = []
+    last_year: list[dict] = []
     asked = _AskedMeasures(m)
     meta_region = meta.get("region")
     meta_period = meta.get("period")
@@ -142,6 +147,15 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
                     "多期历史数据请不要指定报告期。", res.sheet, v0.cell, v0.period))
         for v in res.values:
             rows.append(_convert(v, m, v.region or sheet_region, v.period or sheet_period, probs, asked))
+        for v in res.last_year:
+            # converted as a report is, by the same rules; a figure that does not convert is no
+            # check (nothing of it is stored), so its problems are not the file's
+            c = _convert(v, m, v.region or sheet_region, v.period or sheet_period, [], asked)
+            if c is not None:
+                last_year.append({**{k: c[k] for k in ("region", "period", "measure", "value", "raw_value",
+                                                         "sheet", "cell")},
+                                  "tolerance": _rounding(v.raw) * m.unit_factor[c["_from_unit"]] / m.unit_factor[c["unit"]],
+                                  "column": res.last_year_column})
         _check_totals(res, m, rows, probs)
     rows = [r for r in rows if r is not None]
     out.explanation.extend(_conversions(rows))
@@ -151,7 +165,24 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
     _check_scope(rows, m, probs)
     if rows:
         out.values = pd.DataFrame(rows)[VALUE_COLUMNS + ["_sheet_cell"]].drop(columns="_sheet_cell")
+    if last_year:
+        out.last_year = pd.DataFrame(last_year, columns=LAST_YEAR_COLUMNS)
     return out
+
+
+def _rounding(raw: object) -> float:
+    """Half a unit of the last digit written: '41.7' -> 0.05, 417000 -> 0.5 (a figure rounded to what
+    it shows differs from the exact one by at most this)."""
+    if isinstance(raw, bool):
+        return 0.5
+    if isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer()):
+        return 0.5
+    text = repr(raw) if isinstance(raw, float) else nz.nfkc(str(raw)).strip().rstrip("%")
+    if "e" in text.lower():
+        return 0.5 * abs(float(raw)) * 1e-12 if isinstance(raw, float) else 0.5
+    _, _, frac = text.replace(",", "").partition(".")
+    digits = len([ch for ch in frac if ch.isdigit()])
+    return 0.5 * 10.0 ** -digits
 
 
 def _said(m: Matcher, res: SheetResult, what: str, given: str | None, stated: dict[str, str],
@@ -335,8 +366,13 @@ def _check_totals(res: SheetResult, m: Matcher, rows: list[dict | None], probs: 
                 continue
             total = num.value * m.unit_factor[unit] / m.unit_factor[info["unit"]]
             parts = [r for r in rows if r and r["sheet"] == res.sheet and r["measure"] == code
-                     and m.region_info.get(r["region"], {}).get("summable")
-                     and int(r["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1 < tot.row]
+                     and m.region_info.get(r["region"], {}).get("summable") and _row_of(r["cell"]) < tot.row]
+            figures = [v for v in res.values if v.measure == code and not v.placeholder
+                       and m.region_info.get(v.region, {}).get("summable") and _row_of(v.cell) < tot.row]
+            if len(parts) < len(figures):
+                # a figure above was not read (its cell's problem, or the sheet's unknown period or
+                # region, is already reported): a sum without it would only mislead
+                continue
             s = sum(r["value"] for r in parts)
             tol = max(1e-6 * abs(total), 0.006 * max(len(parts), 1) * m.unit_factor[unit] / m.unit_factor[info["unit"]])
             if abs(s - total) > tol:
@@ -344,6 +380,11 @@ def _check_totals(res: SheetResult, m: Matcher, rows: list[dict | None], probs: 
                     "sum_mismatch", f"合计行的“{info['name']}”是 {nz.tidy(total):g} {info['unit']}，"
                     f"但上面各行相加是 {nz.tidy(s):g} {info['unit']}，两者不一致。请核对各行数字或合计。",
                     res.sheet, cell, nz.cell_text(raw)))
+
+
+def _row_of(cell: str) -> int:
+    """0-based row of an A1 cell."""
+    return int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1
 
 
 def _check_duplicates(rows: list[dict], probs: list[Problem]) -> None:
@@ -439,3 +480,48 @@ def check_ytd(values: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> list[P
                 prev = None
             prev = r
     return out
+
+
+def check_last_year(last_year: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> tuple[list[Problem], list[str]]:
+    """Last year's same-period figures the sheet offers (去年同期累计) against the figures in force
+    for the same region and period a year earlier: a difference beyond the rounding of the figure as
+    written is a warning (the sheet or the stored history is wrong; the report itself is not
+    refused).  Returns the warnings and a line for the 读取说明 per column checked."""
+    if last_year is None or last_year.empty:
+        return [], []
+    stored = ({} if history is None or history.empty else
+              dict(zip(zip(history["region"], history["period"], history["measure"], strict=False),
+                       history["value"].astype(float), strict=False)))
+    out: list[Problem] = []
+    lines: list[str] = []
+    for column, g in last_year.groupby("column", sort=False, dropna=False):
+        same = differ = 0
+        missing: set[str] = set()
+        for r in g.itertuples():
+            before = format_period(period_year(r.period) - 1, period_month(r.period))
+            old = stored.get((r.region, before, r.measure))
+            if old is None:
+                missing.add(label_ytd(before))
+                continue
+            info = m.measure_info[r.measure]
+            if abs(float(r.value) - old) <= r.tolerance + 1e-9 * max(1.0, abs(old)):
+                same += 1
+                continue
+            differ += 1
+            out.append(problem(
+                "last_year_mismatch",
+                f"“{info['name']}”的去年同期数（{column}）是 {r.raw_value}"
+                + (f"（即 {nz.tidy(float(r.value)):g} {info['unit']}）" if str(r.raw_value) != f"{float(r.value):g}" else "")
+                + f"，系统中{label_ytd(before)}的数是 {nz.tidy(old):g} {info['unit']}，相差 "
+                f"{nz.tidy(abs(float(r.value) - old)):g} {info['unit']}，超出了四舍五入的误差。请核对表中的去年同期数，"
+                "或系统中去年的数据是否需要更正；本期数不受影响，如确认无误，可确认后导入。",
+                r.sheet, r.cell, str(r.raw_value)))
+        checked = same + differ
+        text = f"去年同期数核对：{column}"
+        if checked:
+            text += f"{checked}项与系统中去年同期的数核对，{same}项一致" + (f"，{differ}项不一致（见提醒）" if differ else "")
+            text += f"；{len(g) - checked}项系统中没有去年同期的数，未核对。" if len(g) > checked else "。"
+        else:
+            text += f"：系统中没有{'、'.join(sorted(missing))}的数，未核对。"
+        lines.append(text)
+    return out, lines
