@@ -116,3 +116,59 @@ def test_region_in_a_footer_line_of_an_xlsx(tmp_path, empty_store):
     path = mf.office_xlsx(tmp_path / "f.xlsx", top=[[mf.HAINING_TITLE]], bottom=[["填报单位：海宁市经信局"]])
     res = preview_import(empty_store, path.read_bytes(), path.name, STAFF)
     assert res.ok and res.region == HAINING and len(res.values) == 3
+
+
+# ---- 4. the ledger's 读取说明, stored with its upload ----------------------------------------------------
+def _ledger(tmp_path, amount="1.2", region="海宁市"):
+    import openpyxl
+    import shapes
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目库"
+    ws.append(["海宁市“两化”改造项目库（2025年）"])
+    ws.append(["序号", "项目名称", "企业名称", "统一社会信用代码", "所在地区", "项目类型", "总投资（亿元）",
+               "生产性投入（不含土建，万元）", "设备投资额"])
+    ws.append([1, "年产10万套智能装备技改项目", "嘉兴第1精密制造有限公司", shapes.credit_code(1, HAINING), region,
+               "数字化改造", amount, 8000, 5000])
+    path = tmp_path / "ledger.xlsx"
+    wb.save(path)
+    return path
+
+
+LEDGER_READING = ("工作表“项目库”：第2行为表头，每行一个项目；B列项目名称、C列企业名称、D列统一社会信用代码、E列所在地区、"
+                  "F列项目类型、G列总投资、H列生产性投入（不含土建）、I列设备投资额；"
+                  "A列「序号」未取用；G列「总投资（亿元）」按亿元读取，换算为万元；I列「设备投资额」未写单位，按万元读取；"
+                  "地区按行读取（“所在地区”列），未填的行按海宁市。")
+
+
+def test_ledger_preview_says_how_it_was_read_and_the_upload_keeps_it(tmp_path, empty_store):
+    from jxtrack import projects
+
+    data = _ledger(tmp_path).read_bytes()
+    res = projects.preview_ledger(empty_store, data, "ledger.xlsx", STAFF)
+    assert res.ok and res.explanation == [LEDGER_READING]
+    assert float(res.projects["total_investment"].iloc[0]) == 12000.0      # 1.2 亿元 = 12 000 万元
+    done = projects.commit_ledger(empty_store, data, "ledger.xlsx", STAFF)
+    assert done.status == "accepted"
+    assert empty_store.get_upload(done.upload_id)["reading"] == LEDGER_READING
+    hist = empty_store.uploads()                                            # the history the pages list
+    assert hist.set_index("upload_id").loc[done.upload_id, "reading"] == LEDGER_READING
+    assert projects.ledger_uploads(empty_store, STAFF)["reading"].iloc[0] == LEDGER_READING
+
+
+def test_a_refused_ledger_keeps_how_it_was_read(tmp_path, empty_store):
+    from jxtrack import projects
+
+    data = _ledger(tmp_path, amount="一亿").read_bytes()
+    res = projects.commit_ledger(empty_store, data, "bad.xlsx", STAFF)
+    assert res.status == "rejected" and [p.code for p in res.errors] == ["not_a_number"]
+    assert empty_store.get_upload(res.upload_id)["reading"] == LEDGER_READING
+
+
+def test_ledger_dry_run_prints_how_it_was_read(tmp_path, empty_store, capsys):
+    from jxtrack import cli
+
+    assert cli.main(["projects", "import", str(_ledger(tmp_path)), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "读取说明：\n  " + LEDGER_READING in out and out.index("读取说明：") < out.index("试运行")
