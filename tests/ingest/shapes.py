@@ -224,9 +224,12 @@ def header_months(spec: dict) -> bool:
 
 def stale_header(spec: dict) -> bool:
     """A sheet copied from last month: its header's months are last month's, while the period is
-    stated elsewhere too (title, 报告期, sheet name), so the sheet says two different months."""
-    return (bool(spec.get("stale_header")) and spec["month"] > 1 and header_months(spec)
-            and bool(set(spec["period_in"]) - {"header", "header_months"}))
+    stated elsewhere too (title, 报告期, sheet name), so the sheet says two different months.  A CSV
+    has no sheet name: there the header is then the only statement (and not a stale one)."""
+    elsewhere = set(spec["period_in"]) - {"header", "header_months"}
+    if _text_only(spec):
+        elsewhere -= {"sheet", "sheet_months"}
+    return bool(spec.get("stale_header")) and spec["month"] > 1 and header_months(spec) and bool(elsewhere)
 
 
 def shape_classes(spec: dict) -> set[str]:

@@ -131,8 +131,8 @@ def analyse(sheet: Sheet, m: Matcher) -> SheetResult:
         for c, v in enumerate(row):
             if not isinstance(v, str) or not v.strip():
                 continue
-            if m.measure(v)[0]:
-                m_count[c] = m_count.get(c, 0) + 1
+            if m.measure(v)[0] or m.narrowed(v):   # a known measure, or one with a qualifier that
+                m_count[c] = m_count.get(c, 0) + 1  # stops it being read (said cell by cell below)
                 first_m.setdefault(c, r)
             elif m.region_exact(v):
                 r_count[c] = r_count.get(c, 0) + 1

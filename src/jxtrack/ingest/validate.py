@@ -21,6 +21,7 @@ Rules (each problem code is listed in problems.CODES):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
@@ -154,7 +155,7 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
             if c is not None:
                 last_year.append({**{k: c[k] for k in ("region", "period", "measure", "value", "raw_value",
                                                          "sheet", "cell")},
-                                  "tolerance": _rounding(v.raw) * m.unit_factor[c["_from_unit"]] / m.unit_factor[c["unit"]],
+                                  "tolerance": _rounding(v.raw, v.percent_cell) * m.unit_factor[c["_from_unit"]] / m.unit_factor[c["unit"]],
                                   "column": res.last_year_column})
         _check_totals(res, m, rows, probs)
     rows = [r for r in rows if r is not None]
@@ -170,19 +171,19 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
     return out
 
 
-def _rounding(raw: object) -> float:
+def _rounding(raw: object, percent_cell: bool = False) -> float:
     """Half a unit of the last digit written: '41.7' -> 0.05, 417000 -> 0.5 (a figure rounded to what
-    it shows differs from the exact one by at most this)."""
-    if isinstance(raw, bool):
-        return 0.5
-    if isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer()):
-        return 0.5
+    it shows differs from the exact one by at most this); a cell formatted as percent holds the
+    fraction (0.593 shown as 59.3%), so its digits count a hundred times over."""
+    if isinstance(raw, float) and raw.is_integer() and not percent_cell:
+        return 0.5                      # a whole number (an .xls cell holds every number as a float)
     text = repr(raw) if isinstance(raw, float) else nz.nfkc(str(raw)).strip().rstrip("%")
-    if "e" in text.lower():
-        return 0.5 * abs(float(raw)) * 1e-12 if isinstance(raw, float) else 0.5
-    _, _, frac = text.replace(",", "").partition(".")
-    digits = len([ch for ch in frac if ch.isdigit()])
-    return 0.5 * 10.0 ** -digits
+    try:
+        exponent = Decimal(text.replace(",", "").replace(" ", "")).as_tuple().exponent
+    except InvalidOperation:
+        return 0.5
+    half = 0.5 * 10.0 ** min(int(exponent), 0) if isinstance(exponent, int) else 0.5
+    return half * 100 if percent_cell else half
 
 
 def _said(m: Matcher, res: SheetResult, what: str, given: str | None, stated: dict[str, str],
