@@ -172,3 +172,22 @@ def test_ledger_dry_run_prints_how_it_was_read(tmp_path, empty_store, capsys):
     assert cli.main(["projects", "import", str(_ledger(tmp_path)), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "读取说明：\n  " + LEDGER_READING in out and out.index("读取说明：") < out.index("试运行")
+
+
+# ---- found by the census: a CSV whose names and numbers carry full-width commas -----------------------
+def test_full_width_commas_in_names_and_numbers_do_not_split_a_csv(empty_store):
+    """'（全口径，万元）' and '５８，３００' carry '，' more often than the lines carry ','; the file is
+    split by ',' (main split it by '，' and found nothing: no_data)."""
+    text = ("海宁市“两化”改造主要指标完成情况（2025年1-10月）\n指标名称,1-10月累计\n"
+            "直接拉动技改投资（全口径，万元）,\"５８，３００\"\n数字化改造项目数（当年累计，个）,２１２\n"
+            "绿色化改造项目数（当年累计，个）,４０\n规上工业用地面积（全口径，亩）,\"３１，５００\"\n")
+    res = preview_import(empty_store, text.encode("gbk"), "w.csv", STAFF)
+    assert res.ok, [p.line() for p in res.problems]
+    assert dict(zip(res.values["measure"], res.values["value"], strict=True)) == {
+        "tech_investment": 5.83, "digital_projects": 212.0, "green_projects": 40.0, "industrial_land": 31500.0}
+
+
+def test_a_csv_delimited_by_full_width_commas_is_still_read(empty_store):
+    text = "海宁市“两化”改造主要指标完成情况（2025年1-10月）\n指标名称，单位，1-10月累计\n数字化改造项目数，个，212\n"
+    res = preview_import(empty_store, text.encode("utf-8"), "w.csv", STAFF)
+    assert res.ok and dict(zip(res.values["measure"], res.values["value"], strict=True)) == {"digital_projects": 212.0}
