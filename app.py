@@ -3,8 +3,9 @@ the signed-in role may see, the shared sidebar, then the page."""
 
 import streamlit as st
 
-from jxtrack.store import StoreError
-from jxtrack.ui import cache, common, fmt, frame, nav, session
+from jxtrack.present import fmt
+from jxtrack.store.interface import StoreError
+from jxtrack.ui import cache, common, frame, nav, session
 
 # the icon is a file served by this app: a ":material/…:" icon is fetched from fonts.gstatic.com,
 # which many government networks cannot reach

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from jxtrack import demo, services, setup_db
-from jxtrack.store import Store
+from jxtrack.services import demo, lookup, setup_db, status_table
+from jxtrack.store.interface import Store
 
 from .floor import agreement, floor_status
 
@@ -36,16 +36,16 @@ def _timed(fn) -> tuple[float, object]:
 
 
 def _ours_and_floor(db: Path, period: str) -> tuple[float, float, object, object]:
-    """Median times of services.status and of the floor query, run alternately (a noisy machine
+    """Median times of status_table.status and of the floor query, run alternately (a noisy machine
     then slows both alike); the first run of each is a warm-up (imports, catalog cache)."""
     store = Store(db)
-    services.status(store, period)
+    status_table.status(store, period)
     floor_status(db, period)
     ours_t, floor_t = [], []
     st = fl = None
     for _ in range(REPEATS):
-        services.clear_status_cache()   # measure the computation, not the shared cache
-        t, st = _timed(lambda: services.status(store, period))
+        status_table.clear_status_cache()   # measure the computation, not the shared cache
+        t, st = _timed(lambda: status_table.status(store, period))
         ours_t.append(t)
         t, fl = _timed(lambda: floor_status(db, period))
         floor_t.append(t)
@@ -64,7 +64,7 @@ def core_bench(workdir: Path) -> list[tuple[str, str]]:
     lines = []
     # the demo database (real county names, 1–2月 merged, a ratio-only county…) for agreement
     demo_db = workdir / "bench_demo.duckdb"
-    setup_db.init(Store(demo_db), services.catalog(), with_demo=True)
+    setup_db.init(Store(demo_db), lookup.catalog(), with_demo=True)
     for period in ("2025-06", "2025-12", Store(demo_db).latest_period()):
         ours, floor, st, fl = _ours_and_floor(demo_db, period)
         lines.append(_agreement_line(f"demo database, {period}", st, fl))
@@ -73,8 +73,8 @@ def core_bench(workdir: Path) -> list[tuple[str, str]]:
         db = workdir / f"bench_{n}.duckdb"
         store = Store(db)
         t = time.perf_counter()
-        setup_db.init(store, services.catalog())
-        setup_db.load_demo(store, services.catalog(), regions=demo.synthetic_regions(services.catalog(), n))
+        setup_db.init(store, lookup.catalog())
+        setup_db.load_demo(store, lookup.catalog(), regions=demo.synthetic_regions(lookup.catalog(), n))
         build = time.perf_counter() - t
         obs = store.df("SELECT count(*) AS n FROM observations")["n"][0]
         period = store.latest_period()

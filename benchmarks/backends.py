@@ -32,9 +32,9 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from jxtrack import demo, services, setup_db
-from jxtrack.importing import make_template
-from jxtrack.store import Store
+from jxtrack.services import demo, lookup, setup_db, status_table
+from jxtrack.services.importing import make_template
+from jxtrack.store.interface import Store
 from jxtrack.store.pgcluster import Cluster, bin_dir
 
 SIZES = (7, 100, 1000)
@@ -73,23 +73,23 @@ def _timed(fn) -> tuple[float, object]:
 
 def _build(store: Store, n: int) -> float:
     t = time.perf_counter()
-    setup_db.init(store, services.catalog())
-    setup_db.load_demo(store, services.catalog(), regions=demo.synthetic_regions(services.catalog(), n))
+    setup_db.init(store, lookup.catalog())
+    setup_db.load_demo(store, lookup.catalog(), regions=demo.synthetic_regions(lookup.catalog(), n))
     return time.perf_counter() - t
 
 
 def _status_medians(duck: Store, pg: Store, period: str) -> tuple[float, float, pd.DataFrame, pd.DataFrame]:
-    """Median times of services.status on each backend, run alternately (a noisy machine then slows
+    """Median times of status_table.status on each backend, run alternately (a noisy machine then slows
     both alike) after one warm-up each; the shared cache is cleared before every run."""
     for s in (duck, pg):
-        services.clear_status_cache()
-        services.status(s, period)
+        status_table.clear_status_cache()
+        status_table.status(s, period)
     times: dict[str, list[float]] = {"duck": [], "pg": []}
     out = {}
     for _ in range(REPEATS):
         for key, s in (("duck", duck), ("pg", pg)):
-            services.clear_status_cache()
-            t, out[key] = _timed(lambda s=s: services.status(s, period))
+            status_table.clear_status_cache()
+            t, out[key] = _timed(lambda s=s: status_table.status(s, period))
             times[key].append(t)
     return statistics.median(times["duck"]), statistics.median(times["pg"]), out["duck"], out["pg"]
 
@@ -104,9 +104,9 @@ def status_bench(workdir: Path, pg: Cluster) -> list[tuple[str, str]]:
         if pgs.latest_period() != period:
             raise RuntimeError(f"latest period {pgs.latest_period()} on PostgreSQL, {period} on DuckDB")
         obs = duck.df("SELECT count(*) AS n FROM observations")["n"][0]
-        services.status(duck, period)          # this process's own warm-up (imports, catalog)
-        services.clear_status_cache()
-        fresh, _ = _timed(lambda s=pgs, p=period: services.status(s, p))
+        status_table.status(duck, period)          # this process's own warm-up (imports, catalog)
+        status_table.clear_status_cache()
+        fresh, _ = _timed(lambda s=pgs, p=period: status_table.status(s, p))
         t_duck, t_pg, st_duck, st_pg = _status_medians(duck, pgs, period)
         lines.append((
             f"status table, {n} regions: DuckDB vs PostgreSQL",
@@ -141,8 +141,8 @@ def monthly_sheets(workdir: Path, n: int = N_IMPORTS) -> list[Path]:
     figures (consistent: parts within wholes, year-to-date figures rising, so any import order
     passes every check), written to ``workdir``."""
     store = Store(workdir / "templates.duckdb")
-    setup_db.init(store, services.catalog())
-    obs, _ = demo.build(services.catalog())
+    setup_db.init(store, lookup.catalog())
+    obs, _ = demo.build(lookup.catalog())
     counties = store.regions().query("level == 'county'")["code"].tolist()
     pairs = [(c, m) for m in IMPORT_MONTHS for c in counties][:n]
     if len(pairs) < n:
@@ -161,7 +161,9 @@ def monthly_sheets(workdir: Path, n: int = N_IMPORTS) -> list[Path]:
 # point, in this process -- and writes its exit code and clock times to a result file.
 _WORKER = """
 import json, os, sys, time
-from jxtrack import cli, cli_ingest, importing  # noqa: F401  (loaded before the start signal)
+from jxtrack.cli import ingest  # noqa: F401  (loaded before the start signal)
+from jxtrack.cli import run as cli
+from jxtrack.services import importing  # noqa: F401
 file, go, ready, result = sys.argv[1:5]
 open(ready, "w").close()
 while not os.path.exists(go):
@@ -222,7 +224,7 @@ def concurrent_imports(db: str, files: list[Path], workdir: Path) -> dict:
 
 
 def _import_line(label: str, r: dict, n: int) -> tuple[str, str]:
-    from jxtrack.cli import EXIT_BUSY
+    from jxtrack.cli.run import EXIT_BUSY
 
     ok = sum(c == 0 for c in r["codes"])
     busy = sum(c == EXIT_BUSY for c in r["codes"])
@@ -246,7 +248,7 @@ def import_bench(workdir: Path, pg: Cluster) -> list[tuple[str, str]]:
     # one import alone first: what one costs on this machine, without company
     solo = {}
     for label, db in (("DuckDB", str(workdir / "solo.duckdb")), ("PostgreSQL", pg.create_database("solo"))):
-        setup_db.init(Store(db), services.catalog())
+        setup_db.init(Store(db), lookup.catalog())
         r = concurrent_imports(db, files[:1], workdir)
         if r["codes"] != [0]:
             raise RuntimeError(f"a single import failed on {label}: {r['errors']}")
@@ -255,7 +257,7 @@ def import_bench(workdir: Path, pg: Cluster) -> list[tuple[str, str]]:
               f"{solo['DuckDB']:.2f} s vs {solo['PostgreSQL']:.2f} s")]
     for label, db in (("DuckDB file", str(workdir / "concurrent.duckdb")),
                       ("PostgreSQL", pg.create_database("concurrent"))):
-        setup_db.init(Store(db), services.catalog())
+        setup_db.init(Store(db), lookup.catalog())
         r = concurrent_imports(db, files, workdir)
         lines.append(_import_line(f"{len(files)} concurrent imports, one process each, {label}", r, len(files)))
     return lines

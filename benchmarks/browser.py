@@ -19,9 +19,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from jxtrack import services, setup_db
-from jxtrack.auth import User
-from jxtrack.store import Store
+from jxtrack.domain.access import User
+from jxtrack.services import lookup, setup_db
+from jxtrack.store.interface import Store
 from jxtrack.ui import nav
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def run_bench() -> list[tuple[str, str]]:
     pages = nav.pages_for(User("zhuanban", "staff"))
     with tempfile.TemporaryDirectory(prefix="jxtrack-browser-") as tmp:
         db = Path(tmp) / "web.duckdb"
-        setup_db.init(Store(db), services.catalog(), with_demo=True)
+        setup_db.init(Store(db), lookup.catalog(), with_demo=True)
         proc, url = _start_server(db)
         try:
             with sync_playwright() as p:

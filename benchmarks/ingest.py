@@ -28,9 +28,9 @@ from pathlib import Path
 
 import openpyxl
 
-from jxtrack import services, setup_db
-from jxtrack.auth import OPERATOR
-from jxtrack.store import Store
+from jxtrack.domain.access import OPERATOR
+from jxtrack.services import lookup, setup_db
+from jxtrack.store.interface import Store
 
 
 def _median_time(fn, runs: int) -> float:
@@ -45,12 +45,12 @@ def _median_time(fn, runs: int) -> float:
 def _demo_sheets(store: Store, region: str, months: list[str]) -> list[bytes]:
     """The monthly template of ``region`` for each month, filled with the demo's figures (parts
     within wholes, year-to-date figures rising: every one passes every check and is accepted)."""
-    from jxtrack import demo
+    from jxtrack.services import demo
 
     from .backends import filled_template
 
-    obs, _ = demo.build(services.catalog())
-    code = services.resolve_region(store, region)
+    obs, _ = demo.build(lookup.catalog())
+    code = lookup.resolve_region(store, region)
     out = []
     for month in months:
         mine = obs[(obs["region"] == code) & (obs["period"] == month)]
@@ -187,12 +187,12 @@ def renamed_sheet_workbook(n_rows: int, n_cols: int, part: str = "xl/worksheets/
 _CHILD = """
 import json, sys, time
 from pathlib import Path
-from jxtrack import services, setup_db
-from jxtrack.auth import OPERATOR
-from jxtrack.importing import commit_import
-from jxtrack.store import Store
+from jxtrack.services import lookup, setup_db
+from jxtrack.domain.access import OPERATOR
+from jxtrack.services.importing import commit_import
+from jxtrack.store.interface import Store
 store = Store(Path(sys.argv[2]))
-setup_db.init(store, services.catalog())
+setup_db.init(store, lookup.catalog())
 data = Path(sys.argv[1]).read_bytes()
 t = time.perf_counter()
 res = commit_import(store, data, Path(sys.argv[1]).name, OPERATOR, accept_warnings=True)
@@ -248,15 +248,15 @@ def hostile_bench(workdir: Path) -> list[tuple[str, str]]:
 
 
 def run_bench() -> list[tuple[str, str]]:
-    from jxtrack.importing import commit_import
     from jxtrack.ingest import matcher, parse
+    from jxtrack.services.importing import commit_import
 
     out: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="jxtrack-bench-") as d:
         store = Store(Path(d) / "bench.duckdb")
-        setup_db.init(store, services.catalog())
-        services.catalog()
-        m = matcher(services.catalog())
+        setup_db.init(store, lookup.catalog())
+        lookup.catalog()
+        m = matcher(lookup.catalog())
         # warm-up: imports, catalog matcher, first connection
         warm, *files = _demo_sheets(store, "嘉善县", [f"2025-{mo:02d}" for mo in range(2, 10)])
         assert commit_import(store, warm, "warm.xlsx", OPERATOR).status == "accepted"

@@ -23,11 +23,11 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import openpyxl  # noqa: E402
 
-from jxtrack import projects, services, setup_db  # noqa: E402
-from jxtrack.auth import OPERATOR  # noqa: E402
+from jxtrack.domain.access import OPERATOR  # noqa: E402
 from jxtrack.ingest.credit_code import check_char  # noqa: E402
 from jxtrack.ingest.ledger_template import header_labels  # noqa: E402
-from jxtrack.store import Store  # noqa: E402
+from jxtrack.services import lookup, projects, setup_db  # noqa: E402
+from jxtrack.store.interface import Store  # noqa: E402
 
 COUNTIES = ["南湖区", "秀洲区", "嘉善县", "平湖市", "海宁市", "海盐县", "桐乡市"]
 TYPES = ["智能化技术改造", "数字化改造", "节能改造", "新能源替代利用", "节水改造", "绿色化改造"]
@@ -79,7 +79,7 @@ def run(n_rows: int = 5000, runs: int = 3) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.duckdb")
         os.environ["JXTRACK_DB"] = str(store.path)
-        setup_db.init(store, services.catalog())
+        setup_db.init(store, lookup.catalog())
         n_subs = 0
 
         def ours():

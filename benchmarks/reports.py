@@ -6,11 +6,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from jxtrack import services, setup_db
 from jxtrack.reports import charts
 from jxtrack.reports.api import render_bytes
 from jxtrack.reports.bulletin import build
-from jxtrack.store import Store
+from jxtrack.services import lookup, setup_db
+from jxtrack.store.interface import Store
 
 
 def _best(fn, repeat: int = 3) -> tuple[float, object]:
@@ -26,7 +26,7 @@ def run_bench(period: str = "2026-10") -> list[tuple[str, str]]:
     """Build the month's bulletin on a fresh demo database; best of three runs each."""
     with tempfile.TemporaryDirectory() as d:
         store = Store(Path(d) / "bench.duckdb")
-        setup_db.init(store, services.catalog(), with_demo=True)
+        setup_db.init(store, lookup.catalog(), with_demo=True)
         t_build, b = _best(lambda: build(store, period))
         t_docx, docx = _best(lambda: render_bytes(b, ".docx", charts=False))
         t_xlsx, xlsx = _best(lambda: render_bytes(b, ".xlsx"))

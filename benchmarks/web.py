@@ -10,9 +10,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from jxtrack import demo, services, setup_db
-from jxtrack.auth import User
-from jxtrack.store import Store
+from jxtrack.domain.access import User
+from jxtrack.services import demo, lookup, setup_db
+from jxtrack.store.interface import Store
 from jxtrack.ui import nav
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,11 +71,11 @@ def _bench_db(db: Path, label: str, goal: float) -> list[tuple[str, str]]:
 def run_bench() -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "demo.duckdb"
-        setup_db.init(Store(small), services.catalog(), with_demo=True)
+        setup_db.init(Store(small), lookup.catalog(), with_demo=True)
         big = Path(tmp) / "r100.duckdb"
         store = Store(big)
-        setup_db.init(store, services.catalog())
-        setup_db.load_demo(store, services.catalog(), regions=demo.synthetic_regions(services.catalog(), 100),
+        setup_db.init(store, lookup.catalog())
+        setup_db.load_demo(store, lookup.catalog(), regions=demo.synthetic_regions(lookup.catalog(), 100),
                            years=3)
         return _bench_db(small, "demo (7 counties)", 0.3) + _bench_db(big, "100 regions", 1.0)
 

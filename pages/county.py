@@ -5,7 +5,8 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.present import fmt
+from jxtrack.ui import cache, common, session
 from metrics.periods import label_ytd
 
 user = session.require_user()

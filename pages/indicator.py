@@ -5,8 +5,9 @@ source (with the other figure where sources conflict)."""
 import pandas as pd
 import streamlit as st
 
-from jxtrack import lights
-from jxtrack.ui import cache, charts, common, fmt, session
+from jxtrack.domain import lights
+from jxtrack.present import fmt
+from jxtrack.ui import cache, charts, common, session
 from metrics.periods import label_ytd, period_year
 
 user = session.require_user()

@@ -9,9 +9,10 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from jxtrack import lights
+from jxtrack.domain import lights
+from jxtrack.present import fmt
 from jxtrack.reports.text import light_rules
-from jxtrack.ui import cache, charts, common, fmt, session
+from jxtrack.ui import cache, charts, common, session
 from metrics.periods import label_ytd
 
 user = session.require_user()

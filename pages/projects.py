@@ -5,8 +5,10 @@ the subsidy rules with their sources.  County users see only their county: the s
 import pandas as pd
 import streamlit as st
 
-from jxtrack import access, projects
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.domain import access
+from jxtrack.present import fmt
+from jxtrack.services import projects
+from jxtrack.ui import cache, common, session
 
 user = session.require_user()
 store = cache.store()

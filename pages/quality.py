@@ -4,8 +4,8 @@ bulletin (月度通报) as Word and Excel."""
 import pandas as pd
 import streamlit as st
 
-from jxtrack import quality
 from jxtrack.reports.streamlit_bits import download_buttons
+from jxtrack.services import quality
 from jxtrack.ui import cache, common, session
 from metrics.periods import label_ytd
 

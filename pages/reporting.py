@@ -3,9 +3,10 @@ rollback (撤回) for the working group."""
 
 import streamlit as st
 
-from jxtrack import access, clock, cycle
-from jxtrack.services import submissions
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.domain import access, clock
+from jxtrack.present import fmt
+from jxtrack.services import cycle, submissions
+from jxtrack.ui import cache, common, session
 from metrics.periods import period_year
 
 user = session.require_user()

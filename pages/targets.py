@@ -5,9 +5,10 @@ which one binds, and uploads county decompositions (任务分解表); every chan
 import pandas as pd
 import streamlit as st
 
-from jxtrack import access
+from jxtrack.domain import access
+from jxtrack.present import fmt
 from jxtrack.services import targets as targets_svc
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.ui import cache, common, session
 
 user = session.require_user()
 store = cache.store()

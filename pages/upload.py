@@ -5,8 +5,10 @@ County reporters are fixed to their own county (the import service checks it aga
 import pandas as pd
 import streamlit as st
 
-from jxtrack import access, cycle, importing
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.domain import access
+from jxtrack.present import fmt
+from jxtrack.services import cycle, importing
+from jxtrack.ui import cache, common, session
 from metrics.periods import label_ytd
 
 user = session.require_user("import")

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from jxtrack import auth
+from jxtrack.domain import access
+from jxtrack.present import fmt
+from jxtrack.services import auth
 from jxtrack.services import users as users_svc
-from jxtrack.ui import cache, common, fmt, session
+from jxtrack.ui import cache, common, session
 
 user = session.require_user("manage_users")
 store = cache.store()
@@ -15,7 +17,7 @@ regions = cache.regions(store, user)
 counties = regions[regions["level"] == "county"]
 cnames = counties.set_index("code")["name"]
 view = users.assign(
-    role=users["role"].map(auth.ROLES), region=users["region"].map(cnames).fillna(""),
+    role=users["role"].map(access.ROLES), region=users["region"].map(cnames).fillna(""),
     active=users["active"].map({True: "✔ 启用", False: "✖ 停用"}),
 )[["username", "display_name", "role", "region", "email", "active", "failed_attempts", "locked_until", "created_at"]]
 view.columns = ["用户名", "姓名", "角色", "区县", "邮箱", "状态", "连续输错", "锁定至", "创建时间"]
@@ -29,8 +31,8 @@ with tab_add, st.form("user_add", clear_on_submit=False):
     username = c1.text_input("用户名", key="ua_username")
     display = c2.text_input("姓名", key="ua_display")
     # least privilege by default: most new accounts are county reporters; 管理员 is a deliberate choice
-    role = c1.selectbox("角色", list(auth.ROLES), index=list(auth.ROLES).index("county"),
-                        format_func=auth.ROLES.get, key="ua_role")
+    role = c1.selectbox("角色", list(access.ROLES), index=list(access.ROLES).index("county"),
+                        format_func=access.ROLES.get, key="ua_role")
     region = c2.selectbox("所属区县（仅区县填报员）", [""] + list(counties["code"]),
                           format_func=lambda c: cnames.get(c, "—"), key="ua_region")
     email = c1.text_input("邮箱（统一身份认证登录用，可不填）", key="ua_email")
@@ -48,8 +50,8 @@ with tab_edit:
     row = users.set_index("username").loc[target]
     with st.form("user_role"):
         c1, c2 = st.columns(2)
-        roles = list(auth.ROLES)
-        new_role = c1.selectbox("角色", roles, index=roles.index(row["role"]), format_func=auth.ROLES.get,
+        roles = list(access.ROLES)
+        new_role = c1.selectbox("角色", roles, index=roles.index(row["role"]), format_func=access.ROLES.get,
                                 key="ue_role")
         opts = [""] + list(counties["code"])
         new_region = c2.selectbox("所属区县", opts, index=opts.index(row["region"]) if row["region"] in opts else 0,

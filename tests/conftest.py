@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jxtrack import services, setup_db
-from jxtrack.store import Store
+from jxtrack.services import lookup, setup_db
+from jxtrack.store.interface import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.exists()),
@@ -28,7 +28,7 @@ logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.E
 def _fresh_parses():
     """Every test parses its files anew: the import service keeps parses by file hash, and a test
     that lowers a reader limit (monkeypatch) must not leave its refusal to the next test."""
-    from jxtrack import importing
+    from jxtrack.services import importing
 
     importing.forget_parses()
     yield
@@ -94,9 +94,9 @@ def _pg_templates(backend, request):
         return None
     cluster = request.getfixturevalue("pg_cluster")
     empty = cluster.create_database("tpl_empty")
-    setup_db.init(Store(empty), services.catalog())
+    setup_db.init(Store(empty), lookup.catalog())
     demo = cluster.create_database("tpl_demo")
-    setup_db.init(Store(demo), services.catalog(), with_demo=True)
+    setup_db.init(Store(demo), lookup.catalog(), with_demo=True)
     shared = cluster.create_database("demo_shared", "tpl_demo")
     return {"cluster": cluster, "shared": shared}
 
@@ -111,7 +111,7 @@ def empty_store(tmp_path, monkeypatch, backend, _pg_templates) -> Store:
     db = tmp_path / "t.duckdb"
     monkeypatch.setenv("JXTRACK_DB", str(db))
     store = Store(db)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     return store
 
 
@@ -122,7 +122,7 @@ def demo_db_template(tmp_path_factory, backend, _pg_templates):
     if backend == "postgresql":
         return _pg_templates["shared"]
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    setup_db.init(Store(db), services.catalog(), with_demo=True)
+    setup_db.init(Store(db), lookup.catalog(), with_demo=True)
     return db
 
 

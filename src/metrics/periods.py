@@ -8,7 +8,7 @@ and every way a period is written for people, each style a named function:
 - ``label_month``       '2026年10月'    the calendar month itself (a report *for* October)
 - ``label_month_short`` '10月'          a month column in a year's grid
 
-Plain arithmetic on (year, month); no clocks, no time zones (those are ``jxtrack.clock``'s).
+Plain arithmetic on (year, month); no clocks, no time zones (those are ``jxtrack.domain.clock``'s).
 The string functions below (``parse_period``, ``period_index``…) are the same arithmetic for code
 that keeps periods as 'YYYY-MM' text in DataFrames.
 """

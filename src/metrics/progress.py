@@ -356,7 +356,7 @@ def compute_status_periods(
     unjudged = partial & ~(met & np.isin(kind, ADDITIVE_KINDS)) & (light != "none")
     light = np.where(unjudged, "none", light)
     target_note[unjudged] = NOTE_PARTIAL
-    # a grey light carries its reason (shown as 暂不评价 / 未分解 / 无数据, see jxtrack.lights)
+    # a grey light carries its reason (shown as 暂不评价 / 未分解 / 无数据, see jxtrack.domain.lights)
     untargeted = ~np.isnan(actual) & np.isnan(target) & (target_note == NOTE_NOT_DECOMPOSED)
     light_reason = np.select(
         [light != "none", unjudged, untargeted, np.isnan(actual)],

@@ -1,7 +1,7 @@
 """The subsidy rules engine (奖补测算): which support-policy rules a ledger project meets, for how much.
 
 Pure computation on a DataFrame of projects and a list of :class:`Rule` (the rules are data, in
-``data/subsidy_rules.csv``; loaded and validated by ``jxtrack.subsidy_rules``).  No streamlit, no
+``data/subsidy_rules.csv``; loaded and validated by ``jxtrack.catalog.subsidy_rules``).  No streamlit, no
 duckdb.  Amounts are in 万元.
 
 Rule kinds (the closed set; each rule row chooses one):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jxtrack.auth import User
-from jxtrack.store import Store
+from jxtrack.domain.access import User
+from jxtrack.store.interface import Store
 from jxtrack.ui import session
 
 ROOT = Path(__file__).resolve().parents[2]

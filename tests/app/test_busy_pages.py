@@ -11,8 +11,8 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jxtrack import auth
-from jxtrack.store import StoreBusyError
+from jxtrack.services import auth
+from jxtrack.store.interface import StoreBusyError
 from jxtrack.ui import cache, session
 
 from .conftest import APP, USERS, run_app, texts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jxtrack import cycle
+from jxtrack.services import cycle
 
 from .conftest import USERS, run_app, texts
 

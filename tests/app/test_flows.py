@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from jxtrack import clock
+from jxtrack.domain import clock
 from jxtrack.ui import session
 
 from .conftest import USERS, run_app, texts
@@ -70,7 +70,7 @@ def _form_sign_in(name: str, password: str):
 
 
 def test_sign_in_opens_a_server_session_and_sign_out_revokes_it(demo_store):
-    from jxtrack import auth
+    from jxtrack.services import auth
 
     at = _form_sign_in("lingdao", "jxdemo-leader")
     sid = at.session_state[session.SESSION_KEY]
@@ -86,7 +86,7 @@ def test_signing_out_in_another_tab_ends_this_one(demo_store):
     AppTest stands for the next run: AppTest reruns of a multipage app skip app.py.)"""
     from streamlit.testing.v1 import AppTest
 
-    from jxtrack import auth
+    from jxtrack.services import auth
 
     from .conftest import APP
 
@@ -160,7 +160,7 @@ def test_upload_with_errors_shows_cells(demo_store):
 
 
 def test_rollback_by_working_group(demo_store):
-    from jxtrack import importing
+    from jxtrack.services import importing
 
     data = (SAMPLES / "sample_jiashan_2025-09.xlsx").read_bytes()
     res = importing.commit_import(demo_store, data, "s.xlsx", USERS["county"], accept_warnings=True)
@@ -222,13 +222,13 @@ def test_refused_upload_reveals_nothing_of_other_counties(demo_store):
     assert "错误代码" not in table.columns   # the stable code is for support and the download
     assert len(table) == 1   # the one refusal (its code is checked through the service below)
     shown = texts(at)
-    from jxtrack.ui import fmt
+    from jxtrack.present import fmt
     for (_period, measure), v in old.items():
         if measure in ("digital_projects", "industrial_firms"):
             for text in (fmt.number(v, "个"), fmt.number(v, "家"), f"{v:g}"):
                 assert text not in shown, f"stored {measure}={v} of 海宁市 shown as {text!r}"
     # the same through the service every surface uses
-    from jxtrack.importing import preview_import
+    from jxtrack.services.importing import preview_import
 
     res = preview_import(demo_store, sheet, "haining.csv", USERS["county"])
     assert res.status == "rejected" and res.diff.empty and res.values.empty

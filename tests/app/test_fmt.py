@@ -3,7 +3,7 @@
 
 
 def test_grey_light_says_why():
-    from jxtrack import lights
+    from jxtrack.domain import lights
     assert lights.badge(lights.shown("none", "untargeted")) == "– 未分解"
     assert lights.badge(lights.shown("none", "unjudged")) == "… 暂不评价"
     assert lights.badge(lights.shown("none", "no_data")) == "○ 无数据"
@@ -23,7 +23,7 @@ def test_user_text_is_shown_as_text():
     escapes are exactly what the reader would have typed."""
     import re
 
-    from jxtrack.ui import fmt
+    from jxtrack.present import fmt
     evil = "[点此查看整改说明](http://evil.example/phish)\n![t](http://127.0.0.1:9/track.png) :red[假] <b>x</b> **粗** $x$"
     md = fmt.plain(evil)
     assert _unescape(md) == evil
@@ -35,7 +35,7 @@ def test_user_text_is_shown_as_text():
 
 
 def test_signed_share_never_prints_minus_zero():
-    from jxtrack.ui import fmt
+    from jxtrack.present import fmt
 
     assert fmt.pct(-0.0004, signed=True) == "0.0%"
     assert fmt.pct(-0.0004) == "0.0%"
@@ -43,7 +43,7 @@ def test_signed_share_never_prints_minus_zero():
 
 
 def test_change_is_signed_and_rates_differ_in_points():
-    from jxtrack.ui import fmt
+    from jxtrack.present import fmt
 
     assert fmt.change(16.3, "个") == "+16.3 个"          # an average need not be whole
     assert fmt.change(-16, "家") == "-16 家"
@@ -54,8 +54,8 @@ def test_change_is_signed_and_rates_differ_in_points():
 def test_moment_and_wan():
     from datetime import UTC, datetime
 
-    from jxtrack import clock
-    from jxtrack.ui import fmt
+    from jxtrack.domain import clock
+    from jxtrack.present import fmt
 
     with clock.fixed(datetime(2026, 12, 4, 9, 0, tzinfo=UTC)):
         assert fmt.moment(datetime(2026, 12, 3, 11, 34, 34, tzinfo=UTC)) == "12月3日 19:34"
@@ -64,7 +64,7 @@ def test_moment_and_wan():
 
 
 def test_status_is_not_repeated_after_a_title_that_says_it():
-    from jxtrack.ui import fmt
+    from jxtrack.present import fmt
 
     assert fmt.with_status("两业融合实施方案（征求意见稿）", "征求意见稿/草案") == "两业融合实施方案（征求意见稿）"
     assert fmt.with_status("嘉政发〔2024〕6号", "正式文件") == "嘉政发〔2024〕6号（正式文件）"
@@ -83,7 +83,7 @@ def test_county_gap_to_average_is_signed_and_rates_in_points(demo_ro):
 
 
 def test_exact_keeps_what_was_typed():
-    from jxtrack.ui import fmt
+    from jxtrack.present import fmt
 
     assert fmt.exact(48.69, "%") == "48.69 %" and fmt.exact(1457.0, "个") == "1,457 个"
     assert fmt.exact(0.125, "亿元") == "0.125 亿元" and fmt.exact(None) == "—"

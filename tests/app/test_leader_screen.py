@@ -11,14 +11,16 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from jxtrack import lights, services
-from jxtrack.ui import charts, common, fmt
+from jxtrack.domain import lights
+from jxtrack.present import fmt
+from jxtrack.services import lookup, status_table
+from jxtrack.ui import charts, common
 
 from .conftest import OVERVIEW_FOLDS, USERS, open_expanders, run_app, table_shown, texts
 
 
 def _status(store, user=USERS["leader"]) -> pd.DataFrame:
-    return services.status(store, None, None, user)
+    return status_table.status(store, None, None, user)
 
 
 def _shown(rows: pd.DataFrame) -> list[str]:
@@ -85,7 +87,7 @@ def test_overview_leads_with_what_is_behind(demo_ro):
 
 
 def test_overview_headline_targets_are_big_figures_with_light_and_trend(demo_ro):
-    cat = services.catalog(demo_ro).indicators
+    cat = lookup.catalog(demo_ro).indicators
     key = cat[cat["key"]].sort_values("sort")
     at = run_app(USERS["leader"])
     metrics = {m.label.split(" · ")[0]: m for m in at.metric}
@@ -130,7 +132,7 @@ def test_county_user_overview_stays_in_own_county(demo_ro):
 
 # ---- 区县: the trend is a chart ------------------------------------------------------------------
 def test_county_counts_say_what_they_count(demo_ro):
-    rows = services.status(demo_ro, None, "330402", USERS["leader"])
+    rows = status_table.status(demo_ro, None, "330402", USERS["leader"])
     at = run_app(USERS["leader"], "pages/county.py")
     at.selectbox(key="county_region").set_value("330402").run()
     line = next(m.value for m in at.markdown if m.value.startswith("**南湖区指标 "))
@@ -245,7 +247,7 @@ def test_download_frame_gives_numbers_with_the_unit_in_the_header():
 
     from openpyxl import load_workbook
 
-    from jxtrack import outputs
+    from jxtrack.present import outputs
 
     ws = load_workbook(io.BytesIO(outputs.xlsx_bytes(out, "t"))).active
     head = [c.value for c in ws[1]]

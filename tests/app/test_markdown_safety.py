@@ -25,13 +25,13 @@ from google.protobuf.descriptor import FieldDescriptor
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from jxtrack import cycle, importing, projects
-from jxtrack.auth import User
-from jxtrack.services import submissions
+from jxtrack.domain.access import User
+from jxtrack.present import fmt
+from jxtrack.services import cycle, importing, projects, submissions
 from jxtrack.services import targets as targets_svc
 from jxtrack.services import users as users_svc
-from jxtrack.store import Store
-from jxtrack.ui import fmt, nav
+from jxtrack.store.interface import Store
+from jxtrack.ui import nav
 
 from .conftest import OVERVIEW_FOLDS, USERS, run_app, table_shown
 

@@ -16,8 +16,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from jxtrack import clock, cycle, importing, lights, remind, services
-from jxtrack.services import submissions
+from jxtrack.domain import clock, lights
+from jxtrack.services import cycle, importing, lookup, remind, status_table, submissions
 from jxtrack.services import views as ws
 
 from .conftest import JIASHAN, NANHU, USERS, run_app, texts
@@ -29,7 +29,7 @@ SIX_OTHERS = ["南湖区", "秀洲区", "平湖市", "海宁市", "海盐县", "
 
 def _november_sheet(store, region: str = JIASHAN, scale: float = 1.08) -> bytes:
     """A CSV of ``region``'s November: its October figures, flows grown by ``scale``."""
-    cat = services.catalog(store)
+    cat = lookup.catalog(store)
     names = cat.measures.set_index("code")["name"]
     obs = store.observations(periods=["2026-10"], regions=[region])
     obs = obs[obs["value"].notna()]
@@ -86,13 +86,13 @@ def test_a_month_every_county_reported_is_judged_before_its_due_date(jiashan_ear
 
 def test_status_of_the_collecting_month_judges_no_city_light(jiashan_early):
     with clock.fixed(BEFORE_DUE):
-        default = services.status(jiashan_early)
-        nov = services.status(jiashan_early, "2026-11")
+        default = status_table.status(jiashan_early)
+        nov = status_table.status(jiashan_early, "2026-11")
     assert set(default["period"]) == {"2026-10"}
     city = nov[nov["region_level"] == "city"]
     judged = city[city["light"].isin(lights.JUDGED)]
     # the city's only judged rows are its own city-scope figures, never a total of 嘉善 alone
-    scope = services.catalog(jiashan_early).indicators.set_index("code")["scope"]
+    scope = lookup.catalog(jiashan_early).indicators.set_index("code")["scope"]
     assert (judged["indicator_code"].map(scope) == "city").all()
     rolled = city[city["indicator_code"].map(scope) == "county"]
     with_figure = rolled[rolled["actual"].notna()]
@@ -104,7 +104,7 @@ def test_status_of_the_collecting_month_judges_no_city_light(jiashan_early):
     assert js["light"].isin(lights.JUDGED).any()
     # once the due date has passed the month is judged as the metrics judge it (partial: 暂不评价)
     with clock.fixed(AFTER_DUE):
-        after = services.status(jiashan_early, "2026-11")
+        after = status_table.status(jiashan_early, "2026-11")
     assert "collecting" not in set(after["light_reason"])
 
 
@@ -201,7 +201,7 @@ def test_upload_offers_a_county_behind_the_month_it_owes(demo_store):
 
 # ---- the CLI, the bulletin, the quality check, reminders ----------------------------------------
 def test_cli_status_defaults_to_the_last_complete_month(jiashan_early, capsys):
-    from jxtrack import cli
+    from jxtrack.cli import run as cli
 
     with clock.fixed(BEFORE_DUE):
         assert cli.main(["status", "--format", "csv"]) == 0
@@ -214,8 +214,8 @@ def test_cli_status_defaults_to_the_last_complete_month(jiashan_early, capsys):
 
 
 def test_bulletin_and_quality_default_to_the_last_complete_month(jiashan_early):
-    from jxtrack import quality
     from jxtrack.reports import bulletin
+    from jxtrack.services import quality
 
     with clock.fixed(BEFORE_DUE):
         assert bulletin.build(jiashan_early).period == "2026-10"
@@ -249,7 +249,7 @@ def test_late_is_the_same_on_every_surface_after_a_withdrawal(demo_store):
     """嘉善 uploads November on time (12-03), the upload is withdrawn, 嘉善 uploads again on 12-12:
     the first upload still in force is after the due date, so November is 迟报 on 报送情况, in
     数据质量 and in ``jxtrack remind`` alike."""
-    from jxtrack import quality
+    from jxtrack.services import quality
 
     first = _upload(demo_store, datetime(2026, 12, 3, 9, 30))
     with clock.fixed(datetime(2026, 12, 4, 9, 0)):
@@ -270,7 +270,7 @@ def test_late_is_the_same_on_every_surface_after_a_withdrawal(demo_store):
 def test_projects_today_is_the_clock(monkeypatch):
     from datetime import UTC, date
 
-    from jxtrack import projects
+    from jxtrack.services import projects
 
     with clock.fixed(datetime(2025, 12, 31, 16, 30, tzinfo=UTC)):   # 2026-01-01 00:30 in Beijing
         assert projects.today() == date(2026, 1, 1)

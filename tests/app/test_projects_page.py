@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ledger"))
 
 from ledger_builders import ledger_xlsx, project  # noqa: E402
 
-from jxtrack import projects  # noqa: E402
+from jxtrack.services import projects  # noqa: E402
 
 from .conftest import USERS, run_app, texts  # noqa: E402
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jxtrack import services
+from jxtrack.services import status_table
 from jxtrack.services import views as ws
 
 from .conftest import CITY, JIASHAN, USERS
@@ -18,7 +18,7 @@ def test_series_equals_the_status_table_of_each_month(demo_ro):
     # the demo reports January and February together (1–2月): months without figures are left out
     assert series["period"].drop_duplicates().tolist() == [f"2026-{m:02d}" for m in range(2, 11)]
     for month in ("2026-02", "2026-06", "2026-10"):
-        st = services.status(demo_ro, month, None, STAFF)
+        st = status_table.status(demo_ro, month, None, STAFF)
         for region in (CITY, JIASHAN):
             want = st[(st["region_code"] == region) & (st["indicator_code"] == "lh_projects")].iloc[0]
             got = series[(series["region"] == region) & (series["period"] == month)].iloc[0]

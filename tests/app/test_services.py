@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jxtrack import auth, importing, services
-from jxtrack.auth import PermissionDenied
-from jxtrack.services import regions, submissions
+from jxtrack.domain import access
+from jxtrack.domain.access import PermissionDenied
+from jxtrack.services import auth, importing, regions, status_table, submissions
 from jxtrack.services import targets as targets_svc
 from jxtrack.services import users as users_svc
 from jxtrack.services import views as ws
@@ -24,7 +24,7 @@ COUNTY = USERS["county"]
     lambda s: ws.county_scorecard(s, NANHU, None, COUNTY),
     lambda s: ws.indicator_detail(s, "lh_projects", None, NANHU, COUNTY),
     lambda s: ws.indicator_series(s, "lh_projects", "2026-10", COUNTY, [PINGHU]),
-    lambda s: services.status(s, None, NANHU, COUNTY),
+    lambda s: status_table.status(s, None, NANHU, COUNTY),
     lambda s: importing.make_template(s, NANHU, "2026-11", COUNTY),
 ], ids=["scorecard", "detail", "series", "status", "template"])
 def test_county_user_cannot_read_other_county(demo_ro, call):
@@ -81,11 +81,11 @@ def test_only_admin_manages_users(demo_store, role):
 
 def test_switch_binding_logged_with_who_when_why(demo_store):
     staff = USERS["staff"]
-    before = services.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
+    before = status_table.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
     assert before == 40
     targets_svc.set_binding(demo_store, staff, indicator="tax_per_mu", region=CITY, year=2026,
                    source="LYRH-2024-ZQYJ", reason="两业融合方案已印发")
-    after = services.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
+    after = status_table.status(demo_store, "2026-10", CITY).set_index("indicator_code").loc["tax_per_mu", "target"]
     assert after == 42
     ch = demo_store.target_changes().iloc[0]
     assert (ch["changed_by"], ch["action"], ch["old_value"], ch["new_value"], ch["reason"]) == (
@@ -136,7 +136,7 @@ def test_user_management_audited(demo_store):
     users_svc.reset_password(demo_store, admin, "pinghu1", "another-pass")
     assert auth.authenticate(demo_store, "pinghu1", "another-pass").role == "leader"
     users_svc.set_active(demo_store, admin, "pinghu1", False)
-    with pytest.raises(auth.AuthError, match="停用"):
+    with pytest.raises(access.AuthError, match="停用"):
         auth.authenticate(demo_store, "pinghu1", "another-pass")
     actions = set(demo_store.audit_log(20)["action"])
     assert {"user.add", "user.set_role", "user.reset_password", "user.disable"} <= actions
@@ -148,7 +148,7 @@ def test_oidc_email_maps_to_account(demo_store):
     users_svc.add_user(demo_store, USERS["admin"], username="oidc1", password="oidc-pass1", role="staff", region=None,
                 email="Staff@Example.org")
     assert users_svc.user_from_email(demo_store, "staff@example.org").role == "staff"
-    with pytest.raises(auth.AuthError):
+    with pytest.raises(access.AuthError):
         users_svc.user_from_email(demo_store, "nobody@example.org")
 
 
@@ -176,7 +176,7 @@ def test_board_and_heat_map_say_the_same_grey(demo_store):
     map 未分解.  Now both show the light the metrics decided, with its reason."""
     from datetime import datetime
 
-    from jxtrack import clock, lights
+    from jxtrack.domain import clock, lights
 
     sheet = "地区,报告期,指标,数值\n嘉善县,2026-11,数字化改造项目数,200\n".encode()
     assert importing.commit_import(demo_store, sheet, "js-11.csv", USERS["staff"]).status == "accepted"
@@ -195,17 +195,17 @@ def test_board_and_heat_map_say_the_same_grey(demo_store):
 def test_status_is_computed_once_per_data_version_and_follows_writes(demo_store, monkeypatch):
     """Pages after an import share one status computation; a write (new data version) is seen."""
     calls = []
-    real = services.judge
-    monkeypatch.setattr(services, "judge", lambda *a, **k: calls.append(1) or real(*a, **k))
-    services.clear_status_cache()
+    real = status_table.judge
+    monkeypatch.setattr(status_table, "judge", lambda *a, **k: calls.append(1) or real(*a, **k))
+    status_table.clear_status_cache()
     ws.overview(demo_store, "2026-10", USERS["staff"])
     ws.county_scorecard(demo_store, JIASHAN, "2026-10", USERS["county"])
-    services.status(demo_store, "2026-10", NANHU, USERS["leader"])
+    status_table.status(demo_store, "2026-10", NANHU, USERS["leader"])
     assert len(calls) == 1
-    before = services.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
+    before = status_table.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
     sheet = "地区,报告期,指标,数值\n嘉善县,2026-10,数字化改造项目数,9999\n".encode()
     assert importing.commit_import(demo_store, sheet, "js.csv", USERS["staff"], accept_warnings=True).status == "accepted"
-    after = services.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
+    after = status_table.status(demo_store, "2026-10", JIASHAN).set_index("indicator_code")
     assert len(calls) == 2
     assert before.loc["digital_projects", "actual"] != 9999 and after.loc["digital_projects", "actual"] == 9999
 
@@ -214,7 +214,7 @@ def test_a_run_sees_every_write_committed_before_it_started(demo_store, monkeypa
     """The data version is remembered for VERSION_TTL seconds per process, but never across the
     start of a run (app.py calls begin_run): a write by another process or app server before the
     run is seen by it (issue 11: "visible on the others on their next run")."""
-    from jxtrack.store import Store
+    from jxtrack.store.interface import Store
     from jxtrack.ui import cache
 
     monkeypatch.setattr(cache, "VERSION_TTL", 3600.0)   # the memo alone would hide the write for an hour

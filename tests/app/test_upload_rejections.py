@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from jxtrack import importing
 from jxtrack.ingest import reader
+from jxtrack.services import importing
 
 from .conftest import ROOT, USERS, run_app
 

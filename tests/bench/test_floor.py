@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jxtrack import services
+from jxtrack.services import status_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/ is not installed
 from benchmarks.floor import agreement, floor_status  # noqa: E402
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.duckdb_only  # the floor is a DuckDB query on the file
 
 @pytest.mark.parametrize("period", ["2024-06", "2025-12", "2026-10"])
 def test_floor_agrees_with_the_status_table_on_the_demo_database(demo_db_template, demo_ro_store, period):
-    ours = services.status(demo_ro_store, period)
+    ours = status_table.status(demo_ro_store, period)
     floor = floor_status(demo_db_template, period)
     n, bad, grey, examples = agreement(ours, floor)
     assert bad == 0, examples
@@ -30,7 +30,7 @@ def test_floor_agrees_with_the_status_table_on_the_demo_database(demo_db_templat
 
 
 def test_agreement_notices_a_difference(demo_db_template, demo_ro_store):
-    ours = services.status(demo_ro_store, "2026-10")
+    ours = status_table.status(demo_ro_store, "2026-10")
     floor = floor_status(demo_db_template, "2026-10")
     floor.loc[floor.index[0], "target"] = floor["target"].iloc[0] * 1.001 if floor["target"].notna().iloc[0] else 1.0
     floor.loc[floor.index[1], "light"] = "red" if floor["light"].iloc[1] != "red" else "green"
@@ -39,7 +39,7 @@ def test_agreement_notices_a_difference(demo_db_template, demo_ro_store):
 
 @pytest.fixture
 def demo_ro_store(demo_db_template, monkeypatch):
-    from jxtrack.store import Store
+    from jxtrack.store.interface import Store
 
     monkeypatch.setenv("JXTRACK_DB", str(demo_db_template))
     return Store(demo_db_template)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jxtrack.auth import User
+from jxtrack.domain.access import User
 from jxtrack.ui import nav
 
 from .helpers import ARGS, CHROMIUM, ROOT, upload

@@ -18,10 +18,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from jxtrack import auth
-from jxtrack.auth import User
-from jxtrack.importing import make_template
-from jxtrack.store import Store
+from jxtrack.domain.access import User
+from jxtrack.services import auth
+from jxtrack.services.importing import make_template
+from jxtrack.store.interface import Store
 from jxtrack.ui import nav
 from metrics.periods import shift_period
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from jxtrack.auth import User
-from jxtrack.store import Store
+from jxtrack.domain.access import User
+from jxtrack.store.interface import Store
 from jxtrack.ui import nav
 
 from .helpers import ARGS, CHROMIUM, idle, require_browser, serve, sign_in

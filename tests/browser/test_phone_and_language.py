@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 
-from jxtrack.auth import User
+from jxtrack.domain.access import User
 from jxtrack.ui import frame, nav
 
 from .helpers import ARGS, CHROMIUM, ROOT, idle, open_page, sign_in

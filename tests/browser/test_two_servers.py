@@ -16,8 +16,8 @@ import sys
 import openpyxl
 import pytest
 
-from jxtrack.importing import make_template
-from jxtrack.store import Store
+from jxtrack.services.importing import make_template
+from jxtrack.store.interface import Store
 
 from .helpers import ARGS, CHROMIUM, idle, open_page, require_browser, serve, sign_in, signed_in, upload
 

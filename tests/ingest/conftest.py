@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import make_fixtures  # noqa: E402
 
-from jxtrack.auth import OPERATOR, User  # noqa: E402
+from jxtrack.domain.access import OPERATOR, User  # noqa: E402
 
 STAFF = User("zhuanban", "staff", None, "示例市工作专班")
 JIASHAN = User("jiashan", "county", "330421", "嘉善县填报员")

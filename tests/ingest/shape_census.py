@@ -25,14 +25,14 @@ import shapes  # noqa: E402
 import test_shapes_property as prop  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
-from jxtrack import services, setup_db  # noqa: E402
-from jxtrack.store import Store  # noqa: E402
+from jxtrack.services import lookup, setup_db  # noqa: E402
+from jxtrack.store.interface import Store  # noqa: E402
 
 
 def census(n: int, seed_value: int, include_gaps: bool, show: int) -> int:
     folder = tempfile.mkdtemp(prefix="jxtrack-census-")
     store = Store(Path(folder) / "census.duckdb")
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     gaps = frozenset() if include_gaps else prop.GAPS
     kinds = {"monthly": shapes.monthly_specs(exclude=gaps),
              "summary": shapes.summary_specs(), "ledger": shapes.ledger_specs(exclude=gaps)}

@@ -29,9 +29,9 @@ from benchmarks.ingest import (
 )
 
 from conftest import ADMIN
-from jxtrack import cli
-from jxtrack.importing import commit_import
+from jxtrack.cli import run as cli
 from jxtrack.ingest import reader
+from jxtrack.services.importing import commit_import
 
 ROOT = Path(__file__).resolve().parents[2]
 SHEET = "xl/worksheets/sheet1.xml"

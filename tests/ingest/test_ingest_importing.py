@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import ADMIN, JIASHAN, LEADER, PINGHU, STAFF
-from jxtrack import cli
-from jxtrack.importing import commit_import, make_template, preview_import, withdraw
-from jxtrack.services import ServiceError
+from jxtrack.cli import run as cli
+from jxtrack.services.importing import commit_import, make_template, preview_import, withdraw
+from jxtrack.services.lookup import ServiceError
 
 GOOD = {"digital_projects": 136.0, "green_projects": 31.0, "tech_investment": 41.7}
 
@@ -135,7 +135,7 @@ def test_county_sheet_without_region_is_the_users_county(fx, empty_store):
 
 def test_county_cannot_roll_back_another_county(fx, empty_store):
     res = commit_import(empty_store, fx["good_xlsx"].read_bytes(), "own.xlsx", JIASHAN)
-    from jxtrack.auth import PermissionDenied
+    from jxtrack.domain.access import PermissionDenied
 
     with pytest.raises(PermissionDenied, match="平湖市.*嘉善县"):
         withdraw(empty_store, res.upload_id, PINGHU, "填错了")
@@ -247,7 +247,7 @@ def test_cli_as_user_and_missing_file(fx, demo_store, capsys):
 def test_cli_rollback_follows_the_web_rule(fx, empty_store, capsys):
     """The issue's case: `jxtrack rollback 1 --as <county user>` of another county's upload, and
     of its own without a reason, are refused; its own with a reason goes through."""
-    from jxtrack import auth
+    from jxtrack.services import auth
 
     for name, region in (("jiashan", "330421"), ("pinghu", "330482")):
         auth.add_user(empty_store, name, "long enough 1", "county", region, actor="admin")

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from jxtrack import services
 from jxtrack.ingest import matcher
 from jxtrack.ingest import normalise as nz
 from jxtrack.ingest.normalise import a1, parse_number, parse_period_text
+from jxtrack.services import lookup
 
-M = matcher(services.catalog())
+M = matcher(lookup.catalog())
 
 
 @pytest.mark.parametrize("raw, value, percent", [

@@ -8,7 +8,7 @@ import make_fixtures as mf
 import pytest
 
 from conftest import ADMIN, STAFF, User
-from jxtrack.importing import commit_import, preview_import
+from jxtrack.services.importing import commit_import, preview_import
 
 HAINING = "330481"
 # HAINING_ROWS by hand: 212 个, 40 个, 58 300 万元 = 5.83 亿元
@@ -362,7 +362,7 @@ def test_summary_with_month_and_cumulative_under_one_measure(tmp_path, empty_sto
 
 
 def test_dry_run_says_how_the_file_was_read(tmp_path, empty_store, capsys):
-    from jxtrack import cli
+    from jxtrack.cli import run as cli
 
     assert cli.main(["import", str(_stats_sheet(tmp_path)), "--dry-run"]) == 0
     out = capsys.readouterr().out

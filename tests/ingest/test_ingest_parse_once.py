@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import ADMIN, JIASHAN
-from jxtrack import importing
 from jxtrack.ingest import reader
+from jxtrack.services import importing
 
 
 @pytest.fixture

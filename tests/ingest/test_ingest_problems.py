@@ -9,8 +9,8 @@ import re
 import pytest
 
 from conftest import ADMIN, JIASHAN
-from jxtrack.importing import commit_import, preview_import
 from jxtrack.ingest import CODES, reader
+from jxtrack.services.importing import commit_import, preview_import
 
 # fixture -> (code, sheet, cell, value, import arguments)
 CELL_PROBLEMS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import make_fixtures as mf
 
 from conftest import STAFF, User
-from jxtrack.importing import commit_import, preview_import
+from jxtrack.services.importing import commit_import, preview_import
 
 HAINING = "330481"
 HAINING_USER = User("haining", "county", HAINING, "海宁市填报员")
@@ -143,7 +143,7 @@ LEDGER_READING = ("工作表“项目库”：第2行为表头，每行一个项
 
 
 def test_ledger_preview_says_how_it_was_read_and_the_upload_keeps_it(tmp_path, empty_store):
-    from jxtrack import projects
+    from jxtrack.services import projects
 
     data = _ledger(tmp_path).read_bytes()
     res = projects.preview_ledger(empty_store, data, "ledger.xlsx", STAFF)
@@ -158,7 +158,7 @@ def test_ledger_preview_says_how_it_was_read_and_the_upload_keeps_it(tmp_path, e
 
 
 def test_a_refused_ledger_keeps_how_it_was_read(tmp_path, empty_store):
-    from jxtrack import projects
+    from jxtrack.services import projects
 
     data = _ledger(tmp_path, amount="一亿").read_bytes()
     res = projects.commit_ledger(empty_store, data, "bad.xlsx", STAFF)
@@ -167,7 +167,7 @@ def test_a_refused_ledger_keeps_how_it_was_read(tmp_path, empty_store):
 
 
 def test_ledger_dry_run_prints_how_it_was_read(tmp_path, empty_store, capsys):
-    from jxtrack import cli
+    from jxtrack.cli import run as cli
 
     assert cli.main(["projects", "import", str(_ledger(tmp_path)), "--dry-run"]) == 0
     out = capsys.readouterr().out

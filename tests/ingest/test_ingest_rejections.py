@@ -8,9 +8,9 @@ import hashlib
 import json
 
 from conftest import ADMIN, JIASHAN, STAFF
-from jxtrack import importing
-from jxtrack.importing import commit_import, preview_import
-from jxtrack.store import REJECTED_BYTES_KEPT
+from jxtrack.services import importing
+from jxtrack.services.importing import commit_import, preview_import
+from jxtrack.store.interface import REJECTED_BYTES_KEPT
 
 
 def _row(store, upload_id):

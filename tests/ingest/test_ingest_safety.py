@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ADMIN
-from jxtrack import services, setup_db
-from jxtrack.importing import commit_import, preview_import
 from jxtrack.ingest import CODES
-from jxtrack.store import Store
+from jxtrack.services import lookup, setup_db
+from jxtrack.services.importing import commit_import, preview_import
+from jxtrack.store.interface import Store
 
 SAMPLES = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "samples",
                              Path("/work/shared/samples")) if p.exists()), Path("/work/shared/samples"))
@@ -47,7 +47,7 @@ def _inputs() -> tuple[bytes, ...]:
 @pytest.fixture(scope="module")
 def fuzz_store(tmp_path_factory) -> Store:
     store = Store(tmp_path_factory.mktemp("fuzzdb") / "f.duckdb")
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     return store
 
 
@@ -106,9 +106,9 @@ def test_damaged_files_never_write_partially(fuzz_store, which, ops):
 CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from jxtrack.auth import OPERATOR
-    from jxtrack.importing import commit_import
-    from jxtrack.store import Store
+    from jxtrack.domain.access import OPERATOR
+    from jxtrack.services.importing import commit_import
+    from jxtrack.store.interface import Store
     db, path, pause = sys.argv[1], sys.argv[2], float(sys.argv[3])
     if pause:
         original = Store.record_upload
@@ -154,7 +154,7 @@ def test_import_killed_at_random_points_leaves_db_as_before(tmp_path):
 
     db = tmp_path / "k.duckdb"
     store = Store(db)
-    setup_db.init(store, services.catalog())
+    setup_db.init(store, lookup.catalog())
     commit_import(store, mf.good_xlsx(tmp_path).read_bytes(), "base.xlsx", ADMIN)
     big = mf.history_xlsx(tmp_path / "history.xlsx", n_rows=3000)
     before = store.dump_tables()

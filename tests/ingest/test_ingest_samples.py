@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ADMIN
-from jxtrack.importing import commit_import, preview_import
+from jxtrack.services.importing import commit_import, preview_import
 
 SAMPLES = next((p for p in (__import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "samples",
                              __import__("pathlib").Path("/work/shared/samples")) if p.exists()),

@@ -23,9 +23,9 @@ import shapes
 from hypothesis import HealthCheck, Phase, given, settings
 
 from conftest import STAFF
-from jxtrack import importing, projects, services, setup_db
 from jxtrack.ingest import CODES
-from jxtrack.store import Store
+from jxtrack.services import importing, lookup, projects, setup_db
+from jxtrack.store.interface import Store
 
 FUZZ = os.environ.get("JXTRACK_FUZZ") == "1"
 # ~0.1-0.2 s an example (compose, read, validate): 80 monthly + 40 summaries + 40 ledgers in make test
@@ -138,7 +138,7 @@ def assert_property(store: Store, spec: dict) -> Outcome:
 def store(tmp_path_factory) -> Store:
     """One database with the catalog and no figures (dry runs write nothing)."""
     s = Store(tmp_path_factory.mktemp("shapes") / "shapes.duckdb")
-    setup_db.init(s, services.catalog())
+    setup_db.init(s, lookup.catalog())
     return s
 
 

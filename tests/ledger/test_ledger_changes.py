@@ -13,7 +13,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ledger_builders import ledger_xlsx, project  # noqa: E402
 
-from jxtrack import auth, cli, projects  # noqa: E402
+from jxtrack.cli import run as cli  # noqa: E402
+from jxtrack.domain import access  # noqa: E402
+from jxtrack.services import (
+    auth,  # noqa: E402
+    projects,  # noqa: E402
+)
 
 # 项目1: 智能化技术改造, grade A, accepted 2026-06-30 -> 1500万元 due in 2026.
 # 项目2: grade B (1000万元), on the provincial list, started 2026-01-10, not accepted yet -> 60 %
@@ -28,14 +33,14 @@ def two_projects(empty_store, monkeypatch):
     auth.add_user(empty_store, "zb", "pw-zhuanban-1", "staff", None, actor="test", display_name="专班李四")
     auth.add_user(empty_store, "jiashan", "pw-jiashan-1", "county", "330421", actor="test",
                   display_name="嘉善王五")
-    staff = auth.User("zb", "staff", None, "专班李四")
+    staff = access.User("zb", "staff", None, "专班李四")
     res = projects.commit_ledger(empty_store, ledger_xlsx([P1, P2]), "专班.xlsx", staff)
     assert res.status == "accepted"
     return empty_store
 
 
 def test_preview_lists_removed_project_and_fund_change(two_projects):
-    county = auth.User("jiashan", "county", "330421", "嘉善王五")
+    county = access.User("jiashan", "county", "330421", "嘉善王五")
     one_row = ledger_xlsx([project(1, grade="B", accept=date(2026, 6, 30)), project(3, accept=None)])
     res = projects.preview_ledger(two_projects, one_row, "嘉善.xlsx", county)
     t = res.changes.table.set_index("project_name")
@@ -53,7 +58,7 @@ def test_preview_lists_removed_project_and_fund_change(two_projects):
 
 
 def test_removal_with_money_needs_confirm_remove(two_projects):
-    county = auth.User("jiashan", "county", "330421", "嘉善王五")
+    county = access.User("jiashan", "county", "330421", "嘉善王五")
     one_row = ledger_xlsx([P1])
     res = projects.commit_ledger(two_projects, one_row, "嘉善.xlsx", county)
     assert res.status == "needs_remove_confirmation" and res.upload_id is None
@@ -64,11 +69,11 @@ def test_removal_with_money_needs_confirm_remove(two_projects):
 
 
 def test_unchanged_and_moneyless_removal_need_no_confirmation(two_projects):
-    county = auth.User("jiashan", "county", "330421", "嘉善王五")
+    county = access.User("jiashan", "county", "330421", "嘉善王五")
     same = projects.preview_ledger(two_projects, ledger_xlsx([P1, P2]), "x.xlsx", county)
     assert same.changes.table.empty and same.changes.summary() == "与现行项目库相比没有变化。"
     # 项目4 earns nothing (生产性投入 under 2000万元): removing it asks for no confirmation
-    staff = auth.User("zb", "staff", None, "专班李四")
+    staff = access.User("zb", "staff", None, "专班李四")
     projects.commit_ledger(two_projects, ledger_xlsx([P1, P2, project(4, productive=1500)]), "y.xlsx", staff)
     res = projects.commit_ledger(two_projects, ledger_xlsx([P1, P2]), "z.xlsx", county)
     assert res.status == "accepted"
@@ -93,12 +98,12 @@ def test_cli_import_shows_changes_and_needs_flag(two_projects, tmp_path, capsys)
 def test_county_fund_sums_its_own_county_only(two_projects):
     """嘉善 2100 committed (1500 due + 600 prepaid), 平湖 1000 (项目5, grade B accepted 2026): the
     working group sees 3100 against the budget; 嘉善's user sees 2100 and no budget or remaining."""
-    staff = auth.User("zb", "staff", None, "专班李四")
+    staff = access.User("zb", "staff", None, "专班李四")
     pinghu = [project(5, region="平湖市", grade="B", accept=date(2026, 3, 1))]
     assert projects.commit_ledger(two_projects, ledger_xlsx(pinghu), "p.xlsx", staff).status == "accepted"
     city = projects.fund(two_projects, staff, 2026).iloc[0]
     assert (city["budget"], city["committed"], city["prepaid"], city["remaining"]) == (10000.0, 3100.0, 600.0, 6900.0)
-    county = auth.User("jiashan", "county", "330421", "嘉善王五")
+    county = access.User("jiashan", "county", "330421", "嘉善王五")
     own = projects.fund(two_projects, county, 2026).iloc[0]
     assert (own["committed"], own["prepaid"]) == (2100.0, 600.0)
     assert own[["budget", "remaining", "committed_share"]].isna().all()
@@ -108,7 +113,7 @@ def test_county_fund_sums_its_own_county_only(two_projects):
 
 
 def test_project_name_kept_as_typed(empty_store):
-    staff = auth.User("zb", "staff", None, "专班李四")
+    staff = access.User("zb", "staff", None, "专班李四")
     data = ledger_xlsx([project(1, name="智能工厂（在建）", enterprise="企业Ａ")])
     assert projects.commit_ledger(empty_store, data, "a.xlsx", staff).status == "accepted"
     got = projects.list_projects(empty_store)

@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ledger_builders import code_for, ledger_xlsx, project  # noqa: E402
 
-from jxtrack import auth, cli  # noqa: E402
+from jxtrack.cli import run as cli  # noqa: E402
+from jxtrack.services import auth  # noqa: E402
 
 SUBSIDY_COLS = ["project_name", "enterprise", "credit_code", "region", "rule", "clause", "basis",
                 "amount", "status", "reason"]

@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ledger_builders import HEADER, KEYS, ledger_xlsx, project  # noqa: E402
 
-from jxtrack import projects  # noqa: E402
-from jxtrack.auth import User  # noqa: E402
+from jxtrack.domain.access import User  # noqa: E402
 from jxtrack.ingest import ledger as lg  # noqa: E402
+from jxtrack.services import projects  # noqa: E402
 
 JIASHAN = User("jiashan", "county", "330421", "嘉善县填报员")
 STAFF = User("zhuanban", "staff", None, "市工作专班")

@@ -13,11 +13,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ledger_builders import HEADER, code_for, ledger_xlsx, project  # noqa: E402
 
-from jxtrack import projects  # noqa: E402
-from jxtrack.auth import OPERATOR, PermissionDenied, User  # noqa: E402
+from jxtrack.domain.access import OPERATOR, PermissionDenied, User  # noqa: E402
 from jxtrack.ingest import CODES  # noqa: E402
 from jxtrack.ingest import ledger as lg  # noqa: E402
-from jxtrack.services import ServiceError  # noqa: E402
+from jxtrack.services import projects  # noqa: E402
+from jxtrack.services.lookup import ServiceError  # noqa: E402
 
 STAFF = User("zhuanban", "staff", None, "市工作专班")
 JIASHAN = User("jiashan", "county", "330421", "嘉善县填报员")
@@ -256,7 +256,7 @@ def test_operator_is_admin():
 def test_version_1_database_gains_the_ledger(tmp_path):
     import duckdb
 
-    from jxtrack.store import Store
+    from jxtrack.store.interface import Store
     from jxtrack.store.migrations import MIGRATIONS, m001_initial
 
     db = tmp_path / "v1.duckdb"
@@ -290,7 +290,7 @@ def test_refused_ledger_files_keep_bytes_only_when_small_and_once(empty_store):
     import hashlib
     import json
 
-    from jxtrack.store import REJECTED_BYTES_KEPT
+    from jxtrack.store.interface import REJECTED_BYTES_KEPT
 
     big = b"not a ledger\n" * (REJECTED_BYTES_KEPT // 13 + 1)
     small = ledger_xlsx([project(1, code="not-a-code")])

@@ -13,8 +13,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ledger_builders import ledger_xlsx, project  # noqa: E402
 
-from jxtrack import projects, quality  # noqa: E402
-from jxtrack.auth import User  # noqa: E402
+from jxtrack.domain.access import User  # noqa: E402
+from jxtrack.services import (
+    projects,  # noqa: E402
+    quality,  # noqa: E402
+)
 
 STAFF = User("zhuanban", "staff", None, "市工作专班")
 PINGHU = User("pinghu", "county", "330482", "平湖市填报员")

@@ -9,9 +9,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from jxtrack.catalog import DATA_DIR, CatalogError
+from jxtrack.catalog.model import DATA_DIR, CatalogError
+from jxtrack.catalog.subsidy_rules import load_rules, rulebook
 from jxtrack.ingest.credit_code import check_char, is_valid, problem_with
-from jxtrack.subsidy_rules import load_rules, rulebook
 from metrics import subsidy as s
 
 BOOK = rulebook()

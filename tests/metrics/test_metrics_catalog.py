@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jxtrack.catalog import load_catalog
+from jxtrack.catalog.model import load_catalog
 from metrics.derive import derive
 from metrics.periods import needed_periods
 from metrics.progress import LIGHTS, compute_status

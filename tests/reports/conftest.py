@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from jxtrack.store import Store
+from jxtrack.store.interface import Store
 
 
 def pytest_addoption(parser):

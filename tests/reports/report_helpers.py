@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jxtrack.store import Store
+from jxtrack.store.interface import Store
 
 
 def add_upload(store: Store, rows: list[tuple], username: str = "tester", region: str | None = None,

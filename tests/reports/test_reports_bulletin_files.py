@@ -1,5 +1,5 @@
 """The Word and Excel bulletins built from the demo database, opened again and checked against
-``services.status``; the narrative against a golden file."""
+``status_table.status``; the narrative against a golden file."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from report_helpers import add_upload
 
-from jxtrack import lights, services
+from jxtrack.domain import lights
 from jxtrack.reports import bulletin, render_bytes
 from jxtrack.reports.text import light_text
+from jxtrack.services import lookup, status_table
 
 PERIOD = "2026-10"
 GOLDEN = Path(__file__).parent / "golden" / "narrative.txt"
@@ -26,7 +27,7 @@ def built(demo_readonly):
     b = bulletin.build(demo_readonly, PERIOD)
     docx = Document(io.BytesIO(render_bytes(b, ".docx", charts=False)))
     xlsx = load_workbook(io.BytesIO(render_bytes(b, ".xlsx")))
-    status = services.status(demo_readonly, PERIOD)
+    status = status_table.status(demo_readonly, PERIOD)
     return b, docx, xlsx, status
 
 
@@ -61,7 +62,7 @@ def test_excel_summary_matches_status(built):
     _, rows = _sheet_rows(ws, 3)
     rows = [r for r in rows if r["序号"] is not None and r["指标"] is not None]  # skip group rows
     city = st[st["region_level"] == "city"].reset_index(drop=True)
-    assert len(rows) == len(city) == len(services.catalog().indicators)
+    assert len(rows) == len(city) == len(lookup.catalog().indicators)
     for r, s in zip(rows, city.itertuples(), strict=True):
         assert r["指标"] == s.indicator_name
         assert r["亮灯"] == light_text(s.light)
@@ -113,7 +114,7 @@ def test_no_cell_in_the_workbook_is_a_formula(built):
 def test_hostile_explanation_is_neutralised_in_excel_and_kept_in_word(demo_store):
     # a county's 偏差说明 that would be a formula in a spreadsheet
     hostile = '=HYPERLINK("http://evil.example","点我")'
-    st = services.status(demo_store, PERIOD)
+    st = status_table.status(demo_store, PERIOD)
     red = st[(st["region_level"] == "county") & (st["light"] == "red") & (st["indicator_code"] == "green_projects")]
     region = red.iloc[0]["region_code"]
     value = float(red.iloc[0]["actual"])

@@ -10,7 +10,7 @@ import pandas as pd
 from docx import Document
 from openpyxl import load_workbook
 
-from jxtrack import cli
+from jxtrack.cli import run as cli
 
 
 def run(capsys, *args):

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from report_helpers import add_upload
 
-from jxtrack import auth, clock, quality
+from jxtrack.domain import access, clock
 from jxtrack.reports import bulletin
+from jxtrack.services import quality
 
 NANHU, XIUZHOU, JIASHAN, CITY = "330402", "330411", "330421", "330400"
 COUNTIES = ["330402", "330411", "330421", "330482", "330481", "330424", "330483"]
@@ -114,7 +115,7 @@ def test_incomplete_report_lists_what_was_left_out(empty_store):
 def test_county_user_sees_only_their_county_and_the_city(empty_store):
     add_upload(empty_store, [(NANHU, "2026-03", "digital_projects", 100), (JIASHAN, "2026-03", "digital_projects", 100)])
     add_upload(empty_store, [(NANHU, "2026-04", "digital_projects", 90), (JIASHAN, "2026-04", "digital_projects", 90)])
-    user = auth.User("js", "county", JIASHAN)
+    user = access.User("js", "county", JIASHAN)
     w = quality.check(empty_store, "2026-04", user=user)
     assert set(w["region_code"]) <= {JIASHAN, CITY}
     assert len(only(w, "ytd_decrease")) == 1

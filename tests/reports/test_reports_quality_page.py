@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jxtrack.auth import User
+from jxtrack.domain.access import User
 from jxtrack.ui import session
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "quality.py")

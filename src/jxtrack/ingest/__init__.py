@@ -2,7 +2,7 @@
 
 ``parse(data, matcher, region=..., period=...)`` reads the bytes (reader), finds the table in every
 visible sheet (layout), converts and checks the figures (validate) and returns a ``Parsed``.
-The importing service (jxtrack.importing) adds what needs the database: permissions, last period's
+The importing service (jxtrack.services.importing) adds what needs the database: permissions, last period's
 figures for the year-to-date check, the diff, and the writes.
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..catalog import Catalog
-from . import layout, reader, validate
-from .normalise import Matcher
-from .problems import CODES, ERROR, WARNING, FileRefused, Problem, problem
+from jxtrack.catalog.model import Catalog
+from jxtrack.ingest import layout, reader, validate
+from jxtrack.ingest.normalise import Matcher
+from jxtrack.ingest.problems import CODES, ERROR, WARNING, FileRefused, Problem, problem
 
 __all__ = [
     "CODES", "ERROR", "WARNING", "FileRefused", "Matcher", "Parsed", "Problem", "matcher", "parse",

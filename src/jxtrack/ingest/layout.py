@@ -19,13 +19,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jxtrack.ingest import header as hd
+from jxtrack.ingest import normalise as nz
+from jxtrack.ingest.normalise import Matcher, a1
+from jxtrack.ingest.problems import Problem, problem
+from jxtrack.ingest.reader import Sheet
 from metrics.periods import format_period, period_year
-
-from . import header as hd
-from . import normalise as nz
-from .normalise import Matcher, a1
-from .problems import Problem, problem
-from .reader import Sheet
 
 MAX_HEADER_SCAN = 40
 

@@ -19,13 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..subsidy_rules import RuleBook
-from . import credit_code, reader
-from . import header as hd
-from . import normalise as nz
-from .layout import MAX_HEADER_SCAN, _filled
-from .normalise import Matcher, a1
-from .problems import ERROR, FileRefused, Problem, problem
+from jxtrack.catalog.subsidy_rules import RuleBook
+from jxtrack.ingest import credit_code, reader
+from jxtrack.ingest import header as hd
+from jxtrack.ingest import normalise as nz
+from jxtrack.ingest.layout import MAX_HEADER_SCAN, _filled
+from jxtrack.ingest.normalise import Matcher, a1
+from jxtrack.ingest.problems import ERROR, FileRefused, Problem, problem
 
 # field -> (label shown in the template, other labels accepted, kind, unit)
 FIELDS: dict[str, tuple[str, tuple[str, ...], str, str | None]] = {

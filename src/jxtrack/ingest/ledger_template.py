@@ -9,9 +9,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..subsidy_rules import RuleBook
-from .ledger import FIELDS, TEMPLATE_UNITS
-from .normalise import col_letter
+from jxtrack.catalog.subsidy_rules import RuleBook
+from jxtrack.ingest.ledger import FIELDS, TEMPLATE_UNITS
+from jxtrack.ingest.normalise import col_letter
 
 SHEET = "项目库"
 HEADER_ROW = 3

@@ -13,10 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from jxtrack.catalog.model import Catalog
+from jxtrack.ingest import header as hd
 from metrics.periods import format_period
-
-from ..catalog import Catalog
-from . import header as hd
 
 _SPACE_RE = re.compile(r"\s+")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")

@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .problems import FileRefused, problem
+from jxtrack.ingest.problems import FileRefused, problem
 
 log = logging.getLogger("jxtrack.ingest")
 

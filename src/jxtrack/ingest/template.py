@@ -17,11 +17,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from jxtrack.catalog.model import Catalog
+from jxtrack.domain import clock
+from jxtrack.ingest.reader import META_SHEET
 from metrics.periods import label_ytd
-
-from .. import clock
-from ..catalog import Catalog
-from .reader import META_SHEET
 
 TEMPLATE_VERSION = "1"
 DATA_SHEET = "填报表"

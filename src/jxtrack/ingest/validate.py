@@ -25,12 +25,11 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
+from jxtrack.ingest import normalise as nz
+from jxtrack.ingest.layout import RawValue, SheetResult
+from jxtrack.ingest.normalise import Matcher
+from jxtrack.ingest.problems import Problem, problem
 from metrics.periods import format_period, label_ytd, period_month, period_year
-
-from . import normalise as nz
-from .layout import RawValue, SheetResult
-from .normalise import Matcher
-from .problems import Problem, problem
 
 VALUE_COLUMNS = ["region", "period", "measure", "value", "raw_value", "sheet", "cell", "note", "unit"]
 # last year's same-period figures a sheet offers beside the report (去年同期累计), in the measure's unit:
@@ -253,7 +252,7 @@ class _AskedMeasures:
     def __call__(self, region: str | None) -> frozenset[str]:
         level = self.m.region_info.get(region, {}).get("level", "county") if region else "county"
         if level not in self._by_level:
-            from .template import asked_measures  # openpyxl only when a placeholder is met
+            from jxtrack.ingest.template import asked_measures  # openpyxl only when a placeholder is met
 
             self._by_level[level] = asked_measures(self.m.catalog, level)
         return self._by_level[level]
@@ -427,7 +426,7 @@ def _drop_redundant_rates(rows: list[dict], m: Matcher) -> list[dict]:
     for r in rows:
         info = m.measure_info[r["measure"]]
         if info["behaviour"] == "rate":
-            from .layout import _rate_parts
+            from jxtrack.ingest.layout import _rate_parts
 
             parts = _rate_parts(m, r["measure"])
             if parts and all((r["region"], r["period"], p) in have for p in parts):

@@ -9,6 +9,6 @@
 
 from __future__ import annotations
 
-from .api import FORMATS, ReportError, build, render, render_bytes
+from jxtrack.reports.api import FORMATS, ReportError, build, render, render_bytes
 
 __all__ = ["FORMATS", "ReportError", "build", "render", "render_bytes"]

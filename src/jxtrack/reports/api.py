@@ -8,10 +8,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from .. import auth
-from ..store import Store
-from ..store import cycle as cycle_sql
-from .bulletin import Bulletin, ReportError, build
+from jxtrack.domain import access
+from jxtrack.reports.bulletin import Bulletin, ReportError, build
+from jxtrack.store import cycle as cycle_sql
+from jxtrack.store.interface import Store
 
 FORMATS = {".docx": "Word", ".xlsx": "Excel"}
 
@@ -30,12 +30,12 @@ def render_bytes(b: Bulletin, fmt: str, charts: bool = True) -> bytes:
     """The bulletin as file bytes; ``fmt`` is '.docx' or '.xlsx'."""
     buf = io.BytesIO()
     if fmt == ".docx":
-        from . import charts as charts_mod
-        from .word import write_docx
+        from jxtrack.reports import charts as charts_mod
+        from jxtrack.reports.word import write_docx
 
         write_docx(b, buf, charts=charts_mod.render(b) if charts else None)
     elif fmt == ".xlsx":
-        from .excel import write_xlsx
+        from jxtrack.reports.excel import write_xlsx
 
         write_xlsx(b, buf)
     else:
@@ -51,7 +51,7 @@ def red_items(b: Bulletin) -> list[dict]:
     return [{"indicator": str(i), "region": str(r)} for i, r in zip(red["indicator_code"], red["region_code"], strict=True)]
 
 
-def render(store: Store, period: str | None, path: str | Path, user: auth.User | None = None,
+def render(store: Store, period: str | None, path: str | Path, user: access.User | None = None,
            charts: bool = True) -> Bulletin:
     """Build the bulletin for ``period``, write it to ``path`` (.docx or .xlsx) and record it as
     issued (period, when, by whom, its red items) for the reminders.
@@ -80,7 +80,7 @@ def render(store: Store, period: str | None, path: str | Path, user: auth.User |
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    actor = user.username if user is not None else auth.OPERATOR.username
+    actor = user.username if user is not None else access.OPERATOR.username
     cycle_sql.record_bulletin(store, b.period, actor, path.name, red_items(b))
     return b
 

@@ -1,4 +1,4 @@
-"""The monthly bulletin (月度通报) as a content model, built from ``services.status``.
+"""The monthly bulletin (月度通报) as a content model, built from ``status_table.status``.
 
 ``build(store, period, user)`` gathers everything the Word and Excel writers print: the headline
 paragraphs per indicator group, the summary table, county rankings of the key indicators, the red
@@ -14,18 +14,18 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from jxtrack.domain import access, clock, lights
+from jxtrack.reports import narrative
+from jxtrack.reports.text import is_missing, light_rules, shown_gap
+from jxtrack.services import cycle, lookup, quality, status_table
+from jxtrack.store import quality as store_quality
+from jxtrack.store.interface import Store
 from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
-
-from .. import access, auth, clock, cycle, lights, quality, services
-from ..store import Store
-from ..store import quality as store_quality
-from . import narrative
-from .text import is_missing, light_rules, shown_gap
 
 TITLE = "嘉兴市制造业“两化”改造和两业融合工作月度通报"
 
 
-class ReportError(services.ServiceError):
+class ReportError(lookup.ServiceError):
     """A bulletin that cannot be produced as asked (no data, bad file name); Chinese message."""
 
 
@@ -75,7 +75,7 @@ def _kind_col(st: pd.DataFrame) -> pd.Series:
     return st["kind"]
 
 
-def build(store: Store, period: str | None = None, user: auth.User | None = None,
+def build(store: Store, period: str | None = None, user: access.User | None = None,
           today: date | None = None) -> Bulletin:
     """The bulletin for ``period`` (default: ``cycle.default_period``, the newest month complete
     enough to judge), as ``user`` may see it."""
@@ -84,14 +84,14 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
             period = cycle.default_period(store, today)
             if period is None:
                 raise ReportError("数据库里还没有任何数据，无法生成月度通报。请先导入报表。")
-        period = services.parse_period(period)
+        period = lookup.parse_period(period)
         if not store_quality.has_period(store, period):
             latest = store.latest_period()
             hint = f"最新有数据的报告期是 {latest}。" if latest else "数据库里还没有任何数据。"
             raise ReportError(f"报告期 {period} 没有任何区县报送数据，无法生成月度通报。{hint}")
-        st = services.status(store, period, user=user)
+        st = status_table.status(store, period, user=user)
         prev = previous_month(period)
-        prev_st = services.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
+        prev_st = status_table.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
         regions = store.regions()
         subs = store_quality.submissions(store, period)
         firsts = store_quality.first_accepted_upload(store, period)
@@ -115,7 +115,7 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
     red = st[(st["region_level"] != "city") & (st["light"] == "red")]
     attention = _attention(red, st, period)
     notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names,
-                   light_rules(services.catalog(store).indicators))
+                   light_rules(lookup.catalog(store).indicators))
     return Bulletin(
         period=period,
         title=TITLE,
@@ -136,11 +136,11 @@ def build(store: Store, period: str | None = None, user: auth.User | None = None
     )
 
 
-def _fund(store: Store, period: str, user: auth.User | None) -> Table | None:
-    """市本级资金使用 for the period's year (jxtrack.projects owns the figures); None without a ledger
+def _fund(store: Store, period: str, user: access.User | None) -> Table | None:
+    """市本级资金使用 for the period's year (jxtrack.services.projects owns the figures); None without a ledger
     or for a user whose fund figures are not the whole city's (a county sees its own sums on 项目库
     only: the city's committed total would reveal the other counties')."""
-    from .. import projects
+    from jxtrack.services import projects
 
     if user is not None and projects.fund_scope(store, user) is not None:
         return None
@@ -321,7 +321,7 @@ def _red_list(red: pd.DataFrame) -> Table:
 
 
 def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame, period: str,
-                 user: auth.User | None, due_day: int, overdue: bool = True) -> Table:
+                 user: access.User | None, due_day: int, overdue: bool = True) -> Table:
     due = cycle.due_date(period, due_day)
     t = Table(
         key="submissions",

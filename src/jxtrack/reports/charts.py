@@ -17,11 +17,10 @@ import threading
 
 import pandas as pd
 
+from jxtrack.reports.bulletin import Bulletin
+from jxtrack.reports.narrative import GROUP_TITLES
+from jxtrack.reports.text import light_word
 from metrics.periods import label_ytd
-
-from .bulletin import Bulletin
-from .narrative import GROUP_TITLES
-from .text import light_word
 
 log = logging.getLogger(__name__)
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -1,7 +1,7 @@
 """The bulletin as an Excel workbook (.xlsx): one sheet per part of the bulletin, typed cells with
 number formats, frozen headers, lights as fills *and* words, A4 landscape print set-up.
 
-Every cell goes through ``jxtrack.outputs.put_cell``: text is written as a text cell, never a
+Every cell goes through ``jxtrack.present.outputs.put_cell``: text is written as a text cell, never a
 formula, so a county's 偏差说明 or a region name starting with = + - @ shows as typed (no visible
 apostrophe) and cannot run (formula injection).
 """
@@ -17,10 +17,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import lights
-from ..outputs import put_cell
-from .bulletin import Bulletin, Column, Table
-from .text import decimals_for, is_missing, light_text, shown_gap
+from jxtrack.domain import lights
+from jxtrack.present.outputs import put_cell
+from jxtrack.reports.bulletin import Bulletin, Column, Table
+from jxtrack.reports.text import decimals_for, is_missing, light_text, shown_gap
 
 FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")

@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from jxtrack.catalog.model import COUNT_UNITS as COUNTS
+from jxtrack.domain import lights as lights_vocab
+from jxtrack.reports.text import LIGHT_ORDER, is_missing, light_word, shown_gap
 from metrics.periods import label_ytd_short
-
-from .. import lights as lights_vocab
-from ..catalog import COUNT_UNITS as COUNTS
-from .text import LIGHT_ORDER, is_missing, light_word, shown_gap
 
 GROUP_TITLES = {"两化": "“两化”改造", "两业": "两业融合"}
 # verb before an indicator's name in a sentence, by catalog section (data labels stay in the

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from .. import auth
-from ..store import Store
-from .api import render_bytes
-from .bulletin import build
+from jxtrack.domain import access
+from jxtrack.reports.api import render_bytes
+from jxtrack.reports.bulletin import build
+from jxtrack.store.interface import Store
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download_buttons(store: Store, period: str | None, user: auth.User | None,
+def download_buttons(store: Store, period: str | None, user: access.User | None,
                      charts: bool = False) -> dict[str, tuple[str, bytes, str]]:
     """The month's bulletin as Word and Excel: {'docx': (file name, bytes, mime), 'xlsx': …}.
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import lights
-from ..catalog import COUNT_UNITS
-from ..outputs import clean, neutralise  # noqa: F401 - the one owner of cell-safe text, re-exported
-from ..ui.fmt import gap_points
+from jxtrack.catalog.model import COUNT_UNITS
+from jxtrack.domain import lights
+from jxtrack.present.fmt import gap_points
 
-# the lights' words, symbols and colours are jxtrack.lights' (one vocabulary on screen and paper)
+# the lights' words, symbols and colours are jxtrack.domain.lights' (one vocabulary on screen and paper)
 LIGHT_ORDER = ["red", "yellow", "green", "done", "none"]
 
 
@@ -80,7 +79,7 @@ def pp(v, digits: int = 1, dash: str = "—") -> str:
 
 
 # The gap to 序时进度 as printed (86.7% − 83.3% = 3.4): one rounding rule for screen and paper,
-# owned by jxtrack.ui.fmt.gap_points (see its docstring).
+# owned by jxtrack.present.fmt.gap_points (see its docstring).
 shown_gap = gap_points
 
 

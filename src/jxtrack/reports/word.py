@@ -16,9 +16,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .. import lights
-from .bulletin import Bulletin, Table
-from .text import clean, light_text, num, pct, pp
+from jxtrack.domain import lights
+from jxtrack.present.outputs import clean
+from jxtrack.reports.bulletin import Bulletin, Table
+from jxtrack.reports.text import light_text, num, pct, pp
 
 BODY_FONT = "仿宋"  # FangSong: body text of Chinese official documents
 HEADING_FONT = "黑体"  # SimHei: first-level headings and the title

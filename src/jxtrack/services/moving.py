@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import setup_db
-from ..store import Store, transfer
-from . import ServiceError, catalog, status
+from jxtrack.services import setup_db
+from jxtrack.services.lookup import ServiceError, catalog
+from jxtrack.services.status_table import status
+from jxtrack.store import transfer
+from jxtrack.store.interface import Store
 
 
 @dataclass

@@ -9,18 +9,18 @@ from typing import TypeVar
 
 import pandas as pd
 
+from jxtrack.domain import access
+from jxtrack.domain.access import User
+from jxtrack.services import lookup
+from jxtrack.store.interface import Store
 from metrics.periods import (
     BASELINE,
 )
 
-from .. import access, services
-from ..auth import User
-from ..store import Store
-
 T = TypeVar("T")
 
 
-class WebError(services.ServiceError):
+class WebError(lookup.ServiceError):
     """A request the user can correct; ``str()`` is a Chinese message."""
 
 

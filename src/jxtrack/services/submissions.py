@@ -8,18 +8,18 @@ from datetime import datetime
 
 import pandas as pd
 
+from jxtrack.domain import access
+from jxtrack.domain.access import User
+from jxtrack.services import cycle
+from jxtrack.services.regions import city_code, visible_regions
+from jxtrack.store import quality as store_quality
+from jxtrack.store.interface import Store, now
 from metrics.periods import (
     label_month_short,
     months_of_year,
     period_month,
     shift_period,
 )
-
-from .. import access, cycle
-from ..auth import User
-from ..store import Store, now
-from ..store import quality as store_quality
-from .regions import city_code, visible_regions
 
 # ---- reporting (报送情况) -------------------------------------------------------------------------
 # the words of each state; a pending month is shown with its due date (cycle.due_label)
@@ -39,7 +39,7 @@ def submission_matrix(store: Store, year: int, user: User, today: datetime | Non
 
     A month is missing (未报) only once its due date has passed: a month that has ended but is not
     yet due is pending (待报, see ``reporting_view`` for its due date), one not yet over is open.
-    Due dates and 迟报 are ``jxtrack.cycle``'s (the due day is a setting, judged on Beijing dates;
+    Due dates and 迟报 are ``jxtrack.services.cycle``'s (the due day is a setting, judged on Beijing dates;
     the first upload is ``store.quality.first_uploads``'); system-generated demo figures count as
     on time.  County reporters see only their county."""
     today = today or now()
@@ -112,7 +112,7 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
 
 def withdraw_upload(store: Store, user: User, upload_id: int, reason: str) -> None:
     """Rollback of an accepted upload: the one withdrawal rule of ``importing.withdraw``."""
-    from ..importing import withdraw
+    from jxtrack.services.importing import withdraw
 
     withdraw(store, int(upload_id), user, reason)
 

@@ -8,13 +8,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import outputs, services
-from ..auth import User
-from ..ingest.problems import FileRefused
-from ..ingest.reader import read_workbook
-from ..store import Store, now
-from ..store import admin as sql
-from .regions import WebError, city_code, one_connection, require, visible_regions
+from jxtrack.domain.access import User
+from jxtrack.ingest.problems import FileRefused
+from jxtrack.ingest.reader import read_workbook
+from jxtrack.present import outputs
+from jxtrack.services import lookup, status_table
+from jxtrack.services.regions import WebError, city_code, one_connection, require, visible_regions
+from jxtrack.store import admin as sql
+from jxtrack.store.interface import Store, now
 
 SOURCE_STATUSES = {"official": "正式文件", "draft": "征求意见稿/草案"}
 COMPARATORS = (">=", "<=", "=")
@@ -25,7 +26,7 @@ COMPARATORS = (">=", "<=", "=")
 def targets_view(store: Store, user: User) -> pd.DataFrame:
     """Every target with its source, official/draft, binding flag and, where several sources give
     a figure for the same indicator/region/year, the other figures beside it."""
-    t = services.targets_table(store)
+    t = status_table.targets_table(store)
     regions = store.regions()
     del regions
     t = t[t["region"].isin(set(visible_regions(store, user)["name"]))].copy()
@@ -51,14 +52,14 @@ def target_changes(store: Store, user: User) -> pd.DataFrame:
     ch = store.target_changes()
     ch = ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))].copy()
     names = store.regions().set_index("code")["name"]
-    docs = services.catalog(store).sources.set_index("code")["doc_number"]
+    docs = lookup.catalog(store).sources.set_index("code")["doc_number"]
     ch["region_name"] = ch["region"].map(names).fillna(ch["region"])
     ch["source_name"] = ch["source"].map(docs).fillna(ch["source"])
     return ch
 
 
 def _indicator_code(store: Store, text: str) -> str | None:
-    ind = services.catalog(store).indicators
+    ind = lookup.catalog(store).indicators
     t = str(text).strip()
     for col in ("code", "name", "short_name"):
         hit = ind.loc[ind[col] == t, "code"]
@@ -121,8 +122,8 @@ def _validate_figures(store: Store, figures: pd.DataFrame) -> pd.DataFrame:
             problems.append(f"第 {i} 行：指标 “{r.get('indicator')}” 不在指标目录中。")
         reg_text = str(r.get("region") or "").strip() or city_code(regions)
         try:
-            reg = services.resolve_region(store, reg_text)
-        except services.ServiceError:
+            reg = lookup.resolve_region(store, reg_text)
+        except lookup.ServiceError:
             problems.append(f"第 {i} 行：地区 “{reg_text}” 不存在。")
             reg = None
         try:
@@ -165,7 +166,7 @@ def set_binding(store: Store, user: User, *, indicator: str, region: str, year: 
     require(user, "switch_binding")
     if not reason.strip():
         raise WebError("请写明切换原因。")
-    bt = services.binding_targets(store)
+    bt = status_table.binding_targets(store)
     key = (bt["indicator"] == indicator) & (bt["region"] == region) & (bt["year"] == int(year))
     cands = bt[key]
     if not (cands["source"] == source).any():
@@ -193,7 +194,7 @@ DECOMP_COLUMNS = {"指标": "indicator", "地区": "region", "区县": "region",
 
 def decomposition_template(store: Store, year: int) -> bytes:
     """A 任务分解表 template (xlsx): one row per county and county-scope indicator."""
-    ind = services.catalog(store).indicators
+    ind = lookup.catalog(store).indicators
     ind = ind[ind["scope"] == "county"].sort_values("sort")
     counties = store.regions()
     counties = counties[counties["level"] == "county"]

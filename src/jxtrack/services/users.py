@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import auth
-from ..auth import User
-from ..store import Store, now
-from ..store import admin as sql
-from .regions import WebError, require
+from jxtrack.domain import access
+from jxtrack.domain.access import User
+from jxtrack.services import auth
+from jxtrack.services.regions import WebError, require
+from jxtrack.store import admin as sql
+from jxtrack.store.interface import Store, now
 
 
 # ---- users ---------------------------------------------------------------------------------------
@@ -30,7 +31,7 @@ def add_user(store: Store, user: User, *, username: str, password: str, role: st
 
 def set_role(store: Store, user: User, username: str, role: str, region: str | None) -> None:
     require(user, "manage_users")
-    if role not in auth.ROLES:
+    if role not in access.ROLES:
         raise WebError(f"角色 “{role}” 无效。")
     if role == "county" and not region:
         raise WebError("区县填报员必须指定所属区县。")
@@ -60,9 +61,9 @@ def user_from_email(store: Store, email: str) -> User:
     """Map an OIDC identity's e-mail to an account (sign-in through st.login)."""
     row = sql.user_by_email(store, email)
     if row is None:
-        raise auth.AuthError(f"邮箱 {email} 没有对应的账号。请联系管理员在用户管理中为您登记邮箱。")
+        raise access.AuthError(f"邮箱 {email} 没有对应的账号。请联系管理员在用户管理中为您登记邮箱。")
     if not row["active"]:
-        raise auth.AuthError("该账号已停用，请联系管理员。")
+        raise access.AuthError("该账号已停用，请联系管理员。")
     return User(row["username"], row["role"], row["region"], row["display_name"])
 
 

@@ -12,6 +12,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from jxtrack.domain import access, lights
+from jxtrack.domain.access import User
+from jxtrack.services import cycle, lookup, status_table
+from jxtrack.services.regions import (
+    WebError,
+    check_read,
+    city_code,
+    one_connection,
+    visible_regions,
+)
+from jxtrack.services.targets import targets_view
+from jxtrack.store.interface import Store
 from metrics.derive import derive
 from metrics.periods import (
     BASELINE,
@@ -21,20 +33,6 @@ from metrics.periods import (
     year_to_date,
 )
 from metrics.progress import compute_status_periods, group_light
-
-from .. import access, cycle, lights, services
-from ..auth import User
-from ..store import Store
-from .regions import (  # noqa: F401
-    WebError,
-    check_read,
-    city_code,
-    one_connection,
-    periods,
-    require,
-    visible_regions,
-)
-from .targets import targets_view
 
 
 # ---- overview ------------------------------------------------------------------------------------
@@ -80,7 +78,7 @@ def _by_gap(rows: pd.DataFrame) -> pd.DataFrame:
 
 @one_connection
 def overview(store: Store, period: str | None, user: User) -> Overview:
-    st = services.status(store, period, None, user)
+    st = status_table.status(store, period, None, user)
     is_demo = store.is_demo()
     p = str(st["period"].iloc[0]) if len(st) else (period or "")
     city = st[st["region_level"] == "city"].sort_values("sort").reset_index(drop=True)
@@ -93,7 +91,7 @@ def overview(store: Store, period: str | None, user: User) -> Overview:
     heat = cells.pivot_table(index=["region_sort", "region"], columns=["sort", "indicator_name"], values="shown",
                              aggfunc="first")
     # city-scope indicators (市本级资金, 争创…) have no county figures at all: blank, not 无数据
-    scope = services.catalog(store).indicators.set_index("name")["scope"]
+    scope = lookup.catalog(store).indicators.set_index("name")["scope"]
     city_only = [scope.get(c[1]) == "city" for c in heat.columns]
     not_city = heat.index.get_level_values(0) != 0
     heat.loc[not_city, city_only] = "n/a"
@@ -136,14 +134,14 @@ class IndicatorDetail:
 @one_connection
 def indicator_detail(store: Store, indicator: str, period: str | None, region: str | None,
                      user: User) -> IndicatorDetail:
-    cat = services.catalog(store)
+    cat = lookup.catalog(store)
     ind = cat.indicators
     if indicator not in set(ind["code"]):
         raise WebError(f"没有指标 “{indicator}”。")
     regions = store.regions()
     region = region or city_code(regions)
     check_read(user, region, regions)
-    st = services.status(store, period, None, user)
+    st = status_table.status(store, period, None, user)
     p = str(st["period"].iloc[0])
     rows = st[st["indicator_code"] == indicator].reset_index(drop=True)
     series = indicator_series(store, indicator, p, user, regions=[region])
@@ -166,12 +164,12 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
         check_read(user, r, all_regions)
     months = year_to_date(period)
     need = sorted({q for m in months for q in needed_periods(m, BASELINE)})
-    cat = services.catalog(store)
+    cat = lookup.catalog(store)
     one = cat.indicators[cat.indicators["code"] == indicator]
     measures = sorted(cat.indicator(indicator).parts)
     with store.connect():
         obs = store.observations(periods=need, measures=measures or None)
-        targets = services.binding_targets(store)
+        targets = status_table.binding_targets(store)
     targets = targets[targets["binding"] & (targets["indicator"] == indicator)]
     values = derive(obs[["region", "period", "measure", "value"]], one, all_regions)
     with_figures = [m for m in months if m in set(values["period"])]
@@ -202,14 +200,14 @@ class Scorecard:
 def county_scorecard(store: Store, region: str, period: str | None, user: User) -> Scorecard:
     regions = store.regions()
     if region not in set(regions["code"]):
-        region = services.resolve_region(store, region)
+        region = lookup.resolve_region(store, region)
     check_read(user, region, regions)
-    st = services.status(store, period, region, user)
+    st = status_table.status(store, period, region, user)
     p = str(st["period"].iloc[0]) if len(st) else (period or "")
     # trend: the indicator's value at each month end over the last 12 months (YTD within a year)
     last = period_index(p)
     months = [period_from_index(i) for i in range(last - 11, last + 1)]
-    ind = services.catalog(store).indicators
+    ind = lookup.catalog(store).indicators
     obs = store.observations(periods=months, regions=None if regions.loc[regions["code"] == region, "level"].iloc[0] == "city" else [region])
     vals = derive(obs[["region", "period", "measure", "value"]], ind, regions)
     vals = vals[vals["region"] == region]

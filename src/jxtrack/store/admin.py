@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import Con, Store, now
+from jxtrack.store.interface import Con, Store, now
 
 
 def data_version(store: Store) -> tuple[int, int, int, int, int]:

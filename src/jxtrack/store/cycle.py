@@ -2,14 +2,14 @@
 
 Each function takes a ``Store`` and runs one unit of work; writes go in one transaction together
 with their audit record.  The rules (what a valid due day is, who may change it, what a reminder
-says) live in ``jxtrack.cycle`` and ``jxtrack.remind``.
+says) live in ``jxtrack.services.cycle`` and ``jxtrack.services.remind``.
 """
 
 from __future__ import annotations
 
 import json
 
-from . import Store, now
+from jxtrack.store.interface import Store, now
 
 
 def setting(store: Store, key: str) -> dict | None:

@@ -45,8 +45,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .. import clock
-from . import (
+from jxtrack.domain import clock
+from jxtrack.store.interface import (
     Store,
     StoreBusyError,
     StoreDiskFullError,
@@ -333,7 +333,7 @@ class DuckStore(Store):
         with self.connect():
             if not getattr(self._local, "read_only", False):
                 return super().migrate()
-            from .migrations import MIGRATIONS
+            from jxtrack.store.migrations import MIGRATIONS
 
             if self.schema_version() >= max(v for v, _, _ in MIGRATIONS):
                 return []

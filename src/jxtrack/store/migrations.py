@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .. import clock
+from jxtrack.domain import clock
 
 # (connection, backend name: 'duckdb' | 'postgresql')
 Migration = Callable[[Any, str], None]
@@ -120,7 +120,7 @@ def m003_web_sessions(con: Any, backend: str = "duckdb") -> None:
     have no account (so they lock out exactly like real ones; see ``auth.authenticate``)."""
     _ddl(con, backend, """
         -- one row per signed-in browser; the cookie token and the one-time hand-off nonce are kept
-        -- only as SHA-256 hashes (see jxtrack.auth, "Web sessions").  No index on the hashes:
+        -- only as SHA-256 hashes (see jxtrack.services.auth, "Web sessions").  No index on the hashes:
         -- DuckDB rewrites updates of indexed columns as delete + insert, and the table is small
         CREATE SEQUENCE web_session_seq START 1;
         CREATE TABLE web_sessions (

@@ -34,8 +34,16 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import psycopg
 
-from .. import clock
-from . import Store, StoreBusyError, StoreError, StoreUnavailableError, log_event, log_folder, target_from_env
+from jxtrack.domain import clock
+from jxtrack.store.interface import (
+    Store,
+    StoreBusyError,
+    StoreError,
+    StoreUnavailableError,
+    log_event,
+    log_folder,
+    target_from_env,
+)
 
 # advisory lock keys (any two constants of this application)
 _WRITE_LOCK = 0x6A78_7472  # "jxtr"
@@ -188,7 +196,7 @@ class PgStore(Store):
         with self.connect() as con:
             con.execute(f"SELECT pg_advisory_lock({_MIGRATE_LOCK})")
             try:
-                from .migrations import migrate
+                from jxtrack.store.migrations import migrate
 
                 return migrate(con, self.backend)
             finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Store, StoreError, now
+from jxtrack.store.interface import Store, StoreError, now
 
 KIND = "projects"
 PROJECT_COLUMNS = [

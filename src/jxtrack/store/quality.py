@@ -1,14 +1,14 @@
 """SQL for the data-quality monitor and the bulletin's submission status (报送情况).
 
 Each function takes a ``Store`` and opens one unit of work (or joins the caller's).  They return
-plain DataFrames; the rules that judge the figures live in ``jxtrack.quality``.
+plain DataFrames; the rules that judge the figures live in ``jxtrack.services.quality``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from . import Store
+from jxtrack.store.interface import Store
 
 
 def observations_with_uploads(store: Store, periods: list[str]) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """SQL for signing in: failed sign-ins under names with no account, and server-side web sessions.
 
-The policy (what counts as a failure, when a session ends) lives in ``jxtrack.auth``; these
+The policy (what counts as a failure, when a session ends) lives in ``jxtrack.services.auth``; these
 functions only read and write rows.  Tokens and nonces arrive here already hashed.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import Store
+from jxtrack.store.interface import Store
 
 
 # ---- failed sign-ins under unknown names ---------------------------------------------------------

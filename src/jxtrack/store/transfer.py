@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Store, StoreError
+from jxtrack.store.interface import Store, StoreError
 
 # tables whose rows a freshly initialised database already has (the catalog, its meta and
 # migrations) -- anything else in the destination is data that a copy would mix with

@@ -9,13 +9,14 @@ import time
 
 import streamlit as st
 
-from .. import clock, cycle, projects, services
-from ..auth import User
-from ..services import regions as regions_svc
-from ..services import targets as targets_svc
-from ..services import views as ws
-from ..store import Store
-from ..store import admin as store_admin
+from jxtrack.domain import clock
+from jxtrack.domain.access import User
+from jxtrack.services import cycle, lookup, projects, status_table
+from jxtrack.services import regions as regions_svc
+from jxtrack.services import targets as targets_svc
+from jxtrack.services import views as ws
+from jxtrack.store import admin as store_admin
+from jxtrack.store.interface import Store
 
 TTL = 600
 
@@ -26,7 +27,7 @@ def store_for(path: str) -> Store:
 
 
 def store() -> Store:
-    from ..store import target_from_env
+    from jxtrack.store.interface import target_from_env
 
     return store_for(Store(target_from_env()).key)
 
@@ -60,7 +61,7 @@ def invalidate() -> None:
     """Call after any write that changes figures or targets."""
     _versions.clear()
     st.cache_data.clear()
-    services.clear_status_cache()
+    status_table.clear_status_cache()
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
@@ -173,10 +174,10 @@ def ledger_template(s: Store, user: User):
 
 @st.cache_resource(max_entries=8)
 def _catalog(path: str, v: tuple):
-    return services.catalog(store_for(path))
+    return lookup.catalog(store_for(path))
 
 
 def catalog(s: Store):
-    """The database's catalog (``services.catalog`` caches it by data version; asked here through
+    """The database's catalog (``lookup.catalog`` caches it by data version; asked here through
     the version this module already holds, so a page run opens no connection just to check it)."""
     return _catalog(*_key(s))

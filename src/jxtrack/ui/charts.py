@@ -6,10 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from jxtrack.domain import lights
+from jxtrack.present import fmt
 from metrics.periods import label_month_short
-
-from .. import lights
-from . import fmt
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 # st.plotly_chart(config=CONFIG): no toolbar (on a 390 px phone it covers county names and the

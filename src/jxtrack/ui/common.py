@@ -10,10 +10,11 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from .. import auth, clock, lights, outputs, services
-from ..services import submissions
-from ..store import StoreError
-from . import cache, charts, fmt
+from jxtrack.domain import access, clock, lights
+from jxtrack.present import fmt, outputs
+from jxtrack.services import lookup, submissions
+from jxtrack.store.interface import StoreError
+from jxtrack.ui import cache, charts
 
 FLASH_KEY = "flash_message"
 
@@ -42,10 +43,10 @@ def guard() -> Iterator[None]:
     """Show a refusal or a user-correctable problem as a message and stop the page."""
     try:
         yield
-    except auth.PermissionDenied as exc:
+    except access.PermissionDenied as exc:
         st.error(f"无权访问：{fmt.plain(exc)}", icon=":material/block:")
         st.stop()
-    except (services.ServiceError, StoreError, auth.AuthError) as exc:
+    except (lookup.ServiceError, StoreError, access.AuthError) as exc:
         st.error(fmt.plain(exc))
         st.stop()
 
@@ -65,7 +66,7 @@ def period_select(store, key: str, in_url: bool = False) -> str | None:
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     """CSV and Excel of a table (times as Beijing wall-clock time); text that users wrote cannot
-    become a formula (jxtrack.outputs: neutralised in the CSV, text cells in the workbook).  Status
+    become a formula (jxtrack.present.outputs: neutralised in the CSV, text cells in the workbook).  Status
     rows are turned into ``df`` by :func:`download_frame` (numbers in number cells), never by the
     formatted screen table."""
     df = clock.wall_clock(df)

@@ -13,7 +13,7 @@ server, same origin:
 
 Both refuse requests from another site (``Sec-Fetch-Site`` / ``Origin``), so no other page can
 sign a browser into someone else's account or out of its own.  The token never reaches
-JavaScript.  See ``jxtrack.auth`` ("Web sessions") for the whole design.
+JavaScript.  See ``jxtrack.services.auth`` ("Web sessions") for the whole design.
 
 When the app is started as ``streamlit run app.py`` (without ``serve.py``) the routes are absent;
 ``mounted()`` is then False and sign-in still works, only it does not survive a reload.
@@ -40,8 +40,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .. import auth
-from ..store import Store, StoreBusyError, StoreError
+from jxtrack.services import auth
+from jxtrack.store.interface import Store, StoreBusyError, StoreError
 
 HANDOFF_PATH = "/_jx/session"
 SIGNOUT_PATH = "/_jx/signout"

@@ -1,12 +1,12 @@
-"""Which pages each user sees: a page needs an action of the access policy (``jxtrack.access``).
+"""Which pages each user sees: a page needs an action of the access policy (``jxtrack.domain.access``).
 Hiding a page is a convenience; every service call asks the policy again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import access
-from ..auth import User
+from jxtrack.domain import access
+from jxtrack.domain.access import User
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Sign-in and session glue: the password form, optional OIDC through ``st.login``, the session
-that survives a reload (cookie + server-side row, see ``jxtrack.auth`` "Web sessions"), idle and
-absolute expiry, sign-out.  The signed-in ``auth.User`` lives in ``st.session_state``.
+that survives a reload (cookie + server-side row, see ``jxtrack.services.auth`` "Web sessions"), idle and
+absolute expiry, sign-out.  The signed-in ``access.User`` lives in ``st.session_state``.
 
 A tab signs in with the form; ``auth.start_session`` writes the session row, and the tab posts the
 one-time nonce to ``/_jx/session`` (``cookie_routes``), which sets the HttpOnly cookie.  A reload
@@ -20,11 +20,13 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from .. import access, auth, clock, setup_db
-from ..auth import User
-from ..services import users as users_svc
-from ..store import StoreError
-from . import cache, cookie_routes, fmt
+from jxtrack.domain import access, clock
+from jxtrack.domain.access import User
+from jxtrack.present import fmt
+from jxtrack.services import auth, setup_db
+from jxtrack.services import users as users_svc
+from jxtrack.store.interface import StoreError
+from jxtrack.ui import cache, cookie_routes
 
 USER_KEY = "auth_user"
 SESSION_KEY = "auth_session_id"
@@ -112,7 +114,7 @@ def current_user() -> User | None:
     if user is None and oidc_configured() and getattr(st.user, "is_logged_in", False):
         try:
             user = users_svc.user_from_email(cache.store(), str(st.user.get("email", "")))
-        except auth.AuthError as exc:
+        except access.AuthError as exc:
             st.session_state["auth_message"] = str(exc)
             st.logout()
             return None
@@ -196,21 +198,21 @@ def login_page() -> None:
         try:
             user = auth.authenticate(store, username, password, client=client_address())
             session_id, nonce = auth.start_session(store, user)
-        except (auth.AuthError, StoreError) as exc:
+        except (access.AuthError, StoreError) as exc:
             st.error(fmt.plain(exc))
         else:
             sign_in(user, session_id)
             if cookie_routes.mounted():
                 st.session_state[HANDOFF_KEY] = nonce
             st.rerun()
-    from .common import guard, table
+    from jxtrack.ui.common import guard, table
 
     with guard():  # a database still busy after its wait: the message asking to retry, no error box
         demo = cache.is_demo(store)
     if demo:
         st.info("**示例数据库** —— 以下示例账号仅用于演示，正式使用前请删除或停用。")
         table(pd.DataFrame({
-            "角色": [auth.ROLES[r] for _, r, _, _, _ in setup_db.DEMO_ACCOUNTS],
+            "角色": [access.ROLES[r] for _, r, _, _, _ in setup_db.DEMO_ACCOUNTS],
             "用户名": [u for u, _, _, _, _ in setup_db.DEMO_ACCOUNTS],
             "密码": [p for _, _, _, _, p in setup_db.DEMO_ACCOUNTS],
             "说明": [d for _, _, _, d, _ in setup_db.DEMO_ACCOUNTS],
@@ -237,7 +239,7 @@ def require_user(action: str = "read") -> User:
     if not access.can(user, action):
         st.error(f"无权访问：{access.refusal(user, action)}", icon=":material/block:")
         st.stop()
-    from .common import show_saved
+    from jxtrack.ui.common import show_saved
 
     show_saved()
     return user

@@ -1,0 +1,68 @@
+"""Lookups every use case needs: the runtime catalog, a period or region typed by a user, and the
+error a user can correct (``ServiceError``).  No streamlit."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from jxtrack.catalog.model import Catalog, from_tables, load_catalog
+from jxtrack.store.interface import Store
+from metrics.periods import Period
+
+
+class ServiceError(Exception):
+    """A request the user can correct; ``str()`` is a Chinese message."""
+
+
+@lru_cache(maxsize=4)
+def catalog_files(directory: str | None = None) -> Catalog:
+    """The catalog as the files in data/ define it: what ``jxtrack init`` copies into a database."""
+    return load_catalog(directory)
+
+
+_catalogs: dict[str, tuple[tuple, Catalog]] = {}
+
+
+def catalog(store: Store | None = None) -> Catalog:
+    """The one catalog at runtime: the database's copy (cached by its data version), so regions and
+    targets that exist only in the database work everywhere.  Without a store (set-up, tests that
+    build a database) the files in data/."""
+    if store is None:
+        return catalog_files()
+    from jxtrack.store.admin import data_version
+
+    key = store.key
+    with store.connect():
+        version = data_version(store)
+        hit = _catalogs.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        tables = store.catalog_tables()
+    if tables["units"].empty:   # a database from before units were stored: the files' units
+        tables["units"] = catalog_files().units
+    cat = from_tables(tables)
+    _catalogs[key] = (version, cat)
+    return cat
+
+
+def parse_period(text: str) -> str:
+    """A period from user input as 'YYYY-MM' (``metrics.periods.Period`` decides what is valid)."""
+    try:
+        return str(Period.parse(text))
+    except ValueError:
+        raise ServiceError(f"报告期 “{text}” 格式不对，应为 YYYY-MM，例如 2026-10。") from None
+
+
+def resolve_region(store: Store, text: str) -> str:
+    """Region code from a code, name, short name or alias."""
+    t = text.strip()
+    regions = store.regions()
+    for col in ("code", "name", "short_name"):
+        hit = regions.loc[regions[col] == t, "code"]
+        if len(hit):
+            return str(hit.iloc[0])
+    hit = catalog(store).resolve_region(t)
+    if hit and hit in set(regions["code"]):
+        return hit
+    names = "、".join(regions["name"].head(12))
+    raise ServiceError(f"没有名为 “{text}” 的地区。可用的地区有：{names}。")
