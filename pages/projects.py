@@ -165,6 +165,9 @@ if "导入项目库" in tabs:
                 st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。")
             else:
                 st.success(f"检查通过：{len(res.projects)} 个项目。")
+            if res.explanation:
+                with st.expander("文件是怎样读取的（读取说明）", expanded=bool(res.errors) or not res.problems):
+                    st.markdown("\n".join(f"- {fmt.plain(line)}" for line in res.explanation))
             if res.changes is not None and res.status != "rejected":
                 ch = res.changes
                 for line in ch.owner_lines():

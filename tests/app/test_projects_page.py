@@ -103,6 +103,9 @@ def test_ledger_upload_shows_changes_and_asks_before_removing_money(demo_store, 
     assert not at.exception and not at.error, [e.value for e in at.error]
     t = texts(at)
     assert "与现行项目库相比：删除 1 个项目。" in t and "整体替代" in t
+    # how the file was read, before anything is written, as on the monthly upload page
+    assert [e.label for e in at.expander] == ["文件是怎样读取的（读取说明）"]
+    assert "每行一个项目" in t and "行为表头" in t
     assert "已承诺 2,100.0 万元 → 1,500.0 万元，其中预拨付 600.0 万元 → 0.0 万元" in t
     assert at.button(key="projects_commit").disabled
     at.checkbox(key="projects_confirm_remove").check().run()

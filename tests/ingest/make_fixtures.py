@@ -312,9 +312,11 @@ def summary_right_total(d: Path) -> Path:
 
 @fixture
 def ytd_decrease(d: Path) -> Path:
-    """Lower than good.xlsx (2025-09) a month later: imported for 2025-10 after good.xlsx."""
+    """Lower than good.xlsx (2025-09) a month later: imported for 2025-10 after good.xlsx.  Its
+    header says 1-10月累计 (a header that still said 1-9月 would be refused: wrong_period)."""
     return county_xlsx(d / "ytd_decrease.xlsx", [["数字化改造项目数", "个", 120, None]],
-                       title="嘉善县主要指标（2025年1-10月）", unit_row=["填报单位：嘉善县"])
+                       title="嘉善县主要指标（2025年1-10月）", unit_row=["填报单位：嘉善县"],
+                       header=["指标名称", "单位", "1-10月累计", "备注"])
 
 
 # ---- sheets as offices write them (issue 9): 海宁市, 2025年1-10月 -----------------------------------

@@ -75,6 +75,9 @@ EXTRA_HEADERS = {"本月": ["本月", "当月", "{n}月"], "去年同期": ["去
                  "同比": ["同比增长(%)", "增速（%）", "同比±%"], "目标": ["本年目标", "全年计划", "年度任务"],
                  "备注": ["备注", "说明"], "序号": ["序号"]}
 QUALIFIERS = ["全口径", "含结转", "当年累计"]
+# the qualifiers that only restate what every report is (the full scope, the year-to-date span): the
+# measure's name with them is the same measure; 含结转 counts something else (refused, never guessed)
+NEUTRAL_QUALIFIERS = {"全口径", "当年累计"}
 NAME_HEADERS = ["指标名称", "指标", "项目"]
 # where a monthly sheet says its period: the title (2025年1-10月), a 报告期 line, the sheet's name
 # (2025年10月; or 1-10月 with the year in the title), the cumulative column's header (2025年1-10月累计;
@@ -200,12 +203,33 @@ SHAPE_CLASSES = {
     "unit_in_qualifier_bracket": lambda s: s["kind"] == "monthly" and s["unit_style"] == "qualifier",
     # the period only in the cumulative column's header (1-10月累计), the year in the title
     "period_only_in_header": lambda s: s["kind"] == "monthly" and s["period_in"] == ["header_months"],
+    # a qualifier that changes what is counted: 直接拉动技改投资（含结转，万元） (must be refused)
+    "narrowing_qualifier": lambda s: s["kind"] == "monthly" and s["unit_style"] == "qualifier"
+    and s["qualifier"] not in NEUTRAL_QUALIFIERS,
+    # the cumulative column's header still says last month (1-9月累计) under 报告期 10月 (must be refused)
+    "stale_header_months": lambda s: s["kind"] == "monthly" and stale_header(s),
     # '金额单位：元' above a ledger whose amount headers carry no unit
     "ledger_money_unit_line": lambda s: s["kind"] == "ledger" and s["money_style"] == "line",
     # 生产性投入（不含土建，万元）: the unit in the qualifier's bracket
     "ledger_unit_in_qualifier_bracket": lambda s: s["kind"] == "ledger" and s["productive_header"] == "qualifier"
     and s["money_style"] == "bracket",
 }
+
+
+def header_months(spec: dict) -> bool:
+    """Whether the cumulative column's header states its months (1-10月累计, 2025年1-10月累计)."""
+    return "{n}" in CUMULATIVE_HEADERS[spec["value_header"]] or bool(
+        set(spec["period_in"]) & {"header", "header_months"})
+
+
+def stale_header(spec: dict) -> bool:
+    """A sheet copied from last month: its header's months are last month's, while the period is
+    stated elsewhere too (title, 报告期, sheet name), so the sheet says two different months.  A CSV
+    has no sheet name: there the header is then the only statement (and not a stale one)."""
+    elsewhere = set(spec["period_in"]) - {"header", "header_months"}
+    if _text_only(spec):
+        elsewhere -= {"sheet", "sheet_months"}
+    return bool(spec.get("stale_header")) and spec["month"] > 1 and header_months(spec) and bool(elsewhere)
 
 
 def shape_classes(spec: dict) -> set[str]:
@@ -261,7 +285,7 @@ def monthly_specs(draw, *, exclude: frozenset[str] = frozenset(), force: frozens
         period_in = ["title"]
     if "period_only_in_header" in force:
         period_in = ["header_months"]
-    return {
+    spec = {
         "kind": "monthly", "format": fmt, "region": draw(st.sampled_from(sorted(REGIONS))),
         "year": draw(st.integers(2024, 2026)), "month": month, "measures": measures,
         "region_in": draw(st.lists(st.sampled_from(["title", "unit_line", "footer"]), unique=True,
@@ -271,6 +295,7 @@ def monthly_specs(draw, *, exclude: frozenset[str] = frozenset(), force: frozens
         "tag": draw(st.booleans()), "merge_title": draw(st.booleans()),
         "unit_style": unit_style, "money_unit": money_unit,
         "qualifier": draw(st.sampled_from(QUALIFIERS)),
+        "stale_header": draw(st.sampled_from([False, False, False, False, False, True])),
         "name_header": draw(st.integers(0, len(NAME_HEADERS) - 1)),
         "unit_header": draw(st.integers(0, len(UNIT_HEADERS) - 1)),
         "value_header": draw(st.integers(0, len(CUMULATIVE_HEADERS) - 1)),
@@ -283,6 +308,16 @@ def monthly_specs(draw, *, exclude: frozenset[str] = frozenset(), force: frozens
         "footer": draw(st.booleans()),
         "hidden_sheet": draw(st.booleans()), "notes_sheet": draw(st.booleans()),
     }
+    if "narrowing_qualifier" in force:
+        spec |= {"unit_style": "qualifier", "qualifier": "含结转"}
+    if "narrowing_qualifier" in exclude and spec["unit_style"] == "qualifier":
+        spec["qualifier"] = "全口径"
+    if "stale_header_months" in force:
+        spec |= {"stale_header": True, "month": max(spec["month"], 2), "value_header": 0,
+                 "period_in": sorted({*spec["period_in"], "title"} - {"header_months"})}
+    if "stale_header_months" in exclude:
+        spec["stale_header"] = False
+    return spec
 
 
 @st.composite
@@ -440,13 +475,14 @@ def _monthly(spec: dict) -> tuple[list[Grid], Truth]:
     if "备注" in extras:
         cols.append("备注")
     header: dict[str, str] = {"name": NAME_HEADERS[spec["name_header"]], "unit": UNIT_HEADERS[spec["unit_header"]]}
-    cum = CUMULATIVE_HEADERS[spec["value_header"]].format(n=n, y=y)
-    if n == 1:
+    hm = n - 1 if stale_header(spec) else n      # the months the header states
+    cum = CUMULATIVE_HEADERS[spec["value_header"]].format(n=hm, y=y)
+    if hm == 1:
         cum = cum.replace("1-1月", "1月")
     if "header" in pin:
-        cum = f"{y}年{months_label(n)}累计"
+        cum = f"{y}年{months_label(hm)}累计"
     elif "header_months" in pin:
-        cum = f"{months_label(n)}累计"
+        cum = f"{months_label(hm)}累计"
     if spec["unit_style"] == "header":
         cum += f"（{spec['money_unit']}）"
     header["累计"] = cum

@@ -239,14 +239,37 @@ def test_our_plain_value_column_stays_the_report(fx, empty_store):
     assert "C列「1-9月累计」作为报告期累计数" in res.reading and "D列" not in res.reading
 
 
-def test_header_months_that_disagree_with_the_period_are_said(tmp_path, empty_store):
-    """'1-9月累计' under 报告期 2025年10月 (last month's sheet copied): like a stale sheet name, the
-    header's months are the weaker statement; the preview says so before anything is written."""
+def test_header_months_that_disagree_with_the_period_are_refused(tmp_path, empty_store):
+    """'1-9月累计' under 报告期 2025年10月 (last month's sheet copied): the column may hold September's
+    figures; a wrong figure is worse than a refused file, so the file is refused naming the cell and
+    both months (on main it was read as October's with a note in the 读取说明)."""
     rows = [r[:4] for r in STATS_ROWS]
     path = _stats_sheet(tmp_path, ["指标名称", "单位", "本月", "1-9月累计"], rows)
+    res = commit_import(empty_store, path.read_bytes(), "x.xlsx", HAINING_USER)
+    assert res.status == "rejected" and [(p.code, p.sheet, p.cell, p.value) for p in res.problems] == [
+        ("wrong_period", "2025年10月", "D3", "1-9月累计")]
+    msg = res.problems[0].message
+    assert "D3「1-9月累计」写的是1–9月的累计数" in msg and "“2025年1–10月”（见2025年10月!C2）" in msg
+    assert "改为“1-10月累计”" in msg and empty_store.observations().empty
+
+
+def test_header_year_that_disagrees_with_the_period_is_refused(tmp_path, empty_store):
+    rows = [r[:4] for r in STATS_ROWS]
+    path = _stats_sheet(tmp_path, ["指标名称", "单位", "本月", "2024年1-10月累计"], rows)
     res = preview_import(empty_store, path.read_bytes(), "x.xlsx", HAINING_USER)
-    assert res.period == "2025-10" and res.problems == []
-    assert "注意：数值列表头D3「1-9月累计」写的是1–9月，与报告期“2025年1–10月”不一致" in res.reading
+    assert [(p.code, p.cell) for p in res.problems] == [("wrong_period", "D3")]
+    assert "2024年1–10月" in res.problems[0].message and res.values.empty
+
+
+def test_header_months_agreeing_with_a_given_period_are_read(tmp_path, empty_store):
+    rows = [r[:4] for r in STATS_ROWS]
+    path = _stats_sheet(tmp_path, ["指标名称", "单位", "本月", "1-10月累计"], rows, sheet="Sheet1",
+                        top=[["海宁市“两化”改造主要指标"]])
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", HAINING_USER, period="2025-10")
+    assert res.ok and res.period == "2025-10"
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", HAINING_USER, period="2025-09")
+    assert [(p.code, p.cell) for p in res.problems] == [("wrong_period", "D2")]
+    assert "（导入时指定）" in res.problems[0].message
 
 
 def test_the_period_only_in_the_value_header(tmp_path, empty_store):
@@ -270,13 +293,40 @@ def test_a_unit_line_above_the_table(tmp_path, empty_store):
     assert "单位换算：万元 → 亿元，1项（Sheet1!B5）" in res.reading
 
 
+def test_the_months_in_the_value_header_and_the_year_in_the_title(tmp_path, empty_store):
+    """'1-10月累计' with '海宁市2025年…' above: the period is 2025-10 (refused period_unknown on main)."""
+    rows = [r[:4] for r in STATS_ROWS]
+    path = _stats_sheet(tmp_path, ["指标名称", "单位", "本月", "1-10月累计"], rows, sheet="Sheet1",
+                        top=[["海宁市2025年“两化”改造主要指标完成情况"], ["填报单位：海宁市经信局"]])
+    res = _accept(empty_store, path, HAINING_USER)
+    assert res.period == "2025-10" and _stored(empty_store, "2025-10") == STATS_FIGURES
+    assert "报告期：2025年1–10月（见Sheet1!D3、A1）" in res.reading
+    # two years above the table: which one is not guessed
+    path = _stats_sheet(tmp_path, ["指标名称", "单位", "本月", "1-10月累计"], rows, sheet="Sheet1",
+                        top=[["海宁市2025年“两化”改造主要指标完成情况"], ["（2024年数据见附表）"]])
+    res = preview_import(empty_store, path.read_bytes(), "x.xlsx", HAINING_USER)
+    assert [p.code for p in res.problems] == ["period_unknown"]
+
+
 def test_a_bracketed_qualifier_and_unit_in_a_measure_name(tmp_path, empty_store):
+    """直接拉动技改投资（全口径，万元）: the unit in the qualifier's bracket, and a qualifier that restates
+    what every report is (全口径, 当年累计): the measure in 万元 (refused no_data/unknown_name on main)."""
     path = mf.office_xlsx(tmp_path / "q.xlsx", [["直接拉动技改投资（全口径，万元）", None, 58300, None],
-                                                ["数字化改造项目数", "个", 212, None]])
+                                                ["数字化改造项目数（当年累计）", "个", 212, None]])
+    res = _accept(empty_store, path, HAINING_USER)
+    assert _stored(empty_store, "2025-10") == {"tech_investment": 5.83, "digital_projects": 212.0}
+    assert "单位换算：万元 → 亿元，1项（Sheet1!C4）" in res.reading
+
+
+def test_a_qualifier_that_changes_what_is_counted_is_refused(tmp_path, empty_store):
+    """（含结转，万元）, （本月，个）: the qualifier may make it another figure; refused, saying why."""
+    path = mf.office_xlsx(tmp_path / "q.xlsx", [["直接拉动技改投资（含结转，万元）", None, 58300, None],
+                                                ["数字化改造项目数（本月，个）", None, 23, None],
+                                                ["绿色化改造项目数", "个", 40, None]])
     res = preview_import(empty_store, path.read_bytes(), "q.xlsx", HAINING_USER)
-    # the unit is read (万元), the qualifier stays part of the name: not a known measure, so refused
-    assert [(p.code, p.cell, p.value) for p in res.problems] == [
-        ("unknown_name", "A4", "直接拉动技改投资（全口径，万元）")]
+    assert [(p.code, p.cell) for p in res.problems] == [("unknown_name", "A4"), ("unknown_name", "A5")]
+    assert "“含结转”限定了口径" in res.problems[0].message and "“直接拉动技改投资”" in res.problems[0].message
+    assert "“本月”限定了口径" in res.problems[1].message
 
 
 def test_long_layout_with_only_a_month_column_is_refused(tmp_path, empty_store):

@@ -43,8 +43,10 @@ def test_every_error_code_has_a_test():
     from jxtrack.ingest.ledger import PROBLEM_CODES as LEDGER_CODES  # tested in tests/ledger
 
     # not_permitted, ytd_decrease: test_ingest_importing; placeholder_not_reported,
-    # value_column_single_month, value_column_ambiguous: test_ingest_office_sheets
+    # value_column_single_month, value_column_ambiguous: test_ingest_office_sheets; last_year_mismatch:
+    # test_ingest_read_right
     tested = (set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "ytd_decrease", "placeholder_not_reported"}
+              | {"last_year_mismatch"}
               | {"value_column_single_month", "value_column_ambiguous"} | set(LEDGER_CODES))
     assert tested == set(CODES)
 

@@ -93,6 +93,10 @@ def _report(res: projects.LedgerImportResult, header: bool = True) -> None:
     n = len(res.projects)
     if header:
         out.write(f"文件：{outputs.printable(res.file_name)}（{res.format or '无法识别'}，{res.file_size:,} 字节）\n")
+        if res.explanation:  # how it was read, before anything is written (as jxtrack import)
+            out.write("读取说明：\n")
+            for line in res.explanation:
+                out.write(f"  {outputs.printable(line)}\n")
         if n and res.status != "rejected":
             out.write(f"项目数：{n}\n")
             if res.changes is not None:

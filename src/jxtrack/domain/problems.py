@@ -91,6 +91,7 @@ IMPORT: dict[str, ProblemType] = _types(
     ("ytd_decrease", WARNING, "累计数下降"),
     ("placeholder_not_reported", WARNING, "占位未报"),
     ("cross_county_duplicate", WARNING, "跨区县重复"),
+    ("last_year_mismatch", WARNING, "与去年同期数不符"),
 )
 
 # What the data-quality monitor (services.quality) finds in the figures already stored.  Its

@@ -31,6 +31,9 @@ class Parsed:
     # how the file was read, for people: which sheet, which header row, which column each figure
     # came from and why, the region and period and where they were found, unit conversions
     explanation: list[str] = field(default_factory=list)
+    # last year's same-period figures the sheet offers (validate.LAST_YEAR_COLUMNS), for the check
+    # against the stored ones (validate.check_last_year, by the import service)
+    last_year: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=validate.LAST_YEAR_COLUMNS))
 
 
 _matchers: dict[int, tuple[Catalog, Matcher]] = {}
@@ -78,7 +81,7 @@ def _parse(data: bytes, m: Matcher, region: str | None, period: str | None,
         res = validate.resolve(results, m, region=fallback_region, period=period, meta=meta,
                                meta_sheet=reader.META_SHEET)
     parsed = Parsed(res.values, res.problems, wb.format, res.layouts,
-                    meta.get("template_version", (None,))[0], res.explanation)
+                    meta.get("template_version", (None,))[0], res.explanation, res.last_year)
     hidden = [s.name for s in wb.sheets if s.hidden and s.name != reader.META_SHEET]
     if hidden:
         parsed.explanation.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}未读取。")

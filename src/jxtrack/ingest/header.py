@@ -59,6 +59,12 @@ _LOOKS_LIKE_UNIT = re.compile(r"^(?:[千万亿百十]?[美港欧日]?(?:元|吨|
                               r"|[a-z]{1,4}|[%‰]|[千万]?立方米|平方公里|公里)$")
 _QUALIFIER_PREFIX = re.compile(r"^(其中|含|另)[:]")
 _QUALIFIER_WORDS = re.compile(r"^(?:其中|合计|小计|总计)$")
+# Qualifiers that restate what every reported figure already is, so that a measure's name with them
+# is the same measure as without: the report's span (a report is the figure from January to the
+# report month, see ``role``) and the full scope.  Any other qualifier narrows, widens or changes
+# what is counted (不含土建, 含结转, 其中外资, 本月, 1-9月 …): a name carrying it is a measure only
+# where the catalog knows it so (an alias), never by dropping the qualifier.
+NEUTRAL_QUALIFIERS = frozenset({"全口径", "累计", "当年累计", "本年累计", "累计数", "年初至今"})
 _DASH = r"[-~至到—–―]"
 _RANGE = re.compile(rf"(?:(\d{{4}})\s*年(?:度)?)?\s*(?:1|01|一)\s*{_DASH}\s*(\d{{1,2}})\s*月(?:份)?")
 _MONTH = re.compile(r"(?:(\d{4})\s*年)?(?<![\d-])(\d{1,2})\s*月(?:份)?")
@@ -234,6 +240,11 @@ def _read_uncached(text: str, is_unit: Callable[[str], bool]) -> Header:
     units = list(dict.fromkeys(units))
     return Header(t, name, units[0] if len(units) == 1 else None, tuple(units), tuple(qualifiers),
                   role, months, year)
+
+
+def neutral_qualifier(text: str) -> bool:
+    """Whether a qualifier restates what a reported figure is (:data:`NEUTRAL_QUALIFIERS`)."""
+    return _squash(normalise(text)) in NEUTRAL_QUALIFIERS
 
 
 def unit_line(text: object, is_unit: Callable[[str], bool] | None = None) -> str | None:

@@ -80,6 +80,11 @@ class SheetResult:
     explanation: list[str] = field(default_factory=list)    # how the sheet was read, for people
     header_span: tuple[int | None, int, str, str] | None = None  # (year, last month, cell, text) of
     #                                                         the value column's header ('1-10月累计')
+    title_year: tuple[int, str] | None = None  # the one year the rows above the table name, and where
+    # last year's same-period figures (去年同期累计), as a check against the stored ones, and the
+    # column they came from ('E列「去年同期累计」')
+    last_year: list[RawValue] = field(default_factory=list)
+    last_year_column: str | None = None
 
 
 def _filled(sheet: Sheet) -> list[list[Any]]:
@@ -125,8 +130,8 @@ def analyse(sheet: Sheet, m: Matcher) -> SheetResult:
         for c, v in enumerate(row):
             if not isinstance(v, str) or not v.strip():
                 continue
-            if m.measure(v)[0]:
-                m_count[c] = m_count.get(c, 0) + 1
+            if m.measure(v)[0] or m.narrowed(v):   # a known measure, or one with a qualifier that
+                m_count[c] = m_count.get(c, 0) + 1  # stops it being read (said cell by cell below)
                 first_m.setdefault(c, r)
             elif m.region_exact(v):
                 r_count[c] = r_count.get(c, 0) + 1
@@ -212,6 +217,9 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
     if chosen is None:
         return start, len(rows)
     value_col, why = chosen
+    ly_col = _last_year_column(read, value_col, filled_cols)
+    if ly_col is not None:
+        res.last_year_column = hd.describe(nz.col_letter(ly_col), read[ly_col])
     sheet_unit = None
     for r in range(0, start):
         for c, v in enumerate(grid[r]):
@@ -260,11 +268,8 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         if code is None:
             if (nz.is_blank(raw) and not formula_nv) or (r > end and nz.parse_number(raw) is None):
                 continue  # a section or heading row; below the footer, a signing date or a note
-            res.problems.append(problem(
-                "unknown_name",
-                "指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
-                "（或请市工作专班在目录中增加别名）。",
-                sheet.name, a1(r, nc), nz.cell_text(name)))
+            res.problems.append(problem("unknown_name", _unknown_name_message(m, name),
+                                        sheet.name, a1(r, nc), nz.cell_text(name)))
             continue
         unit_text, unit_cell, sheet_wide = None, None, False
         if unit_col is not None and unit_col < len(row) and nz.cell_text(row[unit_col]):
@@ -278,6 +283,22 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         note = None
         if note_col is not None and note_col < len(row) and nz.cell_text(row[note_col]):
             note = nz.cell_text(row[note_col])
+        if ly_col is not None and ly_col < len(row) and not nz.is_blank(row[ly_col]) and (r, ly_col) not in \
+                sheet.formulas_without_value:
+            # last year's figure is in the row's unit (unit column, name), else its own header's
+            if unit_col is not None and unit_col < len(row) and nz.cell_text(row[unit_col]):
+                ly_unit = (nz.cell_text(row[unit_col]), a1(r, unit_col), False)
+            elif unit_in_name:
+                ly_unit = (unit_in_name, a1(r, nc), False)
+            elif read[ly_col].unit:
+                ly_unit = (read[ly_col].unit, a1(hdr_rows[-1], ly_col), False)
+            elif sheet_unit:
+                ly_unit = (sheet_unit[0], sheet_unit[1], True)
+            else:
+                ly_unit = (None, None, False)
+            res.last_year.append(RawValue(
+                sheet.name, a1(r, ly_col), code, row[ly_col], unit_text=ly_unit[0], unit_cell=ly_unit[1],
+                percent_cell=(r, ly_col) in sheet.percent_cells, sheet_unit=ly_unit[2]))
         if nz.is_empty(raw) and not formula_nv:
             continue  # not reported this period
         res.values.append(RawValue(
@@ -285,6 +306,33 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
             note=note, percent_cell=pos in sheet.percent_cells, formula_without_value=formula_nv,
             placeholder=nz.is_placeholder(raw), sheet_unit=sheet_wide))
     return start, end
+
+
+def _last_year_column(read: dict[int, hd.Header], value_col: int, filled: set[int]) -> int | None:
+    """The one column of last year's figures for the same span as the report (去年同期累计, 上年同期),
+    or None: a single month of last year (去年同月, 上年10月) is no check of a year-to-date figure,
+    and of two such columns neither is taken."""
+    cands = []
+    for c, h in read.items():
+        if c == value_col or c not in filled or h.role != "last_year":
+            continue
+        k = nz.squash(h.text)
+        single = any(w in k for w in ("同月", "当月", "本月", "单月")) or (
+            h.months is not None and h.months[0] != 1)
+        if not single:
+            cands.append(c)
+    return cands[0] if len(cands) == 1 else None
+
+
+def _unknown_name_message(m: Matcher, name: Any) -> str:
+    narrowed = m.narrowed(name) if isinstance(name, str) else None
+    if narrowed:
+        code, q = narrowed
+        return (f"指标名称中的“{q}”限定了口径，目录中的“{m.measure_info[code]['name']}”没有这个限定，"
+                "不能确定是同一个数（不会猜测）。如口径相同，请删去括号中的“" + q + "”后重新上传"
+                "（或请市工作专班在目录中增加这个名称的别名）。")
+    return ("指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
+            "（或请市工作专班在目录中增加别名）。")
 
 
 def _choose_value_column(sheet: Sheet, res: SheetResult, read: dict[int, hd.Header], hdr_rows: list[int],
@@ -655,6 +703,7 @@ def _read_meta(sheet: Sheet, m: Matcher, res: SheetResult, above, below=()) -> N
                     for code in m.regions_in(tx):
                         (labelled_r if label_unit else loose_r).setdefault(code, where)
     res.regions = labelled_r or loose_r
+    res.title_year = next(iter(years.items())) if len(years) == 1 else None
     strong_p = labelled_p | {p: w for p, w in title_p.items() if p not in labelled_p}
     res.periods = strong_p or footer_p or stamp_p or _period_from_year_and_months(
         sheet.name, years, label_months)

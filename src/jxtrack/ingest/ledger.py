@@ -78,6 +78,9 @@ class ParsedLedger:
     projects: pd.DataFrame                       # LEDGER_COLUMNS, money in 万元
     problems: list[Problem] = field(default_factory=list)
     format: str | None = None
+    # how the file was read, for people (as ingest.Parsed.explanation): which sheet and header row,
+    # which column is which field, the units the amounts were read in and converted from, the region
+    explanation: list[str] = field(default_factory=list)
 
 
 def _label_keys() -> dict[str, str]:
@@ -168,6 +171,7 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
         return ParsedLedger(empty, [exc.problem])
     probs: list[Problem] = []
     rows: list[dict] = []
+    explanation: list[str] = []
     is_unit = (m.unit_keys | _UNIT_KEYS).__contains__
     type_keys = {nz.squash(t): t for t in book.project_types["type"]}
     honour_keys = {nz.squash(h): h for h in book.honours}
@@ -198,6 +202,7 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
             continue
         sheet_region = _sheet_region(m, grid[:hr])
         region = sheet_region or default_region
+        explanation.append(_explain(sheet.name, grid, hr, cols, line, sheet_region, default_region, m))
         for r in range(hr + 1, len(sheet.rows)):
             row = sheet.rows[r]
             if not any(v is not None and str(v).strip() for v in row):
@@ -216,7 +221,51 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
             "“项目类型”等列。请使用下载的项目库模板（jxtrack projects template）填报。"))
     df = pd.DataFrame(rows, columns=LEDGER_COLUMNS + ["_where"]) if rows else empty
     _duplicates(df, m, probs)
-    return ParsedLedger(df, probs, wb.format)
+    hidden = [s.name for s in wb.sheets if s.hidden and s.name != reader.META_SHEET]
+    if hidden:
+        explanation.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}未读取。")
+    return ParsedLedger(df, probs, wb.format, explanation)
+
+
+def _explain(sheet: str, grid: list[list[Any]], hr: int, cols: dict[int, tuple[str, str | None]],
+             line: str | None, sheet_region: str | None, default_region: str | None, m: Matcher) -> str:
+    """'工作表“项目库”：第3行为表头；A列「项目名称」…；金额：E列「总投资（亿元）」按亿元读取，换算为万元 …'"""
+    def head(c: int) -> str:
+        return f"{nz.col_letter(c)}列「{nz.cell_text(grid[hr][c]) if c < len(grid[hr]) else ''}」"
+
+    def field_at(c: int, f: str) -> str:
+        label = FIELDS[f][0]
+        text = nz.cell_text(grid[hr][c]) if c < len(grid[hr]) else ""
+        same = _BRACKETS.sub("", nz.squash(text)) == _BRACKETS.sub("", nz.squash(label))
+        return f"{nz.col_letter(c)}列{label}" + ("" if same else f"（「{text}」）")
+
+    fields = "、".join(field_at(c, f) for c, (f, _) in sorted(cols.items()))
+    units = []
+    for c, (f, unit) in sorted(cols.items()):
+        kind, target = FIELDS[f][2], FIELDS[f][3]
+        if target is None:
+            continue
+        if unit is None:
+            units.append(f"{head(c)}未写单位，按{target}读取")
+            continue
+        same = m.units.get(nz.squash(unit), nz.squash(unit)) == m.units.get(nz.squash(target), nz.squash(target))
+        came = "（表头上方的“单位：”行）" if unit == line and kind == "money" else ""
+        if not same or came:
+            units.append(f"{head(c)}按{unit}{came}读取" + ("" if same else f"，换算为{target}"))
+    unused = [f"{nz.col_letter(c)}列「{nz.cell_text(v)}」" for c, v in enumerate(grid[hr])
+              if c not in cols and nz.cell_text(v)]
+    if "region" in {f for f, _ in cols.values()}:
+        where = "地区按行读取（“所在地区”列）" + (f"，未填的行按{m.region_info[sheet_region or default_region]['name']}"
+                                         if (sheet_region or default_region) in m.region_info else "")
+    elif sheet_region:
+        where = f"地区：{m.region_info[sheet_region]['name']}（见表头上方）"
+    elif default_region in m.region_info:
+        where = f"地区：{m.region_info[default_region]['name']}（表中未写明，按填报人所在区县）"
+    else:
+        where = "地区：表中未写明"
+    return (f"工作表“{sheet}”：第{hr + 1}行为表头，每行一个项目；{fields}"
+            + (f"；{'、'.join(unused)}未取用" if unused else "")
+            + (f"；{'；'.join(units)}" if units else "；各数按表头所写单位读取，无需换算") + f"；{where}。")
 
 
 def _sheet_region(m: Matcher, top_rows: list[list[Any]]) -> str | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from jxtrack.catalog.model import Catalog
+from jxtrack.ingest import header as hd
 from metrics.periods import format_period
 
 _SPACE_RE = re.compile(r"\s+")
@@ -42,7 +43,7 @@ _DATE = r"\d{4}\s*[年./-]\s*\d{1,2}\s*(?:[月./-]\s*(?:\d{1,2}\s*[日号]?)?)?"
 FILL_DATE_RE = re.compile(rf"{_FILL_LABEL}\s*[:：]?\s*({_DATE})?")
 FOOTER_RE = re.compile(
     r"^(?:填表人|填报人|审核人|审核|负责人|单位负责人|统计负责人|制表人|制表|联系电话|联系人|电话|注|说明|备注|"
-    rf"{_FILL_WORDS}|日期)\s*[:：]"
+    rf"{_FILL_WORDS}|日期|(?:填报|报送|上报|填表)单位(?:\(盖章\))?)\s*[:：]"
 )
 
 
@@ -314,10 +315,32 @@ class Matcher:
         key, unit = self.split_name(text)
         if not key:
             return None, unit
+        code = self._known(key)
+        if code is None:
+            base, qualifiers = _qualified(key)
+            # '直接拉动技改投资（全口径，万元）': a qualifier that restates what every report is
+            # (the header grammar's neutral ones) leaves the measure it qualifies
+            if base and all(hd.neutral_qualifier(q) for q in qualifiers):
+                code = self._known(base)
+        return code, unit
+
+    def _known(self, key: str) -> str | None:
         for k in _variants(key):
             if k in self.measures:
-                return self.measures[k], unit
-        return None, unit
+                return self.measures[k]
+        return None
+
+    def narrowed(self, text: str) -> tuple[str, str] | None:
+        """(measure code, qualifier) for a name that is a known measure with a qualifier the catalog
+        does not know it by ('直接拉动技改投资（含结转）'), for saying why it is not read; else None."""
+        if not isinstance(text, str) or self.measure(text)[0]:
+            return None
+        key, _ = self.split_name(text)
+        base, qualifiers = _qualified(key)
+        code = self._known(base) if base else None
+        if code is None:
+            return None
+        return code, "，".join(q for q in qualifiers if not hd.neutral_qualifier(q))
 
     def measures_ending_with(self, text: str) -> set[str]:
         """Measures whose name or alias ends with this label ('覆盖率' -> all coverage rates)."""
@@ -343,6 +366,17 @@ class Matcher:
                 found.add(code)
                 t = t.replace(k, "|")
         return found
+
+
+def _qualified(key: str) -> tuple[str | None, list[str]]:
+    """A name key with a trailing bracket of qualifiers ('直接拉动技改投资(全口径)') -> its base and
+    the qualifiers; (None, []) without one."""
+    bm = _BRACKET_RE.search(key)
+    if not bm:
+        return None, []
+    parts = [p for p in _UNIT_SEP_RE.split(bm.group(1)) if p.strip()]
+    base = key[: bm.start()].rstrip(":：")
+    return (base, parts) if base and parts else (None, [])
 
 
 def _strip_prefix(k: str) -> str:

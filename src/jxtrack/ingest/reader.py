@@ -647,7 +647,11 @@ def _read_text(data: bytes) -> Workbook:
         raise _refuse("corrupt_file", "文件含有大量不可读字符，既不是 Excel 表格也不是 CSV 文本，可能已损坏。"
                       "请上传 .xlsx、.xls 或 .csv 格式的报表。")
     sample = text[:4096]
-    delim = max([",", "\t", ";", "，"], key=sample.count) if sample else ","
+    # the delimiter is the mark that separates the most lines; a full-width '，' is taken only where
+    # no ASCII one does as well: Chinese names and numbers carry it ('（全口径，万元）', '４，１８６')
+    lines = sample.splitlines()
+    marks = [",", "\t", ";", "，"]
+    delim = max(marks, key=lambda d: (sum(1 for ln in lines if d in ln), -marks.index(d))) if lines else ","
     rows: list[list[Any]] = []
     n = 0
     try:

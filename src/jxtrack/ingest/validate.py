@@ -21,6 +21,7 @@ Rules (each problem code is listed in problems.CODES):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
@@ -31,6 +32,9 @@ from jxtrack.ingest.normalise import Matcher
 from metrics.periods import format_period, label_ytd, period_month, period_year
 
 VALUE_COLUMNS = ["region", "period", "measure", "value", "raw_value", "sheet", "cell", "note", "unit"]
+# last year's same-period figures a sheet offers beside the report (去年同期累计), in the measure's unit:
+# ``period`` is the report's, ``tolerance`` half a unit of the last digit written (rounding)
+LAST_YEAR_COLUMNS = ["region", "period", "measure", "value", "tolerance", "raw_value", "sheet", "cell", "column"]
 WHOLE_DIMS = {"count", "people"}
 NONNEG_COUNT_DIMS = {"count", "people", "area"}
 
@@ -41,6 +45,7 @@ class Resolved:
     problems: list[Problem] = field(default_factory=list)
     layouts: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)    # how the file was read, for people
+    last_year: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LAST_YEAR_COLUMNS))
 
 
 def _region_name(m: Matcher, code: str | None) -> str:
@@ -58,6 +63,7 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
     out = Resolved(pd.DataFrame(columns=VALUE_COLUMNS))
     probs = out.problems
     rows: list[dict] = []
+    last_year: list[dict] = []
     asked = _AskedMeasures(m)
     meta_region = meta.get("region")
     meta_period = meta.get("period")
@@ -83,18 +89,30 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
         sheet_period = _agree(probs, m, res, "period", period, stated_p)
         if sheet_period is None and period is None and not stated_p and res.header_span:
             y, mo, cell, _ = res.header_span
+            where = f"{res.sheet}!{cell}"
+            if y is None and res.title_year:
+                # '1-10月累计' under '海宁市2025年…': the months in the header, the year in the title
+                y, where = res.title_year[0], f"{where}、{res.title_year[1]}"
             if y is not None:  # '2025年1-10月累计': the period only in the value column's header
-                sheet_period, stated_p = format_period(y, mo), {format_period(y, mo): f"{res.sheet}!{cell}"}
+                sheet_period, stated_p = format_period(y, mo), {format_period(y, mo): where}
         out.explanation.extend(res.explanation)
         if sheet_period is not None and res.header_span:
-            # the header's span is a weak statement, like the sheet's name: a sheet copied from
-            # last month keeps '1-9月累计' under a new title; the stronger statement is read, and
-            # the disagreement is said where the reader looks before confirming
+            # the value column's header says which months it sums; when that is not the period
+            # found (a sheet copied from last month keeps '1-9月累计' under a new 报告期), the
+            # column may well hold last month's figures: refused, never read as this period's
             y, mo, cell, text = res.header_span
             if period_month(sheet_period) != mo or (y is not None and y != period_year(sheet_period)):
-                out.explanation.append(
-                    f"注意：数值列表头{cell}「{text}」写的是{f'{y}年' if y else ''}1–{mo}月，与报告期"
-                    f"“{label_ytd(sheet_period)}”不一致；已按报告期读取，请核对这一列是否为本期的累计数。")
+                where = "导入时指定" if period is not None else (
+                    f"见{_place(stated_p[sheet_period])}" if sheet_period in stated_p else "")
+                probs.append(problem(
+                    "wrong_period",
+                    f"数值列表头{cell}「{text}」写的是{f'{y}年' if y else ''}{'1–' if mo > 1 else ''}{mo}月的累计数，"
+                    f"而报告期是“{label_ytd(sheet_period)}”{f'（{where}）' if where else ''}，两者不一致："
+                    "这一列可能是别的月份的数（如复制上月的表后没有改表头），不能确定是本期的累计数（不会猜测）。"
+                    f"请核对这一列的数字，把表头改为“{'1-' if period_month(sheet_period) > 1 else ''}"
+                    f"{period_month(sheet_period)}月累计”，或改正报告期后重新上传。",
+                    res.sheet, cell, text))
+                sheet_period = None
         if res.values:
             out.explanation.append(_said(m, res, "region", region, stated_r, sheet_region)
                                    + "；" + _said(m, res, "period", period, stated_p, sheet_period) + "。")
@@ -129,6 +147,15 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
                     "多期历史数据请不要指定报告期。", res.sheet, v0.cell, v0.period))
         for v in res.values:
             rows.append(_convert(v, m, v.region or sheet_region, v.period or sheet_period, probs, asked))
+        for v in res.last_year:
+            # converted as a report is, by the same rules; a figure that does not convert is no
+            # check (nothing of it is stored), so its problems are not the file's
+            c = _convert(v, m, v.region or sheet_region, v.period or sheet_period, [], asked)
+            if c is not None:
+                last_year.append({**{k: c[k] for k in ("region", "period", "measure", "value", "raw_value",
+                                                         "sheet", "cell")},
+                                  "tolerance": _rounding(v.raw, v.percent_cell) * m.unit_factor[c["_from_unit"]] / m.unit_factor[c["unit"]],
+                                  "column": res.last_year_column})
         _check_totals(res, m, rows, probs)
     rows = [r for r in rows if r is not None]
     out.explanation.extend(_conversions(rows))
@@ -138,7 +165,24 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
     _check_scope(rows, m, probs)
     if rows:
         out.values = pd.DataFrame(rows)[VALUE_COLUMNS + ["_sheet_cell"]].drop(columns="_sheet_cell")
+    if last_year:
+        out.last_year = pd.DataFrame(last_year, columns=LAST_YEAR_COLUMNS)
     return out
+
+
+def _rounding(raw: object, percent_cell: bool = False) -> float:
+    """Half a unit of the last digit written: '41.7' -> 0.05, 417000 -> 0.5 (a figure rounded to what
+    it shows differs from the exact one by at most this); a cell formatted as percent holds the
+    fraction (0.593 shown as 59.3%), so its digits count a hundred times over."""
+    if isinstance(raw, float) and raw.is_integer() and not percent_cell:
+        return 0.5                      # a whole number (an .xls cell holds every number as a float)
+    text = repr(raw) if isinstance(raw, float) else nz.nfkc(str(raw)).strip().rstrip("%")
+    try:
+        exponent = Decimal(text.replace(",", "").replace(" ", "")).as_tuple().exponent
+    except InvalidOperation:
+        return 0.5
+    half = 0.5 * 10.0 ** min(int(exponent), 0) if isinstance(exponent, int) else 0.5
+    return half * 100 if percent_cell else half
 
 
 def _said(m: Matcher, res: SheetResult, what: str, given: str | None, stated: dict[str, str],
@@ -322,8 +366,13 @@ def _check_totals(res: SheetResult, m: Matcher, rows: list[dict | None], probs: 
                 continue
             total = num.value * m.unit_factor[unit] / m.unit_factor[info["unit"]]
             parts = [r for r in rows if r and r["sheet"] == res.sheet and r["measure"] == code
-                     and m.region_info.get(r["region"], {}).get("summable")
-                     and int(r["cell"].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1 < tot.row]
+                     and m.region_info.get(r["region"], {}).get("summable") and _row_of(r["cell"]) < tot.row]
+            figures = [v for v in res.values if v.measure == code and not v.placeholder
+                       and m.region_info.get(v.region, {}).get("summable") and _row_of(v.cell) < tot.row]
+            if len(parts) < len(figures):
+                # a figure above was not read (its cell's problem, or the sheet's unknown period or
+                # region, is already reported): a sum without it would only mislead
+                continue
             s = sum(r["value"] for r in parts)
             tol = max(1e-6 * abs(total), 0.006 * max(len(parts), 1) * m.unit_factor[unit] / m.unit_factor[info["unit"]])
             if abs(s - total) > tol:
@@ -331,6 +380,11 @@ def _check_totals(res: SheetResult, m: Matcher, rows: list[dict | None], probs: 
                     "sum_mismatch", f"合计行的“{info['name']}”是 {nz.tidy(total):g} {info['unit']}，"
                     f"但上面各行相加是 {nz.tidy(s):g} {info['unit']}，两者不一致。请核对各行数字或合计。",
                     res.sheet, cell, nz.cell_text(raw)))
+
+
+def _row_of(cell: str) -> int:
+    """0-based row of an A1 cell."""
+    return int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1
 
 
 def _check_duplicates(rows: list[dict], probs: list[Problem]) -> None:
@@ -426,3 +480,48 @@ def check_ytd(values: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> list[P
                 prev = None
             prev = r
     return out
+
+
+def check_last_year(last_year: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> tuple[list[Problem], list[str]]:
+    """Last year's same-period figures the sheet offers (去年同期累计) against the figures in force
+    for the same region and period a year earlier: a difference beyond the rounding of the figure as
+    written is a warning (the sheet or the stored history is wrong; the report itself is not
+    refused).  Returns the warnings and a line for the 读取说明 per column checked."""
+    if last_year is None or last_year.empty:
+        return [], []
+    stored = ({} if history is None or history.empty else
+              dict(zip(zip(history["region"], history["period"], history["measure"], strict=False),
+                       history["value"].astype(float), strict=False)))
+    out: list[Problem] = []
+    lines: list[str] = []
+    for column, g in last_year.groupby("column", sort=False, dropna=False):
+        same = differ = 0
+        missing: set[str] = set()
+        for r in g.itertuples():
+            before = format_period(period_year(r.period) - 1, period_month(r.period))
+            old = stored.get((r.region, before, r.measure))
+            if old is None:
+                missing.add(label_ytd(before))
+                continue
+            info = m.measure_info[r.measure]
+            if abs(float(r.value) - old) <= r.tolerance + 1e-9 * max(1.0, abs(old)):
+                same += 1
+                continue
+            differ += 1
+            out.append(problem(
+                "last_year_mismatch",
+                f"“{info['name']}”的去年同期数（{column}）是 {r.raw_value}"
+                + (f"（即 {nz.tidy(float(r.value)):g} {info['unit']}）" if str(r.raw_value) != f"{float(r.value):g}" else "")
+                + f"，系统中{label_ytd(before)}的数是 {nz.tidy(old):g} {info['unit']}，相差 "
+                f"{nz.tidy(abs(float(r.value) - old)):g} {info['unit']}，超出了四舍五入的误差。请核对表中的去年同期数，"
+                "或系统中去年的数据是否需要更正；本期数不受影响，如确认无误，可确认后导入。",
+                r.sheet, r.cell, str(r.raw_value)))
+        checked = same + differ
+        text = f"去年同期数核对：{column}"
+        if checked:
+            text += f"{checked}项与系统中去年同期的数核对，{same}项一致" + (f"，{differ}项不一致（见提醒）" if differ else "")
+            text += f"；{len(g) - checked}项系统中没有去年同期的数，未核对。" if len(g) > checked else "。"
+        else:
+            text += f"：系统中没有{'、'.join(sorted(missing))}的数，未核对。"
+        lines.append(text)
+    return out, lines

@@ -122,6 +122,13 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         from jxtrack.ingest.validate import check_ytd
 
         problems += check_ytd(values, history, m)
+    explanation = list(parsed.explanation)
+    if history is not None and not values.empty:
+        from jxtrack.ingest.validate import check_last_year
+
+        warned, said = check_last_year(parsed.last_year, history, m)
+        problems += warned
+        explanation += said
     regs = sorted(values["region"].unique()) if len(values) else ([region_code] if region_code else [])
     pers = sorted(values["period"].unique()) if len(values) else ([period] if period else [])
     has_err = any(p.severity == ERROR for p in problems)
@@ -144,7 +151,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         layouts=parsed.layouts,
         status="rejected" if has_err else "needs_confirmation" if has_warn else "ok",
         # a file the user may not import: not even how it was read (it names the region's cells)
-        explanation=[] if refused else parsed.explanation,
+        explanation=[] if refused else explanation,
     )
 
 
@@ -207,7 +214,7 @@ def forget_parses() -> None:
 def _copy(p: Parsed) -> Parsed:
     """A copy whose lists and frame the caller may change (every field kept, whatever is added)."""
     return replace(p, values=p.values.copy(), problems=list(p.problems), layouts=list(p.layouts),
-                   explanation=list(p.explanation))
+                   explanation=list(p.explanation), last_year=p.last_year.copy())
 
 
 def commit_import(store: Store, data: bytes, file_name: str | None, user: User,

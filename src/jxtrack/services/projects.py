@@ -70,6 +70,12 @@ class LedgerImportResult(ProblemsReport):
     status: str = "ok"
     upload_id: int | None = None
     changes: LedgerChanges | None = None
+    explanation: list[str] = field(default_factory=list)   # how the file was read (ingest.ledger)
+
+    @property
+    def reading(self) -> str:
+        """The explanation as stored with the upload and shown in its history: one line each."""
+        return "\n".join(self.explanation)
 
     @property
     def removes_committed(self) -> pd.DataFrame:
@@ -186,10 +192,11 @@ def preview_ledger(store: Store, data: bytes, file_name: str | None, user: User,
             refused.append(problem("not_permitted", str(exc), first["sheet"],
                                    first["_where"].get("region", first["_where"]["project_name"]), names.get(r, r)))
     res = LedgerImportResult(file_name, hashlib.sha256(data).hexdigest(), len(data), df,
-                             problems, parsed.format, regions)
+                             problems, parsed.format, regions, explanation=list(parsed.explanation))
     if refused:
         # nothing of a file the user may not import reaches them but the refusal itself
-        res.problems, res.projects = refused, df.iloc[0:0]
+        # not even how it was read (it names the cells of another county's file)
+        res.problems, res.projects, res.explanation = refused, df.iloc[0:0], []
         res.status = "rejected"
         return res
     if len(df):
@@ -314,7 +321,8 @@ def commit_ledger(store: Store, data: bytes, file_name: str | None, user: User, 
             store, username=user.username, file_name=file_name, data=data, region=region,
             problems=[p.to_dict() for p in res.problems],
             audit={"file_name": file_name, "file_hash": res.file_hash,
-                   "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)})
+                   "errors": sorted({p.code for p in res.errors}), "n_errors": len(res.errors)},
+            reading=res.reading or None)
         res.status = "rejected"
         return res
     if res.warnings and not accept_warnings:
@@ -331,7 +339,8 @@ def commit_ledger(store: Store, data: bytes, file_name: str | None, user: User, 
         store, username=user.username, file_name=file_name, data=data, region=region,
         projects=lg.finish(res.projects), problems=[p.to_dict() for p in res.problems],
         audit={"file_name": file_name, "file_hash": res.file_hash, "regions": res.regions,
-               "supersedes": res.replaces, "warnings_accepted": sorted({p.code for p in res.warnings})})
+               "supersedes": res.replaces, "warnings_accepted": sorted({p.code for p in res.warnings})},
+        reading=res.reading or None)
     res.status = "accepted"
     return res
 

@@ -56,7 +56,7 @@ def in_force_upload_ids(store: Store) -> dict[str, int]:
 
 
 def record_rejected(store: Store, *, username: str, file_name: str | None, data: bytes,
-                    region: str | None, problems: list[dict], audit: dict) -> int:
+                    region: str | None, problems: list[dict], audit: dict, reading: str | None = None) -> int:
     """Record a refused ledger file (hash, problems; its bytes only when small and new, as for a
     refused monthly sheet) with its audit record; no project is written."""
     detail = audit | {"file_size": len(data)}
@@ -65,19 +65,21 @@ def record_rejected(store: Store, *, username: str, file_name: str | None, data:
         detail["bytes_kept"] = keep = store.keeps_rejected_bytes(con, data)
         return store.record_upload(con, kind=KIND, username=username, status="rejected",
                                    file_name=file_name, file_bytes=data, region=region, problems=problems,
-                                   keep_bytes=keep)
+                                   keep_bytes=keep, reading=reading)
 
     return store.write(username, "projects.reject", lambda uid: f"upload:{uid}", refuse, detail=detail)
 
 
 def record_accepted(store: Store, *, username: str, file_name: str | None, data: bytes,
-                    region: str | None, projects: pd.DataFrame, problems: list[dict], audit: dict) -> int:
+                    region: str | None, projects: pd.DataFrame, problems: list[dict], audit: dict,
+                    reading: str | None = None) -> int:
     """Write a ledger upload and all its projects in ONE transaction with the audit record."""
     rows = projects.rename(columns={"row": "row_no"})
 
     def accept(con: Con) -> int:
         uid = store.record_upload(con, kind=KIND, username=username, status="accepted",
-                                  file_name=file_name, file_bytes=data, region=region, problems=problems)
+                                  file_name=file_name, file_bytes=data, region=region, problems=problems,
+                                  reading=reading)
         frame = rows.assign(upload_id=uid)[PROJECT_COLUMNS]
         store.insert_frame(con, "projects", frame)
         con.execute("UPDATE uploads SET n_values = ? WHERE upload_id = ?", [len(frame), uid])
@@ -89,11 +91,11 @@ def record_accepted(store: Store, *, username: str, file_name: str | None, data:
 
 def ledger_uploads(store: Store, regions: list[str] | None = None) -> pd.DataFrame:
     """Ledger uploads, newest first: upload_id, region (name or 多个地区), user, uploaded_at, status,
-    file_name, n_projects, withdrawn_by, withdraw_reason; only those touching ``regions`` if given."""
+    file_name, n_projects, withdrawn_by, withdraw_reason, reading (how it was read); only those touching ``regions`` if given."""
     sql = (
         "SELECT u.upload_id, coalesce(r.name, u.region, '多个地区') AS region, u.region AS region_code, "
         "u.username AS user, u.uploaded_at, u.status, u.file_name, u.n_values AS n_projects, "
-        "u.withdrawn_by, u.withdraw_reason FROM uploads u LEFT JOIN regions r ON r.code = u.region "
+        "u.withdrawn_by, u.withdraw_reason, u.reading FROM uploads u LEFT JOIN regions r ON r.code = u.region "
         "WHERE u.kind = 'projects'"
     )
     params: list = []
