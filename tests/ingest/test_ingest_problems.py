@@ -41,9 +41,11 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 def test_every_error_code_has_a_test():
     from jxtrack.ingest.ledger import PROBLEM_CODES as LEDGER_CODES  # tested in tests/ledger
 
-    # not_permitted, ytd_decrease: test_ingest_importing; placeholder_not_reported,
+    # not_permitted, ytd_decrease: test_ingest_importing; period_locked: tests/services/test_review.py;
+    # placeholder_not_reported,
     # value_column_single_month, value_column_ambiguous: test_ingest_office_sheets
-    tested = (set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "ytd_decrease", "placeholder_not_reported"}
+    tested = (set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "period_locked", "ytd_decrease",
+                                                                 "placeholder_not_reported"}
               | {"value_column_single_month", "value_column_ambiguous"} | set(LEDGER_CODES))
     assert tested == set(CODES)
 

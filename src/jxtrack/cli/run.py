@@ -168,7 +168,8 @@ def _extensions():
     import importlib
 
     mods = []
-    for name in ("jxtrack.cli.ingest", "jxtrack.cli.reports", "jxtrack.cli.projects", "jxtrack.cli.cycle"):
+    for name in ("jxtrack.cli.ingest", "jxtrack.cli.reports", "jxtrack.cli.projects", "jxtrack.cli.cycle",
+                 "jxtrack.cli.review"):
         try:
             mods.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:

@@ -20,6 +20,8 @@ withdraw       the region codes of an upload       county: own only (all of them
 switch_binding —                                   staff, admin
 edit_targets   —                                   staff, admin
 settings       —                                   staff, admin
+review         a region code (approve / return)    staff, admin (a county cannot approve)
+reopen         a region code (an approved report)  staff, admin
 manage_users   —                                   admin
 ============== =================================== =========================================
 
@@ -66,7 +68,8 @@ class User:
 OPERATOR = User("operator", "admin", None, "命令行操作员")
 
 
-ACTIONS = ("read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "manage_users")
+ACTIONS = ("read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "review", "reopen",
+           "manage_users")
 WRITERS = ("staff", "admin")
 # what each action is called in a refusal
 ACTION_WORDS = {
@@ -76,12 +79,14 @@ ACTION_WORDS = {
     "switch_binding": "切换约束性目标",
     "edit_targets": "维护目标",
     "settings": "修改系统设置",
+    "review": "审核报表",
+    "reopen": "重新打开已审核的报表",
     "manage_users": "用户管理",
 }
 _ROLE_ACTIONS = {
     "leader": {"read"},
     "county": {"read", "import", "withdraw"},
-    "staff": {"read", "import", "withdraw", "switch_binding", "edit_targets", "settings"},
+    "staff": {"read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "review", "reopen"},
     "admin": set(ACTIONS),
 }
 

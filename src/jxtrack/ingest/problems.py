@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "wrong_region": ERROR,
     "wrong_period": ERROR,
     "not_permitted": ERROR,
+    "period_locked": ERROR,      # the month was approved (审核通过): locked until reopened
     # cells
     "unknown_name": ERROR,
     "unknown_region": ERROR,

@@ -17,7 +17,7 @@ import pandas as pd
 from jxtrack.domain import access, clock, lights
 from jxtrack.reports import narrative
 from jxtrack.reports.text import is_missing, light_rules, shown_gap
-from jxtrack.services import cycle, lookup, quality, status_table
+from jxtrack.services import cycle, lookup, quality, review, status_table
 from jxtrack.store import quality as store_quality
 from jxtrack.store.interface import Store
 from metrics.periods import label_ytd, label_ytd_short, parse_period, period_year, previous_month
@@ -100,6 +100,7 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
         is_demo = store.is_demo()
         due_day = cycle.due_day(store)
         state = cycle.period_state(store, period, today, due_day)
+        review_note = review.pending_note(store, period)   # counties not yet approved (审核)
     st = st.assign(kind=_kind_col(st))
     names = regions.set_index("code")["name"].to_dict()
     city_rows = st[st["region_level"] == "city"]
@@ -116,6 +117,8 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
     attention = _attention(red, st, period)
     notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names,
                    light_rules(lookup.catalog(store).indicators))
+    if review_note:
+        notes.append(review_note)
     return Bulletin(
         period=period,
         title=TITLE,

@@ -257,6 +257,22 @@ def m008_upload_reading(con: Any, backend: str = "duckdb") -> None:
     _ddl(con, backend, "ALTER TABLE uploads ADD COLUMN reading VARCHAR")
 
 
+def m009_report_reviews(con: Any, backend: str = "duckdb") -> None:
+    """The working group's review (审核) of each region × period: the last step taken (approved,
+    returned, reopened), the upload in force when it was taken, by whom, when and why.  The state
+    shown (未报 / 待审核 / 已审核 / 已退回) is derived from it and the figures in force
+    (``jxtrack.domain.review``); every step is also in the audit log."""
+    _ddl(con, backend, """
+        CREATE TABLE report_reviews (
+            region VARCHAR NOT NULL, period VARCHAR NOT NULL,
+            decision VARCHAR NOT NULL,       -- approved | returned | reopened
+            upload_id BIGINT, reason VARCHAR,
+            decided_by VARCHAR NOT NULL, decided_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (region, period));
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
@@ -266,6 +282,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "instants as TIMESTAMPTZ", m006_instants_with_zone),
     (7, "settings and issued bulletins", m007_settings_and_bulletins),
     (8, "how each upload was read", m008_upload_reading),
+    (9, "review of each region's monthly report", m009_report_reviews),
 ]
 
 
