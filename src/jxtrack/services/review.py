@@ -53,13 +53,14 @@ def _reviews(store: Store, periods: list[str], regions: pd.DataFrame) -> dict[tu
 
 
 def reviews(store: Store, period: str, user: User) -> list[Review]:
-    """The review of every county for ``period`` (and of the city and zones that reported it),
-    as ``user`` may see them (a county reporter: its own), in region order."""
+    """The review of every county for ``period`` (and of the zones that reported it), as ``user``
+    may see them (a county reporter: its own), in region order.  The city's own figures are the
+    working group's: not reviewed."""
     period = lookup.parse_period(period)
     with store.connect():
         regions = store.regions()
         city = city_code(regions)
-        visible = regions[[access.allowed(user, "read", c, city=city) for c in regions["code"]]]
+        visible = regions[[access.allowed(user, "read", c, city=city) and c != city for c in regions["code"]]]
         got = _reviews(store, [period], visible)
     return [v for v in got.values()
             if v.state != rules.NOT_REPORTED or regions.set_index("code").loc[v.region, "level"] == "county"]

@@ -63,6 +63,8 @@ def section(store, user) -> None:
     counts = {s: sum(1 for v in revs if v.state == s) for s in rules.STATES}
     st.markdown("　".join(f"{rules.SYMBOLS[s]} {rules.SHORT[s]} **{counts[s]}**" for s in rules.STATES))
     common.text_table(_table(revs))
+    if access.can(user, "settings"):
+        _required_setting(store, user)
     if not access.can(user, "review"):
         return
     shown = [v for v in revs if v.state != rules.NOT_REPORTED]
@@ -106,6 +108,23 @@ def section(store, user) -> None:
                 after = review.reopen(store, user, rev.region, period, why)
             cache.invalidate()
             common.saved(f"{after.region_name}{label_month(period)}已重新打开：{after.word}。")
+
+
+def _required_setting(store, user) -> None:
+    """The working group's setting 审核后才计入通报 (with a reason, audited)."""
+    with common.guard():
+        req = review.required_setting(store)
+    with st.expander(req.caption):
+        if req.set_by:
+            st.caption(fmt.md("上次由 {} 于 {} 修改，原因：{}", req.set_by, clock.show(req.set_at), req.reason))
+        with st.form("review_required_form"):
+            on = st.toggle(review.REQUIRED_CAPTION, value=req.on, key="review_required_on")
+            why = st.text_input("修改原因（必填，记入操作日志）", key="review_required_reason")
+            save = st.form_submit_button("保存设置")
+        if save:
+            with common.guard():
+                after = review.set_review_required(store, user, on, why)
+            common.saved(after.caption + "。")
 
 
 def _table(revs, month: bool = False):
