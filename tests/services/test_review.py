@@ -191,3 +191,31 @@ def test_a_county_sees_only_its_own_reviews(empty_store):
     with pytest.raises(PermissionDenied):
         review.review_of(empty_store, "南湖区", "2026-10", COUNTY)
     assert len(review.reviews(empty_store, "2026-10", LEADER)) == 7    # every county, 未报 too
+
+
+def _actual(b, region_name: str) -> float | None:
+    row = b.status[(b.status["indicator_code"] == "digital_projects") & (b.status["region"] == region_name)]
+    v = row["actual"].iloc[0]
+    return None if v != v or v is None else float(v)
+
+
+def test_review_required_leaves_unapproved_counties_out_of_the_bulletin(empty_store):
+    from jxtrack.reports import bulletin
+
+    _upload(empty_store, 12)
+    _upload(empty_store, 9, STAFF, region="南湖区")
+    review.approve(empty_store, STAFF, "南湖区", "2026-10")
+    with clock.fixed(NOV_12):
+        off = bulletin.build(empty_store, "2026-10", today=NOV_12.date())
+    # default: both count; the city's total is 12 + 9
+    assert (_actual(off, "嘉善县"), _actual(off, "南湖区"), _actual(off, "嘉兴市")) == (12.0, 9.0, 21.0)
+    review.set_review_required(empty_store, STAFF, True, "专班会议决定")
+    with clock.fixed(NOV_12):
+        on = bulletin.build(empty_store, "2026-10", today=NOV_12.date())
+    assert (_actual(on, "嘉善县"), _actual(on, "南湖区"), _actual(on, "嘉兴市")) == (None, 9.0, 9.0)
+    [note] = [n for n in on.notes if n.startswith("数据审核")]
+    assert note == "数据审核：待审核：嘉善县（按工作专班设置“审核后才计入通报”，以上区县本月的数据未计入本通报）。"
+    review.approve(empty_store, STAFF, "嘉善县", "2026-10")
+    with clock.fixed(NOV_12):
+        done = bulletin.build(empty_store, "2026-10", today=NOV_12.date())
+    assert _actual(done, "嘉善县") == 12.0 and not [n for n in done.notes if n.startswith("数据审核")]

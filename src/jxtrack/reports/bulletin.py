@@ -89,7 +89,8 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
             latest = store.latest_period()
             hint = f"最新有数据的报告期是 {latest}。" if latest else "数据库里还没有任何数据。"
             raise ReportError(f"报告期 {period} 没有任何区县报送数据，无法生成月度通报。{hint}")
-        st = status_table.status(store, period, user=user)
+        # 审核后才计入通报: the counties not yet approved do not count (none when the setting is off)
+        st = status_table.status(store, period, user=user, leave_out=review.left_out_of_bulletin(store, period))
         prev = previous_month(period)
         prev_st = status_table.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
         regions = store.regions()

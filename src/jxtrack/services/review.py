@@ -162,7 +162,7 @@ class Required:
 
     @property
     def caption(self) -> str:
-        return (f"{REQUIRED_CAPTION}：已开启（通报提示尚未审核通过的区县，须先完成审核再发布）" if self.on
+        return (f"{REQUIRED_CAPTION}：已开启（尚未审核通过的区县本月数据不计入通报）" if self.on
                 else f"{REQUIRED_CAPTION}：未开启（已报送的数据即计入通报，通报列出尚未审核的区县）")
 
 
@@ -214,6 +214,15 @@ def figures(store: Store, user: User, region: str, period: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["指标项", "单位", "本期", "上月", "去年同期", "偏差说明"])
 
 
+def left_out_of_bulletin(store: Store, period: str) -> list[str]:
+    """The county codes whose figures of ``period`` do not count in the bulletin: reported but not
+    approved, when 审核后才计入通报 is on (none when it is off)."""
+    with store.connect():
+        if not review_required(store):
+            return []
+        return [v.region for v in county_reviews(store, period) if v.state in (rules.SUBMITTED, rules.RETURNED)]
+
+
 def pending_note(store: Store, period: str) -> str:
     """The bulletin's data-status line about review: the counties whose figures are not yet
     approved (待审核 / 已退回); '' when every reported county is approved."""
@@ -229,6 +238,6 @@ def pending_note(store: Store, period: str) -> str:
         bits.append(f"待审核：{'、'.join(v.region_name for v in waiting)}")
     if back:
         bits.append(f"已退回待更正：{'、'.join(v.region_name for v in back)}")
-    how = ("工作专班已设置“审核后才计入通报”：请先完成审核再发布本通报" if on
+    how = (f"按工作专班设置“{REQUIRED_CAPTION}”，以上区县本月的数据未计入本通报" if on
            else "其数据已计入本通报，审核中如有更正以更正后的数据为准")
     return f"数据审核：{'；'.join(bits)}（{how}）。"
