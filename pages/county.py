@@ -7,6 +7,7 @@ import streamlit as st
 
 from jxtrack.present import fmt
 from jxtrack.ui import cache, common, session
+from jxtrack.ui import review as review_ui
 from jxtrack.ui import supervision as sv
 from metrics.periods import label_ytd
 
@@ -28,6 +29,8 @@ with common.guard():
     sc = cache.county_scorecard(store, region, period, user)
 
 st.title(f"{sc.region_name} · {label_ytd(sc.period)}" + (f" · {sc.period_label}" if sc.period_label else ""))
+if region in set(regions.loc[regions["level"] == "county", "code"]):
+    review_ui.banner(store, region, sc.period, user)   # 审核: 待审核 / 已退回 / 已审核
 if sc.period_note:
     (st.info if sc.period_label else st.warning)(sc.period_note)
 rows = sc.rows

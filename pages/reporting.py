@@ -7,6 +7,7 @@ from jxtrack.domain import access, clock
 from jxtrack.present import fmt
 from jxtrack.services import cycle, submissions
 from jxtrack.ui import cache, common, session
+from jxtrack.ui import review as review_ui
 from metrics.periods import period_year
 
 user = session.require_user()
@@ -23,6 +24,10 @@ with common.guard():
 st.caption(f"{due.caption}；截止日前为“待报”，过了截止日仍未报送才算“未报”。"
            + "　".join(submissions.STATE_WORDS.values()))
 common.report_views(rep)   # the grid on a wide screen, one card per county on a phone
+if user.region and not access.can(user, "review"):   # 审核: a county sees its months and a return's reason
+    review_ui.own_states(store, user, year)
+else:
+    review_ui.section(store, user)
 if access.can(user, "settings"):
     with st.expander(f"修改报送截止日（工作专班；当前：次月 {due.day} 日）"):
         if due.set_by:

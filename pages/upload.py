@@ -10,6 +10,7 @@ from jxtrack.domain import access
 from jxtrack.present import fmt
 from jxtrack.services import cycle, entry, importing
 from jxtrack.ui import cache, common, session
+from jxtrack.ui import review as review_ui
 from metrics.periods import label_ytd
 
 user = session.require_user("import")
@@ -32,6 +33,7 @@ else:
 default, choices = cycle.upload_periods(store, region)
 period = c2.selectbox("报告期", choices, index=choices.index(default), format_func=label_ytd,
                       key=f"upload_period_{region}")
+review_ui.banner(store, region, period, user)   # 审核: locked, returned (with the reason) or waiting
 with common.guard():
     form = entry.entry_form(store, region, period, user)
 fixed = [r for r in form.rows if r.carry_forward and r.previous is not None]

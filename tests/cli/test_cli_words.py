@@ -17,7 +17,7 @@ def _english(text: str) -> list[str]:
             if w not in {"jxtrack", "csv", "json", "table", "file", "upload_id", "username", "YYYY", "xlsx", "xls",
                          "JXTRACK_DB", "var", "duckdb", "init", "demo", "targets", "status", "user", "accounts",
                          "migrate", "template", "import", "uploads", "rollback", "report", "quality", "projects",
-                         "subsidy", "fund", "settings", "remind", "add", "list", "postgresql", "Excel", "Word",
+                         "subsidy", "fund", "settings", "remind", "review", "add", "list", "postgresql", "Excel", "Word",
                          "REGION", "PERIOD", "USERNAME", "OUTPUT", "FORMAT", "LIMIT", "REASON", "ROLE", "NAME",
                          "EMAIL", "YEARS", "REGIONS", "admin", "staff", "county", "leader", "SOURCE", "TARGET",
                          "FILE", "YEAR", "DAY", "reason", "supervise"}]

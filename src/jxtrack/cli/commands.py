@@ -57,7 +57,7 @@ class Command:
 _SETUP, _STATUS, _USERS = "jxtrack.cli.setup", "jxtrack.cli.status", "jxtrack.cli.users"
 _INGEST, _PROJECTS = "jxtrack.cli.ingest", "jxtrack.cli.projects"
 _REPORTS, _CYCLE = "jxtrack.cli.reports", "jxtrack.cli.cycle"
-_SUPERVISE = "jxtrack.cli.supervise"
+_SUPERVISE, _REVIEW = "jxtrack.cli.supervise", "jxtrack.cli.review"
 _OUTPUT = arg("-o", "--output", required=True, help="输出文件 FILE.xlsx")
 _DRY_RUN = arg("--dry-run", action="store_true", help="只检查并显示结果，不写入数据库")
 _REASON = "（必填，记入操作日志）"
@@ -160,6 +160,20 @@ COMMANDS: tuple[Command, ...] = (
             args=(
         arg("--period", type=period, help="报告期 YYYY-MM（默认上个月，即正在报送的月份）"),
         arg("--dry-run", action="store_true", help="只显示将要发送的内容和渠道，不发送"),
+    )),
+    Command("review", "审核区县月报：列出、审核通过、退回（写明原因）、重新打开", metavar="操作", subcommands=(
+        Command("list", "列出某月各区县的审核状态", f"{_REVIEW}:list_reviews", shared=(AS_USER,), args=(
+            arg("--period", type=period, required=True, help="报告期 YYYY-MM"),
+            arg("--region", help="只看这个区县"),
+        )),
+        *(Command(name, words, f"{_REVIEW}:{handler}", database="write", shared=(AS_USER,), args=(
+            arg("--period", type=period, required=True, help="报告期 YYYY-MM"),
+            arg("--region", required=True, help="区县名称或代码"),
+            arg("--reason", default="", help="原因（退回、重新打开时必填，记入操作日志）"),
+        )) for name, words, handler in (
+            ("approve", "审核通过（锁定，之后不能再上传）", "approve"),
+            ("return", "退回区县更正（须写明原因，区县可见）", "return_report"),
+            ("reopen", "重新打开已审核的报表（须写明原因）", "reopen"))),
     )),
     Command("supervise", "督办：红灯、黄灯指标的督办、区县回复、办结、再次督办", metavar="操作", subcommands=(
         Command("list", "列出督办（默认未办结的）", f"{_SUPERVISE}:list_notices", shared=(AS_USER, FORMAT), args=(

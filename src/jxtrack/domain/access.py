@@ -20,6 +20,8 @@ withdraw       the region codes of an upload       county: own only (all of them
 switch_binding —                                   staff, admin
 edit_targets   —                                   staff, admin
 settings       —                                   staff, admin
+review         a region code (approve / return)    staff, admin (a county cannot approve)
+reopen         a region code (an approved report)  staff, admin
 manage_users   —                                   admin
 supervise      a region code (the county supervised) staff, admin: open, close, ask again (督办)
 reply          a region code (the county supervised) county: own only (answer a 督办)
@@ -71,8 +73,8 @@ class User:
 OPERATOR = User("operator", "admin", None, "命令行操作员")
 
 
-ACTIONS = ("read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "manage_users",
-           "supervise", "reply", "supervision")
+ACTIONS = ("read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "review", "reopen",
+           "manage_users", "supervise", "reply", "supervision")
 WRITERS = ("staff", "admin")
 # what each action is called in a refusal
 ACTION_WORDS = {
@@ -82,6 +84,8 @@ ACTION_WORDS = {
     "switch_binding": "切换约束性目标",
     "edit_targets": "维护目标",
     "settings": "修改系统设置",
+    "review": "审核报表",
+    "reopen": "重新打开已审核的报表",
     "manage_users": "用户管理",
     "supervise": "发起、办结督办",
     "reply": "回复督办",
@@ -90,8 +94,8 @@ ACTION_WORDS = {
 _ROLE_ACTIONS = {
     "leader": {"read", "supervision"},
     "county": {"read", "import", "withdraw", "reply"},
-    "staff": {"read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "supervise",
-              "supervision"},
+    "staff": {"read", "import", "withdraw", "switch_binding", "edit_targets", "settings", "review", "reopen",
+              "supervise", "supervision"},
     # a 督办's answer is the county's own word: nobody replies for it, not even an admin
     "admin": set(ACTIONS) - {"reply"},
 }

@@ -87,6 +87,7 @@ IMPORT: dict[str, ProblemType] = _types(
     ("unknown_honour", ERROR, "荣誉名称不认识"),
     ("bad_choice", ERROR, "不在可选项中"),
     ("region_not_county", ERROR, "不是区县"),
+    ("period_locked", ERROR, "该月已审核锁定"),
     # warnings the user may accept
     ("ytd_decrease", WARNING, "累计数下降"),
     ("placeholder_not_reported", WARNING, "占位未报"),

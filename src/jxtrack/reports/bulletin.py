@@ -20,7 +20,7 @@ from jxtrack.present import fmt
 from jxtrack.present.fmt import GAP, GAP_UNIT, PROGRESS, PROGRESS_RULE
 from jxtrack.reports import masthead as mast
 from jxtrack.reports import narrative
-from jxtrack.services import cycle, lookup, quality, status_table
+from jxtrack.services import cycle, lookup, quality, review, status_table
 from jxtrack.services.submissions import people_names, shown_person
 from jxtrack.store import cycle as cycle_sql
 from jxtrack.store import quality as store_quality
@@ -125,7 +125,8 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
             latest = store.latest_period()
             hint = f"最新有数据的报告期是 {latest}。" if latest else "数据库里还没有任何数据。"
             raise ReportError(f"报告期 {period} 没有任何区县报送数据，无法生成月度通报。{hint}")
-        st = status_table.status(store, period, user=user)
+        # 审核后才计入通报: the counties not yet approved do not count (none when the setting is off)
+        st = status_table.status(store, period, user=user, leave_out=review.left_out_of_bulletin(store, period))
         prev = previous_month(period)
         prev_st = status_table.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
         regions = store.regions()
@@ -138,6 +139,7 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
         people = people_names(store)
         issuer, office, number = masthead(store, period)
         state = cycle.period_state(store, period, today, due_day)
+        review_note = review.pending_note(store, period)   # counties not yet approved (审核)
     st = st.assign(kind=_kind_col(st))
     names = regions.set_index("code")["name"].to_dict()
     city_rows = st[st["region_level"] == "city"]
@@ -154,6 +156,8 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
     attention = _attention(red, st, period)
     notes = _notes(st, city_rows, sources, is_demo, prev_st is not None, period, names,
                    lights.rules(lookup.catalog(store).indicators))
+    if review_note:
+        notes.append(review_note)
     return Bulletin(
         period=period,
         title=TITLE,

@@ -114,10 +114,11 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
         regions = store.regions()
         names = regions.set_index("code")["name"].to_dict()
         refused = _permission_problems(user, values, region_code, names)
+        locked = _locked_problems(store, values) if not refused else []
         # figures in force are read only for regions this user may import for: a refused file
         # must not reveal another county's stored figures (in the diff or a year-to-date message)
         history = _history(store, values) if not refused else None
-    problems += refused
+    problems += refused + locked
     if history is not None and not values.empty:
         from jxtrack.ingest.validate import check_ytd
 
@@ -334,6 +335,21 @@ def _permission_problems(user: User, values: pd.DataFrame, region: str | None,
     return out
 
 
+def _locked_problems(store: Store, values: pd.DataFrame) -> list[Problem]:
+    """One refusal per month of the file the working group has approved (locked until reopened)."""
+    from jxtrack.services import review
+
+    if values.empty:
+        return []
+    pairs = list(zip(values["region"].astype(str), values["period"].astype(str), strict=True))
+    out = []
+    for rev in review.locked(store, pairs):
+        first = values[(values["region"] == rev.region) & (values["period"] == rev.period)].head(1)
+        out.append(problem("period_locked", review.locked_message(rev), first["sheet"].iloc[0],
+                           first["cell"].iloc[0], rev.region_name))
+    return out
+
+
 def _diff(values: pd.DataFrame, history: pd.DataFrame | None, cat, names: dict[str, str]) -> pd.DataFrame:
     cols = ["region", "region_name", "period", "measure", "measure_name", "unit", "old", "new", "change"]
     if values.empty:
@@ -382,6 +398,11 @@ def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
     regions = store.upload_regions(upload_id) or ([up["region"]] if up["region"] else [])
     names = store.regions().set_index("code")["name"].to_dict()
     access.ensure(user, "withdraw", regions, names=names)
+    from jxtrack.services import review
+
+    shut = review.locked_in_upload(store, upload_id)
+    if shut:
+        raise lookup.ServiceError(review.locked_message(shut[0], "撤回这次上传"))
     store.withdraw_upload(upload_id, user.username, require_reason(reason, "撤回上传"))
     return up
 

@@ -16,7 +16,10 @@ DingTalk group robot and/or e-mail (``jxtrack.services.notify``).
   reported counties' own items can turn red.
 - **督办 overdue**: every supervision notice still waiting for the county's answer after its
   reply-by date (Beijing date, ``jxtrack.domain.supervision``), whatever period it is about.
-- Nothing to say (everyone reported on time, nothing newly red, no 督办 overdue): no message is sent.
+- **Returned** (已退回): the counties whose report the working group returned, with its reason
+  (``jxtrack.services.review``), until a corrected upload is in.
+- Nothing to say (everyone reported on time, nothing newly red, no 督办 overdue, none returned): no message
+  is sent.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from jxtrack.domain import clock
-from jxtrack.services import cycle, lookup, status_table
+from jxtrack.domain import review as review_rules
+from jxtrack.services import cycle, lookup, review, status_table
 from jxtrack.services.notify import Message
 from jxtrack.store import cycle as cycle_sql
 from jxtrack.store import quality as store_quality
@@ -47,6 +51,7 @@ class Reminder:
     not_reported: list[str] = field(default_factory=list)       # county names
     late: list[tuple[str, datetime]] = field(default_factory=list)  # (county, first upload)
     turned_red: list[tuple[str, str]] = field(default_factory=list)  # (region, indicator)
+    returned: list[tuple[str, str]] = field(default_factory=list)    # (county, the return's reason)
     compared_with: str = ""                        # what "turned red" compares with
     is_demo: bool = False
     # 督办 past their reply-by date without an answer: (county, indicator, reply-by date)
@@ -54,7 +59,7 @@ class Reminder:
 
     @property
     def has_news(self) -> bool:
-        return bool(self.not_reported or self.late or self.turned_red or self.supervision_overdue)
+        return bool(self.not_reported or self.late or self.turned_red or self.supervision_overdue or self.returned)
 
     def message(self) -> Message:
         return Message(self.title, render(self, markdown=True), render(self, markdown=False))
@@ -80,8 +85,11 @@ def build(store: Store, period: str | None = None, at: datetime | None = None) -
         prev_status = (status_table.status(store, prev) if bulletin is None and has_data
                        and store_quality.has_period(store, prev) else None)
         is_demo = store.is_demo()
+        returned = [(v.region_name, v.return_reason or "") for v in review.county_reviews(store, period)
+                    if v.state == review_rules.RETURNED]
     rem = Reminder(period=period, due=cycle.due_date(period, day), due_day=day,
-                   overdue=cycle.is_overdue(period, day, at), generated_at=at, is_demo=is_demo)
+                   overdue=cycle.is_overdue(period, day, at), generated_at=at, is_demo=is_demo,
+                   returned=returned)
     counties = regions[regions["level"] == "county"]
     reported = set(subs["region"].astype(str))
     first = firsts.set_index("region") if len(firsts) else firsts
@@ -149,6 +157,9 @@ def render(rem: Reminder, markdown: bool = True) -> str:
             lines.append(f"{b(f'尚未报送（{len(rem.not_reported)}个区县）')}：{_names(rem.not_reported)}。")
         else:
             lines.append("各区县均已报送。")
+    if rem.returned:
+        shown = [f"{n}（退回原因：{why}）" for n, why in rem.returned]
+        lines.append(f"{b(f'已退回待更正（{len(rem.returned)}个区县）')}：{_names(shown)}。请按原因更正后重新上传。")
     if rem.turned_red:
         lines.append("")
         lines.append(f"{b(f'新出现的红灯（{len(rem.turned_red)}项）')}，{rem.compared_with}：")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -57,12 +58,13 @@ def binding_targets(store: Store) -> pd.DataFrame:
 
 
 def status(store: Store, period: str | None = None, region: str | None = None,
-           user: access.User | None = None) -> pd.DataFrame:
+           user: access.User | None = None, leave_out: Iterable[str] = ()) -> pd.DataFrame:
     """The status table: one row per indicator and region (city, counties, zones) for a period.
 
     Without ``period`` the cycle's default (``cycle.default_period``: the newest month complete
     enough to judge).  In a month still being collected the city's totals of county figures are
-    not judged: grey, reason ``collecting`` (报送中).  Columns: STATUS_COLUMNS first, then the
+    not judged: grey, reason ``collecting`` (报送中).  ``leave_out``: region codes whose figures of
+    ``period`` do not count (the bulletin's counties not yet approved, when 审核后才计入通报).  Columns: STATUS_COLUMNS first, then the
     detail columns of metrics.progress (time_progress, gap_pp, forecast_method, …) and names."""
     from jxtrack.services import cycle  # the cycle builds on this package: imported when first used
 
@@ -76,7 +78,7 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
         if user is not None and region is not None:
             access.ensure(user, "read", region, city=city, names=regions.set_index("code")["name"].to_dict())
-        st = _status_all(store, period, regions)
+        st = _status_all(store, period, regions, frozenset(leave_out))
         collecting = cycle.is_collecting(store, period)
         if collecting is not None:
             county_scope = lookup.catalog(store).indicators.set_index("code")["scope"] == "county"
@@ -114,19 +116,22 @@ def clear_status_cache() -> None:
         _status_cache.clear()
 
 
-def _status_all(store: Store, period: str, regions: pd.DataFrame) -> pd.DataFrame:
+def _status_all(store: Store, period: str, regions: pd.DataFrame,
+                leave_out: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The whole status table of ``period``, computed once per data version and shared by every
     page, the CLI and the bulletin in this process (the first page after an import pays, the
     others reuse it).  Keyed by the database's data version, which every process moves."""
     from jxtrack.store.admin import data_version
 
-    key = (store.key, data_version(store), period)
+    key = (store.key, data_version(store), period, leave_out)
     with _status_lock:
         hit = _status_cache.get(key)
         if hit is not None:
             _status_cache.move_to_end(key)
             return hit.copy()
     obs = store.observations(periods=needed_periods(period, BASELINE), categorical=True)
+    if leave_out:
+        obs = obs[~((obs["period"].astype(str) == period) & obs["region"].astype(str).isin(leave_out)).to_numpy()]
     # the status needs only which target binds, not why (binding_targets adds the reasons)
     targets = select_binding(store.targets(), store.sources(), store.binding_overrides())
     targets = targets[targets["binding"]]

@@ -281,6 +281,22 @@ def m009_supervision(con: Any, backend: str = "duckdb") -> None:
     )
 
 
+def m010_report_reviews(con: Any, backend: str = "duckdb") -> None:
+    """The working group's review (审核) of each region × period: the last step taken (approved,
+    returned, reopened), the upload in force when it was taken, by whom, when and why.  The state
+    shown (未报 / 待审核 / 已审核 / 已退回) is derived from it and the figures in force
+    (``jxtrack.domain.review``); every step is also in the audit log."""
+    _ddl(con, backend, """
+        CREATE TABLE report_reviews (
+            region VARCHAR NOT NULL, period VARCHAR NOT NULL,
+            decision VARCHAR NOT NULL,       -- approved | returned | reopened
+            upload_id BIGINT, reason VARCHAR,
+            decided_by VARCHAR NOT NULL, decided_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (region, period));
+        """
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", m001_initial),
     (2, "units in the database", m002_units),
@@ -291,6 +307,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "settings and issued bulletins", m007_settings_and_bulletins),
     (8, "how each upload was read", m008_upload_reading),
     (9, "supervision notices (督办) and their steps", m009_supervision),
+    (10, "review of each region's monthly report", m010_report_reviews),
 ]
 
 
