@@ -93,6 +93,15 @@ def test_only_media_is_guarded(media_app):
     assert not cookie_routes._MEDIA.search("/_stcore/health")
 
 
+def test_the_apps_own_fonts_are_not_guarded(media_app):
+    """The menu's and messages' icons are a font under /static/media/: refused without a cookie,
+    the sign-in page (and any page before its cookie is read) showed icon names as text."""
+    client, _, _ = media_app
+    for path in ("/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2", "/base/static/media/KaTeX_Main.woff2"):
+        assert not cookie_routes._MEDIA.search(path), path
+        assert client.get(path).status_code != 403, path
+
+
 @pytest.mark.browser
 @pytest.mark.duckdb_only
 def test_real_server_download_link_without_cookie_is_refused(demo_db_template, tmp_path):

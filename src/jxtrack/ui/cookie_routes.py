@@ -56,8 +56,9 @@ def routes() -> list[Route]:
             Route(SIGNOUT_PATH, signout, methods=["POST"])]
 
 
-# Streamlit's media route, under any server.baseUrlPath
-_MEDIA = re.compile(r"(?:^|/)media/[^/]+$")
+# Streamlit's media route, under any server.baseUrlPath -- not the app's own static files, whose
+# fonts (the Material Symbols icons of the menu and messages) live under /static/media/
+_MEDIA = re.compile(r"(?:^|/)(?<!static/)media/[^/]+$")
 
 
 class DownloadGuard:
