@@ -18,14 +18,16 @@ LEAVES = commands.leaves()
 # the commands that only read: they must not upgrade a database behind the user's back
 READERS = {("targets",), ("status",), ("user", "list"), ("template",), ("uploads",), ("quality",),
            ("projects", "template"), ("projects", "list"), ("projects", "uploads"), ("projects", "rules"),
-           ("subsidy",), ("fund",), ("remind",)}
-WRITERS = {("user", "add"), ("import",), ("rollback",), ("report",), ("projects", "import"), ("projects", "bind")}
+           ("subsidy",), ("fund",), ("remind",), ("review", "list"), ("supervise", "list")}
+WRITERS = {("user", "add"), ("import",), ("rollback",), ("report",), ("projects", "import"), ("projects", "bind"),
+           ("review", "approve"), ("review", "return"), ("review", "reopen"),
+           ("supervise", "open"), ("supervise", "reply"), ("supervise", "close"), ("supervise", "press")}
 OWN_DATABASE = {("init",), ("demo",), ("accounts",), ("migrate",)}
 
 
 def test_every_command_is_in_the_table_once_with_a_handler_that_resolves():
     names = [words for words, _ in LEAVES]
-    assert len(names) == len(set(names)) == 24
+    assert len(names) == len(set(names)) == 33   # 24 + review (4) + supervise (5)
     for words, cmd in LEAVES:
         module, _, function = cmd.handler.partition(":")
         assert module.startswith("jxtrack.cli.") and callable(getattr(importlib.import_module(module), function)), words
@@ -71,7 +73,7 @@ def test_shared_options_are_declared_once():
             for flag in set(action.option_strings) & set(shared):
                 assert id(action) in shared[flag], (words, flag)
                 seen[flag] += 1
-    assert seen == {"--format": 9, "--as": 11}
+    assert seen == {"--format": 10, "--as": 20}   # + supervise list; + every review/supervise step
 
 
 def _cli_modules() -> list[Path]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from jxtrack.domain.errors import UserError
 from jxtrack.domain.reasons import require_reason
 
 NOT_REPORTED, SUBMITTED, APPROVED, RETURNED = "not_reported", "submitted", "approved", "returned"
@@ -45,7 +46,7 @@ ACTION_OF = {APPROVE: "review", RETURN: "review", REOPEN: "reopen"}
 _FROM = {APPROVE: (SUBMITTED, RETURNED), RETURN: (SUBMITTED,), REOPEN: (APPROVED,)}
 
 
-class ReviewRefused(Exception):
+class ReviewRefused(UserError):
     """A step that may not follow the report's state (or lacks its reason); ``str()`` is Chinese."""
 
 
