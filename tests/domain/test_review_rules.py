@@ -10,6 +10,7 @@ import pytest
 from jxtrack.domain import access
 from jxtrack.domain import review as rules
 from jxtrack.domain.access import User
+from jxtrack.domain.reasons import ReasonRequired, message
 from jxtrack.domain.review import Decision, Review
 
 AT = datetime(2026, 11, 12, 2, 0, tzinfo=UTC)
@@ -54,8 +55,10 @@ def test_steps_follow_the_states():
 @pytest.mark.parametrize("step", [rules.RETURN, rules.REOPEN])
 def test_return_and_reopen_need_a_reason(step):
     state = rules.SUBMITTED if step == rules.RETURN else rules.APPROVED
-    with pytest.raises(rules.ReviewRefused, match="请写明"):
+    what = "退回这份报表" if step == rules.RETURN else "重新打开这份报表"
+    with pytest.raises(ReasonRequired) as refused:   # the one reason rule and its one message
         rules.check_step(step, _rev(state), "   ")
+    assert str(refused.value) == message(what)
 
 
 def test_the_return_reason_is_shown_only_while_returned():
