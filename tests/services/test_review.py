@@ -174,7 +174,7 @@ def test_the_setting_review_required(empty_store):
     assert review.required_setting(empty_store).on is False        # default: figures count
     with pytest.raises(PermissionDenied):
         review.set_review_required(empty_store, COUNTY, True, "试试")
-    with pytest.raises(review.ReviewError, match="原因"):
+    with pytest.raises(ReasonRequired, match="原因"):
         review.set_review_required(empty_store, STAFF, True, " ")
     r = review.set_review_required(empty_store, STAFF, True, "专班会议决定")
     assert (r.on, r.set_by, r.reason) == (True, "zhuanban", "专班会议决定")
