@@ -19,9 +19,10 @@ def test_month_ranges():
 
 def test_recovered_items_from_a_known_series():
     s = _series(
-        # A: red March–May, green since June -> recovered, 3–5月
+        # A: red March–May, green since June -> recovered, 3–5月 (January reported on its own, so a
+        # red February below is 2月, not 1–2月)
         [("A", "x", f"2026-{m:02d}", lt) for m, lt in
-         [(2, "green"), (3, "red"), (4, "red"), (5, "red"), (6, "green"), (7, "green")]]
+         [(1, "green"), (2, "green"), (3, "red"), (4, "red"), (5, "red"), (6, "green"), (7, "green")]]
         # B: red in March, yellow now: still behind, not a recovery
         + [("B", "x", "2026-03", "red"), ("B", "x", "2026-07", "yellow")]
         # C: red in February and May, target met now (已完成) -> 2月、5月

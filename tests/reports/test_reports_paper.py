@@ -15,6 +15,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from jxtrack.domain import access, clock
+from jxtrack.domain.reasons import ReasonRequired
 from jxtrack.reports import bulletin, render_bytes
 from jxtrack.services import submissions
 
@@ -62,7 +63,7 @@ def test_bulletin_names_uploaders_by_display_name(files):
 
 def test_masthead_is_configured_by_the_working_group(demo_store):
     staff = access.User("zhuanban", "staff", None, "示例市工作专班")
-    with pytest.raises(bulletin.ReportError, match="修改原因"):
+    with pytest.raises(ReasonRequired, match="修改发文机关和文号的原因"):
         bulletin.set_masthead(demo_store, staff, issuer="嘉兴市数字经济工作专班", reason=" ")
     with pytest.raises(access.PermissionDenied):
         bulletin.set_masthead(demo_store, access.User("jiashan", "county", "330421"), prefix="X", reason="r")

@@ -24,8 +24,8 @@ def _record(store, region, period, value, measure="digital_projects"):
                                    period=period, values=values)
 
 
-def test_migration_9_is_the_review_table(empty_store):
-    assert (9, "review of each region's monthly report") == MIGRATIONS[8][:2]
+def test_migration_10_is_the_review_table(empty_store):
+    assert (10, "review of each region's monthly report") == MIGRATIONS[9][:2]
     with empty_store.connect() as con:
         versions = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     assert 9 in versions
