@@ -4,9 +4,10 @@ their steps; leaders read it.  Opening a notice is done from a red or yellow ite
 import streamlit as st
 
 from jxtrack.domain import access
-from jxtrack.services import supervision
+from jxtrack.services import submissions, supervision
 from jxtrack.ui import cache, common, session
 from jxtrack.ui import supervision as sv
+from metrics.periods import label_ytd
 
 user = session.require_user("supervision")
 store = cache.store()
@@ -30,8 +31,11 @@ st.markdown(f"未办结 **{n_open}** 项，其中逾期未回复 **{int(everythi
 if not len(notices):
     st.caption("没有符合条件的督办。")
 else:
+    names = submissions.people_names(store)   # people by their names, periods as 2026年1–10月
     view = notices[["supervision_id", "region_name", "indicator_name", "period", "state_label", "ask", "reply_by",
-                    "measures", "expected", "opened_by", "opened_at"]]
+                    "measures", "expected", "opened_by", "opened_at"]].assign(
+        period=notices["period"].map(label_ytd),
+        opened_by=[submissions.shown_person(names, u) for u in notices["opened_by"]])
     view.columns = ["编号", "区县", "指标", "报告期", "状态", "督办要求", "回复期限", "整改措施", "预计完成", "发起人",
                     "发起时间"]
     common.text_table(view)
@@ -40,7 +44,8 @@ else:
         sid = st.selectbox("督办编号", list(notices["supervision_id"]), key="supervision_history_id")
         with common.guard():
             steps = supervision.history(store, user, int(sid))
-        steps = steps[["step_label", "actor", "step_at", "ask", "reply_by", "measures", "expected", "note"]]
+        steps = steps[["step_label", "actor", "step_at", "ask", "reply_by", "measures", "expected", "note"]].assign(
+            actor=[submissions.shown_person(names, u) for u in steps["actor"]])
         steps.columns = ["步骤", "操作人", "时间", "督办要求", "回复期限", "整改措施", "预计完成", "说明"]
         common.text_table(steps)
 if access.can(user, "supervise"):
