@@ -43,9 +43,11 @@ def test_a_bad_argument_is_refused_before_anything_heavy_loads():
     assert names & {"duckdb", "streamlit", "openpyxl", "argon2"} == set()
 
 
-def test_status_imports_only_what_it_uses(demo_store):
+def test_status_imports_only_what_it_uses(demo_store, backend):
     r, names = _imported(["status", "--format", "csv"], {"JXTRACK_DB": demo_store.key})
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.startswith("indicator_code,") and len(r.stdout.splitlines()) > 200
-    assert "pandas" in names and "duckdb" in names   # what it does need
+    driver, other = ("psycopg", "duckdb") if backend == "postgresql" else ("duckdb", "psycopg")
+    assert "pandas" in names and driver in names   # what it does need: its own database's driver
+    assert other not in names                      # and not the other backend's
     assert names & NOT_FOR_STATUS == set()

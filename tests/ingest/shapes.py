@@ -79,6 +79,11 @@ QUALIFIERS = ["全口径", "含结转", "当年累计"]
 # measure's name with them is the same measure; 含结转 counts something else (refused, never guessed)
 NEUTRAL_QUALIFIERS = {"全口径", "当年累计"}
 NAME_HEADERS = ["指标名称", "指标", "项目"]
+# a ledger's 总投资 header with a qualifier: none, ones that restate it or say how to fill it in
+# (read as 总投资), and ones that make it another figure (不含土建 is a part of it, 含税 a different
+# sum: refused, never read as the total)
+LEDGER_TOTAL_QUALIFIERS = [None, "全口径", "必填", "不含土建", "含税"]
+LEDGER_NARROWING = {"不含土建", "含税"}
 # where a monthly sheet says its period: the title (2025年1-10月), a 报告期 line, the sheet's name
 # (2025年10月; or 1-10月 with the year in the title), the cumulative column's header (2025年1-10月累计;
 # or 1-10月累计 with the year in the title).  None of them: the sheet does not say (refused).
@@ -213,6 +218,11 @@ SHAPE_CLASSES = {
     # 生产性投入（不含土建，万元）: the unit in the qualifier's bracket
     "ledger_unit_in_qualifier_bracket": lambda s: s["kind"] == "ledger" and s["productive_header"] == "qualifier"
     and s["money_style"] == "bracket",
+    # 总投资（必填，万元）, 总投资（全口径）: a qualifier that does not change the figure (read as 总投资)
+    "ledger_instruction_qualifier": lambda s: s["kind"] == "ledger" and s.get("total_qualifier") is not None
+    and s["total_qualifier"] not in LEDGER_NARROWING,
+    # 总投资（不含土建，万元）, the only 总投资 column: which figure it is cannot be told (must be refused)
+    "ledger_narrowing_qualifier": lambda s: s["kind"] == "ledger" and s.get("total_qualifier") in LEDGER_NARROWING,
 }
 
 
@@ -387,13 +397,21 @@ def ledger_specs(draw, *, exclude: frozenset[str] = frozenset(), force: frozense
     if "ledger_unit_in_qualifier_bracket" in force:
         headers = ["qualifier"]
     productive_header = draw(st.sampled_from(headers))
+    qualifiers = list(LEDGER_TOTAL_QUALIFIERS)
+    if "ledger_narrowing_qualifier" in force:
+        qualifiers = sorted(LEDGER_NARROWING)
+    elif "ledger_instruction_qualifier" in force:
+        qualifiers = [q for q in qualifiers if q is not None and q not in LEDGER_NARROWING]
+    if "ledger_narrowing_qualifier" in exclude:
+        qualifiers = [q for q in qualifiers if q not in LEDGER_NARROWING]
+    total_qualifier = draw(st.sampled_from(qualifiers))
     return {
         "kind": "ledger", "format": draw(st.sampled_from(FORMATS)),
         "region": draw(st.sampled_from(sorted(REGIONS))),
         "region_in": draw(st.sampled_from(["column", "title", "unit_line"])),
         "projects": projects,
         "money_unit": {f: draw(st.sampled_from(["万元", "元", "亿元"])) for f in LEDGER_MONEY},
-        "money_style": money_style, "productive_header": productive_header,
+        "money_style": money_style, "productive_header": productive_header, "total_qualifier": total_qualifier,
         "qty_unit": {f: draw(st.sampled_from(units)) for f, (_, _, units) in LEDGER_QTY.items()},
         "order": draw(st.permutations(["name", "enterprise", "code", "region", "type", "start",
                                        "total_investment", "productive_investment", "equipment_investment",
@@ -688,6 +706,9 @@ def _ledger(spec: dict) -> tuple[list[Grid], Truth]:
             labels[f] = {"template": f"生产性投入（不含土建）{bracket}",
                          "qualifier": f"生产性投入（不含土建，{u}）" if bracket else "生产性投入（不含土建）",
                          "plain": f"生产性投入{bracket}"}[spec["productive_header"]]
+        elif f == "total_investment" and spec.get("total_qualifier"):
+            q = spec["total_qualifier"]
+            labels[f] = f"{names[0]}（{q}，{u}）" if bracket else f"{names[0]}（{q}）"
         else:
             labels[f] = names[0] + bracket
     for f, (names, _, _) in LEDGER_QTY.items():

@@ -122,3 +122,89 @@ def test_a_unit_that_cannot_be_told_is_refused(productive, value, empty_store):
 ])
 def test_header_field(text, field, unit):
     assert lg.header_field(text) == (field, unit)
+
+
+# ---- a qualifier that makes a column another figure (issue 16): asked about, never dropped ------
+
+def _with(changes: dict[int, str]) -> list[str]:
+    h = list(HEADER)
+    for i, text in changes.items():
+        h[i] = text
+    return h
+
+
+TOTAL, ACCEPT, NAME, CODE, STRATEGIC, START = (HEADER.index(x) for x in (
+    "总投资（万元）", "验收日期", "项目名称", "统一社会信用代码", "战略性新兴产业", "开工日期"))
+
+
+@pytest.mark.parametrize("col, text, qualifier", [
+    (TOTAL, "总投资（不含土建）（万元）", "不含土建"),   # a part of the total, not the total
+    (TOTAL, "总投资（不含土建，万元）", "不含土建"),
+    (TOTAL, "总投资（含税，万元）", "含税"),
+    (TOTAL, "总投资（其中：外资）", "其中:外资"),
+    (ACCEPT, "验收日期（计划）", "计划"),              # a planned date is not the acceptance date
+    (TOTAL, "总投资（去年同期）", "去年同期"),
+])
+def test_a_field_with_a_narrowing_qualifier_is_refused(col, text, qualifier, empty_store):
+    """The only column for 总投资 says 不含土建: which figure it holds cannot be told, so the file is
+    refused at that header cell with what to do -- not read as the total, not silently left out."""
+    data = ledger_xlsx(ROWS, header=_with({col: text}))
+    res = projects.preview_ledger(empty_store, data, "x.xlsx", STAFF)
+    cell = f"{'ABCDEFGHIJ'[col]}3"   # the header row
+    assert [(p.code, p.cell, p.value) for p in res.problems] == [("narrowed_column", cell, text)]
+    msg = res.problems[0].message
+    assert f"“{qualifier}”限定了口径" in msg and "请把表头改为" in msg
+    assert res.projects.empty
+    done = projects.commit_ledger(empty_store, data, "x.xlsx", JIASHAN)
+    assert done.status != "accepted" and projects.list_projects(empty_store, JIASHAN).empty
+
+
+def test_a_narrowed_column_beside_the_field_itself_is_left_unread_and_said(empty_store):
+    """总投资 and, beside it, 总投资（不含土建）: the total is read from its own column, and the
+    explanation says the other was not taken and why."""
+    header = [*HEADER, "总投资（不含土建）（万元）"]
+    rows = [{**r, "extra": 999} for r in ROWS]
+    keys = [*KEYS, "extra"]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(ledger_xlsx(ROWS, header=header)))
+    ws = wb.active
+    ws.cell(4, len(keys), rows[0]["extra"])   # the project row, under the header in row 3
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = projects.preview_ledger(empty_store, buf.getvalue(), "x.xlsx", STAFF)
+    assert _amounts(res) == WANT
+    said = "；".join(res.explanation)
+    assert f"{'ABCDEFGHIJKLMNOPQRSTU'[len(header) - 1]}列「总投资（不含土建）（万元）」（“不含土建”与总投资口径不同）" in said
+
+
+@pytest.mark.parametrize("changes", [
+    {NAME: "项目名称（必填）"},                          # fill instructions are not a scope
+    {CODE: "统一社会信用代码（18位，必填）"},
+    {STRATEGIC: "战略性新兴产业（是/否）"},
+    {START: "开工日期（格式：2024-03-01）"},
+    {TOTAL: "总投资（全口径，万元）"},                   # the full scope restates the total
+    {PRODUCTIVE: "生产性投入（不含土建，万元）"},         # the field's own qualifier
+])
+def test_instructions_and_own_qualifiers_still_read(changes, empty_store):
+    res = projects.preview_ledger(empty_store, ledger_xlsx(ROWS, header=_with(changes)), "x.xlsx", STAFF)
+    assert _amounts(res) == WANT
+
+
+@pytest.mark.parametrize("text, narrowed", [
+    ("总投资（不含土建）", ("total_investment", "不含土建")),
+    ("设备投资额（含税，万元）", ("equipment_investment", "含税")),
+    ("生产性投入（不含土建）", None),
+    ("项目名称（必填）", None),
+    ("备注", None),
+])
+def test_narrowed_field(text, narrowed):
+    assert lg.narrowed_field(text) == narrowed
+    if narrowed:
+        assert lg.header_field(text) == (None, None)
+
+
+def test_a_qualifier_the_field_is_known_by_is_read():
+    """计划总投资 is an accepted name of 总投资, so 总投资（计划） is too; a planned acceptance date is not."""
+    assert lg.header_field("总投资（计划，万元）") == ("total_investment", "万元")
+    assert lg.narrowed_field("验收日期（计划）") == ("acceptance_date", "计划")

@@ -245,8 +245,8 @@ def test_fund_against_city_target(empty_store):
 
 
 def test_every_ledger_code_is_known_and_tested():
-    tested = set(CASES) | {"missing_column", "bad_credit_code", "cross_county_duplicate", "region_unknown",
-                           "no_data", "not_permitted"}
+    tested = set(CASES) | {"missing_column", "narrowed_column", "bad_credit_code", "cross_county_duplicate",
+                           "region_unknown", "no_data", "not_permitted"}
     assert set(lg.PROBLEM_CODES) <= tested and set(lg.PROBLEM_CODES) <= set(CODES)
 
 

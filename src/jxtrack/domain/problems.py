@@ -79,6 +79,7 @@ IMPORT: dict[str, ProblemType] = _types(
     ("value_column_ambiguous", ERROR, "数值列不明"),
     # the project ledger (项目库, jxtrack.ingest.ledger)
     ("missing_column", ERROR, "缺少列"),
+    ("narrowed_column", ERROR, "列的口径不同"),
     ("missing_value", ERROR, "缺少必填项"),
     ("bad_credit_code", ERROR, "统一社会信用代码有误"),
     ("bad_date", ERROR, "日期有误"),

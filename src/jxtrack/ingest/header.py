@@ -242,6 +242,23 @@ def _read_uncached(text: str, is_unit: Callable[[str], bool]) -> Header:
                   role, months, year)
 
 
+# A qualifier that changes what is counted: a scope (不含土建, 含税, 其中外资, 除房地产) or another
+# figure than the thing itself (本月, 去年同期, 同比, 计划, 占比, 排名, 上期).  Fill instructions
+# (必填, 选填, 按营业执照填写, 可多选) and the full scope do not; see :func:`narrows`.
+_SCOPE = re.compile(r"^(?:不含|含|包含|包括|不包括|其中|除|扣除|剔除|仅|只含|只计|另)|(?:以外|之外|除外)$")
+_OTHER_FIGURE_ROLES = frozenset({"month", "last_year", "growth", "share", "rank", "previous", "target"})
+
+
+def narrows(qualifier: str) -> bool:
+    """Whether a qualifier makes a field's header name a different figure than the field
+    (``不含土建``, ``含税``, ``计划``, ``去年同期``), rather than restating it (``全口径``) or telling
+    how to fill it in (``必填``, ``选填``, ``按营业执照填写``)."""
+    q = _squash(normalise(qualifier))
+    if not q or q in NEUTRAL_QUALIFIERS:
+        return False
+    return bool(_SCOPE.search(q)) or read_header(q).role in _OTHER_FIGURE_ROLES
+
+
 def neutral_qualifier(text: str) -> bool:
     """Whether a qualifier restates what a reported figure is (:data:`NEUTRAL_QUALIFIERS`)."""
     return _squash(normalise(text)) in NEUTRAL_QUALIFIERS

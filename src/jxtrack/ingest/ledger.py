@@ -36,7 +36,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...], str, str | None]] = {
     "project_type": ("项目类型", ("类型", "改造类型", "项目类别"), "types", None),
     "start_date": ("开工日期", ("开工时间", "开工年月"), "date", None),
     "acceptance_date": ("验收日期", ("验收时间", "竣工验收日期", "验收年月"), "date", None),
-    "total_investment": ("总投资", ("项目总投资", "计划总投资", "总投资额"), "money", "万元"),
+    "total_investment": ("总投资", ("项目总投资", "计划总投资", "总投资（计划）", "总投资额"), "money", "万元"),
     "productive_investment": ("生产性投入（不含土建）", ("生产性投入", "生产性投资"), "money", "万元"),
     "equipment_investment": ("设备投资额", ("设备投资", "设备投入"), "money", "万元"),
     "grade": ("绩效综合评价", ("绩效评价", "绩效综合评价结果", "亩均效益评价", "综合评价"), "grade", None),
@@ -68,7 +68,7 @@ _BRACKETS = re.compile(r"\(([^()]*)\)")
 _CELL_UNIT = re.compile(r"^(.*?\d)\s*([^\d\s.,%]+)$")
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?$")
 LEDGER_COLUMNS = list(FIELDS) + ["sheet", "row"]
-PROBLEM_CODES = ("missing_column", "missing_value", "bad_credit_code", "bad_date", "date_order",
+PROBLEM_CODES = ("missing_column", "narrowed_column", "missing_value", "bad_credit_code", "bad_date", "date_order",
                  "unknown_project_type", "unknown_honour", "bad_choice", "region_not_county",
                  "cross_county_duplicate")
 
@@ -94,32 +94,65 @@ def _label_keys() -> dict[str, str]:
 _LABELS = _label_keys()
 
 
-def header_field(text: object, is_unit=None) -> tuple[str | None, str | None]:
-    """(field, unit text or None) for a header cell, read by the one header grammar
-    (ingest.header): ``生产性投入（不含土建，万元）``, ``生产性投入（不含土建）（万元）`` and
-    ``生产性投入/万元`` are all the productive investment in 万元.  Two units in one header
-    (``（万元/亿元）``) give them joined with '、', which no unit is: refused, never guessed."""
+def _own_qualifiers() -> dict[str, frozenset[str]]:
+    """field -> the qualifiers its own labels carry ('生产性投入（不含土建）': 不含土建)."""
+    return {f: frozenset(q for t in (label, *others) for q in hd.read_header(t).qualifiers)
+            for f, (label, others, _, _) in FIELDS.items()}
+
+
+_OWN = _own_qualifiers()
+
+
+def _reading(text: object, is_unit=None) -> tuple[str | None, str | None, str | None]:
+    """(field, unit text, narrowing qualifiers) for a header cell; see :func:`header_field`."""
     if not isinstance(text, str) or not text.strip():
-        return None, None
+        return None, None, None
     h = hd.read_header(text, is_unit or _UNIT_KEYS.__contains__)
     key = _BRACKETS.sub("", h.name).rstrip(":：*")
     key = re.sub(r"^(?:是否)", "", key) if key not in _LABELS else key
     unit = h.unit or ("、".join(h.units) if h.units else None)
-    return _LABELS.get(key), unit
+    f = _LABELS.get(key)
+    narrowing = [q for q in h.qualifiers if f and q not in _OWN[f] and hd.narrows(q)]
+    return f, unit, "、".join(narrowing) or None
 
 
-def _find_header(grid: list[list[Any]], is_unit=None) -> tuple[int, dict[int, tuple[str, str | None]]] | None:
-    """The header row (the last of a multi-row header) and column -> (field, unit text)."""
+def header_field(text: object, is_unit=None) -> tuple[str | None, str | None]:
+    """(field, unit text or None) for a header cell, read by the one header grammar
+    (ingest.header): ``生产性投入（不含土建，万元）``, ``生产性投入（不含土建）（万元）`` and
+    ``生产性投入/万元`` are all the productive investment in 万元.  Two units in one header
+    (``（万元/亿元）``) give them joined with '、', which no unit is: refused, never guessed.
+    A qualifier that makes it another figure than the field's (``总投资（不含土建）``,
+    ``验收日期（计划）``; see :func:`ingest.header.narrows`) gives no field: :func:`narrowed_field`
+    says which, for the message.  Fill instructions (``（必填）``) and the field's own qualifier
+    (生产性投入的“不含土建”) do not."""
+    f, unit, narrowing = _reading(text, is_unit)
+    return (None, None) if narrowing else (f, unit)
+
+
+def narrowed_field(text: object, is_unit=None) -> tuple[str, str] | None:
+    """(field, qualifiers) for a header that names a field with a qualifier changing what is
+    counted ('总投资（不含土建）' -> ('total_investment', '不含土建')); else None."""
+    f, _, narrowing = _reading(text, is_unit)
+    return (f, narrowing) if f and narrowing else None
+
+
+def _find_header(grid: list[list[Any]], is_unit=None
+                 ) -> tuple[int, dict[int, tuple[str, str | None]], dict[int, tuple[str, str]]] | None:
+    """The header row (the last of a multi-row header), column -> (field, unit text), and the
+    columns that name a field with a qualifier changing it: column -> (field, qualifiers)."""
     best = None
     for r, row in enumerate(grid[:MAX_HEADER_SCAN]):
         cols: dict[int, tuple[str, str | None]] = {}
+        narrowed: dict[int, tuple[str, str]] = {}
         for c, v in enumerate(row):
             f, unit = header_field(v, is_unit)
             if f and f not in {x for x, _ in cols.values()}:
                 cols[c] = (f, unit)
+            elif (n := narrowed_field(v, is_unit)) is not None:
+                narrowed[c] = n
         fields = {f for f, _ in cols.values()}
         if "project_name" in fields and len(fields) >= 3 and (best is None or len(cols) >= len(best[1])):
-            best = (r, cols)
+            best = (r, cols, narrowed)
     return best
 
 
@@ -186,7 +219,7 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
         if hdr is None:
             continue
         found_any = True
-        hr, cols = hdr
+        hr, cols, narrowed = hdr
         # '单位：万元' above the table: the amounts without a unit of their own are in it
         line = next((u for row in grid[:hr] for u in (hd.unit_line(v, is_unit) for v in row) if u), None)
         if line and m.unit_dim.get(m.units.get(nz.squash(line), "")) == "money":
@@ -194,6 +227,15 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
         ctx = _Ctx(m, book, sheet.name, probs, type_keys, honour_keys,
                    {f: nz.col_letter(c) for c, (f, _) in cols.items()})
         fields = {f for f, _ in cols.values()}
+        for c, (f, q) in sorted(narrowed.items()):
+            if f not in fields:   # the only column for the field says it is another figure: ask
+                probs.append(problem(
+                    "narrowed_column", f"表头“{nz.cell_text(grid[hr][c])}”中的“{q}”限定了口径，"
+                    f"与“{FIELDS[f][0]}”不是同一个数，未读取（不会猜测）。如果这一列就是{FIELDS[f][0]}，"
+                    f"请把表头改为模板中的“{FIELDS[f][0]}”（可保留单位）后重新上传；否则请补上“{FIELDS[f][0]}”列。",
+                    sheet.name, a1(hr, c), nz.cell_text(grid[hr][c])))
+        if any(p.code == "narrowed_column" and p.sheet == sheet.name for p in probs):
+            continue
         missing = [FIELDS[f][0] for f in REQUIRED if f not in fields]
         if missing:
             probs.append(problem(
@@ -202,7 +244,7 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
             continue
         sheet_region = _sheet_region(m, grid[:hr])
         region = sheet_region or default_region
-        explanation.append(_explain(sheet.name, grid, hr, cols, line, sheet_region, default_region, m))
+        explanation.append(_explain(sheet.name, grid, hr, cols, line, sheet_region, default_region, m, narrowed))
         for r in range(hr + 1, len(sheet.rows)):
             row = sheet.rows[r]
             if not any(v is not None and str(v).strip() for v in row):
@@ -228,7 +270,8 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
 
 
 def _explain(sheet: str, grid: list[list[Any]], hr: int, cols: dict[int, tuple[str, str | None]],
-             line: str | None, sheet_region: str | None, default_region: str | None, m: Matcher) -> str:
+             line: str | None, sheet_region: str | None, default_region: str | None, m: Matcher,
+             narrowed: dict[int, tuple[str, str]] | None = None) -> str:
     """'工作表“项目库”：第3行为表头；A列「项目名称」…；金额：E列「总投资（亿元）」按亿元读取，换算为万元 …'"""
     def head(c: int) -> str:
         return f"{nz.col_letter(c)}列「{nz.cell_text(grid[hr][c]) if c < len(grid[hr]) else ''}」"
@@ -252,8 +295,10 @@ def _explain(sheet: str, grid: list[list[Any]], hr: int, cols: dict[int, tuple[s
         came = "（表头上方的“单位：”行）" if unit == line and kind == "money" else ""
         if not same or came:
             units.append(f"{head(c)}按{unit}{came}读取" + ("" if same else f"，换算为{target}"))
-    unused = [f"{nz.col_letter(c)}列「{nz.cell_text(v)}」" for c, v in enumerate(grid[hr])
-              if c not in cols and nz.cell_text(v)]
+    narrowed = narrowed or {}
+    unused = [f"{nz.col_letter(c)}列「{nz.cell_text(v)}」"
+              + (f"（“{narrowed[c][1]}”与{FIELDS[narrowed[c][0]][0]}口径不同）" if c in narrowed else "")
+              for c, v in enumerate(grid[hr]) if c not in cols and nz.cell_text(v)]
     if "region" in {f for f, _ in cols.values()}:
         where = "地区按行读取（“所在地区”列）" + (f"，未填的行按{m.region_info[sheet_region or default_region]['name']}"
                                          if (sheet_region or default_region) in m.region_info else "")
