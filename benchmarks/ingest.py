@@ -248,7 +248,7 @@ def hostile_bench(workdir: Path) -> list[tuple[str, str]]:
 
 
 def run_bench() -> list[tuple[str, str]]:
-    from jxtrack.ingest import matcher, parse
+    from jxtrack.ingest.monthly import matcher, parse
     from jxtrack.services.importing import commit_import
 
     out: list[tuple[str, str]] = []

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from jxtrack.ingest import matcher
 from jxtrack.ingest import normalise as nz
+from jxtrack.ingest.monthly import matcher
 from jxtrack.ingest.normalise import a1, parse_number, parse_period_text
 from jxtrack.services import lookup
 

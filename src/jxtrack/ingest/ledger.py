@@ -78,7 +78,7 @@ class ParsedLedger:
     projects: pd.DataFrame                       # LEDGER_COLUMNS, money in 万元
     problems: list[Problem] = field(default_factory=list)
     format: str | None = None
-    # how the file was read, for people (as ingest.Parsed.explanation): which sheet and header row,
+    # how the file was read, for people (as ingest.monthly.Parsed.explanation): which sheet and header row,
     # which column is which field, the units the amounts were read in and converted from, the region
     explanation: list[str] = field(default_factory=list)
 
@@ -188,7 +188,7 @@ def parse_ledger(data: bytes, m: Matcher, book: RuleBook, *, default_region: str
     """Read and validate a ledger file.  Never raises for anything wrong with the file.
     ``default_region`` (a county code) applies to rows without a region when the sheet names none."""
     enabled = gc.isenabled()
-    gc.disable()  # see ingest.parse: many small objects, no cycles
+    gc.disable()  # see ingest.monthly.parse: many small objects, no cycles
     try:
         return _parse(data, m, book, default_region)
     finally:

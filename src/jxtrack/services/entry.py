@@ -23,9 +23,10 @@ import pandas as pd
 
 from jxtrack.domain import access
 from jxtrack.domain.access import User
-from jxtrack.ingest import Parsed, matcher, problem
+from jxtrack.domain.problems import problem
 from jxtrack.ingest import validate as iv
 from jxtrack.ingest.layout import RawValue, SheetResult
+from jxtrack.ingest.monthly import Parsed, matcher
 from jxtrack.ingest.reader import META_SHEET
 from jxtrack.ingest.template import carry_forward_measures, template_measures
 from jxtrack.services import importing, lookup

@@ -39,7 +39,9 @@ from jxtrack.domain import access
 from jxtrack.domain.access import User
 from jxtrack.domain.problems import ERROR, WARNING, Problem, ProblemsReport, problem
 from jxtrack.domain.reasons import require_reason
-from jxtrack.ingest import Matcher, Parsed, matcher, parse, reader
+from jxtrack.ingest import reader
+from jxtrack.ingest.monthly import Parsed, matcher, parse
+from jxtrack.ingest.normalise import Matcher
 from jxtrack.services import lookup
 from jxtrack.store.interface import Con, Store, StoreBusyError, log_event
 from metrics.periods import format_period, label_ytd, months_of_year, period_month, period_year, year_to_date
@@ -77,7 +79,7 @@ class ImportResult(ProblemsReport):
     status: str = "ok"
     upload_id: int | None = None        # the upload written (accepted or rejected), or the identical one
     identical: bool = False
-    explanation: list[str] = field(default_factory=list)   # how the file was read (ingest.Parsed)
+    explanation: list[str] = field(default_factory=list)   # how the file was read (ingest.monthly.Parsed)
 
     @property
     def reading(self) -> str:
@@ -188,7 +190,7 @@ def _fingerprint(cat: Catalog) -> str:
 
 def parsed_file(data: bytes, m: Matcher, region: str | None, period: str | None,
                 fallback_region: str | None = None, catalog_key: str | None = None) -> tuple[str, Parsed]:
-    """The file's sha256 and its parse (``ingest.parse``), parsing it only if these bytes were
+    """The file's sha256 and its parse (``ingest.monthly.parse``), parsing it only if these bytes were
     parsed a moment ago with the same region and period and the same catalog (the same matcher,
     or an equal catalog: ``catalog_key``)."""
     file_hash = hashlib.sha256(data).hexdigest()

@@ -28,7 +28,7 @@ from jxtrack.domain.access import PermissionDenied, User
 from jxtrack.domain.problems import Problem, ProblemsReport, problem
 from jxtrack.domain.reasons import require_reason
 from jxtrack.ingest import ledger as lg
-from jxtrack.ingest import matcher
+from jxtrack.ingest.monthly import matcher
 from jxtrack.present import fmt
 from jxtrack.services import importing, lookup, status_table
 from jxtrack.store import projects as sp
