@@ -103,8 +103,32 @@ def test_no_flat_modules_left_at_the_top_of_the_package():
     """The layout tells the layers: nothing but packages (and an empty __init__) under src/jxtrack."""
     top = sorted(p.name for p in (SRC / "jxtrack").glob("*.py"))
     assert top == ["__init__.py"], top
-    for pkg in ("domain", "catalog", "store", "services", "present", "cli"):
+    for pkg in ("domain", "catalog", "store", "services", "present", "cli", "ingest"):
         init = SRC / "jxtrack" / pkg / "__init__.py"
         body = [n for n in ast.parse(init.read_text(encoding="utf-8")).body
                 if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
         assert not body, f"logic in {init.relative_to(ROOT)}"
+
+
+def test_each_page_is_a_render_function():
+    """pages/*.py: a ``render()`` the router runs (Streamlit runs a page file as ``__main__``); importing
+    a page runs nothing, so its pieces can be tested.  Top level holds only the docstring, imports,
+    definitions, constants and the ``if __name__ == "__main__": render()`` guard."""
+    found = []
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not any(isinstance(n, ast.FunctionDef) and n.name == "render" for n in tree.body):
+            found.append(f"{path.name}: no render()")
+        for n in tree.body:
+            if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant):
+                continue
+            if isinstance(n, (ast.Assign, ast.AnnAssign)) and not any(
+                    isinstance(c, ast.Call) for c in ast.walk(n.value)):
+                continue
+            if isinstance(n, ast.If) and ast.unparse(n.test) == "__name__ == '__main__'" \
+                    and ast.unparse(n.body[0]) == "render()" and len(n.body) == 1:
+                continue
+            found.append(f"{path.name}:{n.lineno}: {ast.unparse(n).splitlines()[0]}")
+    assert not found, found
