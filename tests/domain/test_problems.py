@@ -8,6 +8,8 @@ import ast
 import string
 from pathlib import Path
 
+import pytest
+
 from jxtrack.domain import problems
 from jxtrack.domain.problems import IMPORT, QUALITY, SEVERITY_LABELS
 
@@ -73,3 +75,57 @@ def test_the_same_code_means_the_same_thing_in_both_stages():
     shared = set(IMPORT) & set(QUALITY)
     assert shared == {"ytd_decrease"}
     assert IMPORT["ytd_decrease"].title == QUALITY["ytd_decrease"].title
+
+
+def _fields(template: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def test_import_templates_fill_with_their_fields_and_refuse_a_missing_one():
+    for code, t in IMPORT.items():
+        for variant, text in [(None, t.template), *t.variants]:
+            if not text:
+                continue
+            fields = _fields(text)
+            filled = t.message(variant, **{f: f"<{f}>" for f in fields})
+            assert all(f"<{f}>" in filled for f in fields) and "{" not in filled, (code, variant)
+            if fields:
+                with pytest.raises(KeyError):
+                    t.message(variant)
+    with pytest.raises(ValueError, match="no template"):
+        IMPORT["sum_mismatch"].message()   # worded where found
+    p = problems.problem("unknown_region", None, "9月", "A7", "南湖", what="这一行的地区名称")
+    assert p.message == "这一行的地区名称无法识别。请写区县全称（如“嘉善县”）或地区代码。"
+    assert (p.severity, p.sheet, p.cell, p.value) == ("error", "9月", "A7", "南湖")
+    p = problems.problem("not_permitted", variant="role", refusal="领导账号只能查看。")
+    assert p.message == "领导账号只能查看。如需填报，请联系管理员开通填报权限。"
+
+
+def _inline_wordings() -> dict[tuple[str, str], list[str]]:
+    """(code, the literal text of an inline message) -> where, for every problem built in src/jxtrack
+    with its own words (the templates' codes and those worded where found)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant)):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            if name not in CODE_TAKERS or not isinstance(node.args[0].value, str):
+                continue
+            msg = node.args[1]
+            if isinstance(msg, ast.Constant) and msg.value is None:
+                continue
+            parts = [v.value for v in ast.walk(msg) if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+            out.setdefault((node.args[0].value, "".join(parts)), []).append(f"{path.relative_to(SRC)}:{node.lineno}")
+    return out
+
+
+def test_a_problem_with_a_template_is_never_worded_inline_and_no_wording_is_written_twice():
+    wordings = _inline_wordings()
+    assert len(wordings) >= 30   # the walk does see the inline call sites
+    templated = {c for c, t in IMPORT.items() if t.template}
+    assert {"unknown_name", "unknown_region", "not_permitted", "encrypted_file"} <= templated
+    inline_templated = {k: w for k, w in wordings.items() if k[0] in templated}
+    assert inline_templated == {}
+    twice = {k: w for k, w in wordings.items() if len(w) > 1}
+    assert twice == {}

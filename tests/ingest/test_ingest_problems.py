@@ -44,9 +44,10 @@ def test_every_error_code_has_a_test():
 
     # not_permitted, ytd_decrease: test_ingest_importing; placeholder_not_reported,
     # value_column_single_month, value_column_ambiguous: test_ingest_office_sheets; last_year_mismatch:
-    # test_ingest_read_right; period_locked: tests/services/test_review.py
+    # test_ingest_read_right; period_locked: tests/services/test_review.py; carry_forward_refused:
+    # tests/services/test_entry.py
     tested = (set(CELL_PROBLEMS) | set(FILE_PROBLEMS) | {"not_permitted", "ytd_decrease", "placeholder_not_reported"}
-              | {"last_year_mismatch", "period_locked"}
+              | {"last_year_mismatch", "period_locked", "carry_forward_refused"}
               | {"value_column_single_month", "value_column_ambiguous"} | set(LEDGER_CODES))
     assert tested == set(CODES)
 

@@ -143,7 +143,8 @@ def test_carry_forward_is_an_explicit_choice_of_fixed_figures_only(last_month):
     assert _in_force(store) == {"digital_projects": 150.0, "industrial_land": 53210.0}   # not industrial_firms
     assert any("沿用上期数 1 项（规上工业用地面积）" in line for line in res.explanation)
     refused = entry.preview_entry(store, JIASHAN, REGION, PERIOD, {}, carry_forward=["digital_projects"])
-    assert refused.errors and "不能沿用上期数" in refused.errors[0].message
+    assert [p.code for p in refused.errors] == ["carry_forward_refused"]
+    assert refused.errors[0].message.startswith("“数字化改造项目数”不能沿用上期数"), refused.errors[0].message
 
 
 def test_an_empty_form_is_refused_in_chinese(last_month):

@@ -25,43 +25,61 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 class ProblemType:
     """One kind of problem (after frictionless' error classes): its stable code, its default
     severity, its Chinese title (what a list groups by) and the Chinese template of its message
-    ({fields} filled by :meth:`message`; '' where every call site words its own message)."""
+    ({fields} filled by :meth:`message`), with named variants where one problem arises in a few
+    distinct situations.  A type with a template is always worded by it.  One without is worded
+    where it is found, because each situation says its own what-to-do, and may keep a variant for
+    a situation met in several places; the same words are never written twice (tests/domain)."""
 
     code: str
     severity: str
     title: str
     template: str = ""
+    variants: tuple[tuple[str, str], ...] = ()
 
-    def message(self, **fields: Any) -> str:
-        return self.template.format(**fields)
+    def message(self, variant: str | None = None, **fields: Any) -> str:
+        text = dict(self.variants)[variant] if variant else self.template
+        if not text:
+            raise ValueError(f"problem {self.code!r} has no template{f' {variant!r}' if variant else ''}")
+        return text.format(**fields)
 
 
-def _types(*rows: tuple[str, str, str] | tuple[str, str, str, str]) -> dict[str, ProblemType]:
-    return {r[0]: ProblemType(*r) for r in rows}
+def _types(*rows: tuple) -> dict[str, ProblemType]:
+    """Rows of (code, severity, title[, template[, {variant: template}]])."""
+    return {r[0]: ProblemType(*r[:4], tuple(r[4].items()) if len(r) > 4 else ()) for r in rows}
 
 
 # What the importer reports about an uploaded file (monthly sheets, ledgers).  An error refuses
-# the whole file; a warning is shown and the user may accept it.  The messages are worded where
-# the problem is found, with the sheet, cell and value.
+# the whole file; a warning is shown and the user may accept it.  Where a problem says the same
+# thing wherever it is found its template is here; the others are worded where they are found
+# (the sheet, cell and value always travel with the problem).
 IMPORT: dict[str, ProblemType] = _types(
     # the file as a whole
     ("empty_file", ERROR, "空文件"),
     ("file_too_large", ERROR, "文件过大"),
-    ("corrupt_file", ERROR, "文件已损坏"),
+    ("corrupt_file", ERROR, "文件已损坏", "",
+     {"damaged": "文件已损坏或不完整（{why}），无法打开。请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。"}),
     ("unsupported_format", ERROR, "不支持的文件格式"),
-    ("macro_file", ERROR, "含宏的文件"),
-    ("unsafe_xml", ERROR, "不安全的文件内容"),
-    ("encrypted_file", ERROR, "加密的文件"),
+    ("macro_file", ERROR, "含宏的文件",
+     "文件含有宏（VBA），出于安全考虑不予接收。请另存为不含宏的{save_as}后再上传。"),
+    ("unsafe_xml", ERROR, "不安全的文件内容",
+     "文件内部含有不安全的 XML 声明（DTD/实体），已拒绝。请在 Excel 中打开后另存为新的 .xlsx 再上传。"),
+    ("encrypted_file", ERROR, "加密的文件",
+     "文件设置了密码（已加密），无法读取。请取消密码保护后另存再上传。"),
     ("no_data", ERROR, "没有数据"),
     # who and when
     ("region_unknown", ERROR, "填报单位不明"),
     ("period_unknown", ERROR, "报告期不明"),
     ("wrong_region", ERROR, "填报单位不符"),
     ("wrong_period", ERROR, "报告期不符"),
-    ("not_permitted", ERROR, "无权上传"),
+    ("not_permitted", ERROR, "无权上传", "{refusal}",
+     {"role": "{refusal}如需填报，请联系管理员开通填报权限。"}),
     # cells
-    ("unknown_name", ERROR, "名称不认识"),
-    ("unknown_region", ERROR, "地区不认识"),
+    ("unknown_name", ERROR, "名称不认识",
+     "指标名称无法识别，不知道{which}应记到哪个指标。请使用模板中的指标名称（或请市工作专班在目录中增加别名）。",
+     {"narrowed": "指标名称中的“{q}”限定了口径，目录中的“{name}”没有这个限定，不能确定是同一个数（不会猜测）。"
+                  "如口径相同，请删去括号中的“{q}”后重新上传（或请市工作专班在目录中增加这个名称的别名）。"}),
+    ("unknown_region", ERROR, "地区不认识",
+     "{what}无法识别。请写区县全称（如“嘉善县”）或地区代码。"),
     ("not_a_number", ERROR, "不是数字"),
     ("negative_count", ERROR, "个数为负"),
     ("negative_value", ERROR, "数值为负"),
@@ -89,6 +107,9 @@ IMPORT: dict[str, ProblemType] = _types(
     ("bad_choice", ERROR, "不在可选项中"),
     ("region_not_county", ERROR, "不是区县"),
     ("period_locked", ERROR, "该月已审核锁定"),
+    # the online form (在线填报, services.entry)
+    ("carry_forward_refused", ERROR, "不能沿用上期数",
+     "“{name}”不能沿用上期数（只有全年基本不变的存量指标可以沿用），请直接填写本期数。"),
     # warnings the user may accept
     ("ytd_decrease", WARNING, "累计数下降"),
     ("placeholder_not_reported", WARNING, "占位未报"),
@@ -152,11 +173,14 @@ class Problem:
         return f"[{label}]{where} {self.code}：{self.message}{found}"
 
 
-def problem(code: str, message: str, sheet: str | None = None, cell: str | None = None,
-            value: Any = None) -> Problem:
-    """Build an importer's problem; the severity comes from ``IMPORT`` so it cannot drift per call site."""
+def problem(code: str, message: str | None = None, sheet: str | None = None, cell: str | None = None,
+            value: Any = None, *, variant: str | None = None, **fields: Any) -> Problem:
+    """Build an importer's problem; the severity comes from ``IMPORT`` so it cannot drift per call
+    site.  Without ``message`` the registry's template (or its ``variant``) is filled with ``fields``."""
     if code not in CODES:
         raise ValueError(f"unknown problem code {code!r}")
+    if message is None:
+        message = IMPORT[code].message(variant, **fields)
     shown = None if value is None else _show(value)
     return Problem(code, message, sheet, cell, shown, CODES[code])
 

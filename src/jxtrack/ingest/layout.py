@@ -268,8 +268,7 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
         if code is None:
             if (nz.is_blank(raw) and not formula_nv) or (r > end and nz.parse_number(raw) is None):
                 continue  # a section or heading row; below the footer, a signing date or a note
-            res.problems.append(problem("unknown_name", _unknown_name_message(m, name),
-                                        sheet.name, a1(r, nc), nz.cell_text(name)))
+            res.problems.append(_unknown_name(m, name, sheet.name, a1(r, nc)))
             continue
         unit_text, unit_cell, sheet_wide = None, None, False
         if unit_col is not None and unit_col < len(row) and nz.cell_text(row[unit_col]):
@@ -324,15 +323,14 @@ def _last_year_column(read: dict[int, hd.Header], value_col: int, filled: set[in
     return cands[0] if len(cands) == 1 else None
 
 
-def _unknown_name_message(m: Matcher, name: Any) -> str:
+def _unknown_name(m: Matcher, name: Any, sheet: str, cell: str):
+    """unknown_name for a row's name; a name narrowed by a qualifier the catalog's name lacks says so."""
     narrowed = m.narrowed(name) if isinstance(name, str) else None
     if narrowed:
         code, q = narrowed
-        return (f"指标名称中的“{q}”限定了口径，目录中的“{m.measure_info[code]['name']}”没有这个限定，"
-                "不能确定是同一个数（不会猜测）。如口径相同，请删去括号中的“" + q + "”后重新上传"
-                "（或请市工作专班在目录中增加这个名称的别名）。")
-    return ("指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
-            "（或请市工作专班在目录中增加别名）。")
+        return problem("unknown_name", None, sheet, cell, nz.cell_text(name), variant="narrowed", q=q,
+                       name=m.measure_info[code]["name"])
+    return problem("unknown_name", None, sheet, cell, nz.cell_text(name), which="这个数")
 
 
 def _choose_value_column(sheet: Sheet, res: SheetResult, read: dict[int, hd.Header], hdr_rows: list[int],
@@ -471,10 +469,8 @@ def _extract_regions_as_rows(sheet: Sheet, grid, rc: int, first: int, m: Matcher
             continue
         if any(c < len(rows[r]) and not nz.is_blank(rows[r][c]) for r in range(first, len(rows))
                if m.region_exact(rows[r][rc] if rc < len(rows[r]) else None)):
-            res.problems.append(problem(
-                "unknown_name", "列标题中的指标名称无法识别，不知道这一列应记到哪个指标。"
-                "请使用模板中的指标名称（或请市工作专班在目录中增加别名）。",
-                sheet.name, a1(hdr_cell_row, c), h))
+            res.problems.append(problem("unknown_name", None, sheet.name, a1(hdr_cell_row, c), h,
+                                        which="这一列"))
     for r in range(first, len(rows)):
         row = rows[r]
         if not any(v is not None and str(v).strip() for v in row):
@@ -493,9 +489,8 @@ def _extract_regions_as_rows(sheet: Sheet, grid, rc: int, first: int, m: Matcher
         region = m.region_exact(label)
         if region is None:
             if any(c < len(row) and not nz.is_blank(row[c]) for c in cols):
-                res.problems.append(problem(
-                    "unknown_region", "这一行的地区名称无法识别。请写区县全称（如“嘉善县”）。",
-                    sheet.name, a1(r, rc), nz.cell_text(label)))
+                res.problems.append(problem("unknown_region", None, sheet.name, a1(r, rc), nz.cell_text(label),
+                                            what="这一行的地区名称"))
             continue
         for c, (code, unit) in cols.items():
             raw = row[c] if c < len(row) else None
@@ -607,18 +602,15 @@ def _extract_long(sheet: Sheet, grid, found, m: Matcher, res: SheetResult) -> No
             if nz.is_blank(raw) and not fnv:
                 continue
             col = get("measure", get("code"))
-            res.problems.append(problem(
-                "unknown_name", "指标名称无法识别，不知道这个数应记到哪个指标。请使用模板中的指标名称"
-                "（或请市工作专班在目录中增加别名）。", sheet.name, a1(r, col),
-                nz.cell_text(name if name is not None else cell("code"))))
+            res.problems.append(problem("unknown_name", None, sheet.name, a1(r, col),
+                                        nz.cell_text(name if name is not None else cell("code")), which="这个数"))
             continue
         region_raw = cell("region")
         region = m.region_exact(region_raw) if isinstance(region_raw, str) else (
             m.region_exact(nz.cell_text(region_raw)) if region_raw is not None else None)
         if region is None and not nz.is_total_label(region_raw):
-            res.problems.append(problem(
-                "unknown_region", "地区名称无法识别。请写区县全称（如“嘉善县”）或地区代码。",
-                sheet.name, a1(r, roles["region"]), nz.cell_text(region_raw)))
+            res.problems.append(problem("unknown_region", None, sheet.name, a1(r, roles["region"]),
+                                        nz.cell_text(region_raw), what="地区名称"))
             continue
         if region is None:
             continue

@@ -414,8 +414,7 @@ def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: st
     if kind == "region":
         code = ctx.m.region_exact(nz.cell_text(v))
         if code is None:
-            ctx.probs.append(problem(
-                "unknown_region", "所在地区无法识别。请写区县全称（如“嘉善县”）。", sheet, cell, nz.cell_text(v)))
+            ctx.probs.append(problem("unknown_region", None, sheet, cell, nz.cell_text(v), what="所在地区"))
             return None
         if ctx.m.region_info[code]["level"] != "county":
             ctx.probs.append(problem(

@@ -77,8 +77,11 @@ class Workbook:
         return {}
 
 
-def _refuse(code: str, message: str, value: Any = None) -> FileRefused:
-    return FileRefused(problem(code, message, value=value))
+def _refuse(code: str, message: str | None = None, value: Any = None, *, variant: str | None = None,
+            **fields: Any) -> FileRefused:
+    """A refusal of the whole file; without ``message`` the registry's template (or its variant),
+    filled with ``fields``."""
+    return FileRefused(problem(code, message, value=value, variant=variant, **fields))
 
 
 def _cause(exc: BaseException) -> None:
@@ -113,8 +116,7 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except _ZIP_ERRORS as exc:
-        raise _refuse("corrupt_file", "文件已损坏或不完整（可能下载或复制时中断），无法打开。"
-                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", _cause(exc)) from None
+        raise _refuse("corrupt_file", value=_cause(exc), variant="damaged", why="可能下载或复制时中断") from None
     by_name = {i.filename.lower(): i for i in infos}
     lower = set(by_name)
     if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > max_unpacked or any(
@@ -123,16 +125,14 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
         raise _refuse("file_too_large", "文件解压后的内容过大（超过安全上限），疑似异常文件，已拒绝。"
                       "请只保留需要填报的工作表，另存为新的 .xlsx 后再上传。")
     if any(i.flag_bits & 0x1 for i in infos):
-        raise _refuse("encrypted_file", "文件设置了密码（已加密），无法读取。请取消密码保护后另存再上传。")
+        raise _refuse("encrypted_file")
     if any(n.endswith("vbaproject.bin") or "/macrosheets/" in n or n.endswith(".bin") and "vba" in n
            for n in lower):
-        raise _refuse("macro_file", "文件含有宏（VBA），出于安全考虑不予接收。请在 Excel 中另存为"
-                      "“Excel 工作簿（*.xlsx）”（不含宏）后再上传。")
+        raise _refuse("macro_file", save_as="“Excel 工作簿（*.xlsx）”")
     try:
         pkg = _package(zf, by_name)
     except _ZIP_ERRORS as exc:
-        raise _refuse("corrupt_file", "文件已损坏或不完整（压缩数据校验失败），无法打开。"
-                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", _cause(exc)) from None
+        raise _refuse("corrupt_file", value=_cause(exc), variant="damaged", why="压缩数据校验失败") from None
     if not pkg.workbook & lower:
         if "word/document.xml" in lower:
             what = "Word 文档"
@@ -150,8 +150,7 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
     try:
         has_formulas = _check_parts(zf, infos, pkg, by_name)
     except _ZIP_ERRORS as exc:
-        raise _refuse("corrupt_file", "文件已损坏或不完整（压缩数据校验失败），无法打开。"
-                      "请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。", _cause(exc)) from None
+        raise _refuse("corrupt_file", value=_cause(exc), variant="damaged", why="压缩数据校验失败") from None
     import openpyxl
 
     wb = _guarded(lambda: openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False))
@@ -370,8 +369,7 @@ def _check_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Packag
         with zf.open(info) as f:
             head = f.read(4096)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise _refuse("unsafe_xml", "文件内部含有不安全的 XML 声明（DTD/实体），已拒绝。"
-                              "请在 Excel 中打开后另存为新的 .xlsx 再上传。")
+                raise _refuse("unsafe_xml")
     for part in sorted(pkg.shared_strings):
         if part in by_name:
             _scan_shared_strings(zf, by_name[part])
@@ -492,8 +490,7 @@ def _guarded(load):
     except FileRefused:
         raise
     except DefusedXmlException:
-        raise _refuse("unsafe_xml", "文件内部含有不安全的 XML 声明（DTD/实体），已拒绝。"
-                      "请在 Excel 中打开后另存为新的 .xlsx 再上传。") from None
+        raise _refuse("unsafe_xml") from None
     except MemoryError:
         raise _refuse("file_too_large", "文件内容过大，无法读取。") from None
     except Exception as exc:  # noqa: BLE001 - see docstring: parser boundary for untrusted input
@@ -525,10 +522,9 @@ def _openpyxl_sheet(ws) -> Sheet:
 # ---- .xls (Excel 97-2003, WPS .et) ---------------------------------------------------------------
 def _read_ole(data: bytes) -> Workbook:
     if "EncryptedPackage".encode("utf-16-le") in data:
-        raise _refuse("encrypted_file", "文件设置了密码（已加密），无法读取。请取消密码保护后另存再上传。")
+        raise _refuse("encrypted_file")
     if "_VBA_PROJECT".encode("utf-16-le") in data or "_VBA_PROJECT_CUR".encode("utf-16-le") in data:
-        raise _refuse("macro_file", "文件含有宏（VBA），出于安全考虑不予接收。请另存为不含宏的"
-                      " .xlsx 或 .xls 后再上传。")
+        raise _refuse("macro_file", save_as=" .xlsx 或 .xls ")
     if "WordDocument".encode("utf-16-le") in data:
         raise _refuse("unsupported_format", "这是 Word 文档，不是 Excel 表格。请上传 .xlsx、.xls 或 .csv 格式的报表。")
     import xlrd

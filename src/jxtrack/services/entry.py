@@ -114,13 +114,13 @@ def parse_entry(store: Store, region: str, period: str, figures: Mapping[str, ob
         prev = dict(zip(prev["measure"], prev["value"], strict=True))
         for c in carry_forward:
             if c not in allowed:
-                problems.append(problem("not_permitted", f"“{names.get(c, c)}”不能沿用上期数（只有全年基本不变的"
-                                        "存量指标可以沿用），请直接填写本期数。", SHEET, str(names.get(c, c))))
+                problems.append(problem("carry_forward_refused", None, SHEET, str(names.get(c, c)),
+                                        name=names.get(c, c)))
             elif c not in typed and c in prev and not pd.isna(prev[c]):
                 carried[c] = float(prev[c])
     unknown = sorted(k for k in typed if k not in m.measure_info)
     for k in unknown:
-        problems.append(problem("unknown_name", "指标名称无法识别，不知道这个数应记到哪个指标。", SHEET, k, k))
+        problems.append(problem("unknown_name", None, SHEET, k, k, which="这个数"))
     raw = {k: v for k, v in typed.items() if k in m.measure_info} | carried
     values = [RawValue(SHEET, str(names.get(k, k)), k, v, note=notes.get(k)) for k, v in raw.items()]
     sheet = SheetResult(SHEET, LAYOUT, values)

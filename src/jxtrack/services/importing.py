@@ -324,7 +324,7 @@ def _permission_problems(user: User, values: pd.DataFrame, region: str | None,
     """One refusal per region of the file the user may not import for (the access policy decides)."""
     regions = set(values["region"]) if len(values) else ({region} if region else set())
     if not access.can(user, "import"):
-        return [problem("not_permitted", access.refusal(user, "import") + "如需填报，请联系管理员开通填报权限。")]
+        return [problem("not_permitted", variant="role", refusal=access.refusal(user, "import"))]
     out = []
     for r in sorted(regions):
         if not access.allowed(user, "import", r):
@@ -332,8 +332,8 @@ def _permission_problems(user: User, values: pd.DataFrame, region: str | None,
             sheet = cell = None
             if first is not None and len(first):
                 sheet, cell = first["sheet"].iloc[0], first["cell"].iloc[0]
-            out.append(problem("not_permitted", access.refusal(user, "import", r, names=names),
-                               sheet, cell, names.get(r, r)))
+            out.append(problem("not_permitted", None, sheet, cell, names.get(r, r),
+                               refusal=access.refusal(user, "import", r, names=names)))
     return out
 
 

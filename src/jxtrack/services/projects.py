@@ -183,14 +183,15 @@ def preview_ledger(store: Store, data: bytes, file_name: str | None, user: User,
     regions = sorted(set(df["region"].dropna())) if len(df) else []
     refused: list[Problem] = []
     if not access.can(user, "import"):
-        refused.append(problem("not_permitted", access.refusal(user, "import") + "如需填报，请联系管理员开通填报权限。"))
+        refused.append(problem("not_permitted", variant="role", refusal=access.refusal(user, "import")))
     for r in regions if not refused else []:
         try:
             access.ensure(user, "import", r, names=names)
         except PermissionDenied as exc:
             first = df[df["region"] == r].iloc[0]
-            refused.append(problem("not_permitted", str(exc), first["sheet"],
-                                   first["_where"].get("region", first["_where"]["project_name"]), names.get(r, r)))
+            refused.append(problem("not_permitted", None, first["sheet"],
+                                   first["_where"].get("region", first["_where"]["project_name"]), names.get(r, r),
+                                   refusal=str(exc)))
     res = LedgerImportResult(file_name, hashlib.sha256(data).hexdigest(), len(data), df,
                              problems, parsed.format, regions, explanation=list(parsed.explanation))
     if refused:
