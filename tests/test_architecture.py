@@ -132,3 +132,14 @@ def test_each_page_is_a_render_function():
                 continue
             found.append(f"{path.name}:{n.lineno}: {ast.unparse(n).splitlines()[0]}")
     assert not found, found
+
+
+def test_the_city_code_is_found_in_one_place():
+    """catalog.model.city_code is the one way from a regions table to the city's code."""
+    rule = re.compile(r"""\[\s*\w+\[["']level["']\]\s*==\s*["']city["']\s*,\s*["']code["']\s*\]""")
+    owner = SRC / "jxtrack" / "catalog" / "model.py"
+    found = [f"{p.relative_to(ROOT)}:{i}" for p in _python_files(SRC, ROOT / "pages", ROOT / "app.py")
+             if p != owner for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if rule.search(line)]
+    assert not found, found
+    assert len([1 for line in owner.read_text(encoding="utf-8").splitlines() if rule.search(line)]) == 1

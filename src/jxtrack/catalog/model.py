@@ -81,6 +81,12 @@ class CatalogError(UserError):
         return [f"目录数据有 {len(self.problems)} 处错误：", *self.problems]
 
 
+def city_code(regions: pd.DataFrame) -> str:
+    """The city's code in a regions table (the catalog's, the store's or a synthetic one): the one
+    row of level ``city`` (the catalog's validator makes sure there is exactly one)."""
+    return str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+
+
 @dataclass
 class _Reader:
     problems: list[str] = field(default_factory=list)
@@ -199,7 +205,7 @@ class Catalog:
 
     @property
     def city_code(self) -> str:
-        return str(self.regions.loc[self.regions["level"] == "city", "code"].iloc[0])
+        return city_code(self.regions)
 
     def region_name(self, code: str) -> str:
         return str(self.regions.set_index("code").loc[code, "name"])

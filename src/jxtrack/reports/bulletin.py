@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain import access, clock, lights
 from jxtrack.domain.reasons import require_reason
 from jxtrack.present import fmt
@@ -192,7 +193,7 @@ def _supervision(store: Store, period: str, user: access.User | None, today: dat
     rows = s.rows
     if user is not None:
         regions = store.regions()
-        city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+        city = city_code(regions)
         rows = rows[rows["region"].isin(access.readable(user, rows["region"], city=city))]
     t = Table(
         key="supervision",
@@ -412,7 +413,7 @@ def _submissions(regions: pd.DataFrame, subs: pd.DataFrame, firsts: pd.DataFrame
     )
     s = subs.set_index("region")
     f = firsts.set_index("region")
-    city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+    city = city_code(regions)
     for r in regions.itertuples():
         if user is not None and not access.allowed(user, "read", r.code, city=city):
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jxtrack.catalog.model import Catalog
+from jxtrack.catalog.model import Catalog, city_code
 from metrics.periods import december_of, period_month, period_year, periods_between
 
 DEMO_END = "2026-10"
@@ -58,7 +58,7 @@ def build(catalog: Catalog, regions: pd.DataFrame | None = None, end: str = DEMO
     first year up to ``end``.  county_targets: a 任务分解表 for the additive indicators."""
     rng = np.random.default_rng(seed)
     regions = catalog.regions if regions is None else regions
-    city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+    city = city_code(regions)
     counties = regions[(regions["level"] == "county") & regions["summable"]]["code"].tolist()
     nc = len(counties)
     end_year = period_year(end)

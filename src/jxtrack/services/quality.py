@@ -27,7 +27,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from jxtrack.catalog.model import COUNT_UNITS, Indicator
+from jxtrack.catalog.model import COUNT_UNITS, Indicator, city_code
 from jxtrack.domain import access, clock
 from jxtrack.domain.problems import INFO, QUALITY, SEVERITY_LABELS, SEVERITY_ORDER
 from jxtrack.present import fmt
@@ -98,7 +98,7 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
     cur = obs[obs["period"] == period]
     ly = obs[obs["period"] == ly_period]
     names = regions.set_index("code")["name"].to_dict()
-    city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+    city = city_code(regions)
     counties = regions[(regions["level"] == "county")]
     summable = set(regions.loc[regions["summable"].astype(bool) & (regions["level"] == "county"), "code"])
     m2i = _measure_indicators(parts)

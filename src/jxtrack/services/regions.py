@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain import access
 from jxtrack.domain.access import User
 from jxtrack.services import lookup
@@ -38,10 +39,6 @@ def one_connection(fn: Callable[..., T]) -> Callable[..., T]:
 def require(user: User | None, action: str) -> User:
     """The user, when the access policy lets them do ``action`` (a role-level action)."""
     return access.ensure(user, action)
-
-
-def city_code(regions: pd.DataFrame) -> str:
-    return str(regions.loc[regions["level"] == "city", "code"].iloc[0])
 
 
 def check_read(user: User | None, region: str, regions: pd.DataFrame) -> None:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain import access
 from jxtrack.domain import review as rules
 from jxtrack.domain.access import User
 from jxtrack.domain.reasons import require_reason
 from jxtrack.domain.review import Decision, Review
 from jxtrack.services import lookup
-from jxtrack.services.regions import city_code
 from jxtrack.store import cycle as settings_sql
 from jxtrack.store import review as sql
 from jxtrack.store.interface import Store

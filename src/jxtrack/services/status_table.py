@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain import access
 from jxtrack.services import lookup
 from jxtrack.store.interface import CATALOG_BINDING_SETTER, Store
@@ -75,7 +76,7 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         regions = store.regions()
         if region is not None and region not in set(regions["code"]):
             region = lookup.resolve_region(store, region)
-        city = str(regions.loc[regions["level"] == "city", "code"].iloc[0])
+        city = city_code(regions)
         if user is not None and region is not None:
             access.ensure(user, "read", region, city=city, names=regions.set_index("code")["name"].to_dict())
         st = _status_all(store, period, regions, frozenset(leave_out))

@@ -8,11 +8,12 @@ from datetime import datetime
 
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain import access
 from jxtrack.domain.access import User
 from jxtrack.present import fmt
 from jxtrack.services import cycle
-from jxtrack.services.regions import city_code, visible_regions
+from jxtrack.services.regions import visible_regions
 from jxtrack.store import quality as store_quality
 from jxtrack.store.interface import Store, now
 from metrics.periods import (

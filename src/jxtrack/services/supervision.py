@@ -15,11 +15,11 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain import access, clock
 from jxtrack.domain import supervision as rules
 from jxtrack.domain.access import User
 from jxtrack.services import lookup, status_table
-from jxtrack.services.regions import city_code
 from jxtrack.store import supervision as sql
 from jxtrack.store.interface import Store
 

@@ -8,13 +8,14 @@ import re
 import numpy as np
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain.access import User
 from jxtrack.domain.problems import FileRefused
 from jxtrack.domain.reasons import require_reason
 from jxtrack.ingest.reader import read_workbook
 from jxtrack.present import outputs
 from jxtrack.services import lookup, status_table
-from jxtrack.services.regions import WebError, city_code, one_connection, require, visible_regions
+from jxtrack.services.regions import WebError, one_connection, require, visible_regions
 from jxtrack.store import admin as sql
 from jxtrack.store.interface import Con, Store, now
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from jxtrack.catalog.model import city_code
 from jxtrack.domain import access, lights
 from jxtrack.domain.access import User
 from jxtrack.present.fmt import gap_points
@@ -19,7 +20,6 @@ from jxtrack.services import cycle, lookup, status_table
 from jxtrack.services.regions import (
     WebError,
     check_read,
-    city_code,
     one_connection,
     visible_regions,
 )
