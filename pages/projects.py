@@ -162,15 +162,7 @@ def render() -> None:
                 raw = up.getvalue()
                 with st.spinner("正在检查文件…"), common.guard():
                     res = projects.preview_ledger(store, raw, up.name, user)
-                if res.errors:
-                    st.error(f"发现 {len(res.errors)} 处错误，文件不能导入。请按下表逐项修改后重新上传。")
-                elif res.warnings:
-                    st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。")
-                else:
-                    st.success(f"检查通过：{len(res.projects)} 个项目。")
-                if res.explanation:
-                    with st.expander("文件是怎样读取的（读取说明）", expanded=bool(res.errors) or not res.problems):
-                        st.markdown("\n".join(f"- {fmt.plain(line)}" for line in res.explanation))
+                common.check_verdict(res, "文件", f"{len(res.projects)} 个项目")
                 if res.changes is not None and res.status != "rejected":
                     ch = res.changes
                     for line in ch.owner_lines():

@@ -41,22 +41,12 @@ def render() -> None:
         form = entry.entry_form(store, region, period, user)
     fixed = [r for r in form.rows if r.carry_forward and r.previous is not None]
 
-
     def _report(res, key: str, noun: str) -> None:
         """The check's verdict, its problems and what would change: the same for a file and the form."""
         where = "" if res.values.empty and not (res.region or res.period) else fmt.plain(
             f"（{cache.catalog(store).regions.set_index('code')['name'].get(res.region, res.region) if res.region else '多个地区'}"
             f" · {importing.periods_covered(res.period)}）")
-        if res.errors:
-            again = "上传" if noun == "文件" else "检查"
-            st.error(f"发现 {len(res.errors)} 处错误，{noun}不能导入。请按下表逐项修改后重新{again}。{where}")
-        elif res.warnings:
-            st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。{where}")
-        else:
-            st.success(f"检查通过：{len(res.values)} 个数据项。{where}")
-        if res.explanation:
-            with st.expander(f"{noun}是怎样读取的（读取说明）", expanded=bool(res.errors) or not res.problems):
-                st.markdown("\n".join(f"- {fmt.plain(line)}" for line in res.explanation))
+        common.check_verdict(res, noun, f"{len(res.values)} 个数据项", where)
         if res.problems:
             pf = res.problems_frame()
             table = pd.DataFrame({

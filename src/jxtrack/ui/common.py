@@ -97,6 +97,22 @@ def chinese_uploader(key: str, button: str = "选择文件", limit: str = "每�
 </style>""")
 
 
+def check_verdict(res, noun: str, passed: str, where: str = "") -> None:
+    """A check's verdict and how the file was read (读取说明), before anything is written: the same
+    words for a monthly file, the online form (noun 表单) and a project ledger.  ``passed`` names what
+    would go in ('12 个数据项'); ``where`` is already escaped."""
+    if res.errors:
+        again = "上传" if noun == "文件" else "检查"
+        st.error(f"发现 {len(res.errors)} 处错误，{noun}不能导入。请按下表逐项修改后重新{again}。{where}")
+    elif res.warnings:
+        st.warning(f"没有错误，有 {len(res.warnings)} 条提醒，请核对后确认。{where}")
+    else:
+        st.success(f"检查通过：{passed}。{where}")
+    if res.explanation:
+        with st.expander(f"{noun}是怎样读取的（读取说明）", expanded=bool(res.errors) or not res.problems):
+            st.markdown("\n".join(f"- {fmt.plain(line)}" for line in res.explanation))
+
+
 def counts_text(counts: dict[str, int], keys=lights.JUDGED, grey: bool = True) -> str:
     """'▲红 1 ◆黄 3 ●绿 12 ✔已完成 4' (Markdown, coloured): the judged lights always, then the grey
     ones that occur (未分解, 无数据 …), so the parts add up to the total said beside them."""
