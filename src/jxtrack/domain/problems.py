@@ -49,12 +49,13 @@ def _types(*rows: tuple) -> dict[str, ProblemType]:
 
 
 # What the importer reports about an uploaded file (monthly sheets, ledgers).  An error refuses
-# the whole file; a warning is shown and the user may accept it.  Where a problem says the same
-# thing wherever it is found its template is here; the others are worded where they are found
-# (the sheet, cell and value always travel with the problem).
+# the whole file; a warning is shown and the user may accept it.  Every problem found in a sheet
+# is worded here (a template, with a variant per distinct situation); the call site gives the
+# fields, the sheet, the cell and the value.
 IMPORT: dict[str, ProblemType] = _types(
-    # the file as a whole
-    ("empty_file", ERROR, "空文件"),
+    # the file as a whole (jxtrack.ingest.reader: each refusal says the limit it met, so the
+    # reader's refusals are worded there, one per situation)
+    ("empty_file", ERROR, "空文件", "文件是空的（0 字节或只有空白）。请确认保存后再上传。"),
     ("file_too_large", ERROR, "文件过大"),
     ("corrupt_file", ERROR, "文件已损坏", "",
      {"damaged": "文件已损坏或不完整（{why}），无法打开。请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。"}),
@@ -65,12 +66,33 @@ IMPORT: dict[str, ProblemType] = _types(
      "文件内部含有不安全的 XML 声明（DTD/实体），已拒绝。请在 Excel 中打开后另存为新的 .xlsx 再上传。"),
     ("encrypted_file", ERROR, "加密的文件",
      "文件设置了密码（已加密），无法读取。请取消密码保护后另存再上传。"),
-    ("no_data", ERROR, "没有数据"),
+    ("no_data", ERROR, "没有数据",
+     "文件中没有找到可识别的指标数据。请使用下载的模板填报，或确认表中有“指标名称”列（或各区县为行、指标为列）"
+     "和填写了数字的数值列。",
+     {"ledger": "文件中没有找到项目表：需要一行表头，至少含“项目名称”“企业名称”“统一社会信用代码”“项目类型”等列。"
+                "请使用下载的项目库模板（jxtrack projects template）填报。",
+      "form": "表单中没有填写任何数字。请至少填写一项本期数（不填的指标本期不报送）。"}),
     # who and when
-    ("region_unknown", ERROR, "填报单位不明"),
-    ("period_unknown", ERROR, "报告期不明"),
-    ("wrong_region", ERROR, "填报单位不符"),
-    ("wrong_period", ERROR, "报告期不符"),
+    ("region_unknown", ERROR, "填报单位不明",
+     "无法确定这张表是哪个地区的：表头没有写明填报单位，也没有指定地区。"
+     "请在表头写明“填报单位：××县”，或导入时指定地区（--region）。",
+     {"project": "无法确定这个项目所在的区县：“所在地区”为空，表头也没有写明填报单位。请填写“所在地区”（如“嘉善县”）。"}),
+    ("period_unknown", ERROR, "报告期不明",
+     "无法确定报告期：表头没有写明报告期，也没有指定。请在标题或表头写明“报告期：2025年9月”，"
+     "或导入时指定报告期（--period）。",
+     {"cell": "报告期无法识别。请写成“2025年9月”或“2025-09”。"}),
+    ("wrong_region", ERROR, "填报单位不符",
+     "表中写的填报单位是“{stated}”，与指定的“{given}”不一致。请确认选对了文件，或改正表头后再上传。",
+     {"several": "表中同时出现了多个地区：{listed}，无法确定是哪一个。请改正表头，或导入时指定地区（--region）。",
+      "other_regions": "指定导入{region}的数据，但表中还有{others}的数据。"
+                       "多地区汇总表请不要指定地区；只导入一个地区请删去其他地区的行。"}),
+    ("wrong_period", ERROR, "报告期不符",
+     "表中写的报告期是“{stated}”，与指定的“{given}”不一致。请确认选对了文件，或改正表头后再上传。",
+     {"several": "表中同时出现了多个报告期：{listed}，无法确定是哪一个。请改正表头，或导入时指定报告期（--period）。",
+      "other_periods": "指定导入 {period} 的数据，但表中还有 {others} 的数据。多期历史数据请不要指定报告期。",
+      "header_month": "数值列表头{header_cell}「{header}」写的是{months}的累计数，而报告期是“{period}”{where}，两者不一致："
+                      "这一列可能是别的月份的数（如复制上月的表后没有改表头），不能确定是本期的累计数（不会猜测）。"
+                      "请核对这一列的数字，把表头改为“{expected}累计”，或改正报告期后重新上传。"}),
     ("not_permitted", ERROR, "无权上传", "{refusal}",
      {"role": "{refusal}如需填报，请联系管理员开通填报权限。"}),
     # cells
@@ -80,41 +102,86 @@ IMPORT: dict[str, ProblemType] = _types(
                   "如口径相同，请删去括号中的“{q}”后重新上传（或请市工作专班在目录中增加这个名称的别名）。"}),
     ("unknown_region", ERROR, "地区不认识",
      "{what}无法识别。请写区县全称（如“嘉善县”）或地区代码。"),
-    ("not_a_number", ERROR, "不是数字"),
-    ("negative_count", ERROR, "个数为负"),
-    ("negative_value", ERROR, "数值为负"),
-    ("not_whole_number", ERROR, "不是整数"),
-    ("rate_over_100", ERROR, "比率超过100%"),
-    ("part_exceeds_whole", ERROR, "部分大于整体"),
-    ("unknown_unit", ERROR, "单位不认识"),
-    ("unit_not_convertible", ERROR, "单位无法换算"),
-    ("duplicate_row", ERROR, "重复行"),
-    ("formula_no_value", ERROR, "公式没有计算结果"),
-    ("sum_mismatch", ERROR, "合计不符"),
-    ("measure_not_for_region", ERROR, "该地区不报此项"),
+    ("not_a_number", ERROR, "不是数字",
+     "“{name}”应填数字，这里填的内容不是数字。请只填数字（单位 {unit}，不要带文字）；不填写请留空。",
+     {"flag": "“{name}”只能填 1（是）或 0（否）。",
+      "ledger": "“{name}”应填数字（单位{unit}）。请改正。"}),
+    ("negative_count", ERROR, "个数为负", "“{name}”不能是负数。请核对后填写。"),
+    ("negative_value", ERROR, "数值为负", "“{name}”不能是负数。请核对后填写。",
+     {"ledger": "“{name}”不能为负数。请改正。"}),
+    ("not_whole_number", ERROR, "不是整数", "“{name}”是个数，应为整数（单位 {unit}）。请核对。"),
+    ("rate_over_100", ERROR, "比率超过100%",
+     "“{name}”是百分比，不能超过 100%。请核对（是否把小数或千分比填成了百分比？）。"),
+    ("part_exceeds_whole", ERROR, "部分大于整体",
+     "“{part}”（{part_value}）大于“{whole}”（{whole_value}，见 {whole_cell}），部分不能大于总数。请核对。"),
+    ("unknown_unit", ERROR, "单位不认识",
+     "“{name}”的单位“{unit}”无法识别。该指标的单位应为“{expected}”（或可换算的单位，如万元/亿元），请改正单位。",
+     {"header": "数值列的表头「{header}」同时写了{units}几个单位，无法确定数字按哪个单位填写。"
+                "请在表头只写一个单位（或在“单位”列逐行写明）。",
+      "ledger": "单位“{unit}”无法识别。请用 {expected} 或同类单位（如 元、万元、亿元）。",
+      "ledger_mass": "单位“{unit}”无法识别；“{field}”请用 吨 或 万吨。"}),
+    ("unit_not_convertible", ERROR, "单位无法换算",
+     "“{name}”的单位应为“{expected}”，表中是“{unit}”，两者无法换算（{what}不是{expected}）。请按“{expected}”填报。",
+     {"percent": "“{name}”填的是百分数，但单位写的是“{unit}”。请统一。",
+      "ledger": "单位“{unit}”不能换算为{expected}（“{field}”的单位）。请改正单位。"}),
+    ("duplicate_row", ERROR, "重复行",
+     "“{name}”在表中出现了两次（另一处在 {other}）。同一指标只能填一次，请删去重复的行。",
+     {"project": "同一项目重复填报（与 {first_sheet} 第{row}行相同：同一企业、同一项目名称）。请删去重复的一行。"}),
+    ("formula_no_value", ERROR, "公式没有计算结果",
+     "“{name}”这一格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"
+     "请在 Excel/WPS 中打开、确认数值显示正确后保存，再上传；或直接填写数值。"),
+    ("sum_mismatch", ERROR, "合计不符",
+     "合计行的“{name}”是 {total} {unit}，但上面各行相加是 {summed} {unit}，两者不一致。请核对各行数字或合计。"),
+    ("measure_not_for_region", ERROR, "该地区不报此项", "“{name}”只由市本级填报，{region}不填此项。请删去这一行。"),
     # which column is the report (ingest.header: the cumulative one, never a guess)
-    ("value_column_single_month", ERROR, "只有当月数"),
-    ("value_column_ambiguous", ERROR, "数值列不明"),
+    ("value_column_single_month", ERROR, "只有当月数",
+     "表中只有本月（单月）数：{listed}，没有当年1月至本月的累计数{others}。本系统按累计数填报，不会把单月数当作累计数。"
+     "请增加“1-N月累计”列（或使用下载的模板）后重新上传。",
+     {"summary": "表中只有本月（单月）数：{listed}，没有当年1月至本月的累计数。本系统按累计数填报，不会把单月数当作累计数。"
+                 "请改为“1-N月累计”数后重新上传。",
+      "one_measure": "“{name}”有{n}列：{listed}，无法确定哪一列是当年1月至本月的累计数（不会猜测）。"
+                     "请只保留累计数一列，或在表头写明“累计”后重新上传。"}),
+    ("value_column_ambiguous", ERROR, "数值列不明",
+     "表中有{n}列都可能是本期填报的累计数：{listed}，{what}，无法确定应取哪一列（不会猜测）。"
+     "请只保留“1-N月累计”一列数字，或把其他列的表头写明口径（如“本月”“去年同期”“目标”）后重新上传。",
+     {"summary": "表中有{n}列数字：{listed}，无法确定哪一列是本期的累计数（不会猜测）。"
+                 "请只保留累计数一列，或把其他列的表头写明口径（如“本月”“去年同期”）后重新上传。",
+      "one_measure": "“{name}”有{n}列：{listed}，无法确定哪一列是当年1月至本月的累计数（不会猜测）。"
+                     "请只保留累计数一列，或在表头写明“累计”后重新上传。"}),
     # the project ledger (项目库, jxtrack.ingest.ledger)
-    ("missing_column", ERROR, "缺少列"),
-    ("narrowed_column", ERROR, "列的口径不同"),
-    ("missing_value", ERROR, "缺少必填项"),
-    ("bad_credit_code", ERROR, "统一社会信用代码有误"),
-    ("bad_date", ERROR, "日期有误"),
-    ("date_order", ERROR, "日期先后有误"),
-    ("unknown_project_type", ERROR, "项目类型不认识"),
-    ("unknown_honour", ERROR, "荣誉名称不认识"),
-    ("bad_choice", ERROR, "不在可选项中"),
-    ("region_not_county", ERROR, "不是区县"),
-    ("period_locked", ERROR, "该月已审核锁定"),
+    ("missing_column", ERROR, "缺少列",
+     "项目表缺少必需的列：{listed}。请使用下载的项目库模板（jxtrack projects template），或在表头补上这些列。"),
+    ("narrowed_column", ERROR, "列的口径不同",
+     "表头“{header}”中的“{q}”限定了口径，与“{field}”不是同一个数，未读取（不会猜测）。如果这一列就是{field}，"
+     "请把表头改为模板中的“{field}”（可保留单位）后重新上传；否则请补上“{field}”列。"),
+    ("missing_value", ERROR, "缺少必填项", "“{field}”不能为空。请补填后重新上传。"),
+    ("bad_credit_code", ERROR, "统一社会信用代码有误", "统一社会信用代码不正确：{why}。请按营业执照核对后重新填写。"),
+    ("bad_date", ERROR, "日期有误", "日期无法识别。请写成“2025-03-15”或“2025年3月15日”。"),
+    ("date_order", ERROR, "日期先后有误", "验收日期 {end} 早于开工日期 {start}。请核对两个日期。"),
+    ("unknown_project_type", ERROR, "项目类型不认识",
+     "项目类型“{item}”不在目录中。可选：{choices}；请改为其中之一（多个用“、”分隔）。"),
+    ("unknown_honour", ERROR, "荣誉名称不认识", "认定“{item}”不在奖补规则中。可填：{choices}；多个用“、”分隔。请改正或删去。"),
+    ("bad_choice", ERROR, "不在可选项中", "“{field}”只能填“是”或“否”。请改正。",
+     {"grade": "绩效综合评价只能填 A、B、C、D 或“未参评”。请改正。"}),
+    ("region_not_county", ERROR, "不是区县",
+     "项目须填所在区县（如“嘉善县”），不能填全市或功能区（功能区与区县重叠，会重复计数）。请改为项目所在的区县。"),
+    ("period_locked", ERROR, "该月已审核锁定", "{locked}"),
     # the online form (在线填报, services.entry)
     ("carry_forward_refused", ERROR, "不能沿用上期数",
      "“{name}”不能沿用上期数（只有全年基本不变的存量指标可以沿用），请直接填写本期数。"),
     # warnings the user may accept
-    ("ytd_decrease", WARNING, "累计数下降"),
-    ("placeholder_not_reported", WARNING, "占位未报"),
-    ("cross_county_duplicate", WARNING, "跨区县重复"),
-    ("last_year_mismatch", WARNING, "与去年同期数不符"),
+    ("ytd_decrease", WARNING, "累计数下降",
+     "“{name}”是累计数，本期 {now} 比上期（{prev_period}）的 {prev_value} 还少。累计数一般不会下降，请核对；"
+     "如确认无误（如口径调整），可确认后导入。"),
+    ("placeholder_not_reported", WARNING, "占位未报",
+     "“{name}”是月报模板要求填报的指标，这里填的是“{raw}”而不是数字，本期按未填报处理（不导入数值）。"
+     "如有数据，请填写数字（单位 {unit}）后重新上传；如本期确实没有数据，可确认后导入。"),
+    ("cross_county_duplicate", WARNING, "跨区县重复",
+     "同一企业的同名项目也在{region}的项目库中，可能重复统计。"
+     "请与该区县核实项目所在地；确属两个项目请在项目名称中加以区分，核实无误可确认导入。"),
+    ("last_year_mismatch", WARNING, "与去年同期数不符",
+     "“{name}”的去年同期数（{column}）是 {raw}{converted}，系统中{before}的数是 {old} {unit}，相差 {diff} {unit}，"
+     "超出了四舍五入的误差。请核对表中的去年同期数，或系统中去年的数据是否需要更正；本期数不受影响，如确认无误，可确认后导入。"),
 )
 
 # What the data-quality monitor (services.quality) finds in the figures already stored.  Its

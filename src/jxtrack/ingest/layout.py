@@ -236,9 +236,8 @@ def _extract_measures_as_rows(sheet: Sheet, grid, nc: int, first: int, m: Matche
     if vh is not None and vh.months and vh.role == "cumulative":
         res.header_span = (vh.year, vh.months[1], a1(hdr_rows[-1], value_col), vh.text)
     if vh is not None and vh.ambiguous_unit:
-        res.problems.append(problem(
-            "unknown_unit", f"数值列的表头「{vh.text}」同时写了{'、'.join(vh.units)}几个单位，无法确定数字按哪个单位填写。"
-            "请在表头只写一个单位（或在“单位”列逐行写明）。", sheet.name, a1(hdr_rows[-1], value_col), vh.text))
+        res.problems.append(problem("unknown_unit", None, sheet.name, a1(hdr_rows[-1], value_col), vh.text, variant="header",
+                                    header=vh.text, units="、".join(vh.units)))
         return start, len(rows)
     header_unit = vh.unit if vh is not None else None
     end = len(rows)
@@ -364,12 +363,9 @@ def _choose_value_column(sheet: Sheet, res: SheetResult, read: dict[int, hd.Head
 
     def ambiguous(cands: list[int], what: str):
         res.problems.append(problem(
-            "value_column_ambiguous",
-            f"表中有{len(cands)}列都可能是本期填报的累计数：{'、'.join(col(c) for c in cands)}，{what}，"
-            "无法确定应取哪一列（不会猜测）。请只保留“1-N月累计”一列数字，或把其他列的表头写明口径"
-            "（如“本月”“去年同期”“目标”）后重新上传。",
-            sheet.name, a1(hdr_row, cands[0]) if hdr_row is not None else None,
-            "、".join(read[c].text if c in read else nz.col_letter(c) for c in cands)))
+            "value_column_ambiguous", None, sheet.name, a1(hdr_row, cands[0]) if hdr_row is not None else None,
+            "、".join(read[c].text if c in read else nz.col_letter(c) for c in cands),
+            n=len(cands), listed="、".join(col(c) for c in cands), what=what))
         return None
 
     if len(cum) == 1:
@@ -381,13 +377,9 @@ def _choose_value_column(sheet: Sheet, res: SheetResult, read: dict[int, hd.Head
     if month:
         others = [c for c in offered if c not in month]
         res.problems.append(problem(
-            "value_column_single_month",
-            f"表中只有本月（单月）数：{'、'.join(col(c) for c in month)}，没有当年1月至本月的累计数"
-            + (f"（{'、'.join(col(c) for c in others)}也不是本期累计数）" if others else "")
-            + "。本系统按累计数填报，不会把单月数当作累计数。请增加“1-N月累计”列（或使用下载的模板）"
-            "后重新上传。",
-            sheet.name, a1(hdr_row, month[0]) if hdr_row is not None else None,
-            "、".join(read[c].text for c in month)))
+            "value_column_single_month", None, sheet.name, a1(hdr_row, month[0]) if hdr_row is not None else None,
+            "、".join(read[c].text for c in month), listed="、".join(col(c) for c in month),
+            others=f"（{'、'.join(col(c) for c in others)}也不是本期累计数）" if others else ""))
         return None
     if len(plain) == 1:
         return plain[0], f"{col(plain[0])}作为报告期累计数（填报数值列，按当年1月至本月的累计数读取）{unused(plain[0])}"
@@ -456,10 +448,9 @@ def _extract_regions_as_rows(sheet: Sheet, grid, rc: int, first: int, m: Matcher
         months = [c for c in cs if roles[c] == "month"]
         if len(keep) > 1 or (not keep and months):
             res.problems.append(problem(
-                "value_column_ambiguous" if keep else "value_column_single_month",
-                f"“{m.measure_info[code]['name']}”有{len(cs)}列：{'、'.join(f'{nz.col_letter(c)}列「{headers[c]}」' for c in cs)}，"
-                "无法确定哪一列是当年1月至本月的累计数（不会猜测）。请只保留累计数一列，或在表头写明“累计”后重新上传。",
-                sheet.name, a1(hdr_cell_row, cs[0]), headers[cs[0]]))
+                "value_column_ambiguous" if keep else "value_column_single_month", None, sheet.name,
+                a1(hdr_cell_row, cs[0]), headers[cs[0]], variant="one_measure", name=m.measure_info[code]["name"],
+                n=len(cs), listed="、".join(f"{nz.col_letter(c)}列「{headers[c]}」" for c in cs)))
     res.explanation.append(
         f"工作表“{sheet.name}”：各区县为行（地区在{nz.col_letter(rc)}列），指标为列："
         + "、".join(f"{nz.col_letter(c)}列「{headers.get(c, '')}」" for c in sorted(cols))
@@ -563,15 +554,11 @@ def _extract_long(sheet: Sheet, grid, found, m: Matcher, res: SheetResult) -> No
         month = [c for c in figs if hd.read_header(heads[c], m.unit_keys.__contains__).role == "month"]
         listed = "、".join(f"{nz.col_letter(c)}列「{heads[c]}」" for c in figs)
         if month and len(month) == len(figs):
-            res.problems.append(problem(
-                "value_column_single_month", f"表中只有本月（单月）数：{listed}，没有当年1月至本月的累计数。"
-                "本系统按累计数填报，不会把单月数当作累计数。请改为“1-N月累计”数后重新上传。",
-                sheet.name, a1(hr, figs[0]), "、".join(heads[c] for c in figs)))
+            res.problems.append(problem("value_column_single_month", None, sheet.name, a1(hr, figs[0]),
+                                        "、".join(heads[c] for c in figs), variant="summary", listed=listed))
         else:
-            res.problems.append(problem(
-                "value_column_ambiguous", f"表中有{len(figs)}列数字：{listed}，无法确定哪一列是本期的累计数"
-                "（不会猜测）。请只保留累计数一列，或把其他列的表头写明口径（如“本月”“去年同期”）后重新上传。",
-                sheet.name, a1(hr, figs[0]), "、".join(heads[c] for c in figs)))
+            res.problems.append(problem("value_column_ambiguous", None, sheet.name, a1(hr, figs[0]),
+                                        "、".join(heads[c] for c in figs), variant="summary", n=len(figs), listed=listed))
         return
     rest = [c for c in figs if c != vc]
     res.explanation.append(
@@ -617,9 +604,8 @@ def _extract_long(sheet: Sheet, grid, found, m: Matcher, res: SheetResult) -> No
         period = nz.parse_period_text(cell("period") if not isinstance(cell("period"), (int, float))
                                       else nz.cell_text(cell("period")))
         if period is None:
-            res.problems.append(problem(
-                "period_unknown", "报告期无法识别。请写成“2025年9月”或“2025-09”。",
-                sheet.name, a1(r, roles["period"]), nz.cell_text(cell("period"))))
+            res.problems.append(problem("period_unknown", None, sheet.name, a1(r, roles["period"]), nz.cell_text(cell("period")),
+                                    variant="cell"))
             continue
         if nz.is_empty(raw) and not fnv:
             continue

@@ -229,18 +229,13 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
         fields = {f for f, _ in cols.values()}
         for c, (f, q) in sorted(narrowed.items()):
             if f not in fields:   # the only column for the field says it is another figure: ask
-                probs.append(problem(
-                    "narrowed_column", f"表头“{nz.cell_text(grid[hr][c])}”中的“{q}”限定了口径，"
-                    f"与“{FIELDS[f][0]}”不是同一个数，未读取（不会猜测）。如果这一列就是{FIELDS[f][0]}，"
-                    f"请把表头改为模板中的“{FIELDS[f][0]}”（可保留单位）后重新上传；否则请补上“{FIELDS[f][0]}”列。",
-                    sheet.name, a1(hr, c), nz.cell_text(grid[hr][c])))
+                probs.append(problem("narrowed_column", None, sheet.name, a1(hr, c), nz.cell_text(grid[hr][c]),
+                                     header=nz.cell_text(grid[hr][c]), q=q, field=FIELDS[f][0]))
         if any(p.code == "narrowed_column" and p.sheet == sheet.name for p in probs):
             continue
         missing = [FIELDS[f][0] for f in REQUIRED if f not in fields]
         if missing:
-            probs.append(problem(
-                "missing_column", f"项目表缺少必需的列：{'、'.join(missing)}。请使用下载的项目库模板"
-                "（jxtrack projects template），或在表头补上这些列。", sheet.name, a1(hr, 0)))
+            probs.append(problem("missing_column", None, sheet.name, a1(hr, 0), listed="、".join(missing)))
             continue
         sheet_region = _sheet_region(m, grid[:hr])
         region = sheet_region or default_region
@@ -258,9 +253,7 @@ def _parse(data: bytes, m: Matcher, book: RuleBook, default_region: str | None) 
             if rec is not None:
                 rows.append(rec)
     if not found_any:
-        probs.append(problem(
-            "no_data", "文件中没有找到项目表：需要一行表头，至少含“项目名称”“企业名称”“统一社会信用代码”"
-            "“项目类型”等列。请使用下载的项目库模板（jxtrack projects template）填报。"))
+        probs.append(problem("no_data", variant="ledger"))
     df = pd.DataFrame(rows, columns=LEDGER_COLUMNS + ["_where"]) if rows else empty
     _duplicates(df, m, probs)
     hidden = [s.name for s in wb.sheets if s.hidden and s.name != reader.META_SHEET]
@@ -336,22 +329,18 @@ def _row(ctx: _Ctx, row: list[Any], r: int, cols: dict[int, tuple[str, str | Non
         if rec[f] in (None, "", ()):
             if any(p.cell == where.get(f) for p in ctx.probs[n_before:]):
                 continue
-            ctx.probs.append(problem(
-                "missing_value", f"“{FIELDS[f][0]}”不能为空。请补填后重新上传。", ctx.sheet, where.get(f)))
+            ctx.probs.append(problem("missing_value", None, ctx.sheet, where.get(f), field=FIELDS[f][0]))
     if rec["region"] is None:
         if "region" in where and not _blank(row, cols, "region"):
             pass  # already reported
         elif default_region:
             rec["region"] = default_region
         else:
-            ctx.probs.append(problem(
-                "region_unknown", "无法确定这个项目所在的区县：“所在地区”为空，表头也没有写明填报单位。"
-                "请填写“所在地区”（如“嘉善县”）。", ctx.sheet, where.get("region", a1(r, 0))))
+            ctx.probs.append(problem("region_unknown", None, ctx.sheet, where.get("region", a1(r, 0)), variant="project"))
     s, e = rec["start_date"], rec["acceptance_date"]
     if s is not None and e is not None and e < s:
-        ctx.probs.append(problem(
-            "date_order", f"验收日期 {e:%Y-%m-%d} 早于开工日期 {s:%Y-%m-%d}。请核对两个日期。",
-            ctx.sheet, where["acceptance_date"], f"{e:%Y-%m-%d}"))
+        ctx.probs.append(problem("date_order", None, ctx.sheet, where["acceptance_date"], f"{e:%Y-%m-%d}",
+                                start=f"{s:%Y-%m-%d}", end=f"{e:%Y-%m-%d}"))
     if rec["grade"] is None:
         rec["grade"] = "未参评"
     for f in ("strategic", "third_party", "provincial_list", "commitment"):
@@ -406,9 +395,7 @@ def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: st
         code = credit_code.normalise(nz.cell_text(v))
         why = credit_code.problem_with(code)
         if why:
-            ctx.probs.append(problem(
-                "bad_credit_code", f"统一社会信用代码不正确：{why}。请按营业执照核对后重新填写。",
-                sheet, cell, nz.cell_text(v)))
+            ctx.probs.append(problem("bad_credit_code", None, sheet, cell, nz.cell_text(v), why=why))
             return None
         return code
     if kind == "region":
@@ -417,9 +404,7 @@ def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: st
             ctx.probs.append(problem("unknown_region", None, sheet, cell, nz.cell_text(v), what="所在地区"))
             return None
         if ctx.m.region_info[code]["level"] != "county":
-            ctx.probs.append(problem(
-                "region_not_county", "项目须填所在区县（如“嘉善县”），不能填全市或功能区"
-                "（功能区与区县重叠，会重复计数）。请改为项目所在的区县。", sheet, cell, nz.cell_text(v)))
+            ctx.probs.append(problem("region_not_county", None, sheet, cell, nz.cell_text(v)))
             return None
         return code
     if kind == "types":
@@ -429,10 +414,8 @@ def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: st
                 continue
             t = ctx.type_keys.get(ctx.sq(part))
             if t is None:
-                ctx.probs.append(problem(
-                    "unknown_project_type", f"项目类型“{part.strip()}”不在目录中。可选："
-                    f"{'、'.join(ctx.type_keys.values())}；请改为其中之一（多个用“、”分隔）。",
-                    sheet, cell, nz.cell_text(v)))
+                ctx.probs.append(problem("unknown_project_type", None, sheet, cell, nz.cell_text(v), item=part.strip(),
+                                         choices="、".join(ctx.type_keys.values())))
                 return ()
             out.append(t)
         return tuple(dict.fromkeys(out))
@@ -444,17 +427,15 @@ def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: st
             k = ctx.sq(part)
             h = ctx.honour_keys.get(k) or ctx.honour_keys.get(re.sub(r"(企业|认定)$", "", k))
             if h is None:
-                ctx.probs.append(problem(
-                    "unknown_honour", f"认定“{part.strip()}”不在奖补规则中。可填：{'、'.join(ctx.honour_keys.values())}；"
-                    "多个用“、”分隔。请改正或删去。", sheet, cell, nz.cell_text(v)))
+                ctx.probs.append(problem("unknown_honour", None, sheet, cell, nz.cell_text(v), item=part.strip(),
+                                         choices="、".join(ctx.honour_keys.values())))
                 return ()
             out.append(h)
         return tuple(dict.fromkeys(out))
     if kind == "date":
         d = _date(v)
         if d is None:
-            ctx.probs.append(problem(
-                "bad_date", "日期无法识别。请写成“2025-03-15”或“2025年3月15日”。", sheet, cell, nz.cell_text(v)))
+            ctx.probs.append(problem("bad_date", None, sheet, cell, nz.cell_text(v)))
         return d
     if kind == "grade":
         k = ctx.sq(nz.cell_text(v)).rstrip("档类级")
@@ -462,8 +443,7 @@ def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: st
             return GRADE_WORDS[k]
         if k in UNRATED_WORDS:
             return "未参评"
-        ctx.probs.append(problem(
-            "bad_choice", "绩效综合评价只能填 A、B、C、D 或“未参评”。请改正。", sheet, cell, nz.cell_text(v)))
+        ctx.probs.append(problem("bad_choice", None, sheet, cell, nz.cell_text(v), variant="grade"))
         return None
     if kind == "yesno":
         k = ctx.sq(nz.cell_text(v))
@@ -471,8 +451,7 @@ def _cell_value(ctx: _Ctx, f: str, kind: str, v: Any, unit: str | None, cell: st
             return True
         if k in NO:
             return False
-        ctx.probs.append(problem(
-            "bad_choice", f"“{FIELDS[f][0]}”只能填“是”或“否”。请改正。", sheet, cell, nz.cell_text(v)))
+        ctx.probs.append(problem("bad_choice", None, sheet, cell, nz.cell_text(v), field=FIELDS[f][0]))
         return None
     return _quantity(ctx, f, v, unit, cell)
 
@@ -487,33 +466,30 @@ def _quantity(ctx: _Ctx, f: str, v: Any, header_unit: str | None, cell: str) -> 
         if mt:
             num, unit_text = nz.parse_number(mt.group(1)), mt.group(2)
     if num is None or num.percent:
-        ctx.probs.append(problem(
-            "not_a_number", f"“{FIELDS[f][0]}”应填数字（单位{target}）。请改正。", ctx.sheet, cell, nz.cell_text(v)))
+        ctx.probs.append(problem("not_a_number", None, ctx.sheet, cell, nz.cell_text(v), variant="ledger", name=FIELDS[f][0],
+                                unit=target))
         return None
     if num.value < 0:
-        ctx.probs.append(problem(
-            "negative_value", f"“{FIELDS[f][0]}”不能为负数。请改正。", ctx.sheet, cell, nz.cell_text(v)))
+        ctx.probs.append(problem("negative_value", None, ctx.sheet, cell, nz.cell_text(v), variant="ledger", name=FIELDS[f][0]))
         return None
     if not unit_text:
         return num.value
     if kind == "mass":
         factor = MASS_UNITS.get(ctx.sq(unit_text))
         if factor is None:
-            ctx.probs.append(problem(
-                "unknown_unit", f"单位“{unit_text}”无法识别；“{FIELDS[f][0]}”请用 吨 或 万吨。", ctx.sheet, cell, unit_text))
+            ctx.probs.append(problem("unknown_unit", None, ctx.sheet, cell, unit_text, variant="ledger_mass", unit=unit_text,
+                                    field=FIELDS[f][0]))
             return None
         return nz.tidy(num.value * factor / MASS_UNITS[target])
     unit = ctx.m.units.get(ctx.sq(unit_text))
     if unit is None:
-        ctx.probs.append(problem(
-            "unknown_unit", f"单位“{unit_text}”无法识别。请用 {target} 或同类单位（如 元、万元、亿元）。",
-            ctx.sheet, cell, unit_text))
+        ctx.probs.append(problem("unknown_unit", None, ctx.sheet, cell, unit_text, variant="ledger", unit=unit_text,
+                                expected=target))
         return None
     canonical = ctx.m.units.get(ctx.sq(target), target)
     if ctx.m.unit_dim.get(unit) != ctx.m.unit_dim.get(canonical):
-        ctx.probs.append(problem(
-            "unit_not_convertible", f"单位“{unit_text}”不能换算为{target}（“{FIELDS[f][0]}”的单位）。请改正单位。",
-            ctx.sheet, cell, unit_text))
+        ctx.probs.append(problem("unit_not_convertible", None, ctx.sheet, cell, unit_text, variant="ledger", unit=unit_text,
+                                expected=target, field=FIELDS[f][0]))
         return None
     return nz.tidy(num.value * ctx.m.unit_factor[unit] / ctx.m.unit_factor[canonical])
 
@@ -554,9 +530,8 @@ def _duplicates(df: pd.DataFrame, m: Matcher, probs: list[Problem]) -> None:
         k = (rec["region"], rec["credit_code"], _key(rec["project_name"]))
         if k in seen:
             first = seen[k]
-            probs.append(problem(
-                "duplicate_row", f"同一项目重复填报（与 {first['sheet']} 第{first['row']}行相同：同一企业、同一项目名称）。"
-                "请删去重复的一行。", rec["sheet"], rec["_where"]["project_name"], rec["project_name"]))
+            probs.append(problem("duplicate_row", None, rec["sheet"], rec["_where"]["project_name"], rec["project_name"],
+                                variant="project", first_sheet=first["sheet"], row=first["row"]))
             continue
         seen[k] = rec
         nk = (_key(rec["enterprise"]), _key(rec["project_name"]))
@@ -569,10 +544,7 @@ def _duplicates(df: pd.DataFrame, m: Matcher, probs: list[Problem]) -> None:
 
 def cross_county(other_region: str, sheet: str | None, cell: str | None, name: str) -> Problem:
     """The warning for a project that another county's ledger also lists."""
-    return problem(
-        "cross_county_duplicate", f"同一企业的同名项目也在{other_region}的项目库中，可能重复统计。"
-        "请与该区县核实项目所在地；确属两个项目请在项目名称中加以区分，核实无误可确认导入。",
-        sheet, cell, name)
+    return problem("cross_county_duplicate", None, sheet, cell, name, region=other_region)
 
 
 def finish(df: pd.DataFrame) -> pd.DataFrame:

@@ -84,7 +84,5 @@ def _parse(data: bytes, m: Matcher, region: str | None, period: str | None,
     if hidden:
         parsed.explanation.append(f"隐藏的工作表{'、'.join(f'“{n}”' for n in hidden)}未读取。")
     if not res.layouts or (res.values.empty and not any(p.severity == ERROR for p in res.problems)):
-        parsed.problems.append(problem(
-            "no_data", "文件中没有找到可识别的指标数据。请使用下载的模板填报，或确认表中有“指标名称”列"
-            "（或各区县为行、指标为列）和填写了数字的数值列。"))
+        parsed.problems.append(problem("no_data"))
     return parsed

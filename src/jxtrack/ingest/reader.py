@@ -102,7 +102,7 @@ def read_workbook(data: bytes, *, max_bytes: int | None = None,
                       f"文件有 {len(data) / 1048576:.1f} MB，超过上限 {max_bytes / 1048576:.0f} MB。"
                       "月报通常只有几十 KB，请检查是否选错了文件，或删去无关的工作表和图片后再上传。")
     if not data.strip():
-        raise _refuse("empty_file", "文件是空的（0 字节或只有空白）。请确认保存后再上传。")
+        raise _refuse("empty_file")
     if data.startswith(ZIP_MAGIC):
         return _read_xlsx(data, max_unpacked)
     if data.startswith(OLE_MAGIC):

@@ -105,13 +105,10 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
                 where = "导入时指定" if period is not None else (
                     f"见{_place(stated_p[sheet_period])}" if sheet_period in stated_p else "")
                 probs.append(problem(
-                    "wrong_period",
-                    f"数值列表头{cell}「{text}」写的是{f'{y}年' if y else ''}{'1–' if mo > 1 else ''}{mo}月的累计数，"
-                    f"而报告期是“{label_ytd(sheet_period)}”{f'（{where}）' if where else ''}，两者不一致："
-                    "这一列可能是别的月份的数（如复制上月的表后没有改表头），不能确定是本期的累计数（不会猜测）。"
-                    f"请核对这一列的数字，把表头改为“{'1-' if period_month(sheet_period) > 1 else ''}"
-                    f"{period_month(sheet_period)}月累计”，或改正报告期后重新上传。",
-                    res.sheet, cell, text))
+                    "wrong_period", None, res.sheet, cell, text, variant="header_month", header_cell=cell, header=text,
+                    months=f"{f'{y}年' if y else ''}{'1–' if mo > 1 else ''}{mo}月", period=label_ytd(sheet_period),
+                    where=f"（{where}）" if where else "",
+                    expected=f"{'1-' if period_month(sheet_period) > 1 else ''}{period_month(sheet_period)}月"))
                 sheet_period = None
         if res.values:
             out.explanation.append(_said(m, res, "region", region, stated_r, sheet_region)
@@ -120,31 +117,23 @@ def resolve(results: list[SheetResult], m: Matcher, *, region: str | None, perio
         needs_period = any(v.period is None for v in res.values)
         if needs_region and sheet_region is None and not any(
                 p.code == "wrong_region" and p.sheet == res.sheet for p in probs):
-            probs.append(problem(
-                "region_unknown", "无法确定这张表是哪个地区的：表头没有写明填报单位，也没有指定地区。"
-                "请在表头写明“填报单位：××县”，或导入时指定地区（--region）。", res.sheet))
+            probs.append(problem("region_unknown", None, res.sheet))
         if needs_period and sheet_period is None and not any(
                 p.code == "wrong_period" and p.sheet == res.sheet for p in probs):
-            probs.append(problem(
-                "period_unknown", "无法确定报告期：表头没有写明报告期，也没有指定。"
-                "请在标题或表头写明“报告期：2025年9月”，或导入时指定报告期（--period）。", res.sheet))
+            probs.append(problem("period_unknown", None, res.sheet))
         if res.layout in ("regions_as_rows", "long") and region is not None:
             others = {v.region for v in res.values if v.region and v.region != region}
             if others:
                 v0 = next(v for v in res.values if v.region in others)
-                probs.append(problem(
-                    "wrong_region",
-                    f"指定导入{_region_name(m, region)}的数据，但表中还有"
-                    f"{'、'.join(_region_name(m, o) for o in sorted(others))}的数据。"
-                    "多地区汇总表请不要指定地区；只导入一个地区请删去其他地区的行。",
-                    res.sheet, v0.region_cell, _region_name(m, v0.region)))
+                probs.append(problem("wrong_region", None, res.sheet, v0.region_cell, _region_name(m, v0.region),
+                                      variant="other_regions", region=_region_name(m, region),
+                                      others="、".join(_region_name(m, o) for o in sorted(others))))
         if res.layout == "long" and period is not None:
             others = {v.period for v in res.values if v.period and v.period != period}
             if others:
                 v0 = next(v for v in res.values if v.period in others)
-                probs.append(problem(
-                    "wrong_period", f"指定导入 {period} 的数据，但表中还有 {'、'.join(sorted(others))} 的数据。"
-                    "多期历史数据请不要指定报告期。", res.sheet, v0.cell, v0.period))
+                probs.append(problem("wrong_period", None, res.sheet, v0.cell, v0.period, variant="other_periods",
+                                      period=period, others="、".join(sorted(others))))
         for v in res.values:
             rows.append(_convert(v, m, v.region or sheet_region, v.period or sheet_period, probs, asked))
         for v in res.last_year:
@@ -223,20 +212,14 @@ def _agree(probs: list[Problem], m: Matcher, res: SheetResult, what: str, given:
         for s, where in stated.items():
             if s != given:
                 sheet, _, cell = where.partition("!")
-                probs.append(problem(
-                    code, f"表中写的{'填报单位' if what == 'region' else '报告期'}是“{label(s)}”，"
-                    f"与指定的“{label(given)}”不一致。请确认选对了文件，或改正表头后再上传。",
-                    sheet, cell, label(s)))
+                probs.append(problem(code, None, sheet, cell, label(s), stated=label(s), given=label(given)))
                 return None
         return given
     if len(stated) > 1:
         where = next(iter(stated.values()))
         sheet, _, cell = where.partition("!")
-        probs.append(problem(
-            code, f"表中同时出现了多个{'地区' if what == 'region' else '报告期'}："
-            f"{'、'.join(f'{label(s)}（{_place(w)}）' for s, w in stated.items())}，无法确定是哪一个。"
-            f"请改正表头，或导入时指定{'地区（--region）' if what == 'region' else '报告期（--period）'}。",
-            sheet, cell, "、".join(label(s) for s in stated)))
+        probs.append(problem(code, None, sheet, cell, "、".join(label(s) for s in stated), variant="several",
+                listed="、".join(f"{label(s)}（{_place(w)}）" for s, w in stated.items())))
         return None
     return next(iter(stated), None)
 
@@ -272,26 +255,18 @@ def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
     mname = info["name"]
     if v.placeholder:
         if v.measure in asked(region):
-            probs.append(problem(
-                "placeholder_not_reported", f"“{mname}”是月报模板要求填报的指标，这里填的是"
-                f"“{nz.cell_text(v.raw)}”而不是数字，本期按未填报处理（不导入数值）。"
-                f"如有数据，请填写数字（单位 {mu}）后重新上传；如本期确实没有数据，可确认后导入。",
-                v.sheet, v.cell, nz.cell_text(v.raw)))
+            probs.append(problem("placeholder_not_reported", None, v.sheet, v.cell, nz.cell_text(v.raw), name=mname,
+                    raw=nz.cell_text(v.raw), unit=mu))
         return None
     if v.formula_without_value:
-        probs.append(problem(
-            "formula_no_value", f"“{mname}”这一格是公式，但文件里没有保存计算结果（常见于程序生成的表格）。"
-            "请在 Excel/WPS 中打开、确认数值显示正确后保存，再上传；或直接填写数值。", v.sheet, v.cell,
-            "（公式，无结果）"))
+        probs.append(problem("formula_no_value", None, v.sheet, v.cell, "（公式，无结果）", name=mname))
         return None
     raw = v.raw
     if mdim == "flag" and isinstance(raw, str) and nz.squash(raw) in ("是", "否", "已获批", "未获批"):
         raw = 1.0 if nz.squash(raw) in ("是", "已获批") else 0.0
     num = nz.parse_number(raw, v.percent_cell)
     if num is None:
-        probs.append(problem(
-            "not_a_number", f"“{mname}”应填数字，这里填的内容不是数字。请只填数字"
-            f"（单位 {mu}，不要带文字）；不填写请留空。", v.sheet, v.cell, nz.cell_text(raw)))
+        probs.append(problem("not_a_number", None, v.sheet, v.cell, nz.cell_text(raw), name=mname, unit=mu))
         return None
     unit = None
     if v.sheet_unit and (m.unit(v.unit_text) is None or m.unit_dim[m.unit(v.unit_text)] != mdim):
@@ -301,46 +276,36 @@ def _convert(v: RawValue, m: Matcher, region: str | None, period: str | None,
         if unit is None and nz.squash(v.unit_text) in ("%",):
             unit = "%"
         if unit is None:
-            probs.append(problem(
-                "unknown_unit", f"“{mname}”的单位“{v.unit_text}”无法识别。该指标的单位应为“{mu}”"
-                "（或可换算的单位，如万元/亿元），请改正单位。", v.sheet, v.unit_cell or v.cell, v.unit_text))
+            probs.append(problem("unknown_unit", None, v.sheet, v.unit_cell or v.cell, v.unit_text, name=mname,
+                    unit=v.unit_text, expected=mu))
             return None
     if num.percent:
         if unit is not None and unit != "%":
-            probs.append(problem(
-                "unit_not_convertible", f"“{mname}”填的是百分数，但单位写的是“{unit}”。请统一。",
-                v.sheet, v.cell, nz.cell_text(v.raw)))
+            probs.append(problem("unit_not_convertible", None, v.sheet, v.cell, nz.cell_text(v.raw), variant="percent",
+                    name=mname, unit=unit))
             return None
         unit = "%"
     unit = unit or mu
     if m.unit_dim[unit] != mdim:
-        probs.append(problem(
-            "unit_not_convertible", f"“{mname}”的单位应为“{mu}”，表中是“{unit}”，两者无法换算"
-            f"（{'百分数' if unit == '%' else unit}不是{mu}）。请按“{mu}”填报。",
-            v.sheet, v.unit_cell if unit != "%" or not num.percent else v.cell,
-            v.unit_text or nz.cell_text(v.raw)))
+        probs.append(problem("unit_not_convertible", None, v.sheet, v.unit_cell if unit != "%" or not num.percent else v.cell,
+                  v.unit_text or nz.cell_text(v.raw), name=mname, expected=mu, unit=unit,
+                  what="百分数" if unit == "%" else unit))
         return None
     # convert by the stated unit: value × factor(stated) / factor(canonical)
     value = nz.tidy(num.value * m.unit_factor[unit] / m.unit_factor[mu])
     ok = True
     if value < 0:
         code = "negative_count" if mdim in NONNEG_COUNT_DIMS else "negative_value"
-        probs.append(problem(
-            code, f"“{mname}”不能是负数。请核对后填写。", v.sheet, v.cell, nz.cell_text(v.raw)))
+        probs.append(problem(code, None, v.sheet, v.cell, nz.cell_text(v.raw), name=mname))
         ok = False
     if mu == "%" and value > 100:
-        probs.append(problem(
-            "rate_over_100", f"“{mname}”是百分比，不能超过 100%。请核对（是否把小数或千分比填成了百分比？）。",
-            v.sheet, v.cell, nz.cell_text(v.raw)))
+        probs.append(problem("rate_over_100", None, v.sheet, v.cell, nz.cell_text(v.raw), name=mname))
         ok = False
     if mdim in WHOLE_DIMS and ok and abs(value - round(value)) > 1e-9:
-        probs.append(problem(
-            "not_whole_number", f"“{mname}”是个数，应为整数（单位 {mu}）。请核对。",
-            v.sheet, v.cell, nz.cell_text(v.raw)))
+        probs.append(problem("not_whole_number", None, v.sheet, v.cell, nz.cell_text(v.raw), name=mname, unit=mu))
         ok = False
     if mdim == "flag" and ok and value not in (0.0, 1.0):
-        probs.append(problem(
-            "not_a_number", f"“{mname}”只能填 1（是）或 0（否）。", v.sheet, v.cell, nz.cell_text(v.raw)))
+        probs.append(problem("not_a_number", None, v.sheet, v.cell, nz.cell_text(v.raw), variant="flag", name=mname))
         ok = False
     if not ok or region is None or period is None:
         return None
@@ -376,10 +341,8 @@ def _check_totals(res: SheetResult, m: Matcher, rows: list[dict | None], probs: 
             s = sum(r["value"] for r in parts)
             tol = max(1e-6 * abs(total), 0.006 * max(len(parts), 1) * m.unit_factor[unit] / m.unit_factor[info["unit"]])
             if abs(s - total) > tol:
-                probs.append(problem(
-                    "sum_mismatch", f"合计行的“{info['name']}”是 {nz.tidy(total):g} {info['unit']}，"
-                    f"但上面各行相加是 {nz.tidy(s):g} {info['unit']}，两者不一致。请核对各行数字或合计。",
-                    res.sheet, cell, nz.cell_text(raw)))
+                probs.append(problem("sum_mismatch", None, res.sheet, cell, nz.cell_text(raw), name=info["name"],
+                                      total=f"{nz.tidy(total):g}", summed=f"{nz.tidy(s):g}", unit=info["unit"]))
 
 
 def _row_of(cell: str) -> int:
@@ -393,9 +356,8 @@ def _check_duplicates(rows: list[dict], probs: list[Problem]) -> None:
         key = (r["region"], r["period"], r["measure"])
         if key in seen:
             first = seen[key]
-            probs.append(problem(
-                "duplicate_row", f"“{r['_mname']}”在表中出现了两次（另一处在 {first['sheet']}!{first['cell']}）。"
-                "同一指标只能填一次，请删去重复的行。", r["sheet"], r["cell"], r["raw_value"]))
+            probs.append(problem("duplicate_row", None, r["sheet"], r["cell"], r["raw_value"], name=r["_mname"],
+                    other=f"{first['sheet']}!{first['cell']}"))
         else:
             seen[key] = r
 
@@ -413,10 +375,9 @@ def _check_parts(rows: list[dict], m: Matcher, probs: list[Problem]) -> None:
                 continue
             d = by.get((reg, per, den))
             if d is not None and r["value"] > d["value"]:
-                probs.append(problem(
-                    "part_exceeds_whole", f"“{r['_mname']}”（{r['value']:g}）大于“{d['_mname']}”"
-                    f"（{d['value']:g}，见 {d['sheet']}!{d['cell']}），部分不能大于总数。请核对。",
-                    r["sheet"], r["cell"], r["raw_value"]))
+                probs.append(problem("part_exceeds_whole", None, r["sheet"], r["cell"], r["raw_value"], part=r["_mname"],
+                                      part_value=f"{r['value']:g}", whole=d["_mname"], whole_value=f"{d['value']:g}",
+                                      whole_cell=f"{d['sheet']}!{d['cell']}"))
 
 
 def _drop_redundant_rates(rows: list[dict], m: Matcher) -> list[dict]:
@@ -441,10 +402,8 @@ def _check_scope(rows: list[dict], m: Matcher, probs: list[Problem]) -> None:
         info = m.measure_info[r["measure"]]
         level = m.region_info.get(r["region"], {}).get("level")
         if info["scope"] == "city" and level != "city":
-            probs.append(problem(
-                "measure_not_for_region", f"“{info['name']}”只由市本级填报，"
-                f"{_region_name(m, r['region'])}不填此项。请删去这一行。", r["sheet"], r["cell"],
-                r["raw_value"]))
+            probs.append(problem("measure_not_for_region", None, r["sheet"], r["cell"], r["raw_value"], name=info["name"],
+                    region=_region_name(m, r["region"])))
 
 
 def check_ytd(values: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> list[Problem]:
@@ -472,10 +431,8 @@ def check_ytd(values: pd.DataFrame, history: pd.DataFrame, m: Matcher) -> list[P
                 same_year = period_year(prev.period) == period_year(r.period)
                 if (beh[mea] == "cumulative" or same_year) and r.value < prev.value - 1e-9:
                     name = m.measure_info[mea]["name"]
-                    out.append(problem(
-                        "ytd_decrease", f"“{name}”是累计数，本期 {r.value:g} 比上期（{label_ytd(prev.period)}）"
-                        f"的 {prev.value:g} 还少。累计数一般不会下降，请核对；如确认无误（如口径调整），可确认后导入。",
-                        r.sheet, r.cell, r.raw_value))
+                    out.append(problem("ytd_decrease", None, r.sheet, r.cell, r.raw_value, name=name, now=f"{r.value:g}",
+                                       prev_period=label_ytd(prev.period), prev_value=f"{prev.value:g}"))
             if beh[mea] == "ytd_flow" and prev is not None and period_year(prev.period) != period_year(r.period):
                 prev = None
             prev = r
@@ -509,13 +466,11 @@ def check_last_year(last_year: pd.DataFrame, history: pd.DataFrame, m: Matcher) 
                 continue
             differ += 1
             out.append(problem(
-                "last_year_mismatch",
-                f"“{info['name']}”的去年同期数（{column}）是 {r.raw_value}"
-                + (f"（即 {nz.tidy(float(r.value)):g} {info['unit']}）" if str(r.raw_value) != f"{float(r.value):g}" else "")
-                + f"，系统中{label_ytd(before)}的数是 {nz.tidy(old):g} {info['unit']}，相差 "
-                f"{nz.tidy(abs(float(r.value) - old)):g} {info['unit']}，超出了四舍五入的误差。请核对表中的去年同期数，"
-                "或系统中去年的数据是否需要更正；本期数不受影响，如确认无误，可确认后导入。",
-                r.sheet, r.cell, str(r.raw_value)))
+                "last_year_mismatch", None, r.sheet, r.cell, str(r.raw_value), name=info["name"], column=column,
+                raw=r.raw_value, unit=info["unit"], before=label_ytd(before), old=f"{nz.tidy(old):g}",
+                converted=(f"（即 {nz.tidy(float(r.value)):g} {info['unit']}）"
+                           if str(r.raw_value) != f"{float(r.value):g}" else ""),
+                diff=f"{nz.tidy(abs(float(r.value) - old)):g}"))
         checked = same + differ
         text = f"去年同期数核对：{column}"
         if checked:

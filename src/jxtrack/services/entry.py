@@ -131,8 +131,7 @@ def parse_entry(store: Store, region: str, period: str, figures: Mapping[str, ob
                    *res.explanation]
     parsed = Parsed(res.values, problems + res.problems, ONLINE_FORMAT, res.layouts, None, explanation)
     if res.values.empty and not any(p.severity == "error" for p in parsed.problems):
-        parsed.problems.append(problem("no_data", "表单中没有填写任何数字。请至少填写一项本期数（不填的指标本期不报送）。",
-                                       SHEET))
+        parsed.problems.append(problem("no_data", None, SHEET, variant="form"))
     record = {"source": ONLINE_SOURCE, "region": code, "period": period,
               "figures": {k: _jsonable(v) for k, v in sorted(raw.items())},
               "notes": dict(sorted(notes.items())), "carried_forward": sorted(carried)}

@@ -347,8 +347,8 @@ def _locked_problems(store: Store, values: pd.DataFrame) -> list[Problem]:
     out = []
     for rev in review.locked(store, pairs):
         first = values[(values["region"] == rev.region) & (values["period"] == rev.period)].head(1)
-        out.append(problem("period_locked", review.locked_message(rev), first["sheet"].iloc[0],
-                           first["cell"].iloc[0], rev.region_name))
+        out.append(problem("period_locked", None, first["sheet"].iloc[0], first["cell"].iloc[0], rev.region_name,
+                           locked=review.locked_message(rev)))
     return out
 
 
