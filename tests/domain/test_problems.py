@@ -87,13 +87,19 @@ def test_import_templates_fill_with_their_fields_and_refuse_a_missing_one():
             if not text:
                 continue
             fields = _fields(text)
-            filled = t.message(variant, **{f: f"<{f}>" for f in fields})
-            assert all(f"<{f}>" in filled for f in fields) and "{" not in filled, (code, variant)
+            specs = {f: spec for _, f, spec, _ in string.Formatter().parse(text) if f}
+            # a field with a format spec (a limit as '1,000,000', a size as '20.5') gets a number
+            given = {f: 1234567 if specs[f] else f"<{f}>" for f in fields}
+            filled = t.message(variant, **given)
+            shown = {f: format(v, specs[f]) for f, v in given.items()}
+            assert all(s in filled for s in shown.values()) and "{" not in filled, (code, variant)
             if fields:
                 with pytest.raises(KeyError):
                     t.message(variant)
     with pytest.raises(ValueError, match="no template"):
-        IMPORT["file_too_large"].message()   # worded where found (each refusal names its limit)
+        IMPORT["file_too_large"].message()   # only its variants (each refusal names its own limit)
+    assert IMPORT["file_too_large"].message("csv_cells", limit=1_000_000, row=1_000_001) == (
+        "CSV 的单元格超过 1,000,000 个（第 1,000,001 行已超出），超过上限，未读取。请检查是否选错了文件。")
     p = problems.problem("unknown_region", None, "9月", "A7", "南湖", what="这一行的地区名称")
     assert p.message == "这一行的地区名称无法识别。请写区县全称（如“嘉善县”）或地区代码。"
     assert (p.severity, p.sheet, p.cell, p.value) == ("error", "9月", "A7", "南湖")
@@ -120,18 +126,11 @@ def _inline_wordings() -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def test_a_problem_with_a_template_is_never_worded_inline_and_no_wording_is_written_twice():
-    wordings = _inline_wordings()
-    assert len(wordings) >= 20   # the walk does see the inline call sites
-    templated = {c for c, t in IMPORT.items() if t.template}
-    assert {"unknown_name", "unknown_region", "not_permitted", "encrypted_file"} <= templated
-    # only the reader's refusals of a whole file are worded where found (each names its own limit)
-    assert {w.split(":")[0] for where in wordings.values() for w in where} == {"ingest/reader.py"}
-    assert {c for c, _ in wordings} <= {"file_too_large", "corrupt_file", "unsupported_format"}
-    inline_templated = {k: w for k, w in wordings.items() if k[0] in templated}
-    assert inline_templated == {}
-    twice = {k: w for k, w in wordings.items() if len(w) > 1}
-    assert twice == {}
+def test_no_problem_is_worded_where_it_is_found():
+    """Every importer problem's words are the registry's (the call sites give fields only)."""
+    assert _inline_wordings() == {}
+    for code, t in IMPORT.items():
+        assert t.template or t.variants, f"{code} has no wording"
 
 
 def _codes_of(node: ast.expr, scope: ast.AST) -> list[str]:

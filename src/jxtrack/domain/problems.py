@@ -25,10 +25,9 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 class ProblemType:
     """One kind of problem (after frictionless' error classes): its stable code, its default
     severity, its Chinese title (what a list groups by) and the Chinese template of its message
-    ({fields} filled by :meth:`message`), with named variants where one problem arises in a few
-    distinct situations.  A type with a template is always worded by it.  One without is worded
-    where it is found, because each situation says its own what-to-do, and may keep a variant for
-    a situation met in several places; the same words are never written twice (tests/domain)."""
+    ({fields} filled by :meth:`message`), or named variants where one problem arises in distinct
+    situations that each say their own what-to-do.  Every problem is worded here: a call site
+    gives only the fields (tests/domain check that each gives exactly what its template asks)."""
 
     code: str
     severity: str
@@ -49,17 +48,53 @@ def _types(*rows: tuple) -> dict[str, ProblemType]:
 
 
 # What the importer reports about an uploaded file (monthly sheets, ledgers).  An error refuses
-# the whole file; a warning is shown and the user may accept it.  Every problem found in a sheet
-# is worded here (a template, with a variant per distinct situation); the call site gives the
-# fields, the sheet, the cell and the value.
+# the whole file; a warning is shown and the user may accept it.  Every problem is worded here (a
+# template, or a variant per distinct situation); the call site gives the fields, the sheet, the
+# cell and the value.
 IMPORT: dict[str, ProblemType] = _types(
-    # the file as a whole (jxtrack.ingest.reader: each refusal says the limit it met, so the
-    # reader's refusals are worded there, one per situation)
+    # the file as a whole (jxtrack.ingest.reader; a variant per situation, each naming its limit)
     ("empty_file", ERROR, "空文件", "文件是空的（0 字节或只有空白）。请确认保存后再上传。"),
-    ("file_too_large", ERROR, "文件过大"),
-    ("corrupt_file", ERROR, "文件已损坏", "",
-     {"damaged": "文件已损坏或不完整（{why}），无法打开。请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。"}),
-    ("unsupported_format", ERROR, "不支持的文件格式"),
+    ("file_too_large", ERROR, "文件过大", "", {
+        "file_size": "文件有 {size:.1f} MB，超过上限 {limit:.0f} MB。月报通常只有几十 KB，请检查是否选错了文件，"
+                     "或删去无关的工作表和图片后再上传。",
+        "unpacked": "文件解压后的内容过大（超过安全上限），疑似异常文件，已拒绝。请只保留需要填报的工作表，"
+                    "另存为新的 .xlsx 后再上传。",
+        "part": "文件内部的“{part}”部分解压后有 {size:.1f} MB{together}，超过上限（每部分 {part_limit} MB，"
+                "合计 {total_limit} MB），未读取。月报通常不到 1 MB：请删去多余的图表、批注、样式或数据透视表，"
+                "另存为新的 .xlsx 后再上传。",
+        "shared_bytes": "文件中的文字（共享字符串）解压后超过 {limit} MB，超过上限，未读取。月报的文字通常只有几十 KB："
+                        "请检查是否选错了文件，或只保留需要填报的工作表，另存为新的 .xlsx 后再上传。",
+        "shared_runs": "文件中的文字（共享字符串）格式过于复杂（超过 {limit:,} 个格式片段），超过上限，未读取。"
+                       "请把表格复制到新工作簿（选择性粘贴为数值），另存为新的 .xlsx 后再上传。",
+        "shared_count": "文件中的文字（共享字符串）超过 {limit:,} 条，超过上限，未读取。月报只有几百条文字："
+                        "请检查是否选错了文件，或只保留需要填报的工作表，另存为新的 .xlsx 后再上传。",
+        "other_content": "{where}中除单元格外的内容（条件格式、数据验证、列设置等）超过 {limit:,} 项，超过上限，未读取。"
+                         "请清除多余的条件格式和数据验证（或把数据复制到新工作簿），另存为新的 .xlsx 后再上传。",
+        "range": "{where}的范围达到 {rows:,} 行 × {cols:,} 列，超过上限（{limit:,} 个单元格）。月报只有几十行："
+                 "请删除表格以外远处的内容（选中多余的行、列后“删除”），另存后再上传。",
+        "cells": "{where}的单元格超过 {limit:,} 个（含合并单元格），超过上限，未读取。月报只有几百个单元格："
+                 "请检查是否选错了文件，或只保留需要填报的工作表后再上传。",
+        "sheet_range": "工作表“{sheet_name}”的范围达到 {rows:,} 行 × {cols:,} 列，超过上限。",
+        "sheet_grid": "工作表“{sheet_name}”的单元格超过 {limit:,} 个，超过上限。",
+        "old_format_cells": "文件的单元格超过上限（{limit:,} 个已填单元格，或一个工作表超过 {grid:,} 个单元格的范围），"
+                            "未读取。月报只有几百个单元格：请检查是否选错了文件，或删除表格以外远处的内容、"
+                            "只保留需要填报的工作表后再上传。",
+        "csv_cells": "CSV 的单元格超过 {limit:,} 个（第 {row:,} 行已超出），超过上限，未读取。请检查是否选错了文件。",
+        "memory": "文件内容过大，无法读取。"}),
+    ("corrupt_file", ERROR, "文件已损坏", "", {
+        "damaged": "文件已损坏或不完整（{why}），无法打开。请在 Excel/WPS 中重新打开并另存为 .xlsx 后再上传。",
+        "invalid": "文件已损坏、不完整或内容不是有效的表格，无法读取。请在 Excel/WPS 中重新打开，另存为 .xlsx 后再上传。",
+        "not_text": "文件既不是 Excel 表格，也不是可读的文本（CSV），可能已损坏。请上传 .xlsx、.xls 或 .csv 格式的报表。",
+        "unreadable_characters": "文件含有大量不可读字符，既不是 Excel 表格也不是 CSV 文本，可能已损坏。"
+                                 "请上传 .xlsx、.xls 或 .csv 格式的报表。",
+        "csv": "CSV 文件格式有误（引号不成对等），无法读取。请用 Excel 另存为 .xlsx 后再上传。"}),
+    ("unsupported_format", ERROR, "不支持的文件格式", "", {
+        "xlsb": "这是 Excel 二进制工作簿（.xlsb），无法读取。请在 Excel 中“另存为”“Excel 工作簿（*.xlsx）”后再上传。",
+        "not_a_workbook": "这是{what}，不是 Excel 表格（尽管文件名可能是 .xlsx）。请上传 .xlsx、.xls 或 .csv 格式的报表。",
+        "word": "这是 Word 文档，不是 Excel 表格。请上传 .xlsx、.xls 或 .csv 格式的报表。",
+        "pdf": "这是 PDF 文件，不是表格。请上传 .xlsx、.xls 或 .csv 格式的报表。",
+        "html": "这是网页（HTML/XML）格式的文件，只是名字像 Excel。请用 Excel/WPS 打开后“另存为” .xlsx 再上传。",
+        "unknown": "无法识别的文件格式（不是 Excel 表格，也不是 CSV 文本）。请上传 .xlsx、.xls 或 .csv 格式的报表。"}),
     ("macro_file", ERROR, "含宏的文件",
      "文件含有宏（VBA），出于安全考虑不予接收。请另存为不含宏的{save_as}后再上传。"),
     ("unsafe_xml", ERROR, "不安全的文件内容",

@@ -98,9 +98,7 @@ def read_workbook(data: bytes, *, max_bytes: int | None = None,
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     max_unpacked = MAX_UNPACKED_BYTES if max_unpacked is None else max_unpacked
     if len(data) > max_bytes:
-        raise _refuse("file_too_large",
-                      f"文件有 {len(data) / 1048576:.1f} MB，超过上限 {max_bytes / 1048576:.0f} MB。"
-                      "月报通常只有几十 KB，请检查是否选错了文件，或删去无关的工作表和图片后再上传。")
+        raise _refuse("file_too_large", variant="file_size", size=len(data) / 1048576, limit=max_bytes / 1048576)
     if not data.strip():
         raise _refuse("empty_file")
     if data.startswith(ZIP_MAGIC):
@@ -122,8 +120,7 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
     if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > max_unpacked or any(
         i.file_size > 1_048_576 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos
     ):
-        raise _refuse("file_too_large", "文件解压后的内容过大（超过安全上限），疑似异常文件，已拒绝。"
-                      "请只保留需要填报的工作表，另存为新的 .xlsx 后再上传。")
+        raise _refuse("file_too_large", variant="unpacked")
     if any(i.flag_bits & 0x1 for i in infos):
         raise _refuse("encrypted_file")
     if any(n.endswith("vbaproject.bin") or "/macrosheets/" in n or n.endswith(".bin") and "vba" in n
@@ -141,12 +138,10 @@ def _read_xlsx(data: bytes, max_unpacked: int) -> Workbook:
         elif "mimetype" in lower or "content.xml" in lower:
             what = "OpenDocument（.ods/.odt）文件"
         elif "xl/workbook.bin" in lower:
-            raise _refuse("unsupported_format", "这是 Excel 二进制工作簿（.xlsb），无法读取。请在 Excel 中"
-                          "“另存为”“Excel 工作簿（*.xlsx）”后再上传。")
+            raise _refuse("unsupported_format", variant="xlsb")
         else:
             what = "压缩包"
-        raise _refuse("unsupported_format", f"这是{what}，不是 Excel 表格（尽管文件名可能是 .xlsx）。"
-                      "请上传 .xlsx、.xls 或 .csv 格式的报表。")
+        raise _refuse("unsupported_format", variant="not_a_workbook", what=what)
     try:
         has_formulas = _check_parts(zf, infos, pkg, by_name)
     except _ZIP_ERRORS as exc:
@@ -381,10 +376,9 @@ def _check_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Packag
             continue
         tree += info.file_size
         if info.file_size > MAX_TREE_PART_BYTES or tree > MAX_TREE_BYTES:
-            raise _refuse("file_too_large", f"文件内部的“{info.filename}”部分解压后有 {info.file_size / 1048576:.1f} MB"
-                          f"{'' if info.file_size > MAX_TREE_PART_BYTES else '（与其他部分合计超过上限）'}，"
-                          f"超过上限（每部分 {MAX_TREE_PART_BYTES // 1048576} MB，合计 {MAX_TREE_BYTES // 1048576} MB），"
-                          "未读取。月报通常不到 1 MB：请删去多余的图表、批注、样式或数据透视表，另存为新的 .xlsx 后再上传。")
+            raise _refuse("file_too_large", variant="part", part=info.filename, size=info.file_size / 1048576,
+                          together="" if info.file_size > MAX_TREE_PART_BYTES else "（与其他部分合计超过上限）",
+                          part_limit=MAX_TREE_PART_BYTES // 1048576, total_limit=MAX_TREE_BYTES // 1048576)
     return _scan_cells(zf, infos, pkg)
 
 
@@ -412,9 +406,7 @@ def _scan_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             chunk = f.read(_SCAN_CHUNK)
             size += len(chunk)
             if size > MAX_SHARED_STRING_BYTES:
-                raise _refuse("file_too_large", f"文件中的文字（共享字符串）解压后超过 {MAX_SHARED_STRING_BYTES // 1048576} MB，"
-                              "超过上限，未读取。月报的文字通常只有几十 KB：请检查是否选错了文件，或只保留需要填报的"
-                              "工作表，另存为新的 .xlsx 后再上传。")
+                raise _refuse("file_too_large", variant="shared_bytes", limit=MAX_SHARED_STRING_BYTES // 1048576)
             buf = tail + chunk
             # whole tags end before the last '<' (a tag never contains '<'); the rest waits for the next chunk
             cut = buf.rfind(b"<") if chunk else len(buf)
@@ -423,13 +415,9 @@ def _scan_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             elements += len(_START_TAG.findall(buf, 0, cut))
             tail = buf[cut:]
             if elements > MAX_SHARED_STRING_ELEMENTS:
-                raise _refuse("file_too_large", "文件中的文字（共享字符串）格式过于复杂（超过 "
-                              f"{MAX_SHARED_STRING_ELEMENTS:,} 个格式片段），超过上限，未读取。请把表格复制到新工作簿"
-                              "（选择性粘贴为数值），另存为新的 .xlsx 后再上传。")
+                raise _refuse("file_too_large", variant="shared_runs", limit=MAX_SHARED_STRING_ELEMENTS)
             if n > MAX_SHARED_STRINGS:
-                raise _refuse("file_too_large", f"文件中的文字（共享字符串）超过 {MAX_SHARED_STRINGS:,} 条，超过上限，"
-                              "未读取。月报只有几百条文字：请检查是否选错了文件，或只保留需要填报的工作表，"
-                              "另存为新的 .xlsx 后再上传。")
+                raise _refuse("file_too_large", variant="shared_count", limit=MAX_SHARED_STRINGS)
             if not chunk:
                 return
 
@@ -461,18 +449,14 @@ def _scan_cells(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], pkg: _Package
         formulas = formulas or scan.formulas
         if is_sheet and scan.other > MAX_SHEET_OTHER_ELEMENTS:
             sheet = pkg.sheets.get(info.filename.lower())
-            raise _refuse("file_too_large", f"{f'工作表“{sheet}”' if sheet else '文件'}中除单元格外的内容（条件格式、数据验证、"
-                          f"列设置等）超过 {MAX_SHEET_OTHER_ELEMENTS:,} 项，超过上限，未读取。请清除多余的条件格式和数据验证"
-                          "（或把数据复制到新工作簿），另存为新的 .xlsx 后再上传。")
+            raise _refuse("file_too_large", variant="other_content", where=f"工作表“{sheet}”" if sheet else "文件",
+                          limit=MAX_SHEET_OTHER_ELEMENTS)
         if total + scan.cells + scan.covered > MAX_CELLS or scan.grid > MAX_GRID:
             sheet = pkg.sheets.get(info.filename.lower())
             where = f"工作表“{sheet}”" if sheet else "文件"
             if scan.grid > MAX_GRID:
-                raise _refuse("file_too_large", f"{where}的范围达到 {scan.max_row:,} 行 × {scan.max_col:,} 列，"
-                              f"超过上限（{MAX_GRID:,} 个单元格）。月报只有几十行：请删除表格以外远处的内容"
-                              "（选中多余的行、列后“删除”），另存后再上传。")
-            raise _refuse("file_too_large", f"{where}的单元格超过 {MAX_CELLS:,} 个（含合并单元格），超过上限，"
-                          "未读取。月报只有几百个单元格：请检查是否选错了文件，或只保留需要填报的工作表后再上传。")
+                raise _refuse("file_too_large", variant="range", where=where, rows=scan.max_row, cols=scan.max_col, limit=MAX_GRID)
+            raise _refuse("file_too_large", variant="cells", where=where, limit=MAX_CELLS)
         total += scan.cells + scan.covered
     return formulas
 
@@ -492,10 +476,9 @@ def _guarded(load):
     except DefusedXmlException:
         raise _refuse("unsafe_xml") from None
     except MemoryError:
-        raise _refuse("file_too_large", "文件内容过大，无法读取。") from None
+        raise _refuse("file_too_large", variant="memory") from None
     except Exception as exc:  # noqa: BLE001 - see docstring: parser boundary for untrusted input
-        raise _refuse("corrupt_file", "文件已损坏、不完整或内容不是有效的表格，无法读取。"
-                      "请在 Excel/WPS 中重新打开，另存为 .xlsx 后再上传。", _cause(exc)) from None
+        raise _refuse("corrupt_file", value=_cause(exc), variant="invalid") from None
 
 
 def _openpyxl_sheet(ws) -> Sheet:
@@ -505,7 +488,7 @@ def _openpyxl_sheet(ws) -> Sheet:
     n_rows = max((r for r, _ in cells), default=0)
     n_cols = max((c for _, c in cells), default=0)
     if n_rows * n_cols > MAX_GRID:  # the scan already refused such a sheet; belt and braces
-        raise _refuse("file_too_large", f"工作表“{ws.title}”的范围达到 {n_rows:,} 行 × {n_cols:,} 列，超过上限。")
+        raise _refuse("file_too_large", variant="sheet_range", sheet_name=ws.title, rows=n_rows, cols=n_cols)
     rows: list[list[Any]] = [[None] * n_cols for _ in range(n_rows)]
     percent: set[tuple[int, int]] = set()
     for (r1, c1), cell in cells.items():
@@ -526,7 +509,7 @@ def _read_ole(data: bytes) -> Workbook:
     if "_VBA_PROJECT".encode("utf-16-le") in data or "_VBA_PROJECT_CUR".encode("utf-16-le") in data:
         raise _refuse("macro_file", save_as=" .xlsx 或 .xls ")
     if "WordDocument".encode("utf-16-le") in data:
-        raise _refuse("unsupported_format", "这是 Word 文档，不是 Excel 表格。请上传 .xlsx、.xls 或 .csv 格式的报表。")
+        raise _refuse("unsupported_format", variant="word")
     import xlrd
 
     _scan_biff(data)
@@ -575,16 +558,14 @@ def _scan_biff(data: bytes) -> None:
             continue
         max_row, max_col = max(max_row, row + 1), max(max_col, col + 1)
         if total > MAX_CELLS or max_row * max_col > MAX_GRID:
-            raise _refuse("file_too_large", f"文件的单元格超过上限（{MAX_CELLS:,} 个已填单元格，或一个工作表"
-                          f"超过 {MAX_GRID:,} 个单元格的范围），未读取。月报只有几百个单元格：请检查是否选错了"
-                          "文件，或删除表格以外远处的内容、只保留需要填报的工作表后再上传。")
+            raise _refuse("file_too_large", variant="old_format_cells", limit=MAX_CELLS, grid=MAX_GRID)
 
 
 def _xlrd_sheet(book, sh) -> Sheet:
     import xlrd
 
     if sh.nrows * max(sh.ncols, 1) > MAX_GRID:  # _scan_biff refused such a sheet; belt and braces
-        raise _refuse("file_too_large", f"工作表“{sh.name}”的单元格超过 {MAX_GRID:,} 个，超过上限。")
+        raise _refuse("file_too_large", variant="sheet_grid", sheet_name=sh.name, limit=MAX_GRID)
     rows: list[list[Any]] = []
     percent: set[tuple[int, int]] = set()
     for r in range(sh.nrows):
@@ -619,10 +600,9 @@ def _xlrd_sheet(book, sh) -> Sheet:
 def _read_text(data: bytes) -> Workbook:
     head = data[:8]
     if head.startswith(b"%PDF"):
-        raise _refuse("unsupported_format", "这是 PDF 文件，不是表格。请上传 .xlsx、.xls 或 .csv 格式的报表。")
+        raise _refuse("unsupported_format", variant="pdf")
     if b"\x00" in data[:4096] and not (data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff")):
-        raise _refuse("unsupported_format", "无法识别的文件格式（不是 Excel 表格，也不是 CSV 文本）。"
-                      "请上传 .xlsx、.xls 或 .csv 格式的报表。")
+        raise _refuse("unsupported_format", variant="unknown")
     text = None
     for enc in ("utf-8-sig", "utf-16", "gb18030"):
         if enc == "utf-16" and not (data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff")):
@@ -633,15 +613,12 @@ def _read_text(data: bytes) -> Workbook:
         except UnicodeDecodeError:
             continue
     if text is None:
-        raise _refuse("corrupt_file", "文件既不是 Excel 表格，也不是可读的文本（CSV），可能已损坏。"
-                      "请上传 .xlsx、.xls 或 .csv 格式的报表。")
+        raise _refuse("corrupt_file", variant="not_text")
     low = text.lstrip()[:200].lower()
     if low.startswith("<"):
-        raise _refuse("unsupported_format", "这是网页（HTML/XML）格式的文件，只是名字像 Excel。"
-                      "请用 Excel/WPS 打开后“另存为” .xlsx 再上传。")
+        raise _refuse("unsupported_format", variant="html")
     if sum(1 for ch in text[:4096] if ch < " " and ch not in "\r\n\t") > 8:
-        raise _refuse("corrupt_file", "文件含有大量不可读字符，既不是 Excel 表格也不是 CSV 文本，可能已损坏。"
-                      "请上传 .xlsx、.xls 或 .csv 格式的报表。")
+        raise _refuse("corrupt_file", variant="unreadable_characters")
     sample = text[:4096]
     # the delimiter is the mark that separates the most lines; a full-width '，' is taken only where
     # no ASCII one does as well: Chinese names and numbers carry it ('（全口径，万元）', '４，１８６')
@@ -655,10 +632,8 @@ def _read_text(data: bytes) -> Workbook:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
             n += max(len(row), 1)
             if n > MAX_CELLS:
-                raise _refuse("file_too_large", f"CSV 的单元格超过 {MAX_CELLS:,} 个（第 {len(rows) + 1:,} 行已超出），"
-                              "超过上限，未读取。请检查是否选错了文件。")
+                raise _refuse("file_too_large", variant="csv_cells", limit=MAX_CELLS, row=len(rows) + 1)
             rows.append([c if c.strip() else None for c in row])
     except csv.Error as exc:
-        raise _refuse("corrupt_file", "CSV 文件格式有误（引号不成对等），无法读取。请用 Excel 另存为 .xlsx 后再上传。",
-                      _cause(exc)) from None
+        raise _refuse("corrupt_file", value=_cause(exc), variant="csv") from None
     return Workbook("csv", [Sheet("CSV", rows)])
