@@ -143,3 +143,14 @@ def test_the_city_code_is_found_in_one_place():
              if rule.search(line)]
     assert not found, found
     assert len([1 for line in owner.read_text(encoding="utf-8").splitlines() if rule.search(line)]) == 1
+
+
+def test_use_cases_read_regions_from_the_one_runtime_catalog():
+    """Regions reach every use case through services.lookup (``regions``, ``region_names``: the
+    runtime catalog, cached by data version); only building a database reads the table itself."""
+    builders = {SRC / "jxtrack" / "services" / "setup_db.py"}
+    found = [f"{p.relative_to(ROOT)}:{i}" for p in _python_files(SRC / "jxtrack", ROOT / "pages", ROOT / "app.py")
+             if (SRC / "jxtrack" / "store") not in p.parents and p not in builders
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"\bstore\.regions\(\)", line)]
+    assert not found, found

@@ -130,7 +130,7 @@ def build(store: Store, period: str | None = None, user: access.User | None = No
         st = status_table.status(store, period, user=user, leave_out=review.left_out_of_bulletin(store, period))
         prev = previous_month(period)
         prev_st = status_table.status(store, prev, user=user) if store_quality.has_period(store, prev) else None
-        regions = store.regions()
+        regions = lookup.regions(store)
         subs = store_quality.submissions(store, period)
         firsts = store_quality.first_accepted_upload(store, period)
         warnings = quality.check(store, period, user=user, today=today)
@@ -192,7 +192,7 @@ def _supervision(store: Store, period: str, user: access.User | None, today: dat
     s = supervision.summary(store, period, today)
     rows = s.rows
     if user is not None:
-        regions = store.regions()
+        regions = lookup.regions(store)
         city = city_code(regions)
         rows = rows[rows["region"].isin(access.readable(user, rows["region"], city=city))]
     t = Table(

@@ -192,7 +192,7 @@ def period_state(store: Store, period: str, at: datetime | date | None = None,
     period = str(Period.parse(period))
     with store.connect():
         day = due_day(store) if day is None else day
-        regions = store.regions()
+        regions = lookup.regions(store)
         reported = set(sql.reported_regions(store, period))
     counties = regions.loc[regions["level"] == "county"].sort_values("sort")
     names = tuple(str(n) for n in counties["name"])

@@ -70,7 +70,7 @@ def entry_form(store: Store, region: str, period: str, user: User) -> EntryForm:
     """The form of ``region`` and ``period`` for ``user``: only a region the user may import for
     (the access policy; a county its own), so nobody sees another county's reference figures."""
     code, period = lookup.resolve_region(store, region), lookup.parse_period(period)
-    names = store.regions().set_index("code")["name"].to_dict()
+    names = lookup.region_names(store)
     access.ensure(user, "import", code, names=names)
     cat = lookup.catalog(store)
     level = str(cat.regions.set_index("code").loc[code, "level"])

@@ -113,7 +113,7 @@ def preview_import(store: Store, data: bytes, file_name: str | None, user: User,
     values = parsed.values
     problems = list(parsed.problems)
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         names = regions.set_index("code")["name"].to_dict()
         refused = _permission_problems(user, values, region_code, names)
         locked = _locked_problems(store, values) if not refused else []
@@ -398,7 +398,7 @@ def withdraw(store: Store, upload_id: int, user: User, reason: str) -> dict:
     if up is None:
         raise lookup.ServiceError(f"没有编号为 {upload_id} 的上传记录。请用 jxtrack uploads 查看编号。")
     regions = store.upload_regions(upload_id) or ([up["region"]] if up["region"] else [])
-    names = store.regions().set_index("code")["name"].to_dict()
+    names = lookup.region_names(store)
     access.ensure(user, "withdraw", regions, names=names)
     from jxtrack.services import review
 
@@ -425,7 +425,7 @@ def make_template(store: Store, region: str, period: str, user: User | None = No
 
     code, period = _resolve_args(store, region, period)
     if user is not None:
-        access.ensure(user, "import", code, names=store.regions().set_index("code")["name"].to_dict())
+        access.ensure(user, "import", code, names=lookup.region_names(store))
     cat = lookup.catalog(store)
     level = str(cat.regions.set_index("code").loc[code, "level"])
     unknown = sorted(set(carry_forward) - set(carry_forward_measures(cat, level)))

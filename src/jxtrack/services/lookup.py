@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import pandas as pd
+
 from jxtrack.catalog.model import Catalog, from_tables, load_catalog
 from jxtrack.domain.errors import UserError
 from jxtrack.store.interface import Store
@@ -46,6 +48,18 @@ def catalog(store: Store | None = None) -> Catalog:
     return cat
 
 
+def regions(store: Store) -> pd.DataFrame:
+    """The regions in display order (city first), from the one runtime catalog: every use case reads
+    them here (a copy, so a caller's change never reaches the cache)."""
+    return catalog(store).regions.copy()
+
+
+def region_names(store: Store) -> dict[str, str]:
+    """Region code -> name, from the one runtime catalog."""
+    reg = catalog(store).regions
+    return dict(zip(reg["code"], reg["name"], strict=True))
+
+
 def parse_period(text: str) -> str:
     """``metrics.periods.parse_period`` with its ValueError as the user's error (the service boundary)."""
     try:
@@ -57,7 +71,7 @@ def parse_period(text: str) -> str:
 def resolve_region(store: Store, text: str) -> str:
     """Region code from a code, name, short name or alias."""
     t = text.strip()
-    regions = store.regions()
+    regions = catalog(store).regions
     for col in ("code", "name", "short_name"):
         hit = regions.loc[regions[col] == t, "code"]
         if len(hit):

@@ -157,7 +157,7 @@ class LedgerChanges:
 
 
 def _names(store: Store) -> dict[str, str]:
-    return store.regions().set_index("code")["name"].to_dict()
+    return lookup.region_names(store)
 
 
 def _city(store: Store) -> str:
@@ -373,7 +373,7 @@ def ledger_uploads(store: Store, user: User | None) -> pd.DataFrame:
 
 
 def _readable_regions(store: Store, user: User | None, region: str | None) -> list[str]:
-    regions = store.regions()
+    regions = lookup.regions(store)
     codes = list(regions.loc[regions["level"] == "county", "code"])
     if region:
         code = lookup.resolve_region(store, region)

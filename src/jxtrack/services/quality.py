@@ -83,7 +83,7 @@ def check(store: Store, period: str | None = None, user: access.User | None = No
             if period is None:
                 return _empty()
         period = lookup.parse_period(period)
-        regions = store.regions()
+        regions = lookup.regions(store)
         cat = lookup.catalog(store)
         meas = cat.measures.set_index("code")
         parts = cat.indicator_list()

@@ -49,7 +49,7 @@ def check_read(user: User | None, region: str, regions: pd.DataFrame) -> None:
 
 def visible_regions(store: Store, user: User) -> pd.DataFrame:
     """Regions this user may read, in display order (city first)."""
-    regions = store.regions()
+    regions = lookup.regions(store)
     keep = set(access.readable(user, regions["code"], city=city_code(regions)))
     return regions[regions["code"].isin(keep)].reset_index(drop=True)
 

@@ -75,7 +75,7 @@ def build(store: Store, period: str | None = None, at: datetime | None = None) -
     period = lookup.parse_period(period) if period else cycle.collecting_period(at)
     with store.connect():
         day = cycle.due_day(store)
-        regions = store.regions()
+        regions = lookup.regions(store)
         subs = store_quality.submissions(store, period)
         firsts = store_quality.first_accepted_upload(store, period)
         has_data = store_quality.has_period(store, period)

@@ -59,7 +59,7 @@ def reviews(store: Store, period: str, user: User) -> list[Review]:
     working group's: not reviewed."""
     period = lookup.parse_period(period)
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         city = city_code(regions)
         visible = regions[[access.allowed(user, "read", c, city=city) and c != city for c in regions["code"]]]
         got = _reviews(store, [period], visible)
@@ -70,7 +70,7 @@ def reviews(store: Store, period: str, user: User) -> list[Review]:
 def county_reviews(store: Store, period: str) -> list[Review]:
     """Every county's review for ``period`` (for reminders and the bulletin, not per user)."""
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         return list(_reviews(store, [lookup.parse_period(period)], regions[regions["level"] == "county"]).values())
 
 
@@ -78,7 +78,7 @@ def region_year(store: Store, user: User, region: str, year: int) -> list[Review
     """``region``'s reported months of ``year`` with their review, oldest first."""
     code = lookup.resolve_region(store, region)
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         access.ensure(user, "read", code, city=city_code(regions),
                       names=regions.set_index("code")["name"].to_dict())
         got = _reviews(store, months_of_year(int(year)), regions[regions["code"] == code])
@@ -90,7 +90,7 @@ def review_of(store: Store, region: str, period: str, user: User | None = None) 
     code = lookup.resolve_region(store, region)
     period = lookup.parse_period(period)
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         if user is not None:
             access.ensure(user, "read", code, city=city_code(regions),
                           names=regions.set_index("code")["name"].to_dict())
@@ -100,7 +100,7 @@ def review_of(store: Store, region: str, period: str, user: User | None = None) 
 def _step(store: Store, user: User | None, step: str, region: str, period: str,
           reason: str | None) -> Review:
     code = lookup.resolve_region(store, region)
-    names = store.regions().set_index("code")["name"].to_dict()
+    names = lookup.region_names(store)
     access.ensure(user, rules.ACTION_OF[step], code, names=names)
     with store.connect():
         before = review_of(store, code, period)
@@ -136,7 +136,7 @@ def locked(store: Store, pairs: Iterable[tuple[str, str]]) -> list[Review]:
         return []
     periods = sorted({p for _, p in pairs})
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         regions = regions[regions["code"].isin({r for r, _ in pairs})]
         got = _reviews(store, periods, regions)
     return [got[k] for k in pairs if k in got and got[k].locked]
@@ -196,7 +196,7 @@ def figures(store: Store, user: User, region: str, period: str) -> pd.DataFrame:
     period = lookup.parse_period(period)
     prev, ly = previous_month(period), same_month_last_year(period)
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         access.ensure(user, "read", code, city=city_code(regions),
                       names=regions.set_index("code")["name"].to_dict())
         obs = store.observations(periods=[period, prev, ly], regions=[code])

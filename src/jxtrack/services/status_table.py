@@ -73,7 +73,7 @@ def status(store: Store, period: str | None = None, region: str | None = None,
         period = lookup.parse_period(period) if period else cycle.default_period(store)
         if period is None:
             raise lookup.ServiceError("数据库里还没有任何数据。请先导入报表（jxtrack import）或加载示例数据（jxtrack init --demo）。")
-        regions = store.regions()
+        regions = lookup.regions(store)
         if region is not None and region not in set(regions["code"]):
             region = lookup.resolve_region(store, region)
         city = city_code(regions)
@@ -234,7 +234,7 @@ def targets_table(store: Store) -> pd.DataFrame:
     region and source)."""
     t = binding_targets(store)
     ind = lookup.catalog(store).indicators.set_index("code")["name"]
-    regions = store.regions().set_index("code")["name"]
+    regions = lookup.regions(store).set_index("code")["name"]
     out = pd.DataFrame({
         "indicator_code": t["indicator"],
         "indicator_name": t["indicator"].map(ind),
@@ -282,7 +282,7 @@ def recoveries(store: Store, period: str) -> pd.DataFrame:
     months = year_to_date(period)
     need = sorted({str(q) for m in months for q in needed_periods(m, BASELINE)})
     with store.connect():
-        regions = store.regions()
+        regions = lookup.regions(store)
         obs = store.observations(periods=need)
         targets = select_binding(store.targets(), store.sources(), store.binding_overrides())
     targets = targets[targets["binding"]]

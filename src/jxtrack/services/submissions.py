@@ -12,7 +12,7 @@ from jxtrack.catalog.model import city_code
 from jxtrack.domain import access
 from jxtrack.domain.access import User
 from jxtrack.present import fmt
-from jxtrack.services import cycle
+from jxtrack.services import cycle, lookup
 from jxtrack.services.regions import visible_regions
 from jxtrack.store import quality as store_quality
 from jxtrack.store.interface import Store, now
@@ -101,7 +101,7 @@ def upload_history(store: Store, user: User, limit: int = 200) -> pd.DataFrame:
     from jxtrack.services import entry
 
     up = store.uploads(limit=limit)
-    regions = store.regions()
+    regions = lookup.regions(store)
     city = city_code(regions)
     per = store.upload_region_sets()
     users = store.users()

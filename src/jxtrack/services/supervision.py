@@ -55,7 +55,7 @@ def _text(value: str | None, what: str) -> str:
 
 
 def _names(store: Store) -> dict[str, str]:
-    return store.regions().set_index("code")["name"].to_dict()
+    return lookup.region_names(store)
 
 
 def _notice(store: Store, sid: int | str) -> dict:
@@ -81,7 +81,7 @@ def open_notice(store: Store, user: User | None, *, region: str, indicator: str,
                 ask: str, reply_by: date | str) -> int:
     """Open a 督办 for ``region``'s ``indicator`` in ``period`` (staff/admin), on a red or yellow
     item only, one open notice per county and indicator.  Returns its id."""
-    regions = store.regions()
+    regions = lookup.regions(store)
     code = region if region in set(regions["code"]) else lookup.resolve_region(store, region)
     access.ensure(user, "supervise", code, names=_names(store))
     level = regions.set_index("code").loc[code, "level"]
@@ -162,7 +162,7 @@ def notices(store: Store, user: User | None, *, which: str = "all", region: str 
         raise SupervisionError(f"无效的筛选 “{which}”：可选 {'、'.join(FILTERS)}。")
     if user is None:
         raise access.PermissionDenied("请先登录。")
-    regions = store.regions()
+    regions = lookup.regions(store)
     names = regions.set_index("code")["name"]
     if region is not None:
         region = region if region in set(regions["code"]) else lookup.resolve_region(store, region)
@@ -193,7 +193,7 @@ def notices(store: Store, user: User | None, *, which: str = "all", region: str 
 def history(store: Store, user: User | None, sid: int | str) -> pd.DataFrame:
     """Every step of one notice, oldest first (who, when, what was asked or answered)."""
     n = _notice(store, sid)
-    regions = store.regions()
+    regions = lookup.regions(store)
     access.ensure(user, "read", n["region"], city=city_code(regions), names=_names(store))
     out = sql.steps(store, n["supervision_id"])
     out["step_label"] = out["step"].map({"open": "发起督办", "reply": "区县回复", "press": "再次督办",

@@ -29,7 +29,7 @@ def targets_view(store: Store, user: User) -> pd.DataFrame:
     """Every target with its source, official/draft, binding flag and, where several sources give
     a figure for the same indicator/region/year, the other figures beside it."""
     t = status_table.targets_table(store)
-    regions = store.regions()
+    regions = lookup.regions(store)
     del regions
     t = t[t["region"].isin(set(visible_regions(store, user)["name"]))].copy()
     key = ["indicator_code", "region", "year"]
@@ -53,7 +53,7 @@ def target_changes(store: Store, user: User) -> pd.DataFrame:
     source's document number (``source_name``) beside the codes, for people to read."""
     ch = store.target_changes()
     ch = ch[ch["region"].isna() | ch["region"].isin(set(visible_regions(store, user)["code"]))].copy()
-    names = store.regions().set_index("code")["name"]
+    names = lookup.regions(store).set_index("code")["name"]
     docs = lookup.catalog(store).sources.set_index("code")["doc_number"]
     ch["region_name"] = ch["region"].map(names).fillna(ch["region"])
     ch["source_name"] = ch["source"].map(docs).fillna(ch["source"])
@@ -114,7 +114,7 @@ def _validate_figures(store: Store, figures: pd.DataFrame) -> pd.DataFrame:
     """Normalise a figures table; collect every problem, then fail once."""
     if figures is None or not len(figures):
         raise WebError("请至少填写一个目标值。")
-    regions = store.regions()
+    regions = lookup.regions(store)
     problems: list[str] = []
     out = []
     for i, r in enumerate(figures.to_dict("records"), start=1):
@@ -200,7 +200,7 @@ def decomposition_template(store: Store, year: int) -> bytes:
     """A 任务分解表 template (xlsx): one row per county and county-scope indicator."""
     ind = lookup.catalog(store).indicators
     ind = ind[ind["scope"] == "county"].sort_values("sort")
-    counties = store.regions()
+    counties = lookup.regions(store)
     counties = counties[counties["level"] == "county"]
     rows = [{"指标": i.name, "地区": c.name, "年份": year, "目标值": None, "比较": ">=", "条款": "", "备注": ""}
             for i in ind.itertuples() for c in counties.itertuples()]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from jxtrack.domain import access
 from jxtrack.domain.access import User
-from jxtrack.services import auth
+from jxtrack.services import auth, lookup
 from jxtrack.services.regions import WebError, require
 from jxtrack.store import admin as sql
 from jxtrack.store.interface import Store, now
@@ -26,7 +26,7 @@ def add_user(store: Store, user: User, *, username: str, password: str, role: st
         raise WebError("区县填报员须在“所属区县”中选择一个区县；其他角色不用选。")
     auth.add_user(store, username, password, role, region if role == "county" else None, actor=user.username,
                   display_name=display_name or None, email=email or None,
-                  region_codes=set(store.regions()["code"]))
+                  region_codes=set(lookup.regions(store)["code"]))
 
 
 def set_role(store: Store, user: User, username: str, role: str, region: str | None) -> None:
@@ -35,7 +35,7 @@ def set_role(store: Store, user: User, username: str, role: str, region: str | N
         raise WebError(f"角色 “{role}” 无效。")
     if role == "county" and not region:
         raise WebError("区县填报员必须指定所属区县。")
-    if role == "county" and region not in set(store.regions()["code"]):
+    if role == "county" and region not in set(lookup.regions(store)["code"]):
         raise WebError(f"区县 “{region}” 不存在。")
     if username == user.username and role != "admin":
         raise WebError("不能取消自己的管理员角色（以免系统没有管理员）。请让另一位管理员操作。")

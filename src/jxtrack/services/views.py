@@ -64,7 +64,7 @@ def _period_words(store: Store, period: str, user: User) -> tuple[str, str]:
     if not period:
         return "", ""
     state = cycle.period_state(store, period)
-    regions = store.regions()
+    regions = lookup.regions(store)
     counties = set(regions.loc[regions["level"] == "county", "code"])
     every = counties <= set(access.readable(user, regions["code"], city=city_code(regions)))
     return state.label, state.note(name_missing=every)
@@ -146,7 +146,7 @@ def indicator_detail(store: Store, indicator: str, period: str | None, region: s
     ind = cat.indicators
     if indicator not in set(ind["code"]):
         raise WebError(f"没有指标 “{indicator}”。")
-    regions = store.regions()
+    regions = lookup.regions(store)
     region = region or city_code(regions)
     check_read(user, region, regions)
     st = status_table.status(store, period, None, user)
@@ -166,7 +166,7 @@ def indicator_series(store: Store, indicator: str, period: str, user: User,
 
     Derives once over the months needed and judges only this indicator, all months in one call of
     ``compute_status_periods`` (months without any figure are left out)."""
-    all_regions = store.regions()
+    all_regions = lookup.regions(store)
     regions = regions or list(visible_regions(store, user)["code"])
     for r in regions:
         check_read(user, r, all_regions)
@@ -206,7 +206,7 @@ class Scorecard:
 
 @one_connection
 def county_scorecard(store: Store, region: str, period: str | None, user: User) -> Scorecard:
-    regions = store.regions()
+    regions = lookup.regions(store)
     if region not in set(regions["code"]):
         region = lookup.resolve_region(store, region)
     check_read(user, region, regions)
