@@ -39,3 +39,27 @@ def test_series_city_actual_is_the_sum_of_the_counties_projects(demo_ro):
     # 环比: June minus May
     may = series[series["period"] == "2026-05"].iloc[0]
     assert june["mom"] == pytest.approx(june["actual"] - may["actual"])
+
+
+def test_the_month_series_and_the_recovery_label_are_one_pipeline(demo_ro, monkeypatch):
+    """指标详情 shows the month series and the recovery label: both come from status_table.series,
+    computed once per data version and period (issue 18: views ran a second pipeline of its own)."""
+    import metrics.progress
+
+    calls = []
+    real = metrics.progress.compute_status_periods
+    # the status table of one month calls it too, with one period: count the month series (several)
+    def counted(*a, **k):
+        if len(a[4]) > 1:
+            calls.append(len(a[4]))
+        return real(*a, **k)
+
+    monkeypatch.setattr(metrics.progress, "compute_status_periods", counted)
+    for module in (ws, status_table):   # wherever a service holds its own reference to it
+        if hasattr(module, "compute_status_periods"):
+            monkeypatch.setattr(module, "compute_status_periods", counted)
+    status_table.clear_status_cache()
+    detail = ws.indicator_detail(demo_ro, "lh_projects", "2026-10", CITY, STAFF)
+    assert calls == [9] and not detail.series.empty and (detail.series["region"] == CITY).all()
+    again = ws.indicator_series(demo_ro, "digital2_coverage", "2026-10", STAFF, [CITY, JIASHAN])
+    assert calls == [9] and set(again["region"]) == {CITY, JIASHAN}

@@ -115,6 +115,8 @@ def clear_status_cache() -> None:
     """Forget the shared status tables (benchmarks measure the computation itself)."""
     with _status_lock:
         _status_cache.clear()
+        _series_cache.clear()
+        _recovery_cache.clear()
 
 
 def _status_all(store: Store, period: str, regions: pd.DataFrame,
@@ -259,47 +261,67 @@ def targets_table(store: Store) -> pd.DataFrame:
     return out.drop(columns="_o").reset_index(drop=True)
 
 
+_series_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _recovery_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+
+def _cached(cache: OrderedDict, key: tuple, build) -> pd.DataFrame:
+    with _status_lock:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit.copy()
+    out = build()
+    with _status_lock:
+        cache[key] = out
+        while len(cache) > STATUS_CACHE_SIZE:
+            cache.popitem(last=False)
+    return out.copy()
+
+
+def series(store: Store, period: str) -> pd.DataFrame:
+    """The status month by month, January of ``period``'s year to ``period``, every indicator and
+    region (``compute_status_periods``: the status table's rules, every month in one pass; months
+    without any figure left out), cached per data version and period.  The one pipeline behind
+    指标详情's month series and the recovery label; not filtered by user (callers check reads)."""
+    from jxtrack.store.admin import data_version
+    from metrics.periods import year_to_date
+    from metrics.progress import compute_status_periods
+
+    period = lookup.parse_period(period)
+
+    def build() -> pd.DataFrame:
+        months = year_to_date(period)
+        need = sorted({str(q) for m in months for q in needed_periods(m, BASELINE)})
+        with store.connect():
+            regions = lookup.regions(store)
+            obs = store.observations(periods=need)
+            targets = binding_targets(store)
+        targets = targets[targets["binding"]]
+        ind = lookup.catalog(store).indicators
+        values = derive(obs[["region", "period", "measure", "value"]], ind, regions)
+        with_figures = [m for m in months if m in set(values["period"].astype(str))]
+        if not with_figures:
+            return pd.DataFrame()
+        return compute_status_periods(values, targets, ind, regions, with_figures, baseline=BASELINE)
+
+    return _cached(_series_cache, (store.key, data_version(store), period), build)
 
 
 def recoveries(store: Store, period: str) -> pd.DataFrame:
     """The items (every region) that were red earlier in ``period``'s year and are no longer
     behind at ``period``: region_code, indicator_code, red_months, recovery ("已恢复（曾红灯：3–5月）").
-    Judged on the lights of each month of the year (``compute_status_periods``, the same rules as
-    the status table), cached per data version like the status table.  Rows are not filtered by
-    user: callers join them onto status rows the user may see."""
+    Judged on the lights of each month of the year (``series``), cached per data version like the
+    status table.  Rows are not filtered by user: callers join them onto status rows the user may see."""
     from jxtrack.store.admin import data_version
-    from metrics.periods import year_to_date
-    from metrics.progress import compute_status_periods
     from metrics.recovery import recoveries as find
 
     period = lookup.parse_period(period)
-    key = (store.key, data_version(store), period)
-    with _status_lock:
-        hit = _recovery_cache.get(key)
-        if hit is not None:
-            return hit.copy()
-    months = year_to_date(period)
-    need = sorted({str(q) for m in months for q in needed_periods(m, BASELINE)})
-    with store.connect():
-        regions = lookup.regions(store)
-        obs = store.observations(periods=need)
-        targets = select_binding(store.targets(), store.sources(), store.binding_overrides())
-    targets = targets[targets["binding"]]
-    ind = lookup.catalog(store).indicators
-    values = derive(obs[["region", "period", "measure", "value"]], ind, regions)
-    with_figures = [m for m in months if m in set(values["period"].astype(str))]
-    if with_figures:
-        series = compute_status_periods(values, targets, ind, regions, with_figures, baseline=BASELINE)
-        out = find(series, period)
-    else:
-        out = find(pd.DataFrame(), period)
-    out = out.rename(columns={"region": "region_code", "indicator": "indicator_code"})
-    with _status_lock:
-        _recovery_cache[key] = out
-        while len(_recovery_cache) > STATUS_CACHE_SIZE:
-            _recovery_cache.popitem(last=False)
-    return out.copy()
+
+    def build() -> pd.DataFrame:
+        out = find(series(store, period), period)
+        return out.rename(columns={"region": "region_code", "indicator": "indicator_code"})
+
+    return _cached(_recovery_cache, (store.key, data_version(store), period), build)
 
 
 def with_recovery(store: Store, rows: pd.DataFrame) -> pd.DataFrame:

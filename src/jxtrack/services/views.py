@@ -27,13 +27,10 @@ from jxtrack.services.targets import targets_view
 from jxtrack.store.interface import Store
 from metrics.derive import derive
 from metrics.periods import (
-    BASELINE,
-    needed_periods,
     period_from_index,
     period_index,
-    year_to_date,
 )
-from metrics.progress import compute_status_periods, group_light
+from metrics.progress import group_light
 
 
 # ---- overview ------------------------------------------------------------------------------------
@@ -162,34 +159,24 @@ def indicator_detail(store: Store, indicator: str, period: str | None, region: s
 def indicator_series(store: Store, indicator: str, period: str, user: User,
                      regions: list[str] | None = None) -> pd.DataFrame:
     """Month by month from January of ``period``'s year to ``period``: actual, 序时/expected and
-    target for each requested region (default: every region the user may see).
-
-    Derives once over the months needed and judges only this indicator, all months in one call of
-    ``compute_status_periods`` (months without any figure are left out)."""
+    target for each requested region (default: every region the user may see); months without a
+    figure of this indicator are left out.  Read from ``status_table.series``, the one month-series
+    pipeline (shared with the recovery label, cached per data version)."""
+    cols = ["period", "region", "region_name", "actual", "expected", "target", "completion",
+            "time_progress", "light", "forecast", "yoy", "mom"]
     all_regions = lookup.regions(store)
     regions = regions or list(visible_regions(store, user)["code"])
     for r in regions:
         check_read(user, r, all_regions)
-    months = year_to_date(period)
-    need = sorted({q for m in months for q in needed_periods(m, BASELINE)})
-    cat = lookup.catalog(store)
-    one = cat.indicators[cat.indicators["code"] == indicator]
-    measures = sorted(cat.indicator(indicator).parts)
-    with store.connect():
-        obs = store.observations(periods=need, measures=measures or None)
-        targets = status_table.binding_targets(store)
-    targets = targets[targets["binding"] & (targets["indicator"] == indicator)]
-    values = derive(obs[["region", "period", "measure", "value"]], one, all_regions)
-    with_figures = [m for m in months if m in set(values["period"])]
-    if not with_figures:
-        return pd.DataFrame(columns=["period", "region", "region_name", "actual", "expected", "target",
-                                     "completion", "time_progress", "light"])
-    # every month in one pass (the period is a key of the metrics' joins), not a loop over months
-    out = compute_status_periods(values, targets, one, all_regions, with_figures, baseline=BASELINE)
-    out = out[out["region"].isin(regions)].reset_index(drop=True)
+    lookup.catalog(store).indicator(indicator)   # an unknown indicator is the catalog's error
+    s = status_table.series(store, period)
+    if s.empty:
+        return pd.DataFrame(columns=cols)
+    one = s[s["indicator"] == indicator]
+    with_figures = set(one.loc[one["actual"].notna(), "period"].astype(str))
+    out = one[one["period"].astype(str).isin(with_figures) & one["region"].isin(regions)].copy()
     out["region_name"] = out["region"].map(all_regions.set_index("code")["name"])
-    return out[["period", "region", "region_name", "actual", "expected", "target", "completion",
-                "time_progress", "light", "forecast", "yoy", "mom"]].reset_index(drop=True)
+    return out[cols].reset_index(drop=True)
 
 
 # ---- one county ----------------------------------------------------------------------------------
