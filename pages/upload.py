@@ -24,7 +24,7 @@ def render() -> None:
     regions = cache.regions(store, user)
     writable = regions[regions["code"].isin(access.writable(user, regions["code"]))]
     names = writable.set_index("code")["name"]
-    st.subheader("① 下载本月模板")
+    st.subheader("填报单位和报告期")
     c1, c2 = st.columns(2)
     if len(writable) == 1:
         region = str(writable["code"].iloc[0])

@@ -14,3 +14,11 @@ def test_refused_other_county_file_is_named_and_unreadable_file_claims_no_scope(
     at.get("file_uploader")[0].set_value(("junk.xlsx", b"not a workbook", "application/octet-stream")).run()
     head = at.error[0].value
     assert "多个地区" not in head and "多个报告期" not in head, head
+
+
+def test_the_upload_steps_are_numbered_once(demo_store):
+    """The county and month are chosen above both tabs; the file tab numbers its own steps ①②③
+    (the first heading read “① 下载本月模板” twice, above the selectors and in the tab)."""
+    at = run_app(USERS["county"], "pages/upload.py")
+    heads = [h.value for h in at.subheader]
+    assert heads.count("① 下载本月模板") == 1 and heads[0] == "填报单位和报告期", heads
