@@ -85,6 +85,20 @@ def render() -> None:
         else:
             st.error("导入未完成：" + fmt.plain("；".join(p.message for p in done.errors[:5])))
 
+    def _confirm(res, key: str, verb: str, commit, same: str, after=None) -> None:
+        """A check that passed: its warnings accepted if any, then the write (a file and the form alike).
+        ``commit(accepted)`` writes; ``after`` runs once it has."""
+        if not res.ok:
+            return
+        sure = True
+        if res.warnings:
+            sure = st.checkbox(f"我已核对以上提醒，数据无误，确认{verb}", key=f"{key}_accept")
+        if st.button(f"确认{verb}", type="primary", disabled=not sure, key=f"{key}_commit"):
+            with st.spinner("正在写入…"), common.guard():
+                done = commit(sure)
+            if after is not None:
+                after()
+            _done(done, same)
 
     tab_file, tab_form = st.tabs(["上传报表文件", "在线填报"])
     with tab_form:
@@ -126,16 +140,10 @@ def render() -> None:
             with st.spinner("正在检查…"), common.guard():
                 res_form = entry.check_entry(store, user, region, period, pending[0], carry_forward=pending[1])
             _report(res_form, "entry", "表单")
-            if res_form.ok:
-                sure = True
-                if res_form.warnings:
-                    sure = st.checkbox("我已核对以上提醒，数据无误，确认提交", key="entry_accept")
-                if st.button("确认提交", type="primary", disabled=not sure, key="entry_commit"):
-                    with st.spinner("正在写入…"), common.guard():
-                        done_form = entry.submit_entry(store, user, region, period, pending[0],
-                                                       carry_forward=pending[1], accept_warnings=sure)
-                    st.session_state.pop(pending_key, None)
-                    _done(done_form, "同样的数据已提交过")
+            _confirm(res_form, "entry", "提交",
+                     lambda sure: entry.submit_entry(store, user, region, period, pending[0],
+                                                     carry_forward=pending[1], accept_warnings=sure),
+                     "同样的数据已提交过", after=lambda: st.session_state.pop(pending_key, None))
 
     with tab_file:
         st.subheader("① 下载本月模板")
@@ -169,14 +177,9 @@ def render() -> None:
         st.subheader("③ 检查结果")
         _report(res, "upload", "文件")
 
-        if res.ok:
-            accept = True
-            if res.warnings:
-                accept = st.checkbox("我已核对以上提醒，数据无误，确认导入", key="upload_accept")
-            if st.button("确认导入", type="primary", disabled=not accept, key="upload_commit"):
-                with st.spinner("正在写入…"), common.guard():
-                    done = importing.commit_import(store, raw, up.name, user, accept_warnings=accept)
-                _done(done, "同一文件已导入过")
+        _confirm(res, "upload", "导入",
+                 lambda sure: importing.commit_import(store, raw, up.name, user, accept_warnings=sure),
+                 "同一文件已导入过")
 
 
 if __name__ == "__main__":
