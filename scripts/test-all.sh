@@ -12,9 +12,9 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 names=()
 pids=()
-start() {   # start NAME ARGS...: one pytest run in the background, its output in $logs/NAME
+start() {   # start NAME ARGS...: one pytest run in the background, its output in $logs/N.log
   local name=$1; shift
-  "$PY" -m pytest "$@" >"$logs/$name" 2>&1 &
+  "$PY" -m pytest "$@" >"$logs/${#pids[@]}.log" 2>&1 &
   names+=("$name"); pids+=($!)
 }
 start "DuckDB, browser tests" -m browser "$@"
@@ -40,7 +40,7 @@ for i in "${!pids[@]}"; do
   rc=$?
   [ $rc -eq 5 ] && rc=0   # 5: no test of that kind among the paths given (e.g. make test ARGS=tests/ingest)
   echo "=== ${names[$i]} ==="
-  grep -v "WARNING streamlit" "$logs/${names[$i]}" | tail -60
+  grep -v "WARNING streamlit" "$logs/$i.log" | tail -60
   summary="$summary; ${names[$i]}: $([ $rc -eq 0 ] && echo passed || echo FAILED)"
   [ $rc -eq 0 ] || status=1
 done
