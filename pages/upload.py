@@ -85,9 +85,9 @@ def render() -> None:
         else:
             st.error("导入未完成：" + fmt.plain("；".join(p.message for p in done.errors[:5])))
 
-    def _confirm(res, key: str, verb: str, commit, same: str, after=None) -> None:
+    def _confirm(res, key: str, verb: str, commit, same: str) -> None:
         """A check that passed: its warnings accepted if any, then the write (a file and the form alike).
-        ``commit(accepted)`` writes; ``after`` runs once it has."""
+        ``commit(accepted)`` writes and returns what happened."""
         if not res.ok:
             return
         sure = True
@@ -96,8 +96,6 @@ def render() -> None:
         if st.button(f"确认{verb}", type="primary", disabled=not sure, key=f"{key}_commit"):
             with st.spinner("正在写入…"), common.guard():
                 done = commit(sure)
-            if after is not None:
-                after()
             _done(done, same)
 
     tab_file, tab_form = st.tabs(["上传报表文件", "在线填报"])
@@ -140,10 +138,13 @@ def render() -> None:
             with st.spinner("正在检查…"), common.guard():
                 res_form = entry.check_entry(store, user, region, period, pending[0], carry_forward=pending[1])
             _report(res_form, "entry", "表单")
-            _confirm(res_form, "entry", "提交",
-                     lambda sure: entry.submit_entry(store, user, region, period, pending[0],
-                                                     carry_forward=pending[1], accept_warnings=sure),
-                     "同样的数据已提交过", after=lambda: st.session_state.pop(pending_key, None))
+            def submit(sure: bool):
+                done = entry.submit_entry(store, user, region, period, pending[0], carry_forward=pending[1],
+                                          accept_warnings=sure)
+                st.session_state.pop(pending_key, None)   # written: the form starts afresh
+                return done
+
+            _confirm(res_form, "entry", "提交", submit, "同样的数据已提交过")
 
     with tab_file:
         st.subheader("① 下载本月模板")
